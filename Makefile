@@ -1,0 +1,36 @@
+# Two commands: `make run` serves the demo, `make test` passes the tests.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PORT ?= 8000
+
+.PHONY: run test install lint schema bench clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; assert (3, 11) <= sys.version_info[:2] < (3, 13), "Python 3.11 or 3.12 is required (durable_rules does not import on 3.13)"'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	PORT=$(PORT) $(BIN)/ecoinspect serve --demo
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check api core rules scheduler tests bench
+
+schema: $(STAMP)
+	$(BIN)/ecoinspect schema
+
+bench: $(STAMP)
+	$(BIN)/python bench/import.py
+	$(BIN)/python bench/api.py
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,1 @@
+"""Delivery: the Starlette app, the GraphQL schema, auth endpoints, operations endpoints, the CLI."""

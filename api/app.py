@@ -1,0 +1,67 @@
+"""The Starlette application; its lifespan owns the database and the services."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+from starlette.applications import Starlette
+from starlette.routing import Route
+
+from api.graphql.schema import build_schema
+from api.http.auth import token
+from api.http.graphql_endpoint import GraphQLEndpoint
+from api.http.health import healthz, readyz
+from api.http.metrics import metrics
+from api.http.middleware import RequestContextMiddleware
+from core.accounts.service import AccountService
+from core.config import Settings
+from core.db import Database
+from core.registry.service import RegistryService
+from core.schema import COLLECTIONS
+
+log = logging.getLogger(__name__)
+OnReady = Callable[[Database], Awaitable[None]]
+
+
+async def prepare(database: Database) -> None:
+    await database.wait_ready()
+    await database.ensure_schema(COLLECTIONS)
+
+
+def create_app(
+    settings: Settings, *, database: Database | None = None, on_ready: OnReady | None = None
+) -> Starlette:
+    """Build the app. Without ``database`` the lifespan opens (and closes) one from settings."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        owned = database is None
+        db = Database.from_settings(settings) if owned else database
+        try:
+            await prepare(db)
+            app.state.database = db
+            app.state.settings = settings
+            app.state.accounts = AccountService(db, settings)
+            app.state.registry = RegistryService(db)
+            if on_ready is not None:
+                await on_ready(db)
+            yield
+        finally:
+            if owned:
+                await db.close()
+
+    schema = build_schema(settings)
+    app = Starlette(
+        routes=[
+            Route("/graphql", GraphQLEndpoint(schema).handle, methods=["GET", "POST"]),
+            Route("/auth/token", token, methods=["POST"]),
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+            Route("/metrics", metrics),
+        ],
+        lifespan=lifespan,
+    )
+    app.state.schema = schema
+    return RequestContextMiddleware(app, max_body_bytes=settings.max_body_bytes)  # type: ignore[return-value]

@@ -1,0 +1,1 @@
+"""The ``ecoinspect`` command line: serve, demo, import, user, db, schema."""

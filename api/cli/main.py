@@ -1,0 +1,166 @@
+"""Entry point of the ``ecoinspect`` command."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from api.cli.runtime import fail, load_settings, run_with_database
+from core.accounts.models import Role
+from core.accounts.service import AccountService
+from core.db import Database
+from core.errors import Conflict
+from core.registry.importing import ImportReport, import_enterprises, import_inspectors
+from core.registry.sources import SourceError
+
+app = typer.Typer(help="Ecoinspect: double-random inspections, policies as data, field evidence.",
+                  no_args_is_help=True)
+user_app = typer.Typer(help="Manage user accounts.", no_args_is_help=True)
+db_app = typer.Typer(help="Inspect the database.", no_args_is_help=True)
+app.add_typer(user_app, name="user")
+app.add_typer(db_app, name="db")
+
+
+@app.command()
+def serve(
+    demo: Annotated[bool, typer.Option(help="Load the demo data and logins on first start")] = False,
+    port: Annotated[int | None, typer.Option(help="Port (default: $PORT or 8000)")] = None,
+    host: Annotated[str | None, typer.Option(help="Interface to bind")] = None,
+) -> None:
+    """Serve the API (GraphQL at /graphql), starting the embedded database if MONGODB_URI is unset."""
+    import uvicorn
+
+    from api import logs
+    from api.app import create_app
+    from core.demo.loader import DEMO_PASSWORD, demo_logins, load_demo_if_empty
+    from core.db import EmbeddedServerError
+
+    settings = load_settings(port=port, host=host)
+    logs.configure(settings.log_level, as_json=settings.log_json)
+
+    async def on_ready(database: Database) -> None:
+        if demo:
+            summary = await load_demo_if_empty(database, settings)
+            typer.echo(summary)
+        typer.echo(f"\nEcoinspect is serving http://{settings.host}:{settings.port}/graphql")
+        if demo:
+            typer.echo(f"Demo logins (password {DEMO_PASSWORD!r}):")
+            for line in demo_logins():
+                typer.echo(f"  {line}")
+            typer.echo(f"Get a token: curl -s -d username=supervisor1 -d password={DEMO_PASSWORD} "
+                       f"http://{settings.host}:{settings.port}/auth/token\n")
+
+    try:
+        asgi = create_app(settings, on_ready=on_ready)
+        uvicorn.run(asgi, host=settings.host, port=settings.port, log_config=None,
+                    access_log=False, lifespan="on")
+    except EmbeddedServerError as exc:
+        raise fail(str(exc)) from None
+
+
+@app.command()
+def demo(
+    enterprises: Annotated[int, typer.Option(help="How many enterprises to generate")] = 5000,
+    force: Annotated[bool, typer.Option(help="Load even if the registry is not empty")] = False,
+) -> None:
+    """Load the generated Shaanxi demo dataset and the demo logins."""
+    from core.demo.loader import load_demo
+
+    settings = load_settings()
+    summary = run_with_database(settings, lambda db: load_demo(db, settings, enterprises=enterprises,
+                                                               force=force))
+    typer.echo(summary)
+
+
+def _print_report(report: ImportReport, label: str) -> None:
+    typer.echo(f"{label}: {report.rows} rows, {report.inserted} inserted, {report.updated} updated, "
+               f"{report.unchanged} unchanged, {report.failed} rejected")
+    for error in report.errors[:50]:
+        typer.echo(f"  row {error.row}: [{error.code}] {error.message}")
+    if report.failed and len(report.errors) > 50:
+        typer.echo(f"  … {len(report.errors) - 50} more errors; use --errors FILE to save them all")
+
+
+@app.command("import")
+def import_(
+    kind: Annotated[str, typer.Argument(help="enterprises or inspectors")],
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+    errors: Annotated[Path | None, typer.Option(help="Write every row error to this JSON file")] = None,
+) -> None:
+    """Import a registry file (CSV, JSON array or JSON lines; UTF-8 with or without BOM)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    if kind not in {"enterprises", "inspectors"}:
+        raise fail("kind must be 'enterprises' or 'inspectors'")
+    settings = load_settings()
+
+    async def run(database: Database) -> ImportReport:
+        with Progress(TextColumn(f"importing {kind}"), BarColumn(), MofNCompleteColumn(),
+                      TimeElapsedColumn(), transient=True) as bar:
+            task = bar.add_task(kind, total=None)
+
+            def advance(count: int) -> None:
+                bar.advance(task, count)
+
+            try:
+                if kind == "enterprises":
+                    return await import_enterprises(database, file, actor="cli", progress=advance)
+                return await import_inspectors(database, file, progress=advance)
+            except SourceError as exc:
+                raise fail(f"{file}: [{exc.code}] {exc}") from None
+
+    report = run_with_database(settings, run)
+    _print_report(report, kind)
+    if errors:
+        errors.write_text(json.dumps([e.__dict__ for e in report.errors], ensure_ascii=False, indent=1))
+    if report.failed:
+        raise typer.Exit(code=3)
+
+
+@user_app.command("create")
+def user_create(
+    username: str,
+    role: Annotated[list[Role], typer.Option(help="Role (repeatable)")],
+    jurisdiction: Annotated[list[str], typer.Option(help="Division code (repeatable), e.g. 610100")],
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)],
+    inspector_id: Annotated[str | None, typer.Option(help="Staff id of the linked inspector")] = None,
+) -> None:
+    """Create a user account."""
+    settings = load_settings()
+
+    async def run(database: Database) -> None:
+        try:
+            await AccountService(database, settings).create_user(
+                username=username, password=password, roles=list(role), jurisdictions=list(jurisdiction),
+                inspector_id=inspector_id)
+        except Conflict as exc:
+            raise fail(f"[{exc.code}] {exc.message}") from None
+
+    run_with_database(settings, run)
+    typer.echo(f"created user {username}")
+
+
+@db_app.command("status")
+def db_status() -> None:
+    """Report the server, its version, and the collections with their counts."""
+    settings = load_settings()
+    status = run_with_database(settings, lambda db: db.status())
+    typer.echo(f"server:      {status['server']} {status['version']}")
+    typer.echo(f"replica set: {status['replica_set'] or '(none)'}")
+    typer.echo(f"database:    {status['database']}")
+    for name, count in status["collections"].items():
+        typer.echo(f"  {name:24} {count:>10}")
+
+
+@app.command()
+def schema(
+    output: Annotated[Path, typer.Option(help="Where to write the SDL")] = Path("docs/schema.graphql"),
+) -> None:
+    """Export the GraphQL schema (SDL)."""
+    from api.graphql.schema import export_sdl
+
+    output.write_text(export_sdl(load_settings()), encoding="utf-8")
+    typer.echo(f"wrote {output}")

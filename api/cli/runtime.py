@@ -1,0 +1,54 @@
+"""Helpers the CLI commands share: settings, an open database, one-line fatal errors."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import TypeVar
+
+import typer
+from pydantic import ValidationError
+
+from api import logs
+from api.app import prepare
+from core.config import Settings
+from core.db import Database, EmbeddedServerError
+
+T = TypeVar("T")
+
+
+def load_settings(**overrides: object) -> Settings:
+    try:
+        return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    except ValidationError as exc:
+        messages = "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())
+        raise fail(f"configuration: {messages}") from None
+
+
+def fail(message: str) -> typer.Exit:
+    typer.secho(f"ecoinspect: {message}", fg=typer.colors.RED, err=True)
+    return typer.Exit(code=1)
+
+
+@contextlib.asynccontextmanager
+async def open_database(settings: Settings) -> AsyncIterator[Database]:
+    try:
+        database = await asyncio.to_thread(Database.from_settings, settings)
+    except EmbeddedServerError as exc:
+        raise fail(str(exc)) from None
+    try:
+        await prepare(database)
+        yield database
+    finally:
+        await database.close()
+
+
+def run_with_database(settings: Settings, action: Callable[[Database], Awaitable[T]]) -> T:
+    logs.configure("WARNING", as_json=False)
+
+    async def main() -> T:
+        async with open_database(settings) as database:
+            return await action(database)
+
+    return asyncio.run(main())

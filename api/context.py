@@ -1,0 +1,38 @@
+"""Per-request context handed to every resolver: viewer, services, loaders, request id."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from strawberry.dataloader import DataLoader
+
+from core.accounts.models import Viewer
+from core.config import Settings
+from core.registry.models import Enterprise
+from core.registry.service import RegistryService
+
+
+@dataclass
+class Services:
+    registry: RegistryService
+
+
+@dataclass
+class Context:
+    viewer: Viewer
+    services: Services
+    settings: Settings
+    request_id: str
+    loaders: dict[str, DataLoader[Any, Any]] = field(default_factory=dict)
+
+    @property
+    def enterprise_by_code(self) -> DataLoader[str, Enterprise | None]:
+        """EnterpriseByCodeLoader: one query per request for every enterprise asked for."""
+        if "enterprise_by_code" not in self.loaders:
+            async def load(codes: list[str]) -> list[Enterprise | None]:
+                found = await self.services.registry.enterprises_by_code(self.viewer, list(codes))
+                return [found.get(code) for code in codes]
+
+            self.loaders["enterprise_by_code"] = DataLoader(load_fn=load)
+        return self.loaders["enterprise_by_code"]

@@ -1,0 +1,1 @@
+"""GraphQL delivery: schema, HTTP endpoint, access table, limits, relay helpers."""

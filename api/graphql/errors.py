@@ -1,0 +1,31 @@
+"""Top-level GraphQL errors (auth, limits, internal) always carry ``extensions.code``."""
+
+from __future__ import annotations
+
+import logging
+
+from graphql import GraphQLError
+
+from core.errors import DomainError
+
+log = logging.getLogger(__name__)
+
+
+class ApiError(GraphQLError):
+    def __init__(self, message: str, code: str) -> None:
+        super().__init__(message, extensions={"code": code})
+
+
+def from_domain(error: DomainError) -> ApiError:
+    return ApiError(error.message, error.code)
+
+
+def is_expected(error: GraphQLError) -> bool:
+    """Expected errors are shown to clients; anything else is logged once and masked."""
+    original = error.original_error
+    if original is None:
+        return True  # syntax, validation and limit errors built by graphql-core itself
+    if isinstance(original, ApiError | DomainError):
+        return True
+    log.error("unexpected error in resolver", exc_info=original, extra={"path": error.path})
+    return False

@@ -1,0 +1,57 @@
+"""Who may call each root field: declared as data, enforced for every root field, fail closed.
+
+Object-level scope (jurisdiction) is enforced again by the services, which filter every read
+to the viewer's jurisdictions. A root field missing from ACCESS is refused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, Awaitable, Callable
+from typing import Any
+
+from strawberry.extensions import SchemaExtension
+
+from api.graphql.errors import ApiError
+from core.accounts.models import Role
+
+PUBLIC: frozenset[Role] = frozenset()
+STAFF = frozenset(Role)
+SUPERVISORS = frozenset({Role.SUPERVISOR, Role.ADMIN})
+
+ACCESS: dict[str, frozenset[Role]] = {
+    "Query.viewer": PUBLIC,
+    "Query.node": PUBLIC,  # resolves only what the viewer may see
+    "Query.matters": PUBLIC,  # the random-check item list is published
+    "Query.enterprises": STAFF,
+    "Query.enterprise": STAFF,
+    "Query.inspectors": SUPERVISORS,
+    "Mutation.updateEnterprise": SUPERVISORS,
+    "Mutation.importEnterprises": SUPERVISORS,
+}
+
+
+def check(key: str, viewer: Any) -> None:
+    allowed = ACCESS.get(key)
+    if allowed is None:
+        raise ApiError(f"{key} has no access rule", "FORBIDDEN")
+    if allowed is PUBLIC:
+        return
+    if not viewer.authenticated:
+        raise ApiError("authentication required", "UNAUTHENTICATED")
+    if not viewer.has_any(allowed):
+        raise ApiError(f"your role may not use {key.split('.', 1)[1]}", "FORBIDDEN")
+
+
+class AccessControl(SchemaExtension):
+    """Checks ACCESS before any root field resolves."""
+
+    def resolve(
+        self, _next: Callable[..., Any], root: Any, info: Any, *args: Any, **kwargs: Any
+    ) -> Any:
+        parent = info.parent_type.name
+        if parent in ("Query", "Mutation") and not info.field_name.startswith("__"):
+            check(f"{parent}.{info.field_name}", info.context.viewer)
+        return _next(root, info, *args, **kwargs)
+
+
+__all__ = ["ACCESS", "AccessControl", "check", "AsyncGenerator", "Awaitable"]

@@ -1,0 +1,103 @@
+"""The GraphQL schema: root types merged from each domain, with limits and masking."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import (
+    AddValidationRules,
+    MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
+from strawberry.types import Info
+
+from api.context import Context
+from api.graphql.errors import is_expected
+from api.graphql.limits import make_node_limit
+from api.graphql.permissions import AccessControl
+from api.graphql.relay import Node, from_global_id
+from api.registry import types as registry_types
+from api.registry.mutations.enterprise_import import (
+    ImportEnterprisesInput,
+    ImportEnterprisesPayload,
+    import_enterprises_mutation,
+)
+from api.registry.mutations.enterprise_update import (
+    UpdateEnterpriseInput,
+    UpdateEnterprisePayload,
+    update_enterprise,
+)
+from api.registry.queries import RegistryQuery
+from core.config import Settings
+
+
+@strawberry.type(description="The authenticated user, or an anonymous one.")
+class Viewer:
+    username: str | None
+    roles: list[str]
+    jurisdictions: list[str]
+    inspector_id: str | None
+    authenticated: bool
+
+
+@strawberry.type
+class Query(RegistryQuery):
+    @strawberry.field(description="Who is asking.")
+    def viewer(self, info: Info[Context, None]) -> Viewer:
+        v = info.context.viewer
+        return Viewer(username=v.username, roles=sorted(r.value for r in v.roles),
+                      jurisdictions=list(v.jurisdictions), inspector_id=v.inspector_id,
+                      authenticated=v.authenticated)
+
+    @strawberry.field(description="Any object by its global id, if the viewer may see it.")
+    async def node(self, info: Info[Context, None], id: strawberry.ID) -> Node | None:  # noqa: A002
+        type_name, key = from_global_id(id)
+        if type_name == "Enterprise":
+            found = await info.context.enterprise_by_code.load(key)
+            return registry_types.Enterprise.from_domain(found) if found else None
+        return None
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(description="Edit an enterprise; refused with STALE_VERSION if it changed.")
+    async def update_enterprise(self, info: Info[Context, None], input: UpdateEnterpriseInput) -> UpdateEnterprisePayload:  # noqa: A002
+        return await update_enterprise(info, input)
+
+    @strawberry.mutation(description="Upsert enterprises by credit code from CSV or JSON text.")
+    async def import_enterprises(self, info: Info[Context, None], input: ImportEnterprisesInput) -> ImportEnterprisesPayload:  # noqa: A002
+        return await import_enterprises_mutation(info, input)
+
+
+class Schema(strawberry.Schema):
+    def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
+        """Unexpected errors are logged once, by the masking rule; expected ones are not logged."""
+
+
+def build_schema(settings: Settings) -> strawberry.Schema:
+    node_limit = make_node_limit(settings.query_max_nodes)
+    return Schema(
+        query=Query,
+        mutation=Mutation,
+        types=[registry_types.Enterprise, registry_types.Inspector],
+        extensions=[
+            AccessControl,
+            lambda: QueryDepthLimiter(max_depth=settings.query_max_depth),
+            lambda: MaxTokensLimiter(max_token_count=settings.query_max_tokens),
+            lambda: MaxAliasesLimiter(max_alias_count=settings.query_max_aliases),
+            lambda: AddValidationRules([node_limit]),
+            lambda: ParserCache(maxsize=512),
+            lambda: ValidationCache(maxsize=512),
+            lambda: MaskErrors(should_mask_error=lambda error: not is_expected(error)),
+        ],
+    )
+
+
+def export_sdl(settings: Settings) -> str:
+    return build_schema(settings).as_str() + "\n"

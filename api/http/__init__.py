@@ -1,0 +1,1 @@
+"""HTTP endpoints outside the GraphQL schema: GraphQL transport, auth, health, metrics."""

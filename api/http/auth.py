@@ -1,0 +1,56 @@
+"""``POST /auth/token``: the OAuth2 password grant and the refresh-token grant."""
+
+from __future__ import annotations
+
+import logging
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from api import logs
+from core.errors import AccountLocked, Unauthenticated
+
+log = logging.getLogger(__name__)
+
+
+def _oauth_error(error: str, description: str, status: int, code: str) -> JSONResponse:
+    return JSONResponse({"error": error, "error_description": description, "code": code},
+                        status_code=status, headers={"Cache-Control": "no-store"})
+
+
+async def token(request: Request) -> JSONResponse:
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith("application/json"):
+        try:
+            form = dict(await request.json())
+        except ValueError:
+            return _oauth_error("invalid_request", "the body is not valid JSON", 400, "BAD_REQUEST")
+    else:
+        form = dict(await request.form())
+    accounts, audit = request.app.state.accounts, request.app.state.registry.audit
+    grant = str(form.get("grant_type", "password"))
+    try:
+        if grant == "password":
+            username, password = str(form.get("username", "")), str(form.get("password", ""))
+            if not username or not password:
+                return _oauth_error("invalid_request", "username and password are required", 400, "BAD_REQUEST")
+            user = await accounts.authenticate(username, password)
+            tokens = accounts.issue_tokens(user)
+            await audit.append(actor=username, action="login", target=f"user:{username}",
+                               request_id=logs.request_id.get(), outcome="ok")
+        elif grant == "refresh_token":
+            tokens = await accounts.refresh(str(form.get("refresh_token", "")))
+        else:
+            return _oauth_error("unsupported_grant_type", f"grant_type {grant} is not supported", 400,
+                                "UNSUPPORTED_GRANT_TYPE")
+    except AccountLocked as exc:
+        await audit.append(actor=str(form.get("username")), action="login", target=f"user:{form.get('username')}",
+                           request_id=logs.request_id.get(), outcome=f"refused:{exc.code}")
+        return _oauth_error("invalid_grant", exc.message, 423, exc.code)
+    except Unauthenticated as exc:
+        if grant == "password":
+            await audit.append(actor=str(form.get("username")), action="login",
+                               target=f"user:{form.get('username')}", request_id=logs.request_id.get(),
+                               outcome=f"refused:{exc.code}")
+        return _oauth_error("invalid_grant", exc.message, 401, exc.code)
+    return JSONResponse(tokens, headers={"Cache-Control": "no-store"})

@@ -1,0 +1,167 @@
+"""GraphQL over HTTP (the GraphQL-over-HTTP specification), on Starlette.
+
+Media types: ``application/graphql-response+json`` (request errors → 400) and the legacy
+``application/json`` (well-formed requests → 200). GET and GraphiQL only in dev mode; GET
+never runs mutations.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import re
+from typing import Any
+
+import strawberry
+from starlette.requests import Request
+from strawberry.schema.exceptions import InvalidOperationTypeError
+from strawberry.types.graphql import OperationType
+from starlette.responses import HTMLResponse, JSONResponse, Response
+
+from api import logs
+from api.context import Context, Services
+from api.http.metrics import GRAPHQL_LATENCY, GRAPHQL_REQUESTS
+from core.errors import Unauthenticated
+
+log = logging.getLogger(__name__)
+GRAPHQL_RESPONSE = "application/graphql-response+json"
+JSON = "application/json"
+
+_GRAPHIQL = """<!doctype html><html><head><title>Ecoinspect GraphiQL</title>
+<link rel="stylesheet" href="https://unpkg.com/graphiql/graphiql.min.css"></head>
+<body style="margin:0"><div id="graphiql" style="height:100vh"></div>
+<p>GraphiQL needs its scripts from unpkg.com; POST queries to this URL work without them.</p>
+</body></html>"""
+
+
+def _error(message: str, code: str, status: int, media: str = JSON, **headers: str) -> Response:
+    body = {"errors": [{"message": message, "extensions": {"code": code}}]}
+    return JSONResponse(body, status_code=status, media_type=media, headers=headers or None)
+
+
+def _negotiate(accept: str) -> str | None:
+    if not accept.strip():
+        return JSON
+    types = [part.split(";")[0].strip().lower() for part in accept.split(",")]
+    if GRAPHQL_RESPONSE in types or "application/*" in types or "*/*" in types:
+        return GRAPHQL_RESPONSE if GRAPHQL_RESPONSE in types or JSON not in types else JSON
+    if JSON in types:
+        return JSON
+    return None
+
+
+def _bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if not header:
+        return None
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthenticated("use an Authorization: Bearer <token> header", code="INVALID_TOKEN")
+    return token.strip()
+
+
+async def _params(request: Request, media: str) -> dict[str, Any] | Response:
+    if request.method == "GET":
+        raw = dict(request.query_params)
+        if "variables" in raw:
+            try:
+                raw["variables"] = json.loads(raw["variables"])
+            except json.JSONDecodeError:
+                return _error("variables is not valid JSON", "BAD_REQUEST", 400, media)
+        return raw
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type != JSON:
+        return _error("POST bodies must be application/json", "UNSUPPORTED_MEDIA_TYPE", 415, media)
+    try:
+        body = json.loads(await request.body())
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return _error("the body is not valid JSON", "BAD_REQUEST", 400, media)
+    if not isinstance(body, dict):
+        return _error("the body must be a JSON object", "BAD_REQUEST", 400, media)
+    return body
+
+
+def _well_formed(params: dict[str, Any]) -> str | None:
+    if not isinstance(params.get("query"), str) or not params["query"].strip():
+        return "query must be a non-empty string"
+    if params.get("variables") is not None and not isinstance(params["variables"], dict):
+        return "variables must be an object"
+    if params.get("operationName") is not None and not isinstance(params["operationName"], str):
+        return "operationName must be a string"
+    return None
+
+
+class GraphQLEndpoint:
+    def __init__(self, schema: strawberry.Schema) -> None:
+        self.schema = schema
+
+    async def handle(self, request: Request) -> Response:
+        settings = request.app.state.settings
+        accept = request.headers.get("accept", "")
+        if request.method == "GET":
+            if settings.production:
+                return _error("GET is disabled in production; use POST", "METHOD_NOT_ALLOWED", 405,
+                              Allow="POST")
+            if "text/html" in accept and "query" not in request.query_params:
+                return HTMLResponse(_GRAPHIQL)
+        media = _negotiate(accept)
+        if media is None:
+            return _error(f"cannot answer with {accept}; accept {GRAPHQL_RESPONSE} or {JSON}",
+                          "NOT_ACCEPTABLE", 406)
+        params = await _params(request, media)
+        if isinstance(params, Response):
+            return params
+        problem = _well_formed(params)
+        if problem:
+            return _error(problem, "BAD_REQUEST", 400, media)
+        try:
+            viewer = request.app.state.accounts.viewer_from_token(_bearer(request))
+        except Unauthenticated as exc:
+            return _error(exc.message, exc.code, 401, media, **{"WWW-Authenticate": "Bearer"})
+        context = Context(viewer=viewer, services=Services(registry=request.app.state.registry),
+                          settings=settings, request_id=logs.request_id.get())
+        operation = _operation_name(params)
+        allowed = ({OperationType.QUERY} if request.method == "GET"
+                   else {OperationType.QUERY, OperationType.MUTATION})
+        started = time.perf_counter()
+        try:
+            result = await self.schema.execute(
+                params["query"], variable_values=params.get("variables"), context_value=context,
+                operation_name=params.get("operationName"), allowed_operation_types=allowed,
+            )
+        except InvalidOperationTypeError:
+            return _error("mutations need POST", "METHOD_NOT_ALLOWED", 405, media, Allow="POST")
+        GRAPHQL_LATENCY.labels(operation).observe(time.perf_counter() - started)
+        return self._respond(result, media, operation)
+
+    def _respond(self, result: Any, media: str, operation: str) -> Response:
+        errors = [e.formatted for e in result.errors or []]
+        for error in errors:
+            error.setdefault("extensions", {}).setdefault("code", _code(error))
+        request_error = bool(result.errors) and result.data is None and all(
+            not e.path for e in result.errors)
+        GRAPHQL_REQUESTS.labels(operation, "request_error" if request_error else
+                                "field_error" if errors else "ok").inc()
+        body: dict[str, Any] = {} if request_error else {"data": result.data}
+        if errors:
+            body["errors"] = errors
+        status = 400 if request_error and media == GRAPHQL_RESPONSE else 200
+        return JSONResponse(body, status_code=status, media_type=media)
+
+
+def _code(error: dict[str, Any]) -> str:
+    if error.get("path"):
+        return "INTERNAL_ERROR"
+    return "GRAPHQL_VALIDATION_FAILED"
+
+
+_NAMED = re.compile(r"^\s*(?:query|mutation|subscription)\s+([_A-Za-z][_0-9A-Za-z]*)")
+
+
+def _operation_name(params: dict[str, Any]) -> str:
+    """The metrics label: operationName, else the first operation's name, else "anonymous"."""
+    if params.get("operationName"):
+        return str(params["operationName"])[:64]
+    match = _NAMED.match(params["query"])
+    return match.group(1)[:64] if match else "anonymous"

@@ -1,0 +1,88 @@
+"""ASGI middleware: request id, body size limit (413), access log and HTTP metrics."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import uuid
+from typing import Any
+
+from api import logs
+from api.http.metrics import HTTP_LATENCY, HTTP_REQUESTS
+
+log = logging.getLogger("api.access")
+Scope = dict[str, Any]
+
+
+class RequestContextMiddleware:
+    """Gives every request an id (``X-Request-Id`` in and out) and caps the body size."""
+
+    def __init__(self, app: Any, *, max_body_bytes: int) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode().lower(): v.decode() for k, v in scope.get("headers", [])}
+        incoming = headers.get("x-request-id", "")
+        rid = incoming if 0 < len(incoming) <= 64 and incoming.isprintable() else uuid.uuid4().hex[:16]
+        token = logs.request_id.set(rid)
+        limit = self.max_body_bytes
+        started, status = time.perf_counter(), 500
+        try:
+            declared = headers.get("content-length")
+            if declared and declared.isdigit() and int(declared) > limit:
+                status = 413
+                await _too_large(send, rid, limit)
+                return
+
+            received = 0
+
+            async def limited_receive() -> dict[str, Any]:
+                nonlocal received
+                message = await receive()
+                if message["type"] == "http.request":
+                    received += len(message.get("body", b""))
+                    if received > limit:
+                        raise _BodyTooLarge
+                return message
+
+            async def send_with_id(message: dict[str, Any]) -> None:
+                nonlocal status
+                if message["type"] == "http.response.start":
+                    status = message["status"]
+                    message.setdefault("headers", []).append((b"x-request-id", rid.encode()))
+                await send(message)
+
+            try:
+                await self.app(scope, limited_receive, send_with_id)
+            except _BodyTooLarge:
+                status = 413
+                await _too_large(send, rid, limit)
+        finally:
+            elapsed = time.perf_counter() - started
+            route = scope["path"] if scope["path"] in _ROUTES else "other"
+            HTTP_REQUESTS.labels(scope["method"], route, str(status)).inc()
+            HTTP_LATENCY.labels(route).observe(elapsed)
+            log.info("request", extra={"method": scope["method"], "path": scope["path"],
+                                       "status": status, "ms": round(elapsed * 1000, 2)})
+            logs.request_id.reset(token)
+
+
+_ROUTES = {"/graphql", "/auth/token", "/healthz", "/readyz", "/metrics"}
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+async def _too_large(send: Any, rid: str, limit: int) -> None:
+    body = json.dumps({"errors": [{"message": f"request body exceeds {limit} bytes",
+                                   "extensions": {"code": "PAYLOAD_TOO_LARGE"}}]}).encode()
+    await send({"type": "http.response.start", "status": 413,
+                "headers": [(b"content-type", b"application/json"), (b"x-request-id", rid.encode()),
+                            (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})

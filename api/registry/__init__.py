@@ -1,0 +1,1 @@
+"""GraphQL delivery of the registry: enterprise, inspector and matter types, queries, mutations."""

@@ -1,0 +1,1 @@
+"""Registry mutations, one module each."""

@@ -1,0 +1,87 @@
+"""importEnterprises: upsert enterprises from CSV or JSON text; every bad row is reported."""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+from enum import Enum
+from pathlib import Path
+
+import strawberry
+from strawberry.types import Info
+
+from api.context import Context
+from api.graphql.relay import UserError
+from core.registry.importing import ImportReport, import_enterprises
+from core.registry.sources import SourceError
+
+
+@strawberry.enum
+class ImportFormat(Enum):
+    CSV = "csv"
+    JSON = "json"
+    JSONL = "jsonl"
+
+
+@strawberry.input
+class ImportEnterprisesInput:
+    format: ImportFormat
+    content: str = strawberry.field(description="The file's text (UTF-8); large files go through the CLI")
+
+
+@strawberry.type
+class ImportRowError:
+    row: int
+    field: str
+    code: str
+    message: str
+
+
+@strawberry.type
+class ImportResult:
+    import_id: str
+    rows: int
+    inserted: int
+    updated: int
+    unchanged: int
+    failed: int
+    errors: list[ImportRowError]
+    errors_truncated: bool
+
+    @classmethod
+    def from_domain(cls, r: ImportReport) -> ImportResult:
+        return cls(import_id=r.import_id, rows=r.rows, inserted=r.inserted, updated=r.updated,
+                   unchanged=r.unchanged, failed=r.failed, errors_truncated=r.errors_truncated,
+                   errors=[ImportRowError(row=e.row, field=e.field, code=e.code, message=e.message)
+                           for e in r.errors])
+
+
+@strawberry.type
+class ImportEnterprisesPayload:
+    result: ImportResult | None
+    user_errors: list[UserError]
+
+
+async def import_enterprises_mutation(
+    info: Info[Context, None], input: ImportEnterprisesInput  # noqa: A002
+) -> ImportEnterprisesPayload:
+    context = info.context
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"upload.{input.format.value}"
+        await asyncio.to_thread(path.write_text, input.content, "utf-8")
+        try:
+            report = await import_enterprises(
+                context.services.registry.database, path, actor=context.viewer.username or "",
+                allowed=context.viewer.covers)
+        except SourceError as exc:
+            await context.services.registry.audit.append(
+                actor=context.viewer.username, action="importEnterprises", target="enterprises",
+                request_id=context.request_id, outcome=f"refused:{exc.code}")
+            return ImportEnterprisesPayload(
+                result=None, user_errors=[UserError(field="content", message=str(exc), code=exc.code)])
+    await context.services.registry.audit.append(
+        actor=context.viewer.username, action="importEnterprises", target="enterprises",
+        request_id=context.request_id, outcome="ok",
+        detail={"import_id": report.import_id, "rows": report.rows, "inserted": report.inserted,
+                "updated": report.updated, "failed": report.failed})
+    return ImportEnterprisesPayload(result=ImportResult.from_domain(report), user_errors=[])

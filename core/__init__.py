@@ -1,0 +1,1 @@
+"""Domain and storage shared by every delivery: config, database, errors, domain packages."""

@@ -1,0 +1,1 @@
+"""User accounts, roles, jurisdiction scope, password login with slow-down and lock-out, tokens."""

@@ -1,0 +1,72 @@
+"""Settings, read from environment variables only (documented in docs/configuration.md)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SECRET = "dev-insecure-secret-change-me-0123456789"
+DEMO_SECRET = "ecoinspect-demo-secret-not-for-production"
+
+
+class Mode(StrEnum):
+    DEV = "dev"
+    PRODUCTION = "production"
+
+
+class Settings(BaseSettings):
+    """Every knob of the service. Names map to ``ECOINSPECT_*`` unless an alias says otherwise."""
+
+    model_config = SettingsConfigDict(env_prefix="ECOINSPECT_", extra="ignore", frozen=True)
+
+    mongodb_uri: str | None = Field(default=None, validation_alias="MONGODB_URI")
+    database_name: str = "ecoinspect"
+    data_dir: Path = Path("var")
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, validation_alias="PORT", ge=0, le=65535)
+    mode: Mode = Mode.DEV
+    secret_key: str = DEFAULT_SECRET
+    access_token_minutes: int = Field(default=30, ge=1)
+    refresh_token_days: int = Field(default=7, ge=1)
+    login_slowdown_after: int = Field(default=3, ge=1)
+    login_lock_after: int = Field(default=10, ge=2)
+    login_lock_minutes: int = Field(default=15, ge=1)
+    login_delay_max_seconds: float = Field(default=2.0, ge=0)
+    max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    query_max_depth: int = Field(default=10, ge=2)
+    query_max_tokens: int = Field(default=2000, ge=50)
+    query_max_aliases: int = Field(default=15, ge=1)
+    query_max_nodes: int = Field(default=5000, ge=10)
+    embedded_start_timeout_s: float = Field(default=30.0, gt=0)
+    log_level: str = "INFO"
+    log_json: bool = True
+
+    @property
+    def production(self) -> bool:
+        return self.mode is Mode.PRODUCTION
+
+    @property
+    def db_dir(self) -> Path:
+        return self.data_dir / "db"
+
+    @model_validator(mode="after")
+    def _refuse_weak_secret_in_production(self) -> Settings:
+        if self.production and (
+            self.secret_key in (DEFAULT_SECRET, DEMO_SECRET) or len(self.secret_key) < 32
+        ):
+            raise ValueError(
+                "production mode needs ECOINSPECT_SECRET_KEY set to a random value of at least "
+                "32 characters (the default and demo secrets are refused)"
+            )
+        if self.login_lock_after <= self.login_slowdown_after:
+            raise ValueError("ECOINSPECT_LOGIN_LOCK_AFTER must exceed ECOINSPECT_LOGIN_SLOWDOWN_AFTER")
+        return self
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

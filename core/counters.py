@@ -1,0 +1,18 @@
+"""Monotonic sequence ranges kept in a small ``counters`` collection (cheap on SecantusDB)."""
+
+from __future__ import annotations
+
+from pymongo import ReturnDocument
+
+from core.db import CollectionSpec, Database
+
+COLLECTIONS = [CollectionSpec("counters")]
+
+
+async def reserve(database: Database, name: str, count: int, *, session: object = None) -> int:
+    """Reserve ``count`` consecutive numbers; returns the first of them (numbers start at 1)."""
+    doc = await database["counters"].find_one_and_update(
+        {"_id": name}, {"$inc": {"value": count}}, upsert=True,
+        return_document=ReturnDocument.AFTER, session=session,
+    )
+    return int(doc["value"]) - count + 1

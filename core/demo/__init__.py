@@ -1,0 +1,1 @@
+"""Deterministic demo data: synthetic enterprises, inspectors and random-check matters."""

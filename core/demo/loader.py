@@ -1,0 +1,65 @@
+"""Loads the generated demo dataset and the demo logins (demo mode only)."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, datetime
+
+from core.accounts.models import Role
+from core.accounts.service import AccountService
+from core.config import Settings
+from core.db import Database
+from core.demo import generator
+from core.registry.importing import EnterpriseImporter, import_inspector_rows
+from core.registry.models import Matter
+from core.registry.repository import ENTERPRISES, MatterRepository
+from core.registry.sources import SourceRow
+
+DEMO_PASSWORD = "ecoinspect-demo"
+PROVINCE = "610000"
+XIAN = "610100"
+DEMO_USERS = [
+    ("supervisor1", [Role.SUPERVISOR], [PROVINCE], None, "省级科室负责人 (whole province)"),
+    ("inspector1", [Role.INSPECTOR], [XIAN], generator.DEMO_INSPECTORS[0], "西安执法人员 (Xi'an only)"),
+    ("inspector2", [Role.INSPECTOR], [XIAN], generator.DEMO_INSPECTORS[1], "西安执法人员 (Xi'an only)"),
+    ("author1", [Role.RULE_AUTHOR], [PROVINCE], None, "法规/政策人员 (rule author)"),
+    ("admin1", [Role.ADMIN], [PROVINCE], None, "administrator"),
+]
+
+
+def demo_logins() -> list[str]:
+    return [f"{name:12} {', '.join(r.value for r in roles):12} {label}"
+            for name, roles, _j, _i, label in DEMO_USERS]
+
+
+def _source_rows(rows: itertools.chain[dict[str, str]] | object) -> object:
+    return (SourceRow(number, dict(row)) for number, row in enumerate(rows, start=1))  # type: ignore[arg-type]
+
+
+async def load_demo(database: Database, settings: Settings, *, enterprises: int = 5000,
+                    force: bool = False) -> str:
+    if not force and await database[ENTERPRISES].find_one({}, {"_id": 1}) is not None:
+        return "demo: the registry already holds data; nothing loaded (use --force to load anyway)"
+    today = datetime.now(UTC).date()
+    importer = EnterpriseImporter(database, actor="demo")
+
+    def rows() -> object:
+        return _source_rows(generator.generate_enterprises(enterprises, today=today))
+
+    report = await importer.run(rows(), rescan=rows)  # type: ignore[arg-type]
+    sample = [row["credit_code"] for row in itertools.islice(
+        generator.generate_enterprises(enterprises, today=today), 0, enterprises, 7)]
+    inspectors = await import_inspector_rows(database, _source_rows(generator.generate_inspectors(
+        enterprises, today=today, enterprise_codes_sample=sample)))  # type: ignore[arg-type]
+    await MatterRepository(database).upsert_many([Matter.model_validate(m) for m in generator.matters()])
+    accounts = AccountService(database, settings)
+    for username, roles, jurisdictions, inspector_id, label in DEMO_USERS:
+        await accounts.create_user(username=username, password=DEMO_PASSWORD, roles=roles,
+                                   jurisdictions=jurisdictions, inspector_id=inspector_id,
+                                   display_name=label, replace=True)
+    return (f"demo: {report.inserted} enterprises, {inspectors.inserted} inspectors, "
+            f"{len(generator.matters())} matters, {len(DEMO_USERS)} logins loaded")
+
+
+async def load_demo_if_empty(database: Database, settings: Settings) -> str:
+    return await load_demo(database, settings)

@@ -1,0 +1,71 @@
+"""The domain error tree; every error carries a stable code that clients can act on.
+
+DomainError
+├── ValidationFailed   INVALID_INPUT and field-specific codes
+├── NotFound           NOT_FOUND
+├── Conflict           CONFLICT, STALE_VERSION, ID_CONFLICT
+├── PermissionDenied   FORBIDDEN
+├── Unauthenticated    UNAUTHENTICATED, INVALID_TOKEN, TOKEN_EXPIRED
+└── AccountLocked      ACCOUNT_LOCKED
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class FieldError:
+    field: str
+    message: str
+    code: str
+
+
+class DomainError(Exception):
+    code = "DOMAIN_ERROR"
+
+    def __init__(self, message: str, *, code: str | None = None, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        if code is not None:
+            self.code = code
+
+    def as_field_errors(self) -> list[FieldError]:
+        return [FieldError(field=self.field or "", message=self.message, code=self.code)]
+
+
+class ValidationFailed(DomainError):
+    code = "INVALID_INPUT"
+
+    def __init__(self, errors: list[FieldError]) -> None:
+        first = errors[0] if errors else FieldError("", "invalid input", self.code)
+        super().__init__(first.message, code=first.code, field=first.field)
+        self.errors = errors
+
+    def as_field_errors(self) -> list[FieldError]:
+        return list(self.errors)
+
+
+class NotFound(DomainError):
+    code = "NOT_FOUND"
+
+
+class Conflict(DomainError):
+    code = "CONFLICT"
+
+
+class StaleVersion(Conflict):
+    code = "STALE_VERSION"
+
+
+class PermissionDenied(DomainError):
+    code = "FORBIDDEN"
+
+
+class Unauthenticated(DomainError):
+    code = "UNAUTHENTICATED"
+
+
+class AccountLocked(DomainError):
+    code = "ACCOUNT_LOCKED"

@@ -1,0 +1,1 @@
+"""Reference tables: administrative divisions (jurisdictions) and industry codes."""

@@ -1,0 +1,260 @@
+"""Registry imports: stream rows, validate, upsert by key in batches, report every bad row.
+
+A row is written whole or not at all (one document, plus its history entry in the same
+transaction). Unchanged rows are not written, so re-importing a file changes nothing.
+A repeated credit code is caught by a fixed-size Bloom filter; the rare hits are set aside
+and settled exactly by a second pass over the file, so memory does not grow with the file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from core import counters
+from core.db import Database
+from core.errors import FieldError
+from core.registry import rows as row_format
+from core.registry.dedupe import BloomFilter
+from core.registry.models import EnterpriseData, InspectorData
+from core.registry.repository import EnterpriseRepository, InspectorRepository, enterprise_document
+from core.registry.sources import SourceRow, open_rows
+
+BATCH_SIZE = 1000
+MAX_REPORTED_ERRORS = 1000
+Progress = Callable[[int], None]
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    row: int
+    field: str
+    code: str
+    message: str
+
+
+@dataclass
+class ImportReport:
+    import_id: str
+    rows: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    failed: int = 0
+    errors: list[RowProblem] = field(default_factory=list)
+
+    def reject(self, row: int, problems: Iterable[FieldError]) -> None:
+        self.failed += 1
+        for problem in problems:
+            if len(self.errors) < MAX_REPORTED_ERRORS:
+                self.errors.append(RowProblem(row, problem.field, problem.code, problem.message))
+
+    @property
+    def errors_truncated(self) -> bool:
+        return self.failed > len({e.row for e in self.errors})
+
+
+def content_hash(record: EnterpriseData) -> str:
+    canonical = json.dumps(record.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _diff(old: EnterpriseData, new: EnterpriseData) -> dict[str, list[object]]:
+    before, after = old.model_dump(mode="json"), new.model_dump(mode="json")
+    return {k: [before[k], after[k]] for k in after if before.get(k) != after[k]}
+
+
+class EnterpriseImporter:
+    """Upserts enterprises by credit code from a stream of source rows."""
+
+    def __init__(
+        self, database: Database, *, actor: str, progress: Progress | None = None,
+        allowed: Callable[[str], bool] | None = None,
+    ) -> None:
+        self.database = database
+        self.allowed = allowed or (lambda _jurisdiction: True)
+        self.repository = EnterpriseRepository(database)
+        self.actor = actor
+        self.progress = progress or (lambda _n: None)
+        self.report = ImportReport(import_id=str(uuid.uuid4()))
+        self._bloom = BloomFilter()
+        self._suspects: dict[str, list[tuple[int, EnterpriseData]]] = {}
+
+    async def run(self, rows: Iterator[SourceRow], *, rescan: Callable[[], Iterator[SourceRow]] | None) -> ImportReport:
+        batch: list[tuple[int, EnterpriseData]] = []
+        for source in rows:
+            self.report.rows += 1
+            record = self._parse(source)
+            if record is None:
+                continue
+            if self._bloom.add(record.credit_code):
+                self._suspects.setdefault(record.credit_code, []).append((source.number, record))
+                continue
+            batch.append((source.number, record))
+            if len(batch) >= BATCH_SIZE:
+                await self._write(batch)
+                batch = []
+        await self._write(batch)
+        await self._settle_suspects(rescan)
+        return self.report
+
+    def _parse(self, source: SourceRow) -> EnterpriseData | None:
+        if source.errors:
+            self.report.reject(source.number, source.errors)
+            self.progress(1)
+            return None
+        try:
+            record = row_format.enterprise_from_row(source.values)
+        except row_format.RowError as exc:
+            self.report.reject(source.number, exc.errors)
+            self.progress(1)
+            return None
+        if not self.allowed(record.jurisdiction):
+            self.report.reject(source.number, [FieldError(
+                "jurisdiction", f"jurisdiction {record.jurisdiction} is outside your scope", "OUT_OF_SCOPE")])
+            self.progress(1)
+            return None
+        return record
+
+    async def _settle_suspects(self, rescan: Callable[[], Iterator[SourceRow]] | None) -> None:
+        """A Bloom hit is a repeat unless an exact pass shows it is the code's first row."""
+        if not self._suspects:
+            return
+        first_rows: dict[str, int] = {}
+        if rescan is not None:
+            for source in rescan():
+                code = str(source.values.get("credit_code", "")).strip().upper()
+                if code in self._suspects and code not in first_rows and not source.errors:
+                    first_rows[code] = source.number
+        retry: list[tuple[int, EnterpriseData]] = []
+        for code, hits in self._suspects.items():
+            for number, record in hits:
+                if first_rows.get(code) == number:
+                    retry.append((number, record))
+                else:
+                    self.report.reject(number, [FieldError(
+                        "credit_code", f"credit code {code} appears earlier in this file",
+                        "DUPLICATE_IN_FILE")])
+                    self.progress(1)
+        await self._write(retry)
+
+    async def _write(self, batch: list[tuple[int, EnterpriseData]]) -> None:
+        if not batch:
+            return
+        stored = await self.repository.by_codes([r.credit_code for _, r in batch])
+        now = datetime.now(UTC)
+        new_docs: list[dict[str, object]] = []
+        new_rows: list[tuple[int, EnterpriseData]] = []
+        updates: list[tuple[dict[str, object], int]] = []
+        history: list[dict[str, object]] = []
+        for number, record in batch:
+            digest = content_hash(record)
+            current = stored.get(record.credit_code)
+            if current is None:
+                new_rows.append((number, record))
+                new_docs.append({**enterprise_document(record, content_hash=digest), "version": 1,
+                                 "created_at": now, "updated_at": now, "import_id": self.report.import_id})
+            elif not self.allowed(current.jurisdiction):
+                self.report.reject(number, [FieldError(
+                    "jurisdiction", f"enterprise {record.credit_code} is registered outside your scope",
+                    "OUT_OF_SCOPE")])
+            elif content_hash(current.data()) == digest:
+                self.report.unchanged += 1
+            else:
+                doc = {**enterprise_document(record, content_hash=digest), "updated_at": now,
+                       "import_id": self.report.import_id}
+                updates.append((doc, current.version))
+                history.append({"credit_code": record.credit_code, "version": current.version + 1,
+                                "at": now, "actor": self.actor, "source": f"import:{self.report.import_id}",
+                                "changes": _diff(current.data(), record)})
+        if new_docs:
+            first = await counters.reserve(self.database, "enterprises", len(new_docs))
+            for offset, doc in enumerate(new_docs):
+                doc["seq"] = first + offset
+            raced = await self.repository.insert_many(new_docs)
+            self.report.inserted += len(new_docs) - len(raced)
+            for index in raced:
+                number, _ = new_rows[index]
+                self.report.reject(number, [FieldError(
+                    "credit_code", "written concurrently by another import; re-run to update",
+                    "CONCURRENT_WRITE")])
+        if updates:
+            async with self.database.start_session() as session, await session.start_transaction():
+                stale = await self.repository.apply_updates(updates, history, session=session)
+                if stale:
+                    await session.abort_transaction()
+            if stale:
+                retry = []
+                for number, record in batch:
+                    if record.credit_code in stale:
+                        self.report.reject(number, [FieldError(
+                            "credit_code", "changed concurrently; re-run to update", "STALE_VERSION")])
+                    elif any(doc["credit_code"] == record.credit_code for doc, _ in updates):
+                        retry.append((number, record))
+                await self._write(retry)
+                return
+            self.report.updated += len(updates)
+        self.progress(len(batch))
+
+
+async def import_enterprises(
+    database: Database, path: Path, *, actor: str, progress: Progress | None = None,
+    allowed: Callable[[str], bool] | None = None,
+) -> ImportReport:
+    importer = EnterpriseImporter(database, actor=actor, progress=progress, allowed=allowed)
+    required = ["credit_code", "name", "jurisdiction", "industry_code"]
+    return await importer.run(open_rows(path, required), rescan=lambda: open_rows(path, required))
+
+
+INSPECTOR_REQUIRED = ["staff_id", "name", "certificate_number", "certificate_expires", "jurisdictions"]
+
+
+async def import_inspectors(
+    database: Database, path: Path, *, progress: Progress | None = None
+) -> ImportReport:
+    return await import_inspector_rows(database, open_rows(path, INSPECTOR_REQUIRED), progress=progress)
+
+
+async def import_inspector_rows(
+    database: Database, rows: Iterator[SourceRow], *, progress: Progress | None = None
+) -> ImportReport:
+    report = ImportReport(import_id=str(uuid.uuid4()))
+    repository = InspectorRepository(database)
+    seen: set[str] = set()  # inspector files are small (tens of thousands at national scale)
+    batch: list[InspectorData] = []
+
+    async def flush() -> None:
+        if batch:
+            first = await counters.reserve(database, "inspectors", len(batch))
+            inserted, updated = await repository.upsert_many(batch, first, datetime.now(UTC))
+            report.inserted += inserted
+            report.updated += updated
+            report.unchanged += len(batch) - inserted - updated
+            (progress or (lambda _n: None))(len(batch))
+            batch.clear()
+
+    for source in rows:
+        report.rows += 1
+        if source.errors:
+            report.reject(source.number, source.errors)
+            continue
+        try:
+            record = row_format.inspector_from_row(source.values)
+        except row_format.RowError as exc:
+            report.reject(source.number, exc.errors)
+            continue
+        if record.staff_id in seen:
+            report.reject(source.number, [FieldError(
+                "staff_id", f"staff id {record.staff_id} appears earlier in this file", "DUPLICATE_IN_FILE")])
+            continue
+        seen.add(record.staff_id)
+        batch.append(record)
+        if len(batch) >= BATCH_SIZE:
+            await flush()
+    await flush()
+    return report

@@ -1,0 +1,200 @@
+"""Storage of registry records: enterprises, their change history, inspectors and matters."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pymongo import ASCENDING, IndexModel, InsertOne, UpdateOne
+from pymongo.errors import BulkWriteError
+
+from core.db import CollectionSpec, Database
+from core.reference import tables
+from core.registry.models import Enterprise, EnterpriseData, Inspector, InspectorData, Matter
+
+ENTERPRISES = "enterprises"
+ENTERPRISE_HISTORY = "enterprise_history"
+INSPECTORS = "inspectors"
+MATTERS = "matters"
+
+_ENTERPRISE_SCHEMA = {
+    "bsonType": "object",
+    "required": ["credit_code", "name", "jurisdiction", "jurisdiction_path", "industry_code",
+                 "version", "seq", "content_hash"],
+    "properties": {
+        "credit_code": {"bsonType": "string", "minLength": 18, "maxLength": 18},
+        "name": {"bsonType": "string", "minLength": 1},
+        "jurisdiction": {"bsonType": "string"},
+        "jurisdiction_path": {"bsonType": "array", "items": {"bsonType": "string"}},
+        "version": {"bsonType": ["int", "long"], "minimum": 1},
+        "seq": {"bsonType": ["int", "long"], "minimum": 1},
+        "content_hash": {"bsonType": "string"},
+    },
+}
+
+COLLECTIONS = [
+    CollectionSpec(
+        ENTERPRISES,
+        indexes=[
+            IndexModel([("credit_code", ASCENDING)], unique=True, name="credit_code_unique"),
+            IndexModel([("seq", ASCENDING)], unique=True, name="seq_unique"),
+            IndexModel([("jurisdiction_path", ASCENDING), ("seq", ASCENDING)], name="scope_seq"),
+        ],
+        json_schema=_ENTERPRISE_SCHEMA,
+    ),
+    CollectionSpec(
+        ENTERPRISE_HISTORY,
+        indexes=[IndexModel([("credit_code", ASCENDING), ("version", ASCENDING)], unique=True)],
+    ),
+    CollectionSpec(
+        INSPECTORS,
+        indexes=[
+            IndexModel([("staff_id", ASCENDING)], unique=True, name="staff_id_unique"),
+            IndexModel([("seq", ASCENDING)], unique=True, name="seq_unique"),
+            IndexModel([("jurisdiction_path", ASCENDING), ("seq", ASCENDING)], name="scope_seq"),
+        ],
+    ),
+    CollectionSpec(MATTERS, indexes=[IndexModel([("code", ASCENDING)], unique=True)]),
+]
+
+
+def enterprise_document(record: EnterpriseData, *, content_hash: str) -> dict[str, Any]:
+    doc = record.model_dump(mode="json", exclude={"location", "boundary"})
+    doc["location"] = record.location.geojson() if record.location else None
+    doc["boundary"] = record.boundary.geojson() if record.boundary else None
+    doc["jurisdiction_path"] = tables.ancestors(record.jurisdiction)
+    doc["content_hash"] = content_hash
+    return doc
+
+
+def _enterprise(doc: dict[str, Any]) -> Enterprise:
+    data = {k: v for k, v in doc.items() if k not in {"_id", "jurisdiction_path", "content_hash",
+                                                      "import_id"}}
+    if data.get("location"):
+        lon, lat = data["location"]["coordinates"]
+        data["location"] = {"lon": lon, "lat": lat}
+    if data.get("boundary"):
+        data["boundary"] = {"coordinates": data["boundary"]["coordinates"]}
+    return Enterprise.model_validate(data)
+
+
+class EnterpriseRepository:
+    def __init__(self, database: Database) -> None:
+        self.database = database
+        self.collection = database[ENTERPRISES]
+
+    async def by_codes(self, codes: list[str], *, session: Any = None) -> dict[str, Enterprise]:
+        docs = await self.collection.find({"credit_code": {"$in": codes}}, session=session).to_list()
+        return {doc["credit_code"]: _enterprise(doc) for doc in docs}
+
+    async def hashes_by_codes(self, codes: list[str]) -> dict[str, tuple[str, int]]:
+        """(content hash, version) of the stored enterprises among ``codes``."""
+        cursor = self.collection.find(
+            {"credit_code": {"$in": codes}}, {"credit_code": 1, "content_hash": 1, "version": 1}
+        )
+        return {d["credit_code"]: (d["content_hash"], d["version"]) async for d in cursor}
+
+    async def window(
+        self, filters: dict[str, Any], low: int, high: int, limit: int
+    ) -> list[dict[str, Any]]:
+        query = {**filters, "seq": {"$gt": low, "$lte": high}}
+        return await self.collection.find(query).sort("seq", ASCENDING).limit(limit).to_list()
+
+    async def insert_many(self, docs: list[dict[str, Any]]) -> set[int]:
+        """Insert new documents; returns the indexes that already existed (a concurrent write)."""
+        if not docs:
+            return set()
+        try:
+            await self.collection.insert_many(docs, ordered=False)
+        except BulkWriteError as exc:
+            duplicate = {e["index"] for e in exc.details["writeErrors"] if e["code"] == 11000}
+            if len(duplicate) != len(exc.details["writeErrors"]):
+                raise
+            return duplicate
+        return set()
+
+    async def apply_updates(
+        self, updates: list[tuple[dict[str, Any], int]], history: list[dict[str, Any]], *,
+        session: Any,
+    ) -> set[str]:
+        """Replace content when the stored version still matches; returns codes that were stale."""
+        requests = [
+            UpdateOne({"credit_code": doc["credit_code"], "version": expected},
+                      {"$set": doc, "$inc": {"version": 1}})
+            for doc, expected in updates
+        ]
+        result = await self.collection.bulk_write(requests, ordered=True, session=session)
+        if result.matched_count != len(requests):
+            stored = await self.collection.find(
+                {"credit_code": {"$in": [d["credit_code"] for d, _ in updates]}},
+                {"credit_code": 1, "version": 1}, session=session,
+            ).to_list()
+            now = {d["credit_code"]: d["version"] for d in stored}
+            return {doc["credit_code"] for doc, expected in updates if now.get(doc["credit_code"]) != expected + 1}
+        if history:
+            await self.database[ENTERPRISE_HISTORY].bulk_write(
+                [InsertOne(h) for h in history], session=session
+            )
+        return set()
+
+    async def history(self, code: str, *, limit: int = 50) -> list[dict[str, Any]]:
+        cursor = self.database[ENTERPRISE_HISTORY].find({"credit_code": code}, {"_id": 0})
+        return await cursor.sort("version", -1).limit(limit).to_list()
+
+
+class InspectorRepository:
+    def __init__(self, database: Database) -> None:
+        self.collection = database[INSPECTORS]
+
+    async def by_ids(self, staff_ids: list[str]) -> dict[str, Inspector]:
+        docs = await self.collection.find({"staff_id": {"$in": staff_ids}}).to_list()
+        return {d["staff_id"]: _inspector(d) for d in docs}
+
+    async def window(
+        self, filters: dict[str, Any], low: int, high: int, limit: int
+    ) -> list[dict[str, Any]]:
+        query = {**filters, "seq": {"$gt": low, "$lte": high}}
+        return await self.collection.find(query).sort("seq", ASCENDING).limit(limit).to_list()
+
+    async def upsert_many(self, records: list[InspectorData], seq_start: int, now: datetime) -> tuple[int, int]:
+        """Insert or replace inspectors by staff id; returns (inserted, updated)."""
+        existing = await self.by_ids([r.staff_id for r in records])
+        requests: list[Any] = []
+        inserted = updated = 0
+        for offset, record in enumerate(records):
+            content = record.model_dump(mode="json")
+            content["jurisdiction_path"] = sorted({a for j in record.jurisdictions for a in tables.ancestors(j)})
+            current = existing.get(record.staff_id)
+            if current is None:
+                requests.append(InsertOne({**content, "version": 1, "seq": seq_start + offset,
+                                           "created_at": now, "updated_at": now}))
+                inserted += 1
+            elif InspectorData(**current.model_dump(include=set(InspectorData.model_fields))) != record:
+                requests.append(UpdateOne({"staff_id": record.staff_id},
+                                          {"$set": {**content, "updated_at": now}, "$inc": {"version": 1}}))
+                updated += 1
+        if requests:
+            await self.collection.bulk_write(requests, ordered=False)
+        return inserted, updated
+
+
+def _inspector(doc: dict[str, Any]) -> Inspector:
+    return Inspector.model_validate(
+        {k: v for k, v in doc.items() if k not in {"_id", "jurisdiction_path"}}
+    )
+
+
+class MatterRepository:
+    def __init__(self, database: Database) -> None:
+        self.collection = database[MATTERS]
+
+    async def list(self) -> list[Matter]:
+        docs = await self.collection.find({}, {"_id": 0}).sort("code", ASCENDING).to_list()
+        return [Matter.model_validate(d) for d in docs]
+
+    async def upsert_many(self, matters: list[Matter]) -> None:
+        if matters:
+            await self.collection.bulk_write(
+                [UpdateOne({"code": m.code}, {"$set": m.model_dump(mode="json")}, upsert=True)
+                 for m in matters]
+            )

@@ -1,0 +1,147 @@
+"""Registry operations, scoped to the viewer's jurisdictions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import ValidationError
+
+from core.accounts.models import Role, Viewer
+from core.audit.repository import AuditRepository
+from core.db import Database
+from core.errors import FieldError, NotFound, PermissionDenied, StaleVersion, ValidationFailed
+from core.pagination import Page, check_first, decode_cursor, encode_cursor, read_page
+from core.registry import repository as repo
+from core.registry.importing import _diff, content_hash
+from core.registry.models import CreditTier, Enterprise, EnterpriseData, Inspector, Matter
+from core.registry.rows import _field_errors
+
+STAFF = frozenset({Role.INSPECTOR, Role.SUPERVISOR, Role.RULE_AUTHOR, Role.ADMIN})
+EDITORS = frozenset({Role.SUPERVISOR, Role.ADMIN})
+
+
+@dataclass(frozen=True)
+class EnterpriseFilter:
+    jurisdiction: str | None = None
+    industry_code: str | None = None
+    credit_tier: CreditTier | None = None
+    key_discharger: bool | None = None
+
+
+def _scope(viewer: Viewer, field: str, requested: str | None) -> dict[str, Any]:
+    """A query restricted to the viewer's jurisdictions (and the requested one inside them)."""
+    if not viewer.has_any(STAFF):
+        raise PermissionDenied("registry data is for enforcement staff")
+    if requested is not None:
+        if not viewer.covers(requested):
+            raise PermissionDenied(f"jurisdiction {requested} is outside your scope")
+        return {field: requested}
+    return {field: {"$in": list(viewer.jurisdictions)}}
+
+
+async def _max_seq(database: Database, name: str) -> int:
+    doc = await database["counters"].find_one({"_id": name})
+    return int(doc["value"]) if doc else 0
+
+
+class RegistryService:
+    def __init__(self, database: Database) -> None:
+        self.database = database
+        self.enterprises = repo.EnterpriseRepository(database)
+        self.inspectors = repo.InspectorRepository(database)
+        self.matters = repo.MatterRepository(database)
+        self.audit = AuditRepository(database)
+
+    async def list_enterprises(
+        self, viewer: Viewer, *, first: int, after: str | None, where: EnterpriseFilter
+    ) -> Page[Enterprise]:
+        check_first(first)
+        query = _scope(viewer, "jurisdiction_path", where.jurisdiction)
+        if where.industry_code:
+            query["industry_code"] = where.industry_code
+        if where.credit_tier:
+            query["credit.tier"] = where.credit_tier.value
+        if where.key_discharger is not None:
+            query["key_discharger"] = where.key_discharger
+
+        async def fetch(low: int, high: int, limit: int) -> list[dict[str, Any]]:
+            return await self.enterprises.window(query, low, high, limit)
+
+        docs, more = await read_page(
+            fetch, after=decode_cursor(after), first=first,
+            max_seq=await _max_seq(self.database, "enterprises"),
+        )
+        items = [repo._enterprise(d) for d in docs]
+        return Page(items, [encode_cursor(e.seq) for e in items], more)
+
+    async def enterprises_by_code(self, viewer: Viewer, codes: list[str]) -> dict[str, Enterprise]:
+        """Enterprises the viewer may see, by credit code (missing or out of scope: absent)."""
+        if not viewer.has_any(STAFF):
+            return {}
+        found = await self.enterprises.by_codes(codes)
+        return {code: e for code, e in found.items() if viewer.covers(e.jurisdiction)}
+
+    async def update_enterprise(
+        self, viewer: Viewer, *, credit_code: str, version: int, changes: dict[str, Any], request_id: str,
+    ) -> Enterprise:
+        if not viewer.has_any(EDITORS):
+            raise PermissionDenied("only supervisors and administrators edit the registry")
+        current = (await self.enterprises.by_codes([credit_code])).get(credit_code)
+        if current is None or not viewer.covers(current.jurisdiction):
+            raise NotFound(f"enterprise {credit_code} not found", field="creditCode")
+        if "credit_code" in changes:
+            raise ValidationFailed([FieldError("creditCode", "the credit code cannot change", "IMMUTABLE")])
+        try:
+            record = EnterpriseData.model_validate({**current.data().model_dump(), **changes})
+        except ValidationError as exc:
+            raise ValidationFailed(_field_errors(exc, {})) from None
+        if not viewer.covers(record.jurisdiction):
+            raise PermissionDenied(f"jurisdiction {record.jurisdiction} is outside your scope")
+        if current.version != version:
+            raise StaleVersion(
+                f"enterprise {credit_code} is at version {current.version}, not {version}", field="version"
+            )
+        digest = content_hash(record)
+        if digest == content_hash(current.data()):
+            return current
+        now = datetime.now(UTC)
+        doc = {**repo.enterprise_document(record, content_hash=digest), "updated_at": now}
+        entry = {"credit_code": credit_code, "version": version + 1, "at": now,
+                 "actor": viewer.username, "source": f"request:{request_id}",
+                 "changes": _diff(current.data(), record)}
+        async with self.database.start_session() as session, await session.start_transaction():
+            stale = await self.enterprises.apply_updates([(doc, version)], [entry], session=session)
+            if stale:
+                await session.abort_transaction()
+                raise StaleVersion(f"enterprise {credit_code} changed meanwhile", field="version")
+            await self.audit.append(actor=viewer.username, action="updateEnterprise",
+                                    target=f"enterprise:{credit_code}", request_id=request_id,
+                                    outcome="ok", detail={"fields": sorted(entry["changes"])},
+                                    session=session)
+        return (await self.enterprises.by_codes([credit_code]))[credit_code]
+
+    async def enterprise_history(self, viewer: Viewer, credit_code: str) -> list[dict[str, Any]]:
+        if not await self.enterprises_by_code(viewer, [credit_code]):
+            return []
+        return await self.enterprises.history(credit_code)
+
+    async def list_inspectors(self, viewer: Viewer, *, first: int, after: str | None,
+                              jurisdiction: str | None) -> Page[Inspector]:
+        check_first(first)
+        if not viewer.has_any(frozenset({Role.SUPERVISOR, Role.ADMIN})):
+            raise PermissionDenied("the inspector database is for supervisors and administrators")
+        query = _scope(viewer, "jurisdiction_path", jurisdiction)
+
+        async def fetch(low: int, high: int, limit: int) -> list[dict[str, Any]]:
+            return await self.inspectors.window(query, low, high, limit)
+
+        docs, more = await read_page(fetch, after=decode_cursor(after), first=first,
+                                     max_seq=await _max_seq(self.database, "inspectors"))
+        items = [repo._inspector(d) for d in docs]
+        return Page(items, [encode_cursor(i.seq) for i in items], more)
+
+    async def list_matters(self, viewer: Viewer) -> list[Matter]:
+        # The random-check item list is public (一公开): anyone may read it.
+        return await self.matters.list()

@@ -1,0 +1,137 @@
+"""Streaming row sources for imports: CSV or JSON (array or lines), UTF-8 with or without BOM."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import ijson
+
+from core.errors import FieldError
+
+_BOM = codecs.BOM_UTF8
+
+
+class SourceError(Exception):
+    """The file as a whole cannot be read (unknown format, missing columns, not JSON)."""
+
+    def __init__(self, message: str, code: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass
+class SourceRow:
+    number: int  # 1-based data row number (CSV: the header is row 0)
+    values: dict[str, Any]
+    errors: list[FieldError] = field(default_factory=list)
+
+
+def detect_format(name: str, head: bytes) -> str:
+    lowered = name.lower()
+    if lowered.endswith((".jsonl", ".ndjson")):
+        return "jsonl"
+    if lowered.endswith(".json"):
+        return "json"
+    if lowered.endswith(".csv"):
+        return "csv"
+    text = head.removeprefix(_BOM).lstrip()
+    if text.startswith(b"["):
+        return "json"
+    if text.startswith(b"{"):
+        return "jsonl"
+    return "csv"
+
+
+def _decoded_lines(stream: BinaryIO) -> Iterator[str]:
+    first = True
+    for raw in stream:
+        if first:
+            raw, first = raw.removeprefix(_BOM), False
+        yield raw.decode("utf-8", errors="surrogateescape")
+
+
+def _has_bad_bytes(values: dict[str, Any]) -> bool:
+    return any(isinstance(v, str) and any("\udc80" <= ch <= "\udcff" for ch in v) for v in values.values())
+
+
+def read_csv(stream: BinaryIO, required: list[str]) -> Iterator[SourceRow]:
+    reader = csv.reader(_decoded_lines(stream))
+    try:
+        header = [h.strip().lower() for h in next(reader)]
+    except StopIteration:
+        return
+    except csv.Error as exc:
+        raise SourceError(f"the header line is not valid CSV: {exc}", "MALFORMED_FILE") from exc
+    missing = [c for c in required if c not in header]
+    if missing:
+        raise SourceError(f"missing required column(s): {', '.join(missing)}", "MISSING_COLUMN")
+    number = 0
+    while True:
+        number += 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield SourceRow(number, {}, [FieldError("", f"row is not valid CSV: {exc}", "MALFORMED_ROW")])
+            continue
+        if not cells or all(not c.strip() for c in cells):
+            continue
+        row = SourceRow(number, dict(zip(header, cells, strict=False)))
+        if len(cells) != len(header):
+            row.errors.append(FieldError(
+                "", f"row has {len(cells)} fields, the header has {len(header)}", "MALFORMED_ROW"))
+        elif _has_bad_bytes(row.values):
+            row.errors.append(FieldError("", "row is not valid UTF-8", "INVALID_ENCODING"))
+        yield row
+
+
+def _check_object(number: int, item: Any) -> SourceRow:
+    if not isinstance(item, dict):
+        return SourceRow(number, {}, [FieldError("", "each item must be a JSON object", "MALFORMED_ROW")])
+    return SourceRow(number, {str(k).lower(): v for k, v in item.items()})
+
+
+def read_json_array(stream: BinaryIO) -> Iterator[SourceRow]:
+    head = stream.read(3)
+    if head != _BOM:
+        stream.seek(0)
+    try:
+        for number, item in enumerate(ijson.items(stream, "item", use_float=True), start=1):
+            yield _check_object(number, item)
+    except ijson.JSONError as exc:
+        raise SourceError(f"the file is not a valid JSON array: {exc}", "MALFORMED_FILE") from exc
+    except UnicodeDecodeError as exc:
+        raise SourceError("the file is not valid UTF-8", "INVALID_ENCODING") from exc
+
+
+def read_json_lines(stream: BinaryIO) -> Iterator[SourceRow]:
+    number = 0
+    for line in _decoded_lines(stream):
+        if not line.strip():
+            continue
+        number += 1
+        try:
+            yield _check_object(number, json.loads(line))
+        except json.JSONDecodeError:
+            code = "INVALID_ENCODING" if any("\udc80" <= ch <= "\udcff" for ch in line) else "MALFORMED_ROW"
+            yield SourceRow(number, {}, [FieldError("", "line is not a JSON object", code)])
+
+
+def open_rows(path: Path, required: list[str]) -> Iterator[SourceRow]:
+    """Stream the rows of ``path``; its format comes from the extension or the first bytes."""
+    with path.open("rb") as stream:
+        kind = detect_format(path.name, stream.read(64))
+        stream.seek(0)
+        if kind == "csv":
+            yield from read_csv(stream, required)
+        elif kind == "json":
+            yield from read_json_array(stream)
+        else:
+            yield from read_json_lines(stream)

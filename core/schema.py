@@ -1,0 +1,13 @@
+"""Every collection the application uses, for idempotent set-up at start."""
+
+from __future__ import annotations
+
+from core import counters
+from core.accounts import repository as accounts
+from core.audit import repository as audit
+from core.db import CollectionSpec
+from core.registry import repository as registry
+
+COLLECTIONS: list[CollectionSpec] = [
+    *counters.COLLECTIONS, *accounts.COLLECTIONS, *audit.COLLECTIONS, *registry.COLLECTIONS,
+]

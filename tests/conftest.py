@@ -1,0 +1,100 @@
+"""Shared fixtures: one embedded wire-protocol server per session, a fresh database per test."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+from secantus import SecantusDBServer
+
+from api.app import create_app, prepare
+from core.accounts.models import Role
+from core.accounts.service import AccountService
+from core.config import Settings
+from core.db import Database
+
+PASSWORD = "correct-horse-battery"
+
+
+@pytest.fixture(scope="session")
+def db_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecantusDBServer]:
+    server = SecantusDBServer(port=0, storage_path=str(tmp_path_factory.mktemp("secantus")))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return Settings(secret_key="test-secret-" + "x" * 32, login_delay_max_seconds=0.01,
+                    login_slowdown_after=2, login_lock_after=4, log_json=False)
+
+
+@pytest.fixture
+async def database(db_server: SecantusDBServer) -> AsyncIterator[Database]:
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    db = Database(db_server.uri, name)
+    await prepare(db)
+    yield db
+    await db.client.drop_database(name)
+    await db.client.close()
+
+
+USERS: dict[str, tuple[list[Role], list[str], str | None]] = {
+    "prov_supervisor": ([Role.SUPERVISOR], ["610000"], None),
+    "xian_supervisor": ([Role.SUPERVISOR], ["610100"], None),
+    "xian_inspector": ([Role.INSPECTOR], ["610100"], "SX-610100-0001"),
+    "baoji_inspector": ([Role.INSPECTOR], ["610300"], None),
+    "author": ([Role.RULE_AUTHOR], ["610000"], None),
+    "admin": ([Role.ADMIN], ["610000"], None),
+}
+
+
+@pytest.fixture
+async def users(database: Database, settings: Settings) -> dict[str, str]:
+    accounts = AccountService(database, settings)
+    for name, (roles, jurisdictions, inspector_id) in USERS.items():
+        await accounts.create_user(username=name, password=PASSWORD, roles=roles,
+                                   jurisdictions=jurisdictions, inspector_id=inspector_id)
+    return {name: PASSWORD for name in USERS}
+
+
+@pytest.fixture
+async def client(database: Database, settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(settings, database=database)
+    async with LifespanManager(app) as manager:
+        transport = httpx.ASGITransport(app=manager.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+            yield http
+
+
+async def token_for(client: httpx.AsyncClient, username: str, password: str = PASSWORD) -> str:
+    response = await client.post("/auth/token", data={"username": username, "password": password})
+    assert response.status_code == 200, response.text
+    return str(response.json()["access_token"])
+
+
+async def gql(client: httpx.AsyncClient, query: str, variables: dict[str, Any] | None = None, *,
+              token: str | None = None) -> dict[str, Any]:
+    headers = {"accept": "application/graphql-response+json"}
+    if token:
+        headers["authorization"] = f"Bearer {token}"
+    response = await client.post("/graphql", json={"query": query, "variables": variables}, headers=headers)
+    assert response.status_code in (200, 400), response.text
+    return dict(response.json())
+
+
+def enterprise_row(code17: str, jurisdiction: str = "610100", **extra: str) -> dict[str, str]:
+    from core.registry.credit_code import complete
+
+    return {"credit_code": complete(code17), "name": f"测试企业{code17[-4:]}", "jurisdiction": jurisdiction,
+            "industry_code": "3011", "lon": "108.9", "lat": "34.2", **extra}
+
+
+def today() -> Any:
+    return datetime.now(UTC).date()
