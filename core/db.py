@@ -121,9 +121,12 @@ class EmbeddedServer:
 class Database:
     """The async client and the application database, owned by the app's lifespan."""
 
-    def __init__(self, uri: str, name: str, *, embedded: EmbeddedServer | None = None) -> None:
+    def __init__(
+        self, uri: str, name: str, *, embedded: EmbeddedServer | None = None,
+        event_listeners: list[Any] | None = None,
+    ) -> None:
         self.client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
-            uri, tz_aware=True, uuidRepresentation="standard"
+            uri, tz_aware=True, uuidRepresentation="standard", event_listeners=event_listeners or []
         )
         self.db: AsyncDatabase[dict[str, Any]] = self.client[name]
         self.embedded = embedded

@@ -1,0 +1,92 @@
+"""Helpers the benchmarks share: repo on sys.path, a database server, free ports, output."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import os
+import platform
+import shutil
+import socket
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+
+def log(message: str) -> None:
+    """Progress goes to stderr; stdout is for figures (the last line is the JSON)."""
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def emit(figures: dict[str, Any]) -> None:
+    """Print the figures readably, then as one JSON object on the last line of stdout."""
+    for key, value in figures.items():
+        print(f"{key:28} {value}")
+    print(json.dumps(figures, ensure_ascii=False), flush=True)
+
+
+def machine() -> dict[str, Any]:
+    return {
+        "date": datetime.now(UTC).strftime("%Y-%m-%d"),
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "platform": platform.platform(terse=True),
+        "loadavg_1m_at_start": round(os.getloadavg()[0], 2),
+    }
+
+
+@contextlib.contextmanager
+def temp_dir(prefix: str) -> Iterator[Path]:
+    path = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def database_name(label: str) -> str:
+    return f"bench_{label}_{uuid.uuid4().hex[:10]}"
+
+
+@contextlib.contextmanager
+def database_server(workdir: Path) -> Iterator[str]:
+    """A fresh embedded SecantusDB child process in ``workdir`` (or MONGODB_URI when set)."""
+    uri = os.environ.get("MONGODB_URI")
+    if uri:
+        yield uri
+        return
+    from core.db import EmbeddedServer
+
+    workdir.mkdir(parents=True, exist_ok=True)
+    server = EmbeddedServer(workdir / "db", timeout_s=60.0)
+    uri = server.start()
+    try:
+        yield uri
+    finally:
+        server.stop()
+        shutil.rmtree(workdir / "db", ignore_errors=True)
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """Nearest-rank percentile (q in 0..100) of ``values``."""
+    ordered = sorted(values)
+    if not ordered:
+        raise ValueError("no values")
+    rank = max(1, min(len(ordered), math.ceil(q / 100 * len(ordered))))
+    return ordered[rank - 1]

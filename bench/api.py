@@ -1,0 +1,301 @@
+"""GraphQL request latency against a plain Starlette app, and database round trips per request.
+
+    .venv/bin/python bench/api.py [--requests 500]
+
+1. Latency: the app (demo data, 5,000 enterprises) and a one-route plain Starlette app each
+   run under uvicorn in their own subprocess on 127.0.0.1. After a warm-up, N sequential
+   authenticated POSTs of a small query go to the app and N POSTs with the same body and
+   headers go to the plain app, interleaved one by one so that background load hits both
+   alike, each over one keep-alive httpx connection.
+2. Round trips: the app runs in-process over httpx.ASGITransport with a pymongo
+   CommandListener on its client; the commands started while serving ``enterprises(first: 10)``
+   and ``enterprises(first: 100)`` are counted (handshake/heartbeat commands ignored).
+
+Progress goes to stderr; the last line of stdout is one JSON object with every figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import collections
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from _common import ROOT, database_name, database_server, emit, free_port, log, machine, percentile, temp_dir
+
+TARGET_RATIO_P50 = 2.0
+DEMO_ENTERPRISES = 5000
+USERNAME = "supervisor1"
+QUERY = "{ viewer { username } enterprises(first: %d) { edges { node { creditCode name } } } }"
+IGNORED_COMMANDS = {"hello", "ismaster", "ping", "endsessions", "saslstart", "saslcontinue"}
+
+
+# --------------------------------------------------------------------------- servers (subprocesses)
+
+
+def serve_app() -> None:
+    """The application as ``ecoinspect serve --demo`` runs it, with 5,000 demo enterprises."""
+    import uvicorn
+
+    from api import logs
+    from api.app import create_app
+    from core.config import Settings
+    from core.db import Database
+    from core.demo.loader import load_demo
+
+    settings = Settings()
+    logs.configure(settings.log_level, as_json=settings.log_json)
+
+    async def on_ready(database: Database) -> None:
+        print(await load_demo(database, settings, enterprises=DEMO_ENTERPRISES), file=sys.stderr, flush=True)
+
+    app = create_app(settings, on_ready=on_ready)
+    uvicorn.run(app, host="127.0.0.1", port=settings.port, log_config=None, access_log=False, lifespan="on")
+
+
+def serve_plain() -> None:
+    """The baseline: one Starlette route that reads the body and returns a small JSON object."""
+    import uvicorn
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+
+    async def answer(request: Request) -> JSONResponse:
+        await request.body()
+        return JSONResponse({"data": {"ok": True}})
+
+    async def ready(_request: Request) -> JSONResponse:
+        return JSONResponse({"status": "ready"})
+
+    app = Starlette(routes=[Route("/", answer, methods=["POST"]), Route("/readyz", ready)])
+    uvicorn.run(app, host="127.0.0.1", port=int(os.environ["PORT"]), log_config=None, access_log=False,
+                lifespan="on")
+
+
+@contextlib.contextmanager
+def server_process(kind: str, env: dict[str, str], log_path: Path, timeout_s: float) -> Iterator[str]:
+    """Start ``--serve kind`` in a subprocess, wait for /readyz, yield its base URL, stop it."""
+    import httpx
+    import psutil
+
+    port = free_port()
+    env = {**os.environ, **env, "PORT": str(port)}
+    base = f"http://127.0.0.1:{port}"
+    with log_path.open("wb") as out:
+        process = subprocess.Popen([sys.executable, str(Path(__file__).resolve()), "--serve", kind],
+                                   cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + timeout_s
+        while True:
+            if process.poll() is not None:
+                raise SystemExit(f"{kind} server exited with {process.returncode}:\n"
+                                 f"{log_path.read_text(errors='replace')[-3000:]}")
+            if time.monotonic() > deadline:
+                raise SystemExit(f"{kind} server not ready within {timeout_s:.0f}s (log: {log_path})")
+            try:
+                if httpx.get(f"{base}/readyz", timeout=2.0).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.25)
+        yield base
+    finally:
+        # SIGTERM lets uvicorn run the lifespan shutdown, which stops the embedded database.
+        descendants = []
+        with contextlib.suppress(psutil.Error):
+            descendants = psutil.Process(process.pid).children(recursive=True)
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        for child in descendants:  # only processes this server started
+            with contextlib.suppress(psutil.Error):
+                child.wait(timeout=20)
+            with contextlib.suppress(psutil.Error):
+                if child.is_running():
+                    child.kill()
+
+
+# --------------------------------------------------------------------------- latency
+
+
+def measure_latency(requests: int, warmup: int, tmp: Path, timeout_s: float) -> dict[str, Any]:
+    import httpx
+
+    env = {"ECOINSPECT_DATA_DIR": str(tmp / "app-data"), "ECOINSPECT_LOG_LEVEL": "WARNING",
+           "ECOINSPECT_DATABASE_NAME": database_name("api")}
+    log(f"starting the app under uvicorn (demo data: {DEMO_ENTERPRISES:,} enterprises)")
+    with server_process("app", env, tmp / "app.log", timeout_s) as app_url, \
+            server_process("plain", {}, tmp / "plain.log", timeout_s) as plain_url, \
+            httpx.Client(base_url=app_url, timeout=30.0) as app_client, \
+            httpx.Client(base_url=plain_url, timeout=30.0) as plain_client:
+        log(f"app at {app_url}, plain Starlette at {plain_url}")
+        response = app_client.post("/auth/token", data={"username": USERNAME, "password": _demo_password()})
+        response.raise_for_status()
+        headers = {"authorization": f"Bearer {response.json()['access_token']}",
+                   "accept": "application/graphql-response+json"}
+        body = {"query": QUERY % 10}
+
+        def call(client: httpx.Client, path: str) -> tuple[float, httpx.Response]:
+            started = time.perf_counter()
+            answer = client.post(path, json=body, headers=headers)
+            return time.perf_counter() - started, answer
+
+        _, first = call(app_client, "/graphql")
+        payload = first.json()
+        edges = payload.get("data", {}).get("enterprises", {}).get("edges", [])
+        if first.status_code != 200 or payload.get("errors") or len(edges) != 10:
+            raise SystemExit(f"unexpected GraphQL answer: {first.status_code} {first.text[:500]}")
+        log(f"warm-up: {warmup} requests to each")
+        for _ in range(warmup):
+            call(app_client, "/graphql")
+            call(plain_client, "/")
+        log(f"measuring {requests} sequential requests to each (interleaved)")
+        app_times: list[float] = []
+        plain_times: list[float] = []
+        bad = 0
+        for _ in range(requests):
+            seconds, answer = call(app_client, "/graphql")
+            app_times.append(seconds)
+            bad += answer.status_code != 200 or b'"errors"' in answer.content
+            seconds, answer = call(plain_client, "/")
+            plain_times.append(seconds)
+            bad += answer.status_code != 200
+        if bad:
+            raise SystemExit(f"{bad} requests failed during the measurement")
+    ms = 1000.0
+    p50, p95 = percentile(app_times, 50) * ms, percentile(app_times, 95) * ms
+    plain_p50, plain_p95 = percentile(plain_times, 50) * ms, percentile(plain_times, 95) * ms
+    return {
+        "requests": requests, "warmup": warmup,
+        "p50_ms": round(p50, 3), "p95_ms": round(p95, 3),
+        "p99_ms": round(percentile(app_times, 99) * ms, 3),
+        "mean_ms": round(sum(app_times) / len(app_times) * ms, 3),
+        "plain_p50_ms": round(plain_p50, 3), "plain_p95_ms": round(plain_p95, 3),
+        "plain_p99_ms": round(percentile(plain_times, 99) * ms, 3),
+        "plain_mean_ms": round(sum(plain_times) / len(plain_times) * ms, 3),
+        "ratio_p50_vs_plain": round(p50 / plain_p50, 3),
+        "ratio_p95_vs_plain": round(p95 / plain_p95, 3),
+        "target_ratio_p50": TARGET_RATIO_P50,
+    }
+
+
+def _demo_password() -> str:
+    from core.demo.loader import DEMO_PASSWORD
+
+    return DEMO_PASSWORD
+
+
+# --------------------------------------------------------------------------- round trips
+
+
+async def measure_round_trips(tmp: Path) -> dict[str, Any]:
+    import httpx
+    from asgi_lifespan import LifespanManager
+    from pymongo import monitoring
+
+    from api.app import create_app, prepare
+    from core.config import Settings
+    from core.db import Database
+    from core.demo.loader import DEMO_PASSWORD, load_demo
+
+    class CommandCounter(monitoring.CommandListener):
+        def __init__(self) -> None:
+            self.names: list[str] = []
+
+        def started(self, event: monitoring.CommandStartedEvent) -> None:
+            if event.command_name.lower() not in IGNORED_COMMANDS:
+                self.names.append(event.command_name)
+
+        def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+            pass
+
+        def failed(self, event: monitoring.CommandFailedEvent) -> None:
+            pass
+
+    counter = CommandCounter()
+    figures: dict[str, Any] = {}
+    with database_server(tmp / "round-trips") as uri:
+        settings = Settings(data_dir=tmp / "round-trips", log_level="WARNING", log_json=False)
+        name = database_name("api_rt")
+        database = Database(uri, name, event_listeners=[counter])
+        try:
+            await prepare(database)
+            log(f"round trips: loading {DEMO_ENTERPRISES:,} demo enterprises in-process")
+            await load_demo(database, settings, enterprises=DEMO_ENTERPRISES)
+            app = create_app(settings, database=database)
+            async with LifespanManager(app, startup_timeout=120, shutdown_timeout=60) as manager, \
+                    httpx.AsyncClient(transport=httpx.ASGITransport(app=manager.app),
+                                      base_url="http://bench") as http:
+                response = await http.post("/auth/token", data={"username": USERNAME, "password": DEMO_PASSWORD})
+                response.raise_for_status()
+                headers = {"authorization": f"Bearer {response.json()['access_token']}",
+                           "accept": "application/graphql-response+json"}
+                for first in (10, 100):
+                    counts = []
+                    for _ in range(3):  # the first call may warm caches; all three are reported
+                        counter.names.clear()
+                        answer = await http.post("/graphql", json={"query": QUERY % first}, headers=headers)
+                        names = list(counter.names)
+                        payload = answer.json()
+                        edges = payload.get("data", {}).get("enterprises", {}).get("edges", [])
+                        if answer.status_code != 200 or payload.get("errors") or len(edges) != first:
+                            raise SystemExit(f"unexpected answer for first: {first}: {answer.text[:500]}")
+                        counts.append(len(names))
+                    figures[f"db_round_trips_first_{first}"] = counts[-1]
+                    figures[f"db_round_trips_first_{first}_runs"] = counts
+                    figures[f"db_commands_first_{first}"] = dict(collections.Counter(names))
+                    log(f"enterprises(first: {first}): {counts} commands per request: "
+                        f"{dict(collections.Counter(names))}")
+        finally:
+            if os.environ.get("MONGODB_URI"):
+                await database.client.drop_database(name)
+            await database.client.close()
+    return figures
+
+
+# --------------------------------------------------------------------------- main
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--requests", type=int, default=500, help="timed requests to each server (default 500)")
+    parser.add_argument("--warmup", type=int, default=50, help="untimed requests to each server first")
+    parser.add_argument("--timeout", type=float, default=600.0, help="seconds to wait for a server to be ready")
+    parser.add_argument("--serve", choices=["app", "plain"], help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve == "app":
+        serve_app()
+        return
+    if args.serve == "plain":
+        serve_plain()
+        return
+    if args.requests < 1 or args.warmup < 0:
+        parser.error("--requests must be at least 1 and --warmup not negative")
+
+    figures: dict[str, Any] = {"benchmark": "api", **machine(),
+                               "server": "MongoDB (MONGODB_URI)" if os.environ.get("MONGODB_URI")
+                               else "SecantusDB (embedded child process)",
+                               "query": QUERY % 10}
+    with temp_dir("ecoinspect-bench-api-") as tmp:
+        figures.update(measure_latency(args.requests, args.warmup, tmp, args.timeout))
+        figures.update(asyncio.run(measure_round_trips(tmp)))
+    figures["round_trips_equal"] = figures["db_round_trips_first_10"] == figures["db_round_trips_first_100"]
+    figures["loadavg_1m_at_end"] = round(os.getloadavg()[0], 2)
+    emit(figures)
+
+
+if __name__ == "__main__":
+    main()
