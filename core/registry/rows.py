@@ -144,7 +144,10 @@ def enterprise_from_row(row: Mapping[str, Any]) -> EnterpriseData:
             boundary = json.loads(_text(row, "boundary"))
         except json.JSONDecodeError:
             errors.append(FieldError("boundary", "boundary must be a GeoJSON polygon", "INVALID_GEOJSON"))
-    if boundary is not None and not (isinstance(boundary, dict) and boundary.get("type") == "Polygon"):
+    if boundary is not None and not (
+        isinstance(boundary, dict) and boundary.get("type") == "Polygon"
+        and isinstance(boundary.get("coordinates"), list)
+    ):
         errors.append(FieldError("boundary", "boundary must be a GeoJSON polygon", "INVALID_GEOJSON"))
         boundary = None
     tier = _text(row, "credit_tier").lower()

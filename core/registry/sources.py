@@ -102,6 +102,11 @@ def read_json_array(stream: BinaryIO) -> Iterator[SourceRow]:
     head = stream.read(3)
     if head != _BOM:
         stream.seek(0)
+    start = stream.tell()
+    first = stream.read(4096).lstrip()[:1]
+    stream.seek(start)
+    if first != b"[":
+        raise SourceError("a .json file must hold a JSON array of objects", "MALFORMED_FILE")
     try:
         for number, item in enumerate(ijson.items(stream, "item", use_float=True), start=1):
             yield _check_object(number, item)
@@ -118,10 +123,14 @@ def read_json_lines(stream: BinaryIO) -> Iterator[SourceRow]:
             continue
         number += 1
         try:
-            yield _check_object(number, json.loads(line))
+            row = _check_object(number, json.loads(line))
         except json.JSONDecodeError:
             code = "INVALID_ENCODING" if any("\udc80" <= ch <= "\udcff" for ch in line) else "MALFORMED_ROW"
             yield SourceRow(number, {}, [FieldError("", "line is not a JSON object", code)])
+            continue
+        if not row.errors and _has_bad_bytes(row.values):
+            row.errors.append(FieldError("", "line is not valid UTF-8", "INVALID_ENCODING"))
+        yield row
 
 
 def open_rows(path: Path, required: list[str]) -> Iterator[SourceRow]:
