@@ -14,6 +14,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -64,23 +65,46 @@ def database_name(label: str) -> str:
     return f"bench_{label}_{uuid.uuid4().hex[:10]}"
 
 
+@dataclass
+class Server:
+    uri: str
+    pid: int | None  # the embedded server's process id (None on MONGODB_URI)
+
+    def cpu_seconds(self) -> float | None:
+        """User + system CPU time the embedded server has used so far."""
+        if self.pid is None:
+            return None
+        import psutil
+
+        try:
+            times = psutil.Process(self.pid).cpu_times()
+        except psutil.Error:
+            return None
+        return float(times.user + times.system)
+
+
 @contextlib.contextmanager
-def database_server(workdir: Path) -> Iterator[str]:
+def database_server(workdir: Path) -> Iterator[Server]:
     """A fresh embedded SecantusDB child process in ``workdir`` (or MONGODB_URI when set)."""
     uri = os.environ.get("MONGODB_URI")
     if uri:
-        yield uri
+        yield Server(uri, None)
         return
+    import psutil
+
     from core.db import EmbeddedServer
 
     workdir.mkdir(parents=True, exist_ok=True)
-    server = EmbeddedServer(workdir / "db", timeout_s=60.0)
+    storage = workdir / "db"
+    server = EmbeddedServer(storage, timeout_s=60.0)
     uri = server.start()
+    pid = next((child.pid for child in psutil.Process().children()
+                if str(storage) in child.cmdline()), None)
     try:
-        yield uri
+        yield Server(uri, pid)
     finally:
         server.stop()
-        shutil.rmtree(workdir / "db", ignore_errors=True)
+        shutil.rmtree(storage, ignore_errors=True)
 
 
 def percentile(values: Sequence[float], q: float) -> float:

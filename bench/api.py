@@ -239,7 +239,8 @@ async def measure_round_trips(tmp: Path) -> dict[str, Any]:
             async with LifespanManager(app, startup_timeout=120, shutdown_timeout=60) as manager, \
                     httpx.AsyncClient(transport=httpx.ASGITransport(app=manager.app),
                                       base_url="http://bench") as http:
-                response = await http.post("/auth/token", data={"username": USERNAME, "password": DEMO_PASSWORD})
+                response = await http.post("/auth/token",
+                                           data={"username": USERNAME, "password": DEMO_PASSWORD})
                 response.raise_for_status()
                 headers = {"authorization": f"Bearer {response.json()['access_token']}",
                            "accept": "application/graphql-response+json"}
@@ -271,9 +272,11 @@ async def measure_round_trips(tmp: Path) -> dict[str, Any]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--requests", type=int, default=500, help="timed requests to each server (default 500)")
+    parser.add_argument("--requests", type=int, default=500,
+                        help="timed requests to each server (default 500)")
     parser.add_argument("--warmup", type=int, default=50, help="untimed requests to each server first")
-    parser.add_argument("--timeout", type=float, default=600.0, help="seconds to wait for a server to be ready")
+    parser.add_argument("--timeout", type=float, default=600.0,
+                        help="seconds to wait for a server to be ready")
     parser.add_argument("--serve", choices=["app", "plain"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve == "app":

@@ -29,7 +29,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from _common import ROOT, database_name, database_server, emit, log, machine, temp_dir
+from _common import ROOT, Server, database_name, database_server, emit, log, machine, temp_dir
 
 TARGET_RATIO = 1.5
 BATCH = 1000  # the importer's BATCH_SIZE
@@ -39,6 +39,11 @@ REQUIRED = ["credit_code", "name", "jurisdiction", "industry_code"]  # as import
 def _rss_peak_mb() -> float:
     # Linux reports ru_maxrss in KiB.
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 # --------------------------------------------------------------------------- file generation
@@ -79,6 +84,7 @@ async def _import_worker(uri: str, name: str, path: Path, drop: bool) -> dict[st
     await prepare(database)
     rss_before = _rss_peak_mb()
     done = 0
+    cpu_before = _cpu_s()
     started = time.perf_counter()
     next_report = 100_000
 
@@ -93,13 +99,14 @@ async def _import_worker(uri: str, name: str, path: Path, drop: bool) -> dict[st
 
     report = await import_enterprises(database, path, actor="bench", progress=progress)
     seconds = time.perf_counter() - started
+    cpu = _cpu_s() - cpu_before
     stored = await database["enterprises"].count_documents({})
     if drop:
         await database.client.drop_database(name)
     await database.client.close()
     return {
-        "seconds": seconds, "rows": report.rows, "inserted": report.inserted, "updated": report.updated,
-        "unchanged": report.unchanged, "failed": report.failed, "stored": stored,
+        "seconds": seconds, "client_cpu_s": cpu, "rows": report.rows, "inserted": report.inserted,
+        "updated": report.updated, "unchanged": report.unchanged, "failed": report.failed, "stored": stored,
         "rss_before_mb": rss_before, "peak_rss_mb": _rss_peak_mb(),
     }
 
@@ -120,7 +127,7 @@ async def _baseline_worker(uri: str, name: str, path: Path, drop: bool) -> dict[
     collection = database[ENTERPRISES]
     import_id = str(uuid.uuid4())
     rows = open_rows(path, REQUIRED)
-    insert_s = build_s = 0.0
+    insert_s = build_s = cpu = 0.0
     seq = inserted = 0
     next_report = 100_000
     while True:
@@ -140,9 +147,10 @@ async def _baseline_worker(uri: str, name: str, path: Path, drop: bool) -> dict[
         build_s += time.perf_counter() - t0
         if not docs:
             break
-        t1 = time.perf_counter()
+        c1, t1 = _cpu_s(), time.perf_counter()
         await collection.insert_many(docs, ordered=False)
         insert_s += time.perf_counter() - t1
+        cpu += _cpu_s() - c1
         inserted += len(docs)
         if inserted >= next_report:
             log(f"baseline {path.name}: {inserted:,} rows, {inserted / insert_s:,.0f} rows/s (insert only)")
@@ -151,13 +159,17 @@ async def _baseline_worker(uri: str, name: str, path: Path, drop: bool) -> dict[
     if drop:
         await database.client.drop_database(name)
     await database.client.close()
-    return {"seconds": insert_s, "build_seconds": build_s, "rows": inserted, "stored": stored,
-            "peak_rss_mb": _rss_peak_mb()}
+    return {"seconds": insert_s, "build_seconds": build_s, "client_cpu_s": cpu, "rows": inserted,
+            "stored": stored, "peak_rss_mb": _rss_peak_mb()}
 
 
-def run_worker(kind: str, uri: str, path: Path, timeout_s: float) -> dict[str, Any]:
-    """Run one measurement in a fresh interpreter; its last stdout line is its JSON result."""
-    command = [sys.executable, str(Path(__file__).resolve()), "--worker", kind, "--uri", uri,
+def run_worker(kind: str, server: Server, path: Path, timeout_s: float) -> dict[str, Any]:
+    """Run one measurement in a fresh interpreter; its last stdout line is its JSON result.
+
+    ``server_cpu_s``: CPU the database server used meanwhile (schema set-up included).
+    """
+    server_cpu_before = server.cpu_seconds()
+    command = [sys.executable, str(Path(__file__).resolve()), "--worker", kind, "--uri", server.uri,
                "--db", database_name(kind), "--csv", str(path)]
     if os.environ.get("MONGODB_URI"):
         command.append("--drop")
@@ -166,15 +178,24 @@ def run_worker(kind: str, uri: str, path: Path, timeout_s: float) -> dict[str, A
     lines = completed.stdout.strip().splitlines()
     if completed.returncode != 0 or not lines:
         raise SystemExit(f"{kind} worker failed (exit {completed.returncode})")
-    return dict(json.loads(lines[-1]))
+    result = dict(json.loads(lines[-1]))
+    server_cpu_after = server.cpu_seconds()
+    if server_cpu_before is not None and server_cpu_after is not None:
+        result["server_cpu_s"] = server_cpu_after - server_cpu_before
+    return result
 
 
 # --------------------------------------------------------------------------- main
 
 
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 2)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--rows", type=int, default=1_000_000, help="rows in the large file (default 1,000,000)")
+    parser.add_argument("--rows", type=int, default=1_000_000,
+                        help="rows in the large file (default 1,000,000)")
     parser.add_argument("--timeout", type=float, default=4 * 3600.0,
                         help="give up on one phase after this many seconds (default 4 h)")
     parser.add_argument("--worker", choices=["import", "baseline"], help=argparse.SUPPRESS)
@@ -205,18 +226,19 @@ def main() -> None:
         log(f"CSV written in {generate_s:.1f}s ({big.stat().st_size / 2**20:.0f} MB)")
 
         log("baseline: raw insert_many of prebuilt documents, batches of 1000, fresh database")
-        with database_server(tmp / "baseline") as uri:
-            baseline = run_worker("baseline", uri, big, args.timeout)
-        log(f"baseline: {baseline['seconds']:.1f}s inserting, {baseline['build_seconds']:.1f}s building (untimed)")
+        with database_server(tmp / "baseline") as server:
+            baseline = run_worker("baseline", server, big, args.timeout)
+        log(f"baseline: {baseline['seconds']:.1f}s inserting, "
+            f"{baseline['build_seconds']:.1f}s building (untimed)")
 
         log(f"import: import_enterprises on {rows:,} rows in a fresh process and database")
-        with database_server(tmp / "import") as uri:
-            large = run_worker("import", uri, big, args.timeout)
+        with database_server(tmp / "import") as server:
+            large = run_worker("import", server, big, args.timeout)
         log(f"import: {large['seconds']:.1f}s, peak RSS {large['peak_rss_mb']:.0f} MB")
 
         log(f"import: import_enterprises on {small_rows:,} rows (memory check)")
-        with database_server(tmp / "import-small") as uri:
-            little = run_worker("import", uri, small, args.timeout)
+        with database_server(tmp / "import-small") as server:
+            little = run_worker("import", server, small, args.timeout)
         log(f"import (small): {little['seconds']:.1f}s, peak RSS {little['peak_rss_mb']:.0f} MB")
 
         figures.update({
@@ -236,13 +258,19 @@ def main() -> None:
             "ratio_vs_insert_many_plus_build": round(
                 large["seconds"] / (baseline["seconds"] + baseline["build_seconds"]), 3),
             "target_ratio": TARGET_RATIO,
+            "import_client_cpu_s": _round(large["client_cpu_s"]),
+            "import_server_cpu_s": _round(large.get("server_cpu_s")),
+            "baseline_client_cpu_s": _round(baseline["client_cpu_s"]),
+            "baseline_server_cpu_s": _round(baseline.get("server_cpu_s")),
             "peak_rss_mb": round(large["peak_rss_mb"], 1),
             "rss_before_import_mb": round(large["rss_before_mb"], 1),
+            "peak_rss_growth_mb": round(large["peak_rss_mb"] - large["rss_before_mb"], 1),
             "rows_small": small_rows,
             "import_s_small": round(little["seconds"], 2),
             "rows_per_s_small": round(small_rows / little["seconds"], 1),
             "peak_rss_mb_small": round(little["peak_rss_mb"], 1),
             "rss_before_import_mb_small": round(little["rss_before_mb"], 1),
+            "peak_rss_growth_mb_small": round(little["peak_rss_mb"] - little["rss_before_mb"], 1),
             "loadavg_1m_at_end": round(os.getloadavg()[0], 2),
         })
     emit(figures)

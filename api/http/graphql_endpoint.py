@@ -159,9 +159,22 @@ def _code(error: dict[str, Any]) -> str:
 _NAMED = re.compile(r"^\s*(?:query|mutation|subscription)\s+([_A-Za-z][_0-9A-Za-z]*)")
 
 
+_MAX_LABELS = 200
+_labels: set[str] = set()
+
+
 def _operation_name(params: dict[str, Any]) -> str:
-    """The metrics label: operationName, else the first operation's name, else "anonymous"."""
-    if params.get("operationName"):
-        return str(params["operationName"])[:64]
-    match = _NAMED.match(params["query"])
-    return match.group(1)[:64] if match else "anonymous"
+    """The metrics label: operationName, else the first operation's name, else "anonymous".
+
+    Clients choose names, so the label set is capped: names beyond the first 200 count as "other".
+    """
+    name = params.get("operationName")
+    if not name:
+        match = _NAMED.match(params["query"])
+        name = match.group(1) if match else "anonymous"
+    name = str(name)[:64]
+    if name not in _labels:
+        if len(_labels) >= _MAX_LABELS:
+            return "other"
+        _labels.add(name)
+    return name

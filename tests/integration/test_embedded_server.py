@@ -139,7 +139,8 @@ def test_port_bound_by_another_socket_is_reported(make_server: MakeServer, tmp_p
     message = str(info.value)
     assert "already in use" in message
     assert str(port) in message
-    assert "\n" not in message and "Traceback" not in message
+    assert "\n" not in message
+    assert "Traceback" not in message
     assert not server.running
 
 

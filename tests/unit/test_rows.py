@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 
 from core.errors import FieldError
-from core.registry.credit_code import complete
 from core.registry.models import (
     CreditRating,
     CreditTier,
@@ -82,11 +81,16 @@ def test_minimal_row_parses_with_defaults() -> None:
     record = enterprise_from_row(enterprise())
     assert record.credit_code == CODE
     assert record.jurisdiction == "610100"
-    assert record.location is None and record.boundary is None
-    assert record.key_discharger is False and record.online_monitoring is False
-    assert record.permit is None and record.credit is None and record.guarantee is None
+    assert record.location is None
+    assert record.boundary is None
+    assert record.key_discharger is False
+    assert record.online_monitoring is False
+    assert record.permit is None
+    assert record.credit is None
+    assert record.guarantee is None
     assert record.performance == Performance()
-    assert record.positive_list is None and record.emergency_risk is None
+    assert record.positive_list is None
+    assert record.emergency_risk is None
 
 
 def test_cells_are_trimmed_and_code_upper_cased() -> None:
@@ -311,8 +315,10 @@ def test_to_row_writes_the_boundary_as_geojson() -> None:
     assert geo["type"] == "Polygon"
     assert geo["coordinates"][0][0] == [108.9, 34.2]
     assert len(geo["coordinates"]) == 2
-    assert row["key_discharger"] == "true" and row["credit_published"] == "false"
-    assert row["performance_grade"] == "A+" and row["emergency_risk"] == "major"
+    assert row["key_discharger"] == "true"
+    assert row["credit_published"] == "false"
+    assert row["performance_grade"] == "A+"
+    assert row["emergency_risk"] == "major"
 
 
 # --- inspectors -----------------------------------------------------------------------------

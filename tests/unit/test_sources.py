@@ -136,7 +136,8 @@ def test_csv_missing_columns_are_all_named(tmp_path: Path) -> None:
     with pytest.raises(SourceError) as info:
         rows(path)
     assert info.value.code == "MISSING_COLUMN"
-    assert "credit_code" in str(info.value) and "name" in str(info.value)
+    assert "credit_code" in str(info.value)
+    assert "name" in str(info.value)
 
 
 def test_csv_header_only_gives_no_rows(tmp_path: Path) -> None:
@@ -372,6 +373,7 @@ def test_iterating_a_large_file_keeps_memory_small(tmp_path: Path, make: Any) ->
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    assert count == 12_000 and last == 12_000
+    assert count == 12_000
+    assert last == 12_000
     assert size > 5_000_000
     assert peak < 2_000_000, f"peak {peak} bytes while streaming a {size}-byte file"
