@@ -214,16 +214,23 @@ async def measure_round_trips(tmp: Path) -> dict[str, Any]:
     class CommandCounter(monitoring.CommandListener):
         def __init__(self) -> None:
             self.names: list[str] = []
+            self.micros = 0  # time the counted commands took, as the driver saw it
+
+        def clear(self) -> None:
+            self.names.clear()
+            self.micros = 0
 
         def started(self, event: monitoring.CommandStartedEvent) -> None:
             if event.command_name.lower() not in IGNORED_COMMANDS:
                 self.names.append(event.command_name)
 
         def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
-            pass
+            if event.command_name.lower() not in IGNORED_COMMANDS:
+                self.micros += event.duration_micros
 
         def failed(self, event: monitoring.CommandFailedEvent) -> None:
-            pass
+            if event.command_name.lower() not in IGNORED_COMMANDS:
+                self.micros += event.duration_micros
 
     counter = CommandCounter()
     figures: dict[str, Any] = {}
@@ -245,11 +252,14 @@ async def measure_round_trips(tmp: Path) -> dict[str, Any]:
                 headers = {"authorization": f"Bearer {response.json()['access_token']}",
                            "accept": "application/graphql-response+json"}
                 for first in (10, 100):
-                    counts = []
+                    counts, db_ms, total_ms = [], [], []
                     for _ in range(3):  # the first call may warm caches; all three are reported
-                        counter.names.clear()
+                        counter.clear()
+                        started = time.perf_counter()
                         answer = await http.post("/graphql", json={"query": QUERY % first}, headers=headers)
+                        total_ms.append(round((time.perf_counter() - started) * 1000, 1))
                         names = list(counter.names)
+                        db_ms.append(round(counter.micros / 1000, 1))
                         payload = answer.json()
                         edges = payload.get("data", {}).get("enterprises", {}).get("edges", [])
                         if answer.status_code != 200 or payload.get("errors") or len(edges) != first:
@@ -258,8 +268,11 @@ async def measure_round_trips(tmp: Path) -> dict[str, Any]:
                     figures[f"db_round_trips_first_{first}"] = counts[-1]
                     figures[f"db_round_trips_first_{first}_runs"] = counts
                     figures[f"db_commands_first_{first}"] = dict(collections.Counter(names))
-                    log(f"enterprises(first: {first}): {counts} commands per request: "
-                        f"{dict(collections.Counter(names))}")
+                    figures[f"in_process_ms_first_{first}_runs"] = total_ms
+                    figures[f"db_command_ms_first_{first}_runs"] = db_ms
+                    log(f"enterprises(first: {first}): {counts} commands per request "
+                        f"({dict(collections.Counter(names))}); request {total_ms} ms, "
+                        f"of which database commands {db_ms} ms")
         finally:
             if os.environ.get("MONGODB_URI"):
                 await database.client.drop_database(name)

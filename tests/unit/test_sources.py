@@ -44,7 +44,7 @@ class TrackedPath(type(Path())):  # type: ignore[misc]
 
     opened: list[IO[bytes]]
 
-    def open(self, *args: Any, **kwargs: Any) -> Any:  # noqa: A003
+    def open(self, *args: Any, **kwargs: Any) -> Any:
         handle = super().open(*args, **kwargs)
         type(self).opened.append(handle)
         return handle

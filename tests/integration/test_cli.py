@@ -1,0 +1,82 @@
+"""The ecoinspect command line against the session's wire-protocol server."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import enterprise_row
+from secantus import SecantusDBServer
+from typer.testing import CliRunner
+
+from api.cli.main import app
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def env(db_server: SecantusDBServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
+    name = f"cli_{uuid.uuid4().hex[:10]}"
+    monkeypatch.setenv("MONGODB_URI", db_server.uri)
+    monkeypatch.setenv("ECOINSPECT_DATABASE_NAME", name)
+    yield {"name": name}
+
+
+def test_import_reports_rows_and_exit_code(env: dict[str, str], tmp_path: Path) -> None:
+    path = tmp_path / "e.jsonl"
+    rows = [enterprise_row("91610100ME0000001"), enterprise_row("91610100ME0000002", lat="100")]
+    path.write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
+    errors = tmp_path / "errors.json"
+    result = runner.invoke(app, ["import", "enterprises", str(path), "--errors", str(errors)])
+    assert result.exit_code == 3, result.output
+    assert "2 rows, 1 inserted" in result.output and "[OUT_OF_RANGE]" in result.output
+    assert json.loads(errors.read_text())[0]["row"] == 2
+    again = runner.invoke(app, ["import", "enterprises", str(path)])
+    assert "0 inserted, 0 updated, 1 unchanged" in again.output
+
+
+def test_import_unreadable_file_is_one_line(env: dict[str, str], tmp_path: Path) -> None:
+    path = tmp_path / "e.csv"
+    path.write_text("name\nx\n", encoding="utf-8")
+    result = runner.invoke(app, ["import", "enterprises", str(path)])
+    assert result.exit_code == 1
+    assert "[MISSING_COLUMN]" in result.output and "Traceback" not in result.output
+
+
+def test_user_create_then_db_status(env: dict[str, str]) -> None:
+    created = runner.invoke(app, ["user", "create", "chief", "--role", "supervisor", "--jurisdiction", "610100",
+                                  "--password", "long-enough-pw"])
+    assert created.exit_code == 0, created.output
+    duplicate = runner.invoke(app, ["user", "create", "chief", "--role", "supervisor", "--jurisdiction",
+                                    "610100", "--password", "long-enough-pw"])
+    assert duplicate.exit_code == 1 and "USER_EXISTS" in duplicate.output
+    status = runner.invoke(app, ["db", "status"])
+    assert status.exit_code == 0
+    assert "replica set: secantus" in status.output
+    assert any(line.split() == ["users", "1"] for line in status.output.splitlines())
+
+
+def test_demo_command_loads_once(env: dict[str, str]) -> None:
+    first = runner.invoke(app, ["demo", "--enterprises", "300"])
+    assert first.exit_code == 0, first.output
+    assert "300 enterprises" in first.output and "5 logins" in first.output
+    second = runner.invoke(app, ["demo", "--enterprises", "300"])
+    assert "already holds data" in second.output
+
+
+def test_schema_command_writes_sdl(env: dict[str, str], tmp_path: Path) -> None:
+    out = tmp_path / "schema.graphql"
+    result = runner.invoke(app, ["schema", "--output", str(out)])
+    assert result.exit_code == 0
+    assert "type Query" in out.read_text() and "updateEnterprise(input: UpdateEnterpriseInput!)" in out.read_text()
+
+
+def test_production_with_default_secret_refuses_to_start(env: dict[str, str],
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ECOINSPECT_MODE", "production")
+    result = runner.invoke(app, ["serve"])
+    assert result.exit_code == 1
+    assert "ECOINSPECT_SECRET_KEY" in result.output
