@@ -36,3 +36,14 @@ class Context:
 
             self.loaders["enterprise_by_code"] = DataLoader(load_fn=load)
         return self.loaders["enterprise_by_code"]
+
+    @property
+    def history_by_code(self) -> DataLoader[str, list[dict[str, Any]]]:
+        """EnterpriseHistoryByCodeLoader: the history of every enterprise on a page in one query."""
+        if "history_by_code" not in self.loaders:
+            async def load(codes: list[str]) -> list[list[dict[str, Any]]]:
+                found = await self.services.registry.history_by_code(self.viewer, list(codes))
+                return [found.get(code, []) for code in codes]
+
+            self.loaders["history_by_code"] = DataLoader(load_fn=load)
+        return self.loaders["history_by_code"]

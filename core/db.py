@@ -51,11 +51,15 @@ class EmbeddedServer:
         self.timeout_s = timeout_s
         self.log_path = storage_path.parent / "db.log"
         self._process: subprocess.Popen[bytes] | None = None
+        self._log_offset = 0
         self.uri: str | None = None
 
     def start(self) -> str:
         self.storage_path.mkdir(parents=True, exist_ok=True)
-        log_file = self.log_path.open("wb")
+        # Append, so that a refused second start does not wipe a running server's log; only what
+        # this start writes (after ``self._log_offset``) is read.
+        log_file = self.log_path.open("ab")
+        self._log_offset = log_file.tell()
         command = [
             sys.executable, "-m", "secantus", "--host", "127.0.0.1",
             "--port", str(self.port), "--storage-path", str(self.storage_path),
@@ -100,7 +104,9 @@ class EmbeddedServer:
 
     def _read_log(self) -> str:
         try:
-            return self.log_path.read_text(errors="replace")
+            with self.log_path.open("rb") as handle:
+                handle.seek(self._log_offset)
+                return handle.read().decode(errors="replace")
         except FileNotFoundError:
             return ""
 

@@ -85,6 +85,15 @@ def _period(value: models.Period | None) -> Period | None:
     return Period(valid_from=value.valid_from, valid_to=value.valid_to) if value else None
 
 
+@strawberry.type(description="One change of an enterprise record: who, when, what (old → new).")
+class EnterpriseChange:
+    version: int
+    at: datetime
+    actor: str
+    source: str
+    changes: strawberry.scalars.JSON = strawberry.field(description="field → [old, new]")
+
+
 @strawberry.type
 class Enterprise(Node):
     credit_code: str
@@ -104,6 +113,12 @@ class Enterprise(Node):
     positive_list: Period | None
     version: int
     updated_at: datetime
+
+    @strawberry.field(description="Changes to this record, newest first (creation is version 1).")
+    async def history(self, info: strawberry.Info) -> list[EnterpriseChange]:
+        entries = await info.context.history_by_code.load(self.credit_code)
+        return [EnterpriseChange(version=e["version"], at=e["at"], actor=e["actor"], source=e["source"],
+                                 changes=e["changes"]) for e in entries]
 
     @classmethod
     def from_domain(cls, e: models.Enterprise) -> Enterprise:

@@ -114,9 +114,10 @@ def _field_errors(exc: ValidationError, paths: Mapping[tuple[str, ...], str]) ->
             (paths[loc[:n]] for n in range(len(loc), 0, -1) if loc[:n] in paths), loc[0] if loc else ""
         )
         kind = item["type"]
+        empty = item.get("input", "") in ("", None, [])
         if column in _CODES and kind == "value_error":
             code = _CODES[column]
-        elif kind == "missing" or (kind == "string_too_short" and item.get("input") == ""):
+        elif kind == "missing" or empty:
             code = "REQUIRED"
         elif kind in {"greater_than_equal", "less_than_equal"}:
             code = "OUT_OF_RANGE"
@@ -133,7 +134,7 @@ def enterprise_from_row(row: Mapping[str, Any]) -> EnterpriseData:
     """Parse one flat row; raises RowError listing every problem found."""
     errors: list[FieldError] = []
     lon, lat = _number(row, "lon", errors), _number(row, "lat", errors)
-    if (lon is None) != (lat is None):
+    if (lon is None) != (lat is None) and not errors:
         errors.append(FieldError("lat" if lat is None else "lon", "lon and lat go together", "REQUIRED"))
     boundary: Any = None
     raw_boundary = row.get("boundary")

@@ -122,10 +122,11 @@ class RegistryService:
                                     session=session)
         return (await self.enterprises.by_codes([credit_code]))[credit_code]
 
-    async def enterprise_history(self, viewer: Viewer, credit_code: str) -> list[dict[str, Any]]:
-        if not await self.enterprises_by_code(viewer, [credit_code]):
-            return []
-        return await self.enterprises.history(credit_code)
+    async def history_by_code(self, viewer: Viewer, codes: list[str]) -> dict[str, list[dict[str, Any]]]:
+        """Change history of enterprises the caller has already resolved within the viewer's scope."""
+        if not viewer.has_any(STAFF):
+            return {}
+        return await self.enterprises.history_by_codes(codes)
 
     async def list_inspectors(self, viewer: Viewer, *, first: int, after: str | None,
                               jurisdiction: str | None) -> Page[Inspector]:

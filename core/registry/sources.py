@@ -65,7 +65,7 @@ def read_csv(stream: BinaryIO, required: list[str]) -> Iterator[SourceRow]:
     try:
         header = [h.strip().lower() for h in next(reader)]
     except StopIteration:
-        return
+        raise SourceError("the file is empty: a header row is required", "MISSING_COLUMN") from None
     except csv.Error as exc:
         raise SourceError(f"the header line is not valid CSV: {exc}", "MALFORMED_FILE") from exc
     missing = [c for c in required if c not in header]

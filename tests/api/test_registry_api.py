@@ -139,3 +139,18 @@ async def test_import_mutation_reports_rows(client: httpx.AsyncClient, users: di
     assert [(e["row"], e["code"]) for e in report["errors"]] == [(2, "OUT_OF_RANGE"), (3, "MALFORMED_ROW")]
     missing = await gql(client, query, {"c": "name,jurisdiction\nx,610100\n"}, token=token)
     assert missing["data"]["importEnterprises"]["userErrors"] == [{"code": "MISSING_COLUMN"}]
+
+
+async def test_history_is_loaded_in_one_query_per_page(client: httpx.AsyncClient, registry: list[dict[str, str]],
+                                                      database: Database) -> None:
+    token = await token_for(client, "prov_supervisor")
+    for row in registry[:3]:
+        result = await gql(client, UPDATE, {"input": {"creditCode": row["credit_code"], "version": 1,
+                                                      "name": "新" + row["name"]}}, token=token)
+        assert result["data"]["updateEnterprise"]["userErrors"] == []
+    query = "{ enterprises(first: 5) { edges { node { name history { version actor changes } } } } }"
+    result = await gql(client, query, token=token)
+    nodes = [e["node"] for e in result["data"]["enterprises"]["edges"]]
+    assert [len(n["history"]) for n in nodes] == [1, 1, 1, 0, 0]
+    assert nodes[0]["history"][0]["changes"]["name"] == [registry[0]["name"], "新" + registry[0]["name"]]
+    assert nodes[0]["history"][0]["actor"] == "prov_supervisor"

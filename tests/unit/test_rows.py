@@ -386,3 +386,31 @@ def test_inspector_row_with_several_problems_reports_all() -> None:
                                         name=""))
     assert pairs(errors) == {("on_post", "INVALID_BOOLEAN"), ("jurisdictions", "UNKNOWN_JURISDICTION"),
                              ("conflicts", "INVALID_CREDIT_CODE"), ("name", "REQUIRED")}
+
+
+@pytest.mark.parametrize(
+    ("row", "field"),
+    [
+        ({"guarantee_approved_by": "陕西省生态环境厅"}, "guarantee_valid_to"),
+    ],
+)
+def test_missing_nested_values_are_required(row: dict[str, str], field: str) -> None:
+    base = {"credit_code": "91350100M000100Y43", "name": "x", "jurisdiction": "610100", "industry_code": "3011"}
+    with pytest.raises(RowError) as caught:
+        enterprise_from_row({**base, **row})
+    assert [(e.field, e.code) for e in caught.value.errors] == [(field, "REQUIRED")]
+
+
+def test_empty_inspector_fields_are_required() -> None:
+    with pytest.raises(RowError) as caught:
+        inspector_from_row({"staff_id": "S1", "name": "n", "certificate_number": "c",
+                            "certificate_expires": "", "jurisdictions": ""})
+    assert sorted((e.field, e.code) for e in caught.value.errors) == [
+        ("certificate_expires", "REQUIRED"), ("jurisdictions", "REQUIRED")]
+
+
+def test_bad_lon_is_reported_once() -> None:
+    base = {"credit_code": "91350100M000100Y43", "name": "x", "jurisdiction": "610100", "industry_code": "3011"}
+    with pytest.raises(RowError) as caught:
+        enterprise_from_row({**base, "lon": "abc", "lat": "34"})
+    assert [(e.field, e.code) for e in caught.value.errors] == [("lon", "INVALID_NUMBER")]

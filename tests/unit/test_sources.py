@@ -377,3 +377,11 @@ def test_iterating_a_large_file_keeps_memory_small(tmp_path: Path, make: Any) ->
     assert last == 12_000
     assert size > 5_000_000
     assert peak < 2_000_000, f"peak {peak} bytes while streaming a {size}-byte file"
+
+
+def test_empty_csv_is_missing_columns(tmp_path: Path) -> None:
+    path = tmp_path / "empty.csv"
+    path.write_bytes(b"")
+    with pytest.raises(SourceError) as caught:
+        list(open_rows(path, ["credit_code"]))
+    assert caught.value.code == "MISSING_COLUMN"
