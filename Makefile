@@ -20,6 +20,7 @@ run: $(STAMP)
 	PORT=$(PORT) $(BIN)/ecoinspect serve --demo
 
 test: $(STAMP)
+	$(BIN)/ruff check api core rules scheduler tests bench
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)

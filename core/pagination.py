@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from core.errors import ValidationFailed, FieldError
+from core.errors import FieldError, ValidationFailed
 
 T = TypeVar("T")
 MAX_PAGE = 100

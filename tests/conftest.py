@@ -61,7 +61,7 @@ async def users(database: Database, settings: Settings) -> dict[str, str]:
     for name, (roles, jurisdictions, inspector_id) in USERS.items():
         await accounts.create_user(username=name, password=PASSWORD, roles=roles,
                                    jurisdictions=jurisdictions, inspector_id=inspector_id)
-    return {name: PASSWORD for name in USERS}
+    return dict.fromkeys(USERS, PASSWORD)
 
 
 @pytest.fixture

@@ -35,8 +35,8 @@ def serve(
 
     from api import logs
     from api.app import create_app
-    from core.demo.loader import DEMO_PASSWORD, demo_logins, load_demo_if_empty
     from core.db import EmbeddedServerError
+    from core.demo.loader import DEMO_PASSWORD, demo_logins, load_demo_if_empty
 
     settings = load_settings(port=port, host=host)
     logs.configure(settings.log_level, as_json=settings.log_json)

@@ -67,11 +67,15 @@ class Query(RegistryQuery):
 @strawberry.type
 class Mutation:
     @strawberry.mutation(description="Edit an enterprise; refused with STALE_VERSION if it changed.")
-    async def update_enterprise(self, info: Info[Context, None], input: UpdateEnterpriseInput) -> UpdateEnterprisePayload:  # noqa: A002
+    async def update_enterprise(
+        self, info: Info[Context, None], input: UpdateEnterpriseInput  # noqa: A002
+    ) -> UpdateEnterprisePayload:
         return await update_enterprise(info, input)
 
     @strawberry.mutation(description="Upsert enterprises by credit code from CSV or JSON text.")
-    async def import_enterprises(self, info: Info[Context, None], input: ImportEnterprisesInput) -> ImportEnterprisesPayload:  # noqa: A002
+    async def import_enterprises(
+        self, info: Info[Context, None], input: ImportEnterprisesInput  # noqa: A002
+    ) -> ImportEnterprisesPayload:
         return await import_enterprises_mutation(info, input)
 
 

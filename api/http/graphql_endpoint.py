@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 import re
+import time
 from typing import Any
 
 import strawberry
 from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types.graphql import OperationType
-from starlette.responses import HTMLResponse, JSONResponse, Response
 
 from api import logs
 from api.context import Context, Services

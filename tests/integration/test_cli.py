@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,11 +17,11 @@ runner = CliRunner()
 
 
 @pytest.fixture
-def env(db_server: SecantusDBServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
+def env(db_server: SecantusDBServer, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     name = f"cli_{uuid.uuid4().hex[:10]}"
     monkeypatch.setenv("MONGODB_URI", db_server.uri)
     monkeypatch.setenv("ECOINSPECT_DATABASE_NAME", name)
-    yield {"name": name}
+    return {"name": name}
 
 
 def test_import_reports_rows_and_exit_code(env: dict[str, str], tmp_path: Path) -> None:
