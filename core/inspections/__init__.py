@@ -1,0 +1,1 @@
+"""Random-check plans (抽查计划), their frozen populations, draws, and the inspection tasks they create."""

@@ -1,0 +1,42 @@
+"""Supervision class and weight of an enterprise in a plan's population (DOMAIN rules 7, 8, 10).
+
+Until the policies issue supplies the class from the policy engine, the facts held in the
+registry decide it: a published yellow or red credit rating, or a "major" emergency risk, makes
+an enterprise special; a key discharger or a "larger" risk makes it key; everyone else is general.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from core.inspections.models import PlanSettings, SupervisionClass
+
+
+def published_tier(doc: dict[str, Any]) -> str:
+    credit = doc.get("credit") or {}
+    if credit.get("tier") and credit.get("published", True):
+        return str(credit["tier"])
+    return "unrated"  # a draft rating under public notice is ignored (rule 8)
+
+
+def supervision_class(doc: dict[str, Any]) -> SupervisionClass:
+    if published_tier(doc) in ("yellow", "red") or doc.get("emergency_risk") == "major":
+        return SupervisionClass.SPECIAL
+    if doc.get("key_discharger") or doc.get("emergency_risk") == "larger":
+        return SupervisionClass.KEY
+    return SupervisionClass.GENERAL
+
+
+def on_positive_list(doc: dict[str, Any], day: date) -> bool:
+    entry = doc.get("positive_list") or {}
+    return bool(entry) and entry["valid_from"] <= day.isoformat() <= entry["valid_to"]
+
+
+def weight(doc: dict[str, Any], settings: PlanSettings, *, day: date, visited_in_cycle: bool) -> float:
+    value = settings.tier_weights.get(published_tier(doc), 1.0)
+    if on_positive_list(doc, day):
+        value *= settings.positive_list_factor  # stays in the population, drawn less (rule 10)
+    if not visited_in_cycle:
+        value *= settings.cycle_boost  # not yet visited this cycle: favoured (rule 6)
+    return round(value, 6)

@@ -1,0 +1,152 @@
+"""Plans, draws and tasks: pure records and the rules on them (no storage)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from core.reference import tables
+
+
+class SupervisionClass(StrEnum):
+    SPECIAL = "special"  # 特殊监管对象
+    KEY = "key"  # 重点排污单位
+    GENERAL = "general"  # 一般排污单位
+
+
+class PlanStatus(StrEnum):
+    DRAFT = "draft"
+    FROZEN = "frozen"
+    DRAWN = "drawn"
+    IN_PROGRESS = "in_progress"
+    CLOSED = "closed"
+
+
+class TaskStatus(StrEnum):
+    ASSIGNED = "assigned"
+    UNSTAFFED = "unstaffed"
+    IN_PROGRESS = "in_progress"
+    SUBMITTED = "submitted"
+    CLOSED = "closed"
+
+
+TIERS = ("green", "blue", "yellow", "red", "unrated")
+
+
+class PlanSettings(BaseModel):
+    """Everything a supervisor sets on a plan; frozen with it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200)
+    jurisdiction: str
+    matters: list[str] = Field(min_length=1)
+    period_start: date
+    period_end: date
+    industry_codes: list[str] = Field(default_factory=list)
+    ratios: dict[SupervisionClass, float] = Field(
+        default_factory=lambda: {SupervisionClass.SPECIAL: 1.0, SupervisionClass.KEY: 0.25,
+                                 SupervisionClass.GENERAL: 0.05})
+    tier_weights: dict[str, float] = Field(
+        default_factory=lambda: {"green": 0.5, "blue": 1.0, "yellow": 2.0, "red": 3.0, "unrated": 1.0})
+    positive_list_factor: float = Field(default=0.2, gt=0, le=1)
+    cycle_boost: float = Field(default=2.0, ge=1, le=100)
+    exclude_inspected_within_days: int = Field(default=0, ge=0, le=3650)
+    yearly_visit_cap: int = Field(default=4, ge=1, le=365)
+    team_size: int = Field(default=2, ge=2, le=10)
+
+    @field_validator("jurisdiction")
+    @classmethod
+    def _known(cls, value: str) -> str:
+        if value not in tables.divisions():
+            raise ValueError(f"unknown jurisdiction code {value}")
+        return value
+
+    @field_validator("ratios")
+    @classmethod
+    def _ratios(cls, value: dict[SupervisionClass, float]) -> dict[SupervisionClass, float]:
+        for name, ratio in value.items():
+            if not 0 <= ratio <= 1:
+                raise ValueError(f"ratio for {name.value} must be within [0, 1], got {ratio}")
+        return value
+
+    @field_validator("tier_weights")
+    @classmethod
+    def _weights(cls, value: dict[str, float]) -> dict[str, float]:
+        unknown = set(value) - set(TIERS)
+        if unknown:
+            raise ValueError(f"unknown credit tier(s): {', '.join(sorted(unknown))}")
+        for tier, weight in value.items():
+            if not weight > 0:
+                raise ValueError(f"weight for {tier} must be greater than 0, got {weight}")
+        return value
+
+    @model_validator(mode="after")
+    def _period(self) -> PlanSettings:
+        if self.period_end < self.period_start:
+            raise ValueError("period_end is before period_start")
+        return self
+
+
+class Plan(PlanSettings):
+    id: str
+    status: PlanStatus = PlanStatus.DRAFT
+    version: int = 1
+    created_by: str
+    created_at: datetime
+    frozen_at: datetime | None = None
+    commitment: str | None = None
+    population_hash: str | None = None
+    population_size: int | None = None
+    stratum_sizes: dict[str, int] | None = None
+    quotas: dict[str, int] | None = None
+    excluded: dict[str, int] | None = None
+    published_at: datetime | None = None
+    draw_id: str | None = None
+
+
+class Task(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    plan_id: str
+    draw_id: str
+    credit_code: str
+    enterprise_name: str
+    jurisdiction: str
+    stratum: str
+    inspectors: list[str]
+    lead: str | None
+    status: TaskStatus
+    kind: str = "random"
+    unstaffed_reason: str | None = None
+    version: int = 1
+    created_at: datetime
+
+
+class Draw(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    plan_id: str
+    kind: str  # original | redraw
+    reason: str | None = None
+    replaces: str | None = None
+    object_algorithm: str
+    inspector_algorithm: str
+    commitment: str
+    secret: str
+    public_value: str
+    seed: str
+    population_hash: str
+    quotas: dict[str, int]
+    drawn_count: int
+    staffed_count: int
+    unstaffed: dict[str, str]
+    inspection_date: date
+    team_size: int
+    created_by: str
+    created_at: datetime
+    published: bool = False

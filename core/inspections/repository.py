@@ -1,0 +1,139 @@
+"""Storage of plans, their frozen populations and secrets, draws, inspector snapshots and tasks."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from datetime import datetime
+from typing import Any
+
+from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
+
+from core.db import CollectionSpec, Database
+from core.reference import tables
+from core.inspections.models import Draw, Plan, Task
+
+PLANS, SECRETS, POPULATIONS, DRAWS, SNAPSHOTS, TASKS = (
+    "plans", "plan_secrets", "plan_populations", "draws", "inspector_snapshots", "tasks")
+CHUNK = 10_000
+
+COLLECTIONS = [
+    CollectionSpec(PLANS, indexes=[IndexModel([("jurisdiction", ASCENDING), ("created_at", DESCENDING)])],
+                   json_schema={"bsonType": "object", "required": ["name", "jurisdiction", "status", "version"]}),
+    CollectionSpec(SECRETS),
+    CollectionSpec(POPULATIONS, indexes=[IndexModel([("plan_id", ASCENDING), ("chunk", ASCENDING)], unique=True)]),
+    CollectionSpec(DRAWS, indexes=[IndexModel([("plan_id", ASCENDING), ("created_at", ASCENDING)])]),
+    CollectionSpec(SNAPSHOTS, indexes=[IndexModel([("draw_id", ASCENDING), ("chunk", ASCENDING)], unique=True)]),
+    CollectionSpec(TASKS, indexes=[
+        IndexModel([("draw_id", ASCENDING), ("credit_code", ASCENDING)], unique=True),
+        IndexModel([("plan_id", ASCENDING), ("credit_code", ASCENDING)]),
+        IndexModel([("inspectors", ASCENDING), ("status", ASCENDING)]),
+        IndexModel([("credit_code", ASCENDING), ("created_at", DESCENDING)]),
+    ]),
+]
+
+
+def _plan(doc: dict[str, Any]) -> Plan:
+    return Plan.model_validate({("id" if k == "_id" else k): v for k, v in doc.items()})
+
+
+def _task(doc: dict[str, Any]) -> Task:
+    return Task.model_validate({("id" if k == "_id" else k): v for k, v in doc.items()
+                                if k not in {"jurisdiction_path"}})
+
+
+class InspectionRepository:
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    async def insert_plan(self, plan: Plan) -> None:
+        doc = plan.model_dump(mode="json", exclude={"id"})
+        doc["created_at"] = plan.created_at
+        await self.database[PLANS].insert_one({"_id": plan.id, **doc})
+
+    async def get_plan(self, plan_id: str, *, session: Any = None) -> Plan | None:
+        doc = await self.database[PLANS].find_one({"_id": plan_id}, session=session)
+        return _plan(doc) if doc else None
+
+    async def list_plans(self, jurisdictions: Sequence[str] | None, *, published_only: bool = False,
+                         limit: int = 100) -> list[Plan]:
+        query: dict[str, Any] = {}
+        if jurisdictions is not None:
+            query["jurisdiction"] = {"$in": list(jurisdictions)}
+        if published_only:
+            query["published_at"] = {"$ne": None}
+        docs = await self.database[PLANS].find(query).sort("created_at", DESCENDING).limit(limit).to_list()
+        return [_plan(d) for d in docs]
+
+    async def update_plan(self, plan_id: str, *, expect: dict[str, Any], changes: dict[str, Any],
+                          session: Any = None) -> Plan | None:
+        """Apply ``changes`` if the plan still matches ``expect``; None when it no longer does."""
+        doc = await self.database[PLANS].find_one_and_update(
+            {"_id": plan_id, **expect}, {"$set": changes, "$inc": {"version": 1}},
+            return_document=ReturnDocument.AFTER, session=session)
+        return _plan(doc) if doc else None
+
+    async def save_secret(self, plan_id: str, secret: str, *, session: Any = None) -> None:
+        await self.database[SECRETS].replace_one({"_id": plan_id}, {"_id": plan_id, "secret": secret},
+                                                 upsert=True, session=session)
+
+    async def secret(self, plan_id: str) -> str | None:
+        doc = await self.database[SECRETS].find_one({"_id": plan_id})
+        return str(doc["secret"]) if doc else None
+
+    async def save_population(self, plan_id: str, rows: Sequence[tuple[str, str, float]], *,
+                              session: Any = None) -> None:
+        await self.database[POPULATIONS].delete_many({"plan_id": plan_id}, session=session)
+        docs = [{"plan_id": plan_id, "chunk": n, "rows": [list(r) for r in rows[start:start + CHUNK]]}
+                for n, start in enumerate(range(0, len(rows), CHUNK))]
+        if docs:
+            await self.database[POPULATIONS].insert_many(docs, session=session)
+
+    async def population(self, plan_id: str) -> list[tuple[str, str, float]]:
+        rows: list[tuple[str, str, float]] = []
+        async for doc in self.database[POPULATIONS].find({"plan_id": plan_id}).sort("chunk", ASCENDING):
+            rows.extend((r[0], r[1], float(r[2])) for r in doc["rows"])
+        return rows
+
+    async def insert_draw(self, draw: Draw, snapshot: Sequence[dict[str, Any]], tasks: Sequence[Task], *,
+                          session: Any) -> None:
+        doc = draw.model_dump(mode="json", exclude={"id"})
+        doc["created_at"] = draw.created_at
+        await self.database[DRAWS].insert_one({"_id": draw.id, **doc}, session=session)
+        chunks = [{"draw_id": draw.id, "chunk": n, "pool": list(snapshot[s:s + CHUNK])}
+                  for n, s in enumerate(range(0, len(snapshot), CHUNK))]
+        if chunks:
+            await self.database[SNAPSHOTS].insert_many(chunks, session=session)
+        if tasks:
+            task_docs = []
+            for task in tasks:
+                doc = task.model_dump(mode="json", exclude={"id"})
+                doc["created_at"] = task.created_at
+                doc["jurisdiction_path"] = tables.ancestors(task.jurisdiction)
+                task_docs.append({"_id": task.id, **doc})
+            await self.database[TASKS].insert_many(task_docs, session=session)
+
+    async def get_draw(self, draw_id: str) -> Draw | None:
+        doc = await self.database[DRAWS].find_one({"_id": draw_id})
+        return Draw.model_validate({("id" if k == "_id" else k): v for k, v in doc.items()}) if doc else None
+
+    async def snapshot(self, draw_id: str) -> list[dict[str, Any]]:
+        pool: list[dict[str, Any]] = []
+        async for doc in self.database[SNAPSHOTS].find({"draw_id": draw_id}).sort("chunk", ASCENDING):
+            pool.extend(doc["pool"])
+        return pool
+
+    async def tasks_of_draw(self, draw_id: str) -> list[Task]:
+        docs = await self.database[TASKS].find({"draw_id": draw_id}).sort("credit_code", ASCENDING).to_list()
+        return [_task(d) for d in docs]
+
+    async def tasks_for(self, query: dict[str, Any], limit: int) -> list[Task]:
+        docs = await self.database[TASKS].find(query).sort("created_at", DESCENDING).limit(limit).to_list()
+        return [_task(d) for d in docs]
+
+    async def visits_since(self, codes_scope: str, since: datetime) -> AsyncIterator[dict[str, Any]]:
+        """Tasks created since ``since`` in a jurisdiction: credit code, inspectors, creation time."""
+        cursor = self.database[TASKS].find(
+            {"jurisdiction_path": codes_scope, "created_at": {"$gte": since}, "status": {"$ne": "unstaffed"}},
+            {"credit_code": 1, "inspectors": 1, "created_at": 1})
+        async for doc in cursor:
+            yield doc

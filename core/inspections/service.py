@@ -1,0 +1,97 @@
+"""Plan operations: create, edit while draft, read, list tasks; scoped to the viewer."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import ValidationError
+
+from core.accounts.models import Role, Viewer
+from core.audit.repository import AuditRepository
+from core.db import Database
+from core.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
+from core.inspections.models import Plan, PlanSettings, PlanStatus, Task
+from core.inspections.repository import InspectionRepository
+from core.reference import tables
+from core.registry.rows import _field_errors
+
+SUPERVISORS = frozenset({Role.SUPERVISOR, Role.ADMIN})
+
+
+def require_supervisor(viewer: Viewer, jurisdiction: str) -> None:
+    if not viewer.has_any(SUPERVISORS):
+        raise PermissionDenied("only supervisors plan random checks")
+    if not viewer.covers(jurisdiction):
+        raise PermissionDenied(f"jurisdiction {jurisdiction} is outside your scope")
+
+
+def parse_settings(data: dict[str, Any]) -> PlanSettings:
+    try:
+        return PlanSettings.model_validate(data)
+    except ValidationError as exc:
+        raise ValidationFailed(_field_errors(exc, {})) from None
+
+
+class PlanService:
+    def __init__(self, database: Database) -> None:
+        self.database = database
+        self.repository = InspectionRepository(database)
+        self.audit = AuditRepository(database)
+
+    async def create(self, viewer: Viewer, data: dict[str, Any], *, request_id: str) -> Plan:
+        settings = parse_settings(data)
+        require_supervisor(viewer, settings.jurisdiction)
+        plan = Plan(**settings.model_dump(), id=str(uuid.uuid4()), created_by=viewer.username or "",
+                    created_at=datetime.now(UTC))
+        await self.repository.insert_plan(plan)
+        await self.audit.append(actor=viewer.username, action="createPlan", target=f"plan:{plan.id}",
+                                request_id=request_id, outcome="ok")
+        return plan
+
+    async def get(self, viewer: Viewer, plan_id: str) -> Plan:
+        plan = await self.repository.get_plan(plan_id)
+        if plan is None or not (viewer.has_any(SUPERVISORS) and viewer.covers(plan.jurisdiction)):
+            raise NotFound(f"plan {plan_id} not found", field="planId")
+        return plan
+
+    async def update(self, viewer: Viewer, plan_id: str, *, version: int, data: dict[str, Any],
+                     request_id: str) -> Plan:
+        plan = await self.get(viewer, plan_id)
+        if plan.status is not PlanStatus.DRAFT:
+            raise Conflict(f"plan {plan_id} is {plan.status.value}; only a draft can change", code="PLAN_NOT_DRAFT")
+        merged = parse_settings({**PlanSettings.model_validate(plan.model_dump(
+            include=set(PlanSettings.model_fields))).model_dump(), **data})
+        require_supervisor(viewer, merged.jurisdiction)
+        updated = await self.repository.update_plan(
+            plan_id, expect={"version": version, "status": PlanStatus.DRAFT.value},
+            changes=merged.model_dump(mode="json"))
+        if updated is None:
+            raise Conflict(f"plan {plan_id} changed meanwhile (you sent version {version})", code="STALE_VERSION",
+                           field="version")
+        await self.audit.append(actor=viewer.username, action="updatePlan", target=f"plan:{plan_id}",
+                                request_id=request_id, outcome="ok", detail={"fields": sorted(data)})
+        return updated
+
+    async def list(self, viewer: Viewer) -> list[Plan]:
+        if not viewer.has_any(SUPERVISORS):
+            raise PermissionDenied("plans are for supervisors; published plans are public")
+        scopes = {code for code in tables.divisions() if viewer.covers(code)}
+        return await self.repository.list_plans(sorted(scopes))
+
+    async def published(self) -> list[Plan]:
+        return await self.repository.list_plans(None, published_only=True)
+
+    async def tasks_of(self, viewer: Viewer, plan_id: str) -> list[Task]:
+        plan = await self.get(viewer, plan_id)
+        return await self.repository.tasks_for({"plan_id": plan.id}, limit=100_000)
+
+    async def my_tasks(self, viewer: Viewer, *, limit: int = 100) -> list[Task]:
+        if viewer.inspector_id is None:
+            raise PermissionDenied("only an account linked to an inspector has tasks", code="NOT_AN_INSPECTOR")
+        return await self.repository.tasks_for({"inspectors": viewer.inspector_id}, limit=limit)
+
+
+def field_error(field: str, message: str, code: str) -> ValidationFailed:
+    return ValidationFailed([FieldError(field, message, code)])

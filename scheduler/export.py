@@ -1,0 +1,45 @@
+"""Builds the public draw document (format ``ecoinspect-draw/1``) that ``verify-draw`` checks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from core.inspections.repository import InspectionRepository
+from core.reference import tables
+from scheduler.verification import FORMAT
+
+
+async def draw_document(repository: InspectionRepository, draw_id: str) -> dict[str, Any] | None:
+    draw = await repository.get_draw(draw_id)
+    if draw is None:
+        return None
+    plan = await repository.get_plan(draw.plan_id)
+    assert plan is not None
+    rows = await repository.population(plan.id)
+    tasks = await repository.tasks_of_draw(draw_id)
+    drawn: dict[str, list[str]] = {stratum: [] for stratum in draw.quotas}
+    for task in tasks:
+        drawn.setdefault(task.stratum, []).append(task.credit_code)
+    return {
+        "format": FORMAT,
+        "plan": {"id": plan.id, "name": plan.name, "jurisdiction": plan.jurisdiction,
+                 "matters": plan.matters, "period": [plan.period_start.isoformat(), plan.period_end.isoformat()],
+                 "ratios": {k.value: v for k, v in plan.ratios.items()},
+                 "tier_weights": plan.tier_weights, "positive_list_factor": plan.positive_list_factor,
+                 "cycle_boost": plan.cycle_boost, "frozen_at": plan.frozen_at.isoformat() if plan.frozen_at else None},
+        "population": {"hash": draw.population_hash, "rows": [list(r) for r in rows]},
+        "randomness": {"commitment": draw.commitment, "secret": draw.secret, "public_value": draw.public_value,
+                       "seed": draw.seed},
+        "objects": {"algorithm": draw.object_algorithm, "quotas": draw.quotas,
+                    "drawn": {k: sorted(v) for k, v in drawn.items()}},
+        "inspectors": {
+            "algorithm": draw.inspector_algorithm, "date": draw.inspection_date.isoformat(),
+            "team_size": draw.team_size, "pool": await repository.snapshot(draw_id),
+            "tasks": [{"object_id": t.credit_code, "jurisdiction_path": tables.ancestors(t.jurisdiction)}
+                      for t in tasks],
+            "teams": {t.credit_code: t.inspectors for t in tasks if t.inspectors},
+            "unstaffed": draw.unstaffed,
+        },
+        "draw": {"id": draw.id, "kind": draw.kind, "created_at": draw.created_at.isoformat(),
+                 "created_by": draw.created_by},
+    }

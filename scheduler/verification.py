@@ -1,0 +1,71 @@
+"""Re-computes a published draw from its document alone and says what matched.
+
+The document (format ``ecoinspect-draw/1``) holds the population listing, the revealed secret,
+the public value, the ratios and the inspector snapshot; nothing else is needed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from scheduler import assignment, randomness, sampling
+
+FORMAT = "ecoinspect-draw/1"
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool
+    detail: str
+
+
+def verify(document: Mapping[str, Any]) -> list[Check]:
+    checks: list[Check] = []
+
+    def check(name: str, ok: bool, detail: str) -> bool:
+        checks.append(Check(name, ok, detail))
+        return ok
+
+    if not check("format", document.get("format") == FORMAT, f"expected {FORMAT}, found {document.get('format')}"):
+        return checks
+    plan, rnd, objects, staff = (document["plan"], document["randomness"], document["objects"],
+                                 document["inspectors"])
+    rows = [(str(r[0]), str(r[1]), float(r[2])) for r in document["population"]["rows"]]
+    ids = [r[0] for r in rows]
+    check("population order", ids == sorted(ids) and len(set(ids)) == len(ids),
+          f"{len(rows)} objects, sorted by id, no repeats")
+    digest = randomness.population_hash(rows)
+    check("population hash", digest == document["population"]["hash"],
+          f"recomputed {digest[:16]}…, published {str(document['population']['hash'])[:16]}…")
+    check("commitment", randomness.commitment(rnd["secret"]) == rnd["commitment"],
+          "SHA-256(secret) equals the commitment published when the plan was frozen")
+    seed = randomness.derive_seed(secret_hex=rnd["secret"], population_digest=document["population"]["hash"],
+                                  plan_id=plan["id"], public_value=rnd.get("public_value") or "")
+    check("seed", seed == rnd["seed"], f"seed from secret, population hash, plan id and public value: {seed[:16]}…")
+    population = sampling.Population.from_rows(rows)
+    expected_quotas = sampling.quotas(population.sizes(), plan["ratios"], plan.get("minimums"))
+    check("quotas", expected_quotas == objects["quotas"],
+          f"ceil(ratio × stratum size) per stratum: {expected_quotas}")
+    check("object algorithm", objects["algorithm"] == sampling.ALGORITHM, f"{objects['algorithm']}")
+    drawn = sampling.draw(population, objects["quotas"], seed)
+    published = {k: list(v) for k, v in objects["drawn"].items() if v}
+    check("objects", {k: v for k, v in drawn.items() if v} == published,
+          f"{sum(len(v) for v in drawn.values())} objects re-drawn and compared one by one")
+    check("inspector algorithm", staff["algorithm"] == assignment.ALGORITHM, f"{staff['algorithm']}")
+    pool = [assignment.Candidate(
+        staff_id=c["staff_id"], jurisdictions=tuple(c["jurisdictions"]),
+        certificate_expires=date.fromisoformat(c["certificate_expires"]), on_post=bool(c["on_post"]),
+        conflicts=frozenset(c.get("conflicts", ())), visited=frozenset(c.get("visited", ())))
+        for c in staff["pool"]]
+    slots = [assignment.TaskSlot(t["object_id"], tuple(t["jurisdiction_path"])) for t in staff["tasks"]]
+    drawn_ids = sorted(i for v in drawn.values() for i in v)
+    check("tasks", sorted(t.object_id for t in slots) == drawn_ids, "one task per drawn object")
+    result = assignment.assign(slots, pool, seed_hex=seed, on=date.fromisoformat(staff["date"]),
+                               team_size=int(staff["team_size"]))
+    check("inspectors", result.teams == staff["teams"] and result.unstaffed == staff["unstaffed"],
+          f"{len(result.teams)} teams re-assigned and compared; {len(result.unstaffed)} unstaffed")
+    return checks

@@ -1,0 +1,155 @@
+"""Plans end to end on the real server: freeze, draw, tasks, export, verification, concurrency."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pytest
+
+from core.accounts.models import Role, Viewer
+from core.db import Database
+from core.demo import generator
+from core.errors import Conflict, ValidationFailed
+from core.inspections.models import PlanStatus
+from core.inspections.service import PlanService
+from core.registry.importing import EnterpriseImporter, import_inspector_rows
+from core.registry.sources import SourceRow
+from scheduler.export import draw_document
+from scheduler.flows import PlanFlows
+from scheduler.verification import verify
+
+SUPERVISOR = Viewer(username="chief", roles=frozenset({Role.SUPERVISOR}), jurisdictions=("610000",))
+XIAN_SUPERVISOR = Viewer(username="xian", roles=frozenset({Role.SUPERVISOR}), jurisdictions=("610100",))
+TODAY = datetime.now(UTC).date()
+
+
+async def seed(database: Database, enterprises: int = 800) -> None:
+    rows = list(generator.generate_enterprises(enterprises, today=TODAY))
+    importer = EnterpriseImporter(database, actor="seed")
+    report = await importer.run((SourceRow(i, r) for i, r in enumerate(rows, 1)), rescan=None)
+    assert report.failed == 0
+    inspectors = generator.generate_inspectors(enterprises, today=TODAY,
+                                               enterprise_codes_sample=[r["credit_code"] for r in rows[::5]])
+    await import_inspector_rows(database, (SourceRow(i, r) for i, r in enumerate(inspectors, 1)))
+
+
+def plan_input(**extra: Any) -> dict[str, Any]:
+    return {"name": "2027年第一季度双随机抽查", "jurisdiction": "610000", "matters": ["STJ-WRY-01"],
+            "period_start": date(TODAY.year + 1, 1, 1), "period_end": date(TODAY.year + 1, 3, 31), **extra}
+
+
+@pytest.fixture
+async def frozen(database: Database) -> str:
+    await seed(database)
+    plan = await PlanService(database).create(SUPERVISOR, plan_input(), request_id="r")
+    frozen = await PlanFlows(database).freeze(SUPERVISOR, plan.id, request_id="r")
+    assert frozen.status is PlanStatus.FROZEN and frozen.commitment and frozen.population_size == 800
+    return plan.id
+
+
+async def test_draw_creates_staffed_tasks_and_a_verifiable_document(database: Database, frozen: str) -> None:
+    flows = PlanFlows(database)
+    draw = await flows.draw(SUPERVISOR, frozen, public_value="福彩3D 2026330: 4 1 7", request_id="r")
+    plan = await flows.plans.get(SUPERVISOR, frozen)
+    assert plan.status is PlanStatus.DRAWN
+    assert draw.drawn_count == sum(plan.quotas.values())
+    tasks = await flows.repository.tasks_of_draw(draw.id)
+    assert len(tasks) == draw.drawn_count
+    staffed = [t for t in tasks if t.inspectors]
+    assert len(staffed) == draw.staffed_count and staffed
+    for task in staffed:
+        assert len(task.inspectors) == 2 and len(set(task.inspectors)) == 2 and task.lead == task.inspectors[0]
+    document = await draw_document(flows.repository, draw.id)
+    checks = verify(document)
+    assert all(c.ok for c in checks), [c for c in checks if not c.ok]
+
+
+@pytest.mark.parametrize("tamper", ["object", "weight", "stratum", "seed", "inspector", "public_value", "secret"])
+async def test_tampered_documents_are_rejected(database: Database, frozen: str, tamper: str) -> None:
+    flows = PlanFlows(database)
+    draw = await flows.draw(SUPERVISOR, frozen, request_id="r")
+    original = await draw_document(flows.repository, draw.id)
+    doc = copy.deepcopy(original)
+    stratum = next(k for k, v in doc["objects"]["drawn"].items() if v)
+    if tamper == "object":
+        drawn = set(doc["objects"]["drawn"][stratum])
+        outsider = next(r[0] for r in doc["population"]["rows"] if r[0] not in drawn and r[1] == stratum)
+        doc["objects"]["drawn"][stratum][0] = outsider
+    elif tamper == "weight":
+        doc["population"]["rows"][0][2] = doc["population"]["rows"][0][2] * 2
+    elif tamper == "stratum":
+        row = doc["population"]["rows"][3]
+        row[1] = "special" if row[1] != "special" else "general"
+    elif tamper == "seed":
+        doc["randomness"]["seed"] = "0" * 64
+    elif tamper == "inspector":
+        team = next(iter(doc["inspectors"]["teams"].values()))
+        team[0] = "SX-999999-9999"
+    elif tamper == "public_value":
+        doc["randomness"]["public_value"] = "another lottery number"
+    elif tamper == "secret":
+        doc["randomness"]["secret"] = "ab" * 32
+    assert not all(c.ok for c in verify(doc))
+    assert all(c.ok for c in verify(original))
+
+
+async def test_two_concurrent_draws_make_one(database: Database, frozen: str) -> None:
+    flows = PlanFlows(database)
+    results = await asyncio.gather(flows.draw(SUPERVISOR, frozen, request_id="a"),
+                                   flows.draw(SUPERVISOR, frozen, request_id="b"), return_exceptions=True)
+    draws = [r for r in results if not isinstance(r, BaseException)]
+    errors = [r for r in results if isinstance(r, BaseException)]
+    assert len(draws) == 1, results
+    assert len(errors) == 1 and isinstance(errors[0], Conflict) and errors[0].code == "ALREADY_DRAWN"
+    assert await database["draws"].count_documents({"plan_id": frozen}) == 1
+    assert await database["tasks"].count_documents({"plan_id": frozen}) == draws[0].drawn_count
+
+
+async def test_drawing_twice_and_editing_a_frozen_plan_are_refused(database: Database, frozen: str) -> None:
+    flows = PlanFlows(database)
+    with pytest.raises(Conflict) as caught:
+        await flows.plans.update(SUPERVISOR, frozen, version=2, data={"name": "x"}, request_id="r")
+    assert caught.value.code == "PLAN_NOT_DRAFT"
+    await flows.draw(SUPERVISOR, frozen, request_id="r")
+    with pytest.raises(Conflict) as caught:
+        await flows.draw(SUPERVISOR, frozen, request_id="r")
+    assert caught.value.code == "ALREADY_DRAWN"
+
+
+async def test_failed_draw_writes_nothing(database: Database, frozen: str) -> None:
+    flows = PlanFlows(database)
+    # A task with this id already exists, so inserting the draw's tasks fails inside the transaction.
+    plan = await flows.plans.get(SUPERVISOR, frozen)
+    first_code = next(r[0] for r in await flows.repository.population(frozen) if r[1] == "special")
+    await database["tasks"].insert_one({"_id": f"{frozen}:0:{first_code}", "draw_id": "other",
+                                        "credit_code": "x", "created_at": datetime.now(UTC)})
+    with pytest.raises(Exception):  # noqa: B017, PT011 - any failure; what matters is what was written
+        await flows.draw(SUPERVISOR, frozen, request_id="r", inspection_date=plan.period_start)
+    after = await flows.plans.get(SUPERVISOR, frozen)
+    assert after.status is PlanStatus.FROZEN
+    assert await database["draws"].count_documents({}) == 0
+    assert await database["tasks"].count_documents({}) == 1
+
+
+@pytest.mark.parametrize(("data", "code"), [
+    ({"ratios": {"key": 1.5}}, "INVALID_VALUE"),
+    ({"tier_weights": {"red": 0}}, "INVALID_VALUE"),
+    ({"jurisdiction": "999999"}, "UNKNOWN_JURISDICTION"),
+    ({"period_end": date(2000, 1, 1)}, "INVALID_VALUE"),
+])
+async def test_bad_plan_input(database: Database, data: dict[str, Any], code: str) -> None:
+    with pytest.raises(ValidationFailed) as caught:
+        await PlanService(database).create(SUPERVISOR, plan_input(**data), request_id="r")
+    assert caught.value.errors[0].code == code
+    assert await database["plans"].count_documents({}) == 0
+
+
+async def test_empty_population_is_refused(database: Database) -> None:
+    plan = await PlanService(database).create(XIAN_SUPERVISOR, plan_input(jurisdiction="610100"), request_id="r")
+    with pytest.raises(ValidationFailed) as caught:
+        await PlanFlows(database).freeze(XIAN_SUPERVISOR, plan.id, request_id="r")
+    assert caught.value.errors[0].code == "EMPTY_POPULATION"
+    assert (await PlanService(database).get(XIAN_SUPERVISOR, plan.id)).status is PlanStatus.DRAFT
