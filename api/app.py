@@ -9,17 +9,21 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from starlette.applications import Starlette
 from starlette.routing import Route
 
+from api.context import Services
 from api.graphql.schema import build_schema
 from api.http.auth import token
 from api.http.graphql_endpoint import GraphQLEndpoint
 from api.http.health import healthz, readyz
 from api.http.metrics import metrics
 from api.http.middleware import RequestContextMiddleware
+from api.http.public import public_draw_document
 from core.accounts.service import AccountService
 from core.config import Settings
 from core.db import Database
+from core.inspections.service import PlanService
 from core.registry.service import RegistryService
 from core.schema import COLLECTIONS
+from scheduler.flows import PlanFlows
 
 log = logging.getLogger(__name__)
 OnReady = Callable[[Database], Awaitable[None]]
@@ -45,6 +49,7 @@ def create_app(
             app.state.settings = settings
             app.state.accounts = AccountService(db, settings)
             app.state.registry = RegistryService(db)
+            app.state.services = Services(registry=app.state.registry, plans=PlanService(db), flows=PlanFlows(db))
             if on_ready is not None:
                 await on_ready(db)
             yield
@@ -60,6 +65,7 @@ def create_app(
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", metrics),
+            Route("/public/draws/{draw_id}.json", public_draw_document),
         ],
         lifespan=lifespan,
     )

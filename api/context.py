@@ -9,13 +9,17 @@ from strawberry.dataloader import DataLoader
 
 from core.accounts.models import Viewer
 from core.config import Settings
+from core.inspections.service import PlanService
 from core.registry.models import Enterprise
 from core.registry.service import RegistryService
+from scheduler.flows import PlanFlows
 
 
 @dataclass
 class Services:
     registry: RegistryService
+    plans: PlanService
+    flows: PlanFlows
 
 
 @dataclass

@@ -114,7 +114,8 @@ class PlanFlows:
             raise field_error("publicValue", "publicValue is limited to 200 characters", "INVALID_VALUE")
         rows = await self.repository.population(plan.id)
         secret = await self.repository.secret(plan.id)
-        assert plan.population_hash and plan.commitment and plan.quotas and secret
+        if not (plan.population_hash and plan.commitment and plan.quotas is not None and secret):
+            raise RuntimeError(f"frozen plan {plan_id} lacks its population hash, commitment or secret")
         seed = randomness.derive_seed(secret_hex=secret, population_digest=plan.population_hash, plan_id=plan.id,
                                       public_value=public_value)
         drawn = sampling.draw(sampling.Population.from_rows(rows), plan.quotas, seed)

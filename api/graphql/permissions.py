@@ -25,6 +25,18 @@ ACCESS: dict[str, frozenset[Role]] = {
     "Query.enterprises": STAFF,
     "Query.enterprise": STAFF,
     "Query.inspectors": SUPERVISORS,
+    "Query.plans": SUPERVISORS,
+    "Query.plan": SUPERVISORS,
+    "Query.draw": SUPERVISORS,
+    "Query.planTasks": SUPERVISORS,
+    "Query.myTasks": STAFF,  # an account linked to an inspector sees its own tasks
+    "Query.publishedPlans": PUBLIC,
+    "Query.publishedDraw": PUBLIC,
+    "Mutation.createPlan": SUPERVISORS,
+    "Mutation.updatePlan": SUPERVISORS,
+    "Mutation.freezePlan": SUPERVISORS,
+    "Mutation.drawPlan": SUPERVISORS,
+    "Mutation.publishPlan": SUPERVISORS,
     "Mutation.updateEnterprise": SUPERVISORS,
     "Mutation.importEnterprises": SUPERVISORS,
 }

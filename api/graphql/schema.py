@@ -22,6 +22,14 @@ from api.graphql.errors import is_expected
 from api.graphql.limits import make_node_limit
 from api.graphql.permissions import AccessControl
 from api.graphql.relay import Node, from_global_id
+from api.inspections import types as inspection_types
+from api.inspections.mutations.inputs import DrawPlanPayload, PlanPayload
+from api.inspections.mutations.plan_create import CreatePlanInput, create_plan
+from api.inspections.mutations.plan_draw import DrawPlanInput, draw_plan
+from api.inspections.mutations.plan_freeze import FreezePlanInput, freeze_plan
+from api.inspections.mutations.plan_publish import PublishPlanInput, publish_plan
+from api.inspections.mutations.plan_update import UpdatePlanInput, update_plan
+from api.inspections.queries import InspectionQuery
 from api.registry import types as registry_types
 from api.registry.mutations.enterprise_import import (
     ImportEnterprisesInput,
@@ -35,6 +43,7 @@ from api.registry.mutations.enterprise_update import (
 )
 from api.registry.queries import RegistryQuery
 from core.config import Settings
+from core.errors import DomainError
 
 
 @strawberry.type(description="The authenticated user, or an anonymous one.")
@@ -47,7 +56,7 @@ class Viewer:
 
 
 @strawberry.type
-class Query(RegistryQuery):
+class Query(RegistryQuery, InspectionQuery):
     @strawberry.field(description="Who is asking.")
     def viewer(self, info: Info[Context, None]) -> Viewer:
         v = info.context.viewer
@@ -61,11 +70,37 @@ class Query(RegistryQuery):
         if type_name == "Enterprise":
             found = await info.context.enterprise_by_code.load(key)
             return registry_types.Enterprise.from_domain(found) if found else None
+        if type_name == "Plan":
+            try:
+                plan = await info.context.services.plans.get(info.context.viewer, key)
+            except DomainError:
+                return None
+            return inspection_types.Plan.from_domain(plan)
         return None
 
 
 @strawberry.type
 class Mutation:
+    @strawberry.mutation(description="Create a draft random-check plan (抽查计划).")
+    async def create_plan(self, info: Info[Context, None], input: CreatePlanInput) -> PlanPayload:  # noqa: A002
+        return await create_plan(info, input)
+
+    @strawberry.mutation(description="Edit a draft plan; refused once frozen.")
+    async def update_plan(self, info: Info[Context, None], input: UpdatePlanInput) -> PlanPayload:  # noqa: A002
+        return await update_plan(info, input)
+
+    @strawberry.mutation(description="Freeze the population and publish the commitment to the draw secret.")
+    async def freeze_plan(self, info: Info[Context, None], input: FreezePlanInput) -> PlanPayload:  # noqa: A002
+        return await freeze_plan(info, input)
+
+    @strawberry.mutation(description="Draw objects, then inspectors, and create the tasks. Once per plan.")
+    async def draw_plan(self, info: Info[Context, None], input: DrawPlanInput) -> DrawPlanPayload:  # noqa: A002
+        return await draw_plan(info, input)
+
+    @strawberry.mutation(description="Publish a plan's draw (一公开) with its verification document.")
+    async def publish_plan(self, info: Info[Context, None], input: PublishPlanInput) -> PlanPayload:  # noqa: A002
+        return await publish_plan(info, input)
+
     @strawberry.mutation(description="Edit an enterprise; refused with STALE_VERSION if it changed.")
     async def update_enterprise(
         self, info: Info[Context, None], input: UpdateEnterpriseInput  # noqa: A002
@@ -89,7 +124,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     return Schema(
         query=Query,
         mutation=Mutation,
-        types=[registry_types.Enterprise, registry_types.Inspector],
+        types=[registry_types.Enterprise, registry_types.Inspector, inspection_types.Plan, inspection_types.Task],
         extensions=[
             AccessControl,
             lambda: QueryDepthLimiter(max_depth=settings.query_max_depth),

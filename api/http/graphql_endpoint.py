@@ -20,7 +20,7 @@ from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types.graphql import OperationType
 
 from api import logs
-from api.context import Context, Services
+from api.context import Context
 from api.http.metrics import GRAPHQL_LATENCY, GRAPHQL_REQUESTS
 from core.errors import Unauthenticated
 
@@ -119,7 +119,7 @@ class GraphQLEndpoint:
             viewer = request.app.state.accounts.viewer_from_token(_bearer(request))
         except Unauthenticated as exc:
             return _error(exc.message, exc.code, 401, media, **{"WWW-Authenticate": "Bearer"})
-        context = Context(viewer=viewer, services=Services(registry=request.app.state.registry),
+        context = Context(viewer=viewer, services=request.app.state.services,
                           settings=settings, request_id=logs.request_id.get())
         operation = _operation_name(params)
         allowed = ({OperationType.QUERY} if request.method == "GET"

@@ -9,8 +9,8 @@ from typing import Any
 from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
 
 from core.db import CollectionSpec, Database
-from core.reference import tables
 from core.inspections.models import Draw, Plan, Task
+from core.reference import tables
 
 PLANS, SECRETS, POPULATIONS, DRAWS, SNAPSHOTS, TASKS = (
     "plans", "plan_secrets", "plan_populations", "draws", "inspector_snapshots", "tasks")

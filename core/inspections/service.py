@@ -12,7 +12,7 @@ from core.accounts.models import Role, Viewer
 from core.audit.repository import AuditRepository
 from core.db import Database
 from core.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
-from core.inspections.models import Plan, PlanSettings, PlanStatus, Task
+from core.inspections.models import Draw, Plan, PlanSettings, PlanStatus, Task
 from core.inspections.repository import InspectionRepository
 from core.reference import tables
 from core.registry.rows import _field_errors
@@ -82,6 +82,20 @@ class PlanService:
 
     async def published(self) -> list[Plan]:
         return await self.repository.list_plans(None, published_only=True)
+
+    async def draw_of(self, viewer: Viewer, plan_id: str) -> Draw | None:
+        plan = await self.get(viewer, plan_id)
+        return await self.repository.get_draw(plan.draw_id) if plan.draw_id else None
+
+    async def published_draw(self, plan_id: str) -> tuple[Draw, list[Task]] | None:
+        """A draw anyone may see: only once a supervisor has published it."""
+        plan = await self.repository.get_plan(plan_id)
+        if plan is None or plan.draw_id is None:
+            return None
+        draw = await self.repository.get_draw(plan.draw_id)
+        if draw is None or not draw.published:
+            return None
+        return draw, await self.repository.tasks_of_draw(draw.id)
 
     async def tasks_of(self, viewer: Viewer, plan_id: str) -> list[Task]:
         plan = await self.get(viewer, plan_id)

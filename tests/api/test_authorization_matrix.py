@@ -9,11 +9,12 @@ from typing import Any
 import httpx
 import pytest
 from conftest import USERS, enterprise_row, gql, token_for
+from plan_checks import PLAN_CHECKS
 
 from api.graphql.permissions import ACCESS
 from api.graphql.relay import to_global_id
 from core.db import Database
-from core.registry.importing import import_enterprises
+from core.registry.importing import import_enterprises, import_inspectors
 from core.registry.rows import ENTERPRISE_COLUMNS
 
 XIAN = enterprise_row("91610100MA0009901", jurisdiction="610100")
@@ -168,7 +169,7 @@ CHECKS = {
 
 
 def test_matrix_covers_every_root_field() -> None:
-    assert set(CHECKS) == set(ACCESS)
+    assert set(CHECKS) | set(PLAN_CHECKS) == set(ACCESS)
 
 
 @pytest.mark.parametrize("field", sorted(CHECKS))
@@ -177,3 +178,20 @@ async def test_matrix(client: httpx.AsyncClient, seeded: None, field: str) -> No
     for role in ROLES:
         for where in ("xian", "baoji"):
             await CHECKS[field](client, tokens[role], role, where)
+
+
+@pytest.mark.parametrize("field", sorted(PLAN_CHECKS))
+async def test_plan_matrix(client: httpx.AsyncClient, seeded: None, database: Database, tmp_path: Any,
+                           field: str) -> None:
+    inspectors = tmp_path / "inspectors.csv"
+    inspectors.write_text(
+        "staff_id,name,certificate_number,certificate_expires,jurisdictions\n"
+        "SX-610100-0001,甲,C1,2099-01-01,610100\nSX-610100-0002,乙,C2,2099-01-01,610100\n"
+        "SX-610300-0001,丙,C3,2099-01-01,610300\nSX-610300-0002,丁,C4,2099-01-01,610300\n", encoding="utf-8")
+    assert (await import_inspectors(database, inspectors)).inserted == 4
+    tokens = await _tokens(client)
+    setup = tokens["prov_supervisor"]
+    assert setup is not None
+    for role in ROLES:
+        for where in ("xian", "baoji"):
+            await PLAN_CHECKS[field](client, tokens[role], role, where, setup)

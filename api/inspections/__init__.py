@@ -1,0 +1,1 @@
+"""GraphQL delivery of random-check plans, draws and tasks, and their public views."""

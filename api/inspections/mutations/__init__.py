@@ -1,0 +1,1 @@
+"""Plan mutations: shared input shapes and one module per mutation."""

@@ -1,0 +1,25 @@
+"""createPlan: a draft random-check plan."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.types import Info
+
+from api.context import Context
+from api.inspections import types
+from api.inspections.mutations.inputs import PlanFieldsInput, PlanPayload, plan_fields, refused
+from core.errors import DomainError
+
+
+@strawberry.input
+class CreatePlanInput(PlanFieldsInput):
+    pass
+
+
+async def create_plan(info: Info[Context, None], data: CreatePlanInput) -> PlanPayload:
+    context = info.context
+    try:
+        plan = await context.services.plans.create(context.viewer, plan_fields(data), request_id=context.request_id)
+    except DomainError as exc:
+        return PlanPayload(plan=None, user_errors=refused(exc))
+    return PlanPayload(plan=types.Plan.from_domain(plan), user_errors=[])

@@ -1,0 +1,34 @@
+"""drawPlan: draw the objects, then the inspectors, and create the tasks — once per plan."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import strawberry
+from strawberry.types import Info
+
+from api.context import Context
+from api.inspections import types
+from api.inspections.mutations.inputs import DrawPlanPayload, refused
+from core.errors import DomainError
+
+
+@strawberry.input
+class DrawPlanInput:
+    plan_id: str
+    public_value: str = strawberry.field(
+        default="", description="A value made public after the freeze (e.g. a lottery result) mixed into the seed")
+    inspection_date: date | None = strawberry.field(
+        default=None, description="Certificates must be valid on this day (default: period start or today)")
+
+
+async def draw_plan(info: Info[Context, None], data: DrawPlanInput) -> DrawPlanPayload:
+    context = info.context
+    try:
+        draw = await context.services.flows.draw(context.viewer, data.plan_id, public_value=data.public_value,
+                                                 inspection_date=data.inspection_date,
+                                                 request_id=context.request_id)
+        plan = await context.services.plans.get(context.viewer, data.plan_id)
+    except DomainError as exc:
+        return DrawPlanPayload(draw=None, plan=None, user_errors=refused(exc))
+    return DrawPlanPayload(draw=types.Draw.from_domain(draw), plan=types.Plan.from_domain(plan), user_errors=[])

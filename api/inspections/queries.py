@@ -1,0 +1,67 @@
+"""Plan, draw and task queries; public views of what was published."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.types import Info
+
+from api.context import Context
+from api.graphql.errors import from_domain
+from api.inspections import types
+from core.errors import DomainError
+
+
+@strawberry.type
+class InspectionQuery:
+    @strawberry.field(description="Plans in the viewer's jurisdictions, newest first (supervisors).")
+    async def plans(self, info: Info[Context, None]) -> list[types.Plan]:
+        try:
+            plans = await info.context.services.plans.list(info.context.viewer)
+        except DomainError as exc:
+            raise from_domain(exc) from exc
+        return [types.Plan.from_domain(p) for p in plans]
+
+    @strawberry.field(description="One plan by id, if in the viewer's scope.")
+    async def plan(self, info: Info[Context, None], plan_id: str) -> types.Plan | None:
+        try:
+            return types.Plan.from_domain(await info.context.services.plans.get(info.context.viewer, plan_id))
+        except DomainError:
+            return None
+
+    @strawberry.field(description="The draw of a plan with its revealed secret and seed (supervisors).")
+    async def draw(self, info: Info[Context, None], plan_id: str) -> types.Draw | None:
+        try:
+            found = await info.context.services.plans.draw_of(info.context.viewer, plan_id)
+        except DomainError:
+            return None
+        return types.Draw.from_domain(found) if found else None
+
+    @strawberry.field(description="The tasks a plan's draw created (supervisors of its jurisdiction).")
+    async def plan_tasks(self, info: Info[Context, None], plan_id: str) -> list[types.Task]:
+        try:
+            tasks = await info.context.services.plans.tasks_of(info.context.viewer, plan_id)
+        except DomainError as exc:
+            raise from_domain(exc) from exc
+        return [types.Task.from_domain(t) for t in tasks]
+
+    @strawberry.field(description="Tasks assigned to the signed-in inspector, newest first.")
+    async def my_tasks(self, info: Info[Context, None], first: int = 50) -> list[types.Task]:
+        try:
+            tasks = await info.context.services.plans.my_tasks(info.context.viewer, limit=min(max(first, 1), 100))
+        except DomainError as exc:
+            raise from_domain(exc) from exc
+        return [types.Task.from_domain(t) for t in tasks]
+
+    @strawberry.field(description="Published plans (一公开), for anyone.")
+    async def published_plans(self, info: Info[Context, None]) -> list[types.Plan]:
+        return [types.Plan.from_domain(p) for p in await info.context.services.plans.published()]
+
+    @strawberry.field(description="A published draw: the drawn objects and everything needed to verify it.")
+    async def published_draw(self, info: Info[Context, None], plan_id: str) -> types.PublishedDraw | None:
+        found = await info.context.services.plans.published_draw(plan_id)
+        if found is None:
+            return None
+        draw, tasks = found
+        return types.PublishedDraw(draw=types.Draw.from_domain(draw), objects=[
+            types.PublishedObject(credit_code=t.credit_code, enterprise_name=t.enterprise_name,
+                                  jurisdiction=t.jurisdiction, stratum=t.stratum) for t in tasks])

@@ -1,0 +1,170 @@
+"""Thin GraphQL types for plans, draws and tasks."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import Enum
+
+import strawberry
+
+from api.graphql.relay import Node, to_global_id
+from core.inspections import models
+
+
+@strawberry.enum
+class PlanStatus(Enum):
+    DRAFT = "draft"
+    FROZEN = "frozen"
+    DRAWN = "drawn"
+    IN_PROGRESS = "in_progress"
+    CLOSED = "closed"
+
+
+@strawberry.enum
+class TaskStatus(Enum):
+    ASSIGNED = "assigned"
+    UNSTAFFED = "unstaffed"
+    IN_PROGRESS = "in_progress"
+    SUBMITTED = "submitted"
+    CLOSED = "closed"
+
+
+@strawberry.type
+class StratumRatio:
+    stratum: str
+    ratio: float
+
+
+@strawberry.type
+class TierWeight:
+    tier: str
+    weight: float
+
+
+@strawberry.type(description="A stratum of a frozen population: its size and the number to draw.")
+class Stratum:
+    name: str
+    size: int
+    quota: int
+
+
+@strawberry.type
+class Plan(Node):
+    plan_id: str
+    name: str
+    jurisdiction: str
+    matters: list[str]
+    period_start: date
+    period_end: date
+    industry_codes: list[str]
+    status: PlanStatus
+    version: int
+    ratios: list[StratumRatio]
+    tier_weights: list[TierWeight]
+    positive_list_factor: float
+    cycle_boost: float
+    exclude_inspected_within_days: int
+    yearly_visit_cap: int
+    team_size: int
+    commitment: str | None = strawberry.field(description="SHA-256 of the draw secret, published at freeze")
+    population_hash: str | None
+    population_size: int | None
+    strata: list[Stratum]
+    excluded: strawberry.scalars.JSON | None
+    frozen_at: datetime | None
+    published_at: datetime | None
+    draw_id: str | None
+
+    @classmethod
+    def from_domain(cls, p: models.Plan) -> Plan:
+        sizes, quotas = p.stratum_sizes or {}, p.quotas or {}
+        return cls(
+            id=to_global_id("Plan", p.id), plan_id=p.id, name=p.name, jurisdiction=p.jurisdiction,
+            matters=p.matters, period_start=p.period_start, period_end=p.period_end,
+            industry_codes=p.industry_codes, status=PlanStatus(p.status.value), version=p.version,
+            ratios=[StratumRatio(stratum=k.value, ratio=v) for k, v in sorted(p.ratios.items())],
+            tier_weights=[TierWeight(tier=k, weight=v) for k, v in sorted(p.tier_weights.items())],
+            positive_list_factor=p.positive_list_factor, cycle_boost=p.cycle_boost,
+            exclude_inspected_within_days=p.exclude_inspected_within_days, yearly_visit_cap=p.yearly_visit_cap,
+            team_size=p.team_size, commitment=p.commitment, population_hash=p.population_hash,
+            population_size=p.population_size,
+            strata=[Stratum(name=k, size=v, quota=quotas.get(k, 0)) for k, v in sorted(sizes.items())],
+            excluded=p.excluded, frozen_at=p.frozen_at, published_at=p.published_at, draw_id=p.draw_id,
+        )
+
+
+@strawberry.type
+class UnstaffedTask:
+    credit_code: str
+    reason: str
+
+
+@strawberry.type
+class Draw:
+    draw_id: str
+    plan_id: str
+    kind: str
+    reason: str | None
+    object_algorithm: str
+    inspector_algorithm: str
+    commitment: str
+    secret: str = strawberry.field(description="Revealed at the draw; SHA-256(secret) = commitment")
+    public_value: str
+    seed: str
+    population_hash: str
+    drawn_count: int
+    staffed_count: int
+    unstaffed: list[UnstaffedTask]
+    inspection_date: date
+    team_size: int
+    created_at: datetime
+    published: bool
+    document_url: str = strawberry.field(description="The draw document that `ecoinspect verify-draw` checks")
+
+    @classmethod
+    def from_domain(cls, d: models.Draw) -> Draw:
+        return cls(draw_id=d.id, plan_id=d.plan_id, kind=d.kind, reason=d.reason, object_algorithm=d.object_algorithm,
+                   inspector_algorithm=d.inspector_algorithm, commitment=d.commitment, secret=d.secret,
+                   public_value=d.public_value, seed=d.seed, population_hash=d.population_hash,
+                   drawn_count=d.drawn_count, staffed_count=d.staffed_count,
+                   unstaffed=[UnstaffedTask(credit_code=k, reason=v) for k, v in sorted(d.unstaffed.items())],
+                   inspection_date=d.inspection_date, team_size=d.team_size, created_at=d.created_at,
+                   published=d.published, document_url=f"/public/draws/{d.id}.json")
+
+
+@strawberry.type
+class Task(Node):
+    task_id: str
+    plan_id: str
+    draw_id: str
+    credit_code: str
+    enterprise_name: str
+    jurisdiction: str
+    stratum: str
+    inspectors: list[str]
+    lead: str | None
+    status: TaskStatus
+    kind: str
+    unstaffed_reason: str | None
+    created_at: datetime
+
+    @classmethod
+    def from_domain(cls, t: models.Task) -> Task:
+        return cls(id=to_global_id("Task", t.id), task_id=t.id, plan_id=t.plan_id, draw_id=t.draw_id,
+                   credit_code=t.credit_code, enterprise_name=t.enterprise_name, jurisdiction=t.jurisdiction,
+                   stratum=t.stratum, inspectors=t.inspectors, lead=t.lead, status=TaskStatus(t.status.value),
+                   kind=t.kind, unstaffed_reason=t.unstaffed_reason, created_at=t.created_at)
+
+
+@strawberry.type(description="A drawn object as published (一公开): no inspector names before inspection.")
+class PublishedObject:
+    credit_code: str
+    enterprise_name: str
+    jurisdiction: str
+    stratum: str
+
+
+@strawberry.type
+class PublishedDraw:
+    draw: Draw
+    objects: list[PublishedObject]

@@ -1,0 +1,169 @@
+"""Authorization checks for the plan fields, used by the authorization matrix."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+from conftest import gql
+
+SUPERVISE = {"prov_supervisor", "xian_supervisor", "admin"}
+EDITS = {"xian": {"prov_supervisor", "xian_supervisor", "admin"}, "baoji": {"prov_supervisor", "admin"}}
+CITY = {"xian": "610100", "baoji": "610300"}
+PLAN_FIELDS = "plan { planId status jurisdiction } userErrors { code }"
+
+
+def _code(result: dict[str, Any]) -> str | None:
+    errors = result.get("errors") or []
+    return errors[0]["extensions"]["code"] if errors else None
+
+
+def plan_input(where: str) -> dict[str, Any]:
+    year = datetime.now(UTC).year + 1
+    return {"name": f"{where} plan", "jurisdiction": CITY[where], "matters": ["STJ-WRY-01"],
+            "periodStart": f"{year}-01-01", "periodEnd": f"{year}-03-31",
+            "ratios": [{"stratum": "general", "ratio": 1.0}]}
+
+
+async def make_plan(client: httpx.AsyncClient, setup: str, where: str, *, until: str) -> str:
+    """A plan in ``where`` taken to ``until`` (draft, frozen, drawn) with the setup token."""
+    created = await gql(client, f"mutation($i: CreatePlanInput!) {{ createPlan(input: $i) {{ {PLAN_FIELDS} }} }}",
+                        {"i": plan_input(where)}, token=setup)
+    plan_id = created["data"]["createPlan"]["plan"]["planId"]
+    if until in ("frozen", "drawn"):
+        frozen = await gql(client, f"mutation($p: String!) {{ freezePlan(input: {{planId: $p}}) {{ {PLAN_FIELDS} }} }}",
+                           {"p": plan_id}, token=setup)
+        assert frozen["data"]["freezePlan"]["userErrors"] == [], frozen
+    if until == "drawn":
+        drawn = await gql(client, "mutation($p: String!) { drawPlan(input: {planId: $p}) { userErrors { code } } }",
+                          {"p": plan_id}, token=setup)
+        assert drawn["data"]["drawPlan"]["userErrors"] == [], drawn
+    return plan_id
+
+
+def expect_mutation(result: dict[str, Any], field: str, role: str, where: str, *, outside: str = "NOT_FOUND") -> None:
+    if role == "anonymous":
+        assert _code(result) == "UNAUTHENTICATED"
+    elif role not in SUPERVISE:
+        assert _code(result) == "FORBIDDEN"
+    elif role in EDITS[where]:
+        assert result["data"][field]["userErrors"] == [], result
+    else:
+        assert result["data"][field]["userErrors"][0]["code"] == outside
+
+
+async def check_create_plan(client: httpx.AsyncClient, token: str | None, role: str, where: str, setup: str) -> None:
+    result = await gql(client, f"mutation($i: CreatePlanInput!) {{ createPlan(input: $i) {{ {PLAN_FIELDS} }} }}",
+                       {"i": plan_input(where)}, token=token)
+    expect_mutation(result, "createPlan", role, where, outside="FORBIDDEN")
+
+
+async def check_update_plan(client: httpx.AsyncClient, token: str | None, role: str, where: str, setup: str) -> None:
+    plan_id = await make_plan(client, setup, where, until="draft")
+    result = await gql(client, f"mutation($p: String!) {{ updatePlan(input: {{planId: $p, version: 1, name: \"x\"}}) "
+                       f"{{ {PLAN_FIELDS} }} }}", {"p": plan_id}, token=token)
+    expect_mutation(result, "updatePlan", role, where)
+
+
+async def check_freeze_plan(client: httpx.AsyncClient, token: str | None, role: str, where: str, setup: str) -> None:
+    plan_id = await make_plan(client, setup, where, until="draft")
+    result = await gql(client, f"mutation($p: String!) {{ freezePlan(input: {{planId: $p}}) {{ {PLAN_FIELDS} }} }}",
+                       {"p": plan_id}, token=token)
+    expect_mutation(result, "freezePlan", role, where)
+
+
+async def check_draw_plan(client: httpx.AsyncClient, token: str | None, role: str, where: str, setup: str) -> None:
+    plan_id = await make_plan(client, setup, where, until="frozen")
+    result = await gql(client, "mutation($p: String!) { drawPlan(input: {planId: $p}) { draw { drawnCount } "
+                       "userErrors { code } } }", {"p": plan_id}, token=token)
+    expect_mutation(result, "drawPlan", role, where)
+
+
+async def check_publish_plan(client: httpx.AsyncClient, token: str | None, role: str, where: str, setup: str) -> None:
+    plan_id = await make_plan(client, setup, where, until="drawn")
+    result = await gql(client, f"mutation($p: String!) {{ publishPlan(input: {{planId: $p}}) {{ {PLAN_FIELDS} }} }}",
+                       {"p": plan_id}, token=token)
+    expect_mutation(result, "publishPlan", role, where)
+
+
+async def _read(client: httpx.AsyncClient, token: str | None, role: str, where: str, setup: str, field: str,
+                selection: str) -> None:
+    plan_id = await make_plan(client, setup, where, until="drawn")
+    result = await gql(client, f"query($p: String!) {{ {field}(planId: $p) {selection} }}", {"p": plan_id}, token=token)
+    if role == "anonymous":
+        assert _code(result) == "UNAUTHENTICATED"
+    elif role not in SUPERVISE:
+        assert _code(result) == "FORBIDDEN"
+    elif role in EDITS[where]:
+        assert result["data"][field], result
+    elif field == "planTasks":
+        assert _code(result) == "NOT_FOUND" and result["data"] is None
+    else:
+        assert result["data"][field] is None
+
+
+async def check_plan(client: httpx.AsyncClient, token: str | None, role: str, where: str, setup: str) -> None:
+    await _read(client, token, role, where, setup, "plan", "{ planId }")
+
+
+async def check_draw(client: httpx.AsyncClient, token: str | None, role: str, where: str, setup: str) -> None:
+    await _read(client, token, role, where, setup, "draw", "{ seed }")
+
+
+async def check_plan_tasks(client: httpx.AsyncClient, token: str | None, role: str, where: str, setup: str) -> None:
+    await _read(client, token, role, where, setup, "planTasks", "{ creditCode }")
+
+
+async def check_plans(client: httpx.AsyncClient, token: str | None, role: str, where: str, setup: str) -> None:
+    plan_id = await make_plan(client, setup, where, until="draft")
+    result = await gql(client, "{ plans { planId } }", token=token)
+    if role == "anonymous":
+        assert _code(result) == "UNAUTHENTICATED"
+    elif role not in SUPERVISE:
+        assert _code(result) == "FORBIDDEN"
+    else:
+        listed = {p["planId"] for p in result["data"]["plans"]}
+        assert (plan_id in listed) == (role in EDITS[where])
+
+
+async def check_my_tasks(client: httpx.AsyncClient, token: str | None, role: str, where: str, setup: str) -> None:
+    await make_plan(client, setup, where, until="drawn")
+    result = await gql(client, "{ myTasks { jurisdiction inspectors } }", token=token)
+    if role == "anonymous":
+        assert _code(result) == "UNAUTHENTICATED"
+    elif role != "xian_inspector":
+        assert _code(result) == "NOT_AN_INSPECTOR"
+    else:
+        tasks = result["data"]["myTasks"]
+        assert tasks and all(t["jurisdiction"] == "610100" and "SX-610100-0001" in t["inspectors"] for t in tasks)
+
+
+async def check_published_plans(client: httpx.AsyncClient, token: str | None, role: str, where: str,
+                                setup: str) -> None:
+    draft = await make_plan(client, setup, where, until="draft")
+    frozen = await make_plan(client, setup, where, until="frozen")
+    result = await gql(client, "{ publishedPlans { planId commitment } }", token=token)
+    listed = {p["planId"] for p in result["data"]["publishedPlans"]}
+    assert frozen in listed and draft not in listed
+
+
+async def check_published_draw(client: httpx.AsyncClient, token: str | None, role: str, where: str,
+                               setup: str) -> None:
+    hidden = await make_plan(client, setup, where, until="drawn")
+    shown = await make_plan(client, setup, where, until="drawn")
+    published = await gql(client, "mutation($p: String!) { publishPlan(input: {planId: $p}) { userErrors { code } } }",
+                          {"p": shown}, token=setup)
+    assert published["data"]["publishPlan"]["userErrors"] == []
+    query = "query($p: String!) { publishedDraw(planId: $p) { draw { seed } objects { creditCode } } }"
+    assert (await gql(client, query, {"p": hidden}, token=token))["data"]["publishedDraw"] is None
+    assert (await gql(client, query, {"p": shown}, token=token))["data"]["publishedDraw"]["objects"]
+
+
+PLAN_CHECKS = {
+    "Mutation.createPlan": check_create_plan, "Mutation.updatePlan": check_update_plan,
+    "Mutation.freezePlan": check_freeze_plan, "Mutation.drawPlan": check_draw_plan,
+    "Mutation.publishPlan": check_publish_plan, "Query.plan": check_plan, "Query.draw": check_draw,
+    "Query.planTasks": check_plan_tasks, "Query.plans": check_plans, "Query.myTasks": check_my_tasks,
+    "Query.publishedPlans": check_published_plans, "Query.publishedDraw": check_published_draw,
+}
