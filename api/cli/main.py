@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from api.cli.plans import plan_app, verify_draw
 from api.cli.runtime import fail, load_settings, run_with_database
 from core.accounts.models import Role
 from core.accounts.service import AccountService
@@ -22,6 +23,8 @@ user_app = typer.Typer(help="Manage user accounts.", no_args_is_help=True)
 db_app = typer.Typer(help="Inspect the database.", no_args_is_help=True)
 app.add_typer(user_app, name="user")
 app.add_typer(db_app, name="db")
+app.add_typer(plan_app, name="plan")
+app.command("verify-draw")(verify_draw)
 
 
 @app.command()

@@ -79,3 +79,28 @@ def test_production_with_default_secret_refuses_to_start(env: dict[str, str],
     result = runner.invoke(app, ["serve"])
     assert result.exit_code == 1
     assert "ECOINSPECT_SECRET_KEY" in result.output
+
+
+def test_plan_cycle_and_verify_draw(env: dict[str, str], tmp_path: Path) -> None:
+    assert runner.invoke(app, ["demo", "--enterprises", "400"]).exit_code == 0
+    created = runner.invoke(app, ["plan", "create", "--name", "西安2027Q1", "--jurisdiction", "610100",
+                                  "--start", "2027-01-01", "--end", "2027-03-31", "--matter", "STJ-WRY-01",
+                                  "--ratio", "general=0.2"])
+    assert created.exit_code == 0, created.output
+    plan_id = created.output.strip().splitlines()[-1]
+    frozen = runner.invoke(app, ["plan", "freeze", plan_id])
+    assert "commitment:" in frozen.output
+    drawn = runner.invoke(app, ["plan", "draw", plan_id, "--public-value", "lottery 12345"])
+    assert drawn.exit_code == 0 and "staffed" in drawn.output, drawn.output
+    again = runner.invoke(app, ["plan", "draw", plan_id])
+    assert again.exit_code == 1 and "[ALREADY_DRAWN]" in again.output
+    document = tmp_path / "draw.json"
+    assert runner.invoke(app, ["plan", "export", plan_id, "--output", str(document)]).exit_code == 0
+    verified = runner.invoke(app, ["verify-draw", str(document)])
+    assert verified.exit_code == 0, verified.output
+    assert "OK   objects" in verified.output and "OK   inspectors" in verified.output
+    tampered = json.loads(document.read_text())
+    tampered["randomness"]["public_value"] = "lottery 12346"
+    document.write_text(json.dumps(tampered))
+    refused = runner.invoke(app, ["verify-draw", str(document)])
+    assert refused.exit_code == 1 and "FAIL seed" in refused.output

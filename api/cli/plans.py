@@ -1,0 +1,112 @@
+"""``ecoinspect plan …`` and ``ecoinspect verify-draw``: the draw cycle from the command line."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from api.cli.runtime import fail, load_settings, run_with_database
+from core.accounts.models import Role, Viewer
+from core.db import Database
+from core.errors import DomainError
+from core.inspections.service import PlanService
+from core.reference import tables
+from scheduler.export import draw_document
+from scheduler.flows import PlanFlows
+from scheduler.verification import verify
+
+plan_app = typer.Typer(help="Random-check plans: create, freeze, draw, publish, export.", no_args_is_help=True)
+OPERATOR = Viewer(username="cli", roles=frozenset({Role.ADMIN}), jurisdictions=(tables.root_code(),))
+
+
+def _run(action: Any) -> Any:
+    async def guarded(database: Database) -> Any:
+        try:
+            return await action(database)
+        except DomainError as exc:
+            raise fail(f"[{exc.code}] {exc.message}") from None
+
+    return run_with_database(load_settings(), guarded)
+
+
+@plan_app.command("create")
+def create(
+    name: Annotated[str, typer.Option()],
+    jurisdiction: Annotated[str, typer.Option(help="Division code, e.g. 610100")],
+    start: Annotated[str, typer.Option(help="Period start, YYYY-MM-DD")],
+    end: Annotated[str, typer.Option(help="Period end, YYYY-MM-DD")],
+    matter: Annotated[list[str], typer.Option(help="Matter code (repeatable)")],
+    ratio: Annotated[list[str] | None, typer.Option(help="stratum=ratio, e.g. key=0.25 (repeatable)")] = None,
+) -> None:
+    """Create a draft plan and print its id."""
+    try:
+        ratios = {k: float(v) for k, v in (item.split("=", 1) for item in ratio or [])}
+        data: dict[str, Any] = {"name": name, "jurisdiction": jurisdiction, "matters": matter,
+                                "period_start": date.fromisoformat(start), "period_end": date.fromisoformat(end)}
+    except ValueError as exc:
+        raise fail(f"bad option: {exc}") from None
+    if ratios:
+        data["ratios"] = ratios
+    plan = _run(lambda db: PlanService(db).create(OPERATOR, data, request_id="cli"))
+    typer.echo(plan.id)
+
+
+@plan_app.command("freeze")
+def freeze(plan_id: str) -> None:
+    """Freeze the population and print the published commitment."""
+    plan = _run(lambda db: PlanFlows(db).freeze(OPERATOR, plan_id, request_id="cli"))
+    typer.echo(f"frozen: {plan.population_size} objects, strata {plan.stratum_sizes}, quotas {plan.quotas}")
+    typer.echo(f"population hash: {plan.population_hash}")
+    typer.echo(f"commitment:      {plan.commitment}")
+
+
+@plan_app.command("draw")
+def draw(
+    plan_id: str, public_value: Annotated[str, typer.Option(help="Public value mixed into the seed")] = "",
+) -> None:
+    """Draw objects, then inspectors; print the result."""
+    result = _run(lambda db: PlanFlows(db).draw(OPERATOR, plan_id, public_value=public_value, request_id="cli"))
+    typer.echo(f"draw {result.id}: {result.drawn_count} objects, {result.staffed_count} staffed, "
+               f"{len(result.unstaffed)} unstaffed; seed {result.seed}")
+    for code, reason in sorted(result.unstaffed.items()):
+        typer.echo(f"  unstaffed {code}: {reason}")
+
+
+@plan_app.command("publish")
+def publish(plan_id: str) -> None:
+    """Publish the plan's draw (一公开)."""
+    _run(lambda db: PlanFlows(db).publish(OPERATOR, plan_id, request_id="cli"))
+    typer.echo(f"published the draw of plan {plan_id}")
+
+
+@plan_app.command("export")
+def export(plan_id: str, output: Annotated[Path, typer.Option(help="Where to write the draw document")]) -> None:
+    """Write the draw document that `ecoinspect verify-draw` checks."""
+    async def build(db: Database) -> dict[str, Any] | None:
+        plan = await PlanService(db).get(OPERATOR, plan_id)
+        return await draw_document(PlanService(db).repository, plan.draw_id) if plan.draw_id else None
+
+    document = _run(build)
+    if document is None:
+        raise fail(f"plan {plan_id} has not been drawn")
+    output.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+    typer.echo(f"wrote {output}")
+
+
+def verify_draw(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)]) -> None:
+    """Re-compute a published draw from its document alone; exit 1 on any mismatch."""
+    try:
+        document = json.loads(file.read_text(encoding="utf-8"))
+        checks = verify(document)
+    except (ValueError, KeyError, TypeError) as exc:
+        raise fail(f"{file} is not a readable draw document: {exc!r}") from None
+    for check in checks:
+        typer.echo(f"{'OK  ' if check.ok else 'FAIL'} {check.name:20} {check.detail}")
+    if not all(check.ok for check in checks):
+        typer.secho("the draw does NOT match its document", fg=typer.colors.RED, err=True)
+        raise typer.Exit(code=1)
+    typer.echo("the draw matches its document")
