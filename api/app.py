@@ -20,10 +20,9 @@ from api.http.public import public_draw_document
 from core.accounts.service import AccountService
 from core.config import Settings
 from core.db import Database
-from core.inspections.service import PlanService
 from core.registry.service import RegistryService
 from core.schema import COLLECTIONS
-from scheduler.flows import PlanFlows
+from scheduler.flows import PlanFlows, RedrawFlow
 
 log = logging.getLogger(__name__)
 OnReady = Callable[[Database], Awaitable[None]]
@@ -49,7 +48,9 @@ def create_app(
             app.state.settings = settings
             app.state.accounts = AccountService(db, settings)
             app.state.registry = RegistryService(db)
-            app.state.services = Services(registry=app.state.registry, plans=PlanService(db), flows=PlanFlows(db))
+            flows = PlanFlows(db)
+            app.state.services = Services(registry=app.state.registry, plans=flows.plans, flows=flows,
+                                          redraws=RedrawFlow(flows))
             if on_ready is not None:
                 await on_ready(db)
             yield

@@ -12,7 +12,7 @@ from core.config import Settings
 from core.inspections.service import PlanService
 from core.registry.models import Enterprise
 from core.registry.service import RegistryService
-from scheduler.flows import PlanFlows
+from scheduler.flows import PlanFlows, RedrawFlow
 
 
 @dataclass
@@ -20,6 +20,7 @@ class Services:
     registry: RegistryService
     plans: PlanService
     flows: PlanFlows
+    redraws: RedrawFlow
 
 
 @dataclass

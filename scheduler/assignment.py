@@ -53,17 +53,18 @@ class Assignment:
 
 
 def assign(tasks: Sequence[TaskSlot], candidates: Sequence[Candidate], *, seed_hex: str, on: date,
-           team_size: int = 2) -> Assignment:
+           team_size: int = 2, initial_loads: Mapping[str, int] | None = None) -> Assignment:
+    """Staff ``tasks``; ``initial_loads`` (staff id → tasks already held) is used by replacements."""
     if team_size < 1:
         raise ValueError("team_size must be at least 1")
     pool = sorted((c for c in candidates if c.eligible_on(on)), key=lambda c: c.staff_id)
     rng = np.random.Generator(np.random.PCG64(substream(seed_hex, "inspectors")))
     tie = rng.random(len(pool)).tolist()
-    load = [0] * len(pool)
+    load = [(initial_loads or {}).get(c.staff_id, 0) for c in pool]
     heaps: dict[str, list[tuple[int, float, int]]] = {}
     for index, candidate in enumerate(pool):
         for code in candidate.jurisdictions:
-            heaps.setdefault(code, []).append((0, tie[index], index))
+            heaps.setdefault(code, []).append((load[index], tie[index], index))
     for heap in heaps.values():
         heapq.heapify(heap)
     result = Assignment()

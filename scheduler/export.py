@@ -37,9 +37,10 @@ async def draw_document(repository: InspectionRepository, draw_id: str) -> dict[
             "team_size": draw.team_size, "pool": await repository.snapshot(draw_id),
             "tasks": [{"object_id": t.credit_code, "jurisdiction_path": tables.ancestors(t.jurisdiction)}
                       for t in tasks],
-            "teams": {t.credit_code: t.inspectors for t in tasks if t.inspectors},
+            "teams": {t.credit_code: t.drawn_inspectors for t in tasks if t.drawn_inspectors},
             "unstaffed": draw.unstaffed,
         },
+        "redraws": await repository.redraws(plan.id),
         "draw": {"id": draw.id, "kind": draw.kind, "created_at": draw.created_at.isoformat(),
                  "created_by": draw.created_by},
     }

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from scheduler import assignment, randomness, sampling
+from scheduler import assignment, randomness, replacement, sampling
 
 FORMAT = "ecoinspect-draw/1"
 
@@ -68,4 +68,25 @@ def verify(document: Mapping[str, Any]) -> list[Check]:
                                team_size=int(staff["team_size"]))
     check("inspectors", result.teams == staff["teams"] and result.unstaffed == staff["unstaffed"],
           f"{len(result.teams)} teams re-assigned and compared; {len(result.unstaffed)} unstaffed")
+    for entry in document.get("redraws", []):
+        _verify_redraw(entry, rnd["seed"], rows, pool, set(drawn_ids), check)
     return checks
+
+
+def _verify_redraw(entry: Mapping[str, Any], seed: str, rows: list[tuple[str, str, float]],
+                   pool: list[assignment.Candidate], drawn: set[str], check: Any) -> None:
+    name = f"redraw {entry['number']}"
+    expected_seed = replacement.redraw_seed(seed, int(entry["number"]))
+    check(f"{name} seed", expected_seed == entry["seed"], "SHA-256(draw seed + redraw number)")
+    slot = assignment.TaskSlot(entry.get("replacement") or entry["target"], tuple(entry["jurisdiction_path"]))
+    on = date.fromisoformat(entry["inspection_date"])
+    if entry["change"] == "object":
+        check(f"{name} drawn before", drawn <= set(entry["already_drawn"]), "includes every object of the draw")
+        chosen = replacement.replace_object(rows, stratum=entry["stratum"], already_drawn=set(entry["already_drawn"]),
+                                            seed_hex=expected_seed)
+        check(f"{name} object", chosen == entry["replacement"],
+              f"replacement for {entry['target']} ({entry['reason']}): {chosen}")
+    result = replacement.replace_inspectors(slot, pool, keep=entry.get("keep", []), removed=entry.get("removed", []),
+                                            loads=entry["loads"], seed_hex=expected_seed, on=on,
+                                            team_size=int(entry["team_size"]))
+    check(f"{name} team", result.team == entry["team"], f"team for {slot.object_id}: {', '.join(result.team)}")

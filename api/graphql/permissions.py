@@ -37,6 +37,7 @@ ACCESS: dict[str, frozenset[Role]] = {
     "Mutation.freezePlan": SUPERVISORS,
     "Mutation.drawPlan": SUPERVISORS,
     "Mutation.publishPlan": SUPERVISORS,
+    "Mutation.redraw": SUPERVISORS,
     "Mutation.updateEnterprise": SUPERVISORS,
     "Mutation.importEnterprises": SUPERVISORS,
 }

@@ -28,6 +28,7 @@ from api.inspections.mutations.plan_create import CreatePlanInput, create_plan
 from api.inspections.mutations.plan_draw import DrawPlanInput, draw_plan
 from api.inspections.mutations.plan_freeze import FreezePlanInput, freeze_plan
 from api.inspections.mutations.plan_publish import PublishPlanInput, publish_plan
+from api.inspections.mutations.plan_redraw import RedrawInput, RedrawPayload, redraw
 from api.inspections.mutations.plan_update import UpdatePlanInput, update_plan
 from api.inspections.queries import InspectionQuery
 from api.registry import types as registry_types
@@ -96,6 +97,10 @@ class Mutation:
     @strawberry.mutation(description="Draw objects, then inspectors, and create the tasks. Once per plan.")
     async def draw_plan(self, info: Info[Context, None], input: DrawPlanInput) -> DrawPlanPayload:  # noqa: A002
         return await draw_plan(info, input)
+
+    @strawberry.mutation(description="Replace a task's inspector or object with a new, logged, verifiable draw.")
+    async def redraw(self, info: Info[Context, None], input: RedrawInput) -> RedrawPayload:  # noqa: A002
+        return await redraw(info, input)
 
     @strawberry.mutation(description="Publish a plan's draw (一公开) with its verification document.")
     async def publish_plan(self, info: Info[Context, None], input: PublishPlanInput) -> PlanPayload:  # noqa: A002

@@ -27,6 +27,7 @@ class TaskStatus(Enum):
     IN_PROGRESS = "in_progress"
     SUBMITTED = "submitted"
     CLOSED = "closed"
+    REPLACED = "replaced"
 
 
 @strawberry.type
@@ -146,6 +147,9 @@ class Task(Node):
     status: TaskStatus
     kind: str
     unstaffed_reason: str | None
+    removed_inspectors: list[str]
+    redraws: list[str] = strawberry.field(description="Ids of the replacement draws that changed this task")
+    version: int
     created_at: datetime
 
     @classmethod
@@ -153,7 +157,8 @@ class Task(Node):
         return cls(id=to_global_id("Task", t.id), task_id=t.id, plan_id=t.plan_id, draw_id=t.draw_id,
                    credit_code=t.credit_code, enterprise_name=t.enterprise_name, jurisdiction=t.jurisdiction,
                    stratum=t.stratum, inspectors=t.inspectors, lead=t.lead, status=TaskStatus(t.status.value),
-                   kind=t.kind, unstaffed_reason=t.unstaffed_reason, created_at=t.created_at)
+                   kind=t.kind, unstaffed_reason=t.unstaffed_reason, removed_inspectors=t.removed_inspectors,
+                   redraws=t.redraws, version=t.version, created_at=t.created_at)
 
 
 @strawberry.type(description="A drawn object as published (一公开): no inspector names before inspection.")

@@ -30,6 +30,7 @@ class TaskStatus(StrEnum):
     IN_PROGRESS = "in_progress"
     SUBMITTED = "submitted"
     CLOSED = "closed"
+    REPLACED = "replaced"
 
 
 TIERS = ("green", "blue", "yellow", "red", "unrated")
@@ -122,6 +123,9 @@ class Task(BaseModel):
     status: TaskStatus
     kind: str = "random"
     unstaffed_reason: str | None = None
+    drawn_inspectors: list[str] = Field(default_factory=list)  # the team as drawn; never changes
+    removed_inspectors: list[str] = Field(default_factory=list)
+    redraws: list[str] = Field(default_factory=list)
     version: int = 1
     created_at: datetime
 

@@ -112,6 +112,26 @@ class InspectionRepository:
                 task_docs.append({"_id": task.id, **doc})
             await self.database[TASKS].insert_many(task_docs, session=session)
 
+    async def redraws(self, plan_id: str) -> list[dict[str, Any]]:
+        cursor = self.database[DRAWS].find({"plan_id": plan_id, "kind": "redraw"}, {"_id": 0})
+        return await cursor.sort("number", ASCENDING).to_list()
+
+    async def apply_redraw(self, record: dict[str, Any], *, task_id: str, task_version: int,
+                           task_changes: dict[str, Any], new_task: Task | None, session: Any) -> bool:
+        """Insert the redraw record and change the task if it is still at ``task_version``."""
+        changed = await self.database[TASKS].update_one(
+            {"_id": task_id, "version": task_version},
+            {"$set": task_changes, "$inc": {"version": 1}, "$push": {"redraws": record["_id"]}}, session=session)
+        if changed.matched_count != 1:
+            return False
+        await self.database[DRAWS].insert_one(record, session=session)
+        if new_task is not None:
+            doc = new_task.model_dump(mode="json", exclude={"id"})
+            doc["created_at"] = new_task.created_at
+            doc["jurisdiction_path"] = tables.ancestors(new_task.jurisdiction)
+            await self.database[TASKS].insert_one({"_id": new_task.id, **doc}, session=session)
+        return True
+
     async def get_draw(self, draw_id: str) -> Draw | None:
         doc = await self.database[DRAWS].find_one({"_id": draw_id})
         return Draw.model_validate({("id" if k == "_id" else k): v for k, v in doc.items()}) if doc else None
@@ -124,6 +144,10 @@ class InspectionRepository:
 
     async def tasks_of_draw(self, draw_id: str) -> list[Task]:
         docs = await self.database[TASKS].find({"draw_id": draw_id}).sort("credit_code", ASCENDING).to_list()
+        return [_task(d) for d in docs]
+
+    async def tasks_of_plan(self, plan_id: str) -> list[Task]:
+        docs = await self.database[TASKS].find({"plan_id": plan_id}).sort("credit_code", ASCENDING).to_list()
         return [_task(d) for d in docs]
 
     async def tasks_for(self, query: dict[str, Any], limit: int) -> list[Task]:

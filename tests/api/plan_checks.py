@@ -160,7 +160,23 @@ async def check_published_draw(client: httpx.AsyncClient, token: str | None, rol
     assert (await gql(client, query, {"p": shown}, token=token))["data"]["publishedDraw"]["objects"]
 
 
+async def check_redraw(client: httpx.AsyncClient, token: str | None, role: str, where: str, setup: str) -> None:
+    plan_id = await make_plan(client, setup, where, until="drawn")
+    tasks = await gql(client, "query($p: String!) { planTasks(planId: $p) { creditCode inspectors } }",
+                      {"p": plan_id}, token=setup)
+    task = tasks["data"]["planTasks"][0]
+    result = await gql(client, "mutation($p: String!, $c: String!, $s: String) { redraw(input: {planId: $p, "
+                       "creditCode: $c, kind: INSPECTOR, reason: \"回避\", staffId: $s}) { redrawId userErrors { code } } }",
+                       {"p": plan_id, "c": task["creditCode"], "s": task["inspectors"][1]}, token=token)
+    if role in EDITS[where]:
+        # Each city has exactly two inspectors: recusing one leaves nobody to replace them.
+        assert result["data"]["redraw"]["userErrors"] == [{"code": "UNSTAFFABLE"}], result
+    else:
+        expect_mutation(result, "redraw", role, where)
+
+
 PLAN_CHECKS = {
+    "Mutation.redraw": check_redraw,
     "Mutation.createPlan": check_create_plan, "Mutation.updatePlan": check_update_plan,
     "Mutation.freezePlan": check_freeze_plan, "Mutation.drawPlan": check_draw_plan,
     "Mutation.publishPlan": check_publish_plan, "Query.plan": check_plan, "Query.draw": check_draw,

@@ -153,3 +153,43 @@ async def test_empty_population_is_refused(database: Database) -> None:
         await PlanFlows(database).freeze(XIAN_SUPERVISOR, plan.id, request_id="r")
     assert caught.value.errors[0].code == "EMPTY_POPULATION"
     assert (await PlanService(database).get(XIAN_SUPERVISOR, plan.id)).status is PlanStatus.DRAFT
+
+
+async def test_replacements_are_new_verifiable_draws(database: Database, frozen: str) -> None:
+    from scheduler.flows import RedrawFlow
+
+    flows = PlanFlows(database)
+    draw = await flows.draw(SUPERVISOR, frozen, request_id="r")
+    tasks = [t for t in await flows.repository.tasks_of_draw(draw.id) if t.inspectors]
+    target = tasks[0]
+    recused = target.inspectors[1]
+    redraws = RedrawFlow(flows)
+    with pytest.raises(ValidationFailed):
+        await redraws.redraw(SUPERVISOR, frozen, credit_code=target.credit_code, kind="inspector", reason=" ",
+                             staff_id=recused, request_id="r")
+    first = await redraws.redraw(SUPERVISOR, frozen, credit_code=target.credit_code, kind="inspector",
+                                 reason="回避申请已批准", staff_id=recused, request_id="r")
+    assert recused not in first["team"] and first["team"][0] == target.inspectors[0]
+    special = next(t for t in tasks if t.stratum == "special")
+    with pytest.raises(Conflict) as caught:  # every special object is drawn already: none is left
+        await redraws.redraw(SUPERVISOR, frozen, credit_code=special.credit_code, kind="object",
+                             reason="企业已关停", request_id="r")
+    assert caught.value.code == "NO_REPLACEMENT"
+    closed = next(t for t in tasks if t.stratum == "general" and t.credit_code != target.credit_code)
+    second = await redraws.redraw(SUPERVISOR, frozen, credit_code=closed.credit_code, kind="object",
+                                  reason="企业已关停", request_id="r")
+    assert second["replacement"] not in {t.credit_code for t in tasks}
+    after = {t.credit_code: t for t in await flows.repository.tasks_of_plan(frozen)}
+    assert after[target.credit_code].inspectors == first["team"]
+    assert after[target.credit_code].drawn_inspectors == target.inspectors  # the draw itself is never edited
+    assert after[closed.credit_code].status.value == "replaced"
+    assert after[second["replacement"]].draw_id == second["_id"]
+    document = await draw_document(flows.repository, draw.id)
+    checks = verify(document)
+    assert all(c.ok for c in checks), [c for c in checks if not c.ok]
+    assert {c.name for c in checks} >= {"redraw 1 team", "redraw 2 object", "redraw 2 team"}
+    tampered = copy.deepcopy(document)
+    tampered["redraws"][1]["replacement"] = next(r[0] for r in document["population"]["rows"]
+                                                 if r[0] not in tampered["redraws"][1]["already_drawn"]
+                                                 and r[0] != second["replacement"])
+    assert not all(c.ok for c in verify(tampered))
