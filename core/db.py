@@ -29,6 +29,16 @@ log = logging.getLogger(__name__)
 _LISTENING = re.compile(r"listening on ([\d.]+):(\d+)")
 
 
+# SecantusDB answers `$in` in time that grows with the square of the list (1,000 codes: 0.79 s;
+# 10 × 100: 0.15 s, measured), so look-ups by many keys go in chunks. 100 keeps one page
+# (first ≤ 100) to one round trip.
+IN_CHUNK = 100
+
+
+def chunks(values: list[Any], size: int = IN_CHUNK) -> list[list[Any]]:
+    return [values[start:start + size] for start in range(0, len(values), size)]
+
+
 class EmbeddedServerError(RuntimeError):
     """The embedded database could not start; the message names the cause in one line."""
 

@@ -13,7 +13,7 @@ from typing import Any
 from pymongo.errors import DuplicateKeyError, OperationFailure
 
 from core.accounts.models import Viewer
-from core.db import Database
+from core.db import Database, chunks
 from core.errors import Conflict
 from core.inspections import classes
 from core.inspections.models import Draw, Plan, PlanStatus, Task, TaskStatus
@@ -173,8 +173,8 @@ class PlanFlows:
 
     async def _enterprises(self, codes: list[str]) -> dict[str, dict[str, Any]]:
         found: dict[str, dict[str, Any]] = {}
-        for start in range(0, len(codes), 5000):
-            cursor = self.database["enterprises"].find({"credit_code": {"$in": codes[start:start + 5000]}},
+        for part in chunks(codes):
+            cursor = self.database["enterprises"].find({"credit_code": {"$in": part}},
                                                        {"credit_code": 1, "name": 1, "jurisdiction": 1})
             async for doc in cursor:
                 found[doc["credit_code"]] = doc

@@ -46,6 +46,8 @@ class Population:
     def from_rows(cls, rows: Sequence[tuple[str, str, float]]) -> Population:
         """Build from (id, stratum, weight) rows, sorting them into canonical order."""
         ordered = sorted(rows)
+        if any(a[0] == b[0] for a, b in zip(ordered, ordered[1:], strict=False)):
+            raise SamplingError("an id appears twice in the population", "INVALID_POPULATION")
         labels = sorted({stratum for _, stratum, _ in ordered})
         position = {label: i for i, label in enumerate(labels)}
         return cls(ids=[r[0] for r in ordered],

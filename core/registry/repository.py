@@ -8,7 +8,7 @@ from typing import Any
 from pymongo import ASCENDING, IndexModel, InsertOne, UpdateOne
 from pymongo.errors import BulkWriteError
 
-from core.db import CollectionSpec, Database
+from core.db import CollectionSpec, Database, chunks
 from core.reference import tables
 from core.registry.models import Enterprise, EnterpriseData, Inspector, InspectorData, Matter
 
@@ -84,15 +84,11 @@ class EnterpriseRepository:
         self.collection = database[ENTERPRISES]
 
     async def by_codes(self, codes: list[str], *, session: Any = None) -> dict[str, Enterprise]:
-        docs = await self.collection.find({"credit_code": {"$in": codes}}, session=session).to_list()
-        return {doc["credit_code"]: _enterprise(doc) for doc in docs}
-
-    async def hashes_by_codes(self, codes: list[str]) -> dict[str, tuple[str, int]]:
-        """(content hash, version) of the stored enterprises among ``codes``."""
-        cursor = self.collection.find(
-            {"credit_code": {"$in": codes}}, {"credit_code": 1, "content_hash": 1, "version": 1}
-        )
-        return {d["credit_code"]: (d["content_hash"], d["version"]) async for d in cursor}
+        found: dict[str, Enterprise] = {}
+        for part in chunks(codes):
+            async for doc in self.collection.find({"credit_code": {"$in": part}}, session=session):
+                found[doc["credit_code"]] = _enterprise(doc)
+        return found
 
     async def window(
         self, filters: dict[str, Any], low: int, high: int, limit: int
@@ -139,10 +135,11 @@ class EnterpriseRepository:
 
     async def history_by_codes(self, codes: list[str]) -> dict[str, list[dict[str, Any]]]:
         """Change entries of each enterprise, newest first, in one query."""
-        cursor = self.database[ENTERPRISE_HISTORY].find({"credit_code": {"$in": codes}}, {"_id": 0})
         found: dict[str, list[dict[str, Any]]] = {code: [] for code in codes}
-        async for entry in cursor.sort([("credit_code", ASCENDING), ("version", -1)]):
-            found[entry["credit_code"]].append(entry)
+        for part in chunks(codes):
+            cursor = self.database[ENTERPRISE_HISTORY].find({"credit_code": {"$in": part}}, {"_id": 0})
+            async for entry in cursor.sort([("credit_code", ASCENDING), ("version", -1)]):
+                found[entry["credit_code"]].append(entry)
         return found
 
 
@@ -151,8 +148,11 @@ class InspectorRepository:
         self.collection = database[INSPECTORS]
 
     async def by_ids(self, staff_ids: list[str]) -> dict[str, Inspector]:
-        docs = await self.collection.find({"staff_id": {"$in": staff_ids}}).to_list()
-        return {d["staff_id"]: _inspector(d) for d in docs}
+        found: dict[str, Inspector] = {}
+        for part in chunks(staff_ids):
+            async for doc in self.collection.find({"staff_id": {"$in": part}}):
+                found[doc["staff_id"]] = _inspector(doc)
+        return found
 
     async def window(
         self, filters: dict[str, Any], low: int, high: int, limit: int
