@@ -23,6 +23,7 @@ from core.db import Database
 from core.registry.service import RegistryService
 from core.schema import COLLECTIONS
 from scheduler.flows import PlanFlows, RedrawFlow
+from scheduler.results import ResultFlows
 
 log = logging.getLogger(__name__)
 OnReady = Callable[[Database], Awaitable[None]]
@@ -50,7 +51,7 @@ def create_app(
             app.state.registry = RegistryService(db)
             flows = PlanFlows(db)
             app.state.services = Services(registry=app.state.registry, plans=flows.plans, flows=flows,
-                                          redraws=RedrawFlow(flows))
+                                          redraws=RedrawFlow(flows), results=ResultFlows(flows.plans, settings))
             if on_ready is not None:
                 await on_ready(db)
             yield

@@ -13,6 +13,7 @@ from core.inspections.service import PlanService
 from core.registry.models import Enterprise
 from core.registry.service import RegistryService
 from scheduler.flows import PlanFlows, RedrawFlow
+from scheduler.results import ResultFlows
 
 
 @dataclass
@@ -21,6 +22,7 @@ class Services:
     plans: PlanService
     flows: PlanFlows
     redraws: RedrawFlow
+    results: ResultFlows
 
 
 @dataclass

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import csv
 import json
 import os
@@ -36,9 +37,36 @@ BATCH = 1000  # the importer's BATCH_SIZE
 REQUIRED = ["credit_code", "name", "jurisdiction", "industry_code"]  # as import_enterprises
 
 
+def _status_mb(field: str) -> float | None:
+    """A memory line of /proc/self/status (VmRSS, VmHWM) in MiB; None off Linux."""
+    with contextlib.suppress(OSError), open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024
+    return None
+
+
+def _reset_peak_rss() -> bool:
+    """Restart the peak-RSS mark (VmHWM) at the current RSS, so start-up does not count.
+
+    Importing the app's modules peaks at ~140 MB and settles at ~75 MB; without the reset the
+    figure would be that start-up peak for any file size. (``ru_maxrss`` is no alternative in a
+    spawned worker: Linux carries it across exec, so a child of a 500 MB parent reads 511 MB.)
+    """
+    try:
+        with open("/proc/self/clear_refs", "w", encoding="ascii") as clear:
+            clear.write("5")
+    except OSError:
+        return False
+    return True
+
+
 def _rss_peak_mb() -> float:
-    # Linux reports ru_maxrss in KiB.
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """Peak RSS since start-up or since the last reset, in MiB."""
+    peak = _status_mb("VmHWM")
+    if peak is not None:
+        return peak
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
 def _cpu_s() -> float:
@@ -82,7 +110,10 @@ async def _import_worker(uri: str, name: str, path: Path, drop: bool) -> dict[st
 
     database = Database(uri, name)
     await prepare(database)
-    rss_before = _rss_peak_mb()
+    startup_peak = _rss_peak_mb()
+    if not _reset_peak_rss():
+        raise SystemExit("cannot reset the peak-RSS mark (/proc/self/clear_refs); Linux is required")
+    rss_before = _status_mb("VmRSS")
     done = 0
     cpu_before = _cpu_s()
     started = time.perf_counter()
@@ -107,7 +138,7 @@ async def _import_worker(uri: str, name: str, path: Path, drop: bool) -> dict[st
     return {
         "seconds": seconds, "client_cpu_s": cpu, "rows": report.rows, "inserted": report.inserted,
         "updated": report.updated, "unchanged": report.unchanged, "failed": report.failed, "stored": stored,
-        "rss_before_mb": rss_before, "peak_rss_mb": _rss_peak_mb(),
+        "startup_peak_rss_mb": startup_peak, "rss_before_mb": rss_before, "peak_rss_mb": _rss_peak_mb(),
     }
 
 
@@ -265,6 +296,7 @@ def main() -> None:
             "peak_rss_mb": round(large["peak_rss_mb"], 1),
             "rss_before_import_mb": round(large["rss_before_mb"], 1),
             "peak_rss_growth_mb": round(large["peak_rss_mb"] - large["rss_before_mb"], 1),
+            "startup_peak_rss_mb": round(large["startup_peak_rss_mb"], 1),
             "rows_small": small_rows,
             "import_s_small": round(little["seconds"], 2),
             "rows_per_s_small": round(small_rows / little["seconds"], 1),

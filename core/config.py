@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     query_max_tokens: int = Field(default=2000, ge=50)
     query_max_aliases: int = Field(default=15, ge=1)
     query_max_nodes: int = Field(default=5000, ge=10)
+    publication_deadline_days: int = Field(default=20, ge=1, le=365)
+    holidays: str = ""  # comma-separated YYYY-MM-DD public holidays
+    makeup_days: str = ""  # comma-separated YYYY-MM-DD make-up working days (调休)
     embedded_start_timeout_s: float = Field(default=30.0, gt=0)
     log_level: str = "INFO"
     log_json: bool = True

@@ -38,6 +38,11 @@ ACCESS: dict[str, frozenset[Role]] = {
     "Mutation.drawPlan": SUPERVISORS,
     "Mutation.publishPlan": SUPERVISORS,
     "Mutation.redraw": SUPERVISORS,
+    "Mutation.recordTaskResult": SUPERVISORS,
+    "Mutation.publishResults": SUPERVISORS,
+    "Query.publishedResults": PUBLIC,
+    "Query.overdueResults": SUPERVISORS,
+    "Query.publicationCoverage": SUPERVISORS,
     "Mutation.updateEnterprise": SUPERVISORS,
     "Mutation.importEnterprises": SUPERVISORS,
 }

@@ -30,6 +30,14 @@ from api.inspections.mutations.plan_freeze import FreezePlanInput, freeze_plan
 from api.inspections.mutations.plan_publish import PublishPlanInput, publish_plan
 from api.inspections.mutations.plan_redraw import RedrawInput, RedrawPayload, redraw
 from api.inspections.mutations.plan_update import UpdatePlanInput, update_plan
+from api.inspections.mutations.results import (
+    PublishResultsInput,
+    PublishResultsPayload,
+    RecordTaskResultInput,
+    RecordTaskResultPayload,
+    publish_results,
+    record_task_result,
+)
 from api.inspections.queries import InspectionQuery
 from api.registry import types as registry_types
 from api.registry.mutations.enterprise_import import (
@@ -101,6 +109,18 @@ class Mutation:
     @strawberry.mutation(description="Replace a task's inspector or object with a new, logged, verifiable draw.")
     async def redraw(self, info: Info[Context, None], input: RedrawInput) -> RedrawPayload:  # noqa: A002
         return await redraw(info, input)
+
+    @strawberry.mutation(description="Record the result of a random check; starts its publication deadline.")
+    async def record_task_result(
+        self, info: Info[Context, None], input: RecordTaskResultInput  # noqa: A002
+    ) -> RecordTaskResultPayload:
+        return await record_task_result(info, input)
+
+    @strawberry.mutation(description="Publish every recorded, unpublished result of a plan (一公开).")
+    async def publish_results(
+        self, info: Info[Context, None], input: PublishResultsInput  # noqa: A002
+    ) -> PublishResultsPayload:
+        return await publish_results(info, input)
 
     @strawberry.mutation(description="Publish a plan's draw (一公开) with its verification document.")
     async def publish_plan(self, info: Info[Context, None], input: PublishPlanInput) -> PlanPayload:  # noqa: A002

@@ -65,3 +65,24 @@ class InspectionQuery:
         return types.PublishedDraw(draw=types.Draw.from_domain(draw), objects=[
             types.PublishedObject(credit_code=t.credit_code, enterprise_name=t.enterprise_name,
                                   jurisdiction=t.jurisdiction, stratum=t.stratum) for t in tasks])
+
+    @strawberry.field(description="Published results of a plan's random checks, for anyone.")
+    async def published_results(self, info: Info[Context, None], plan_id: str) -> list[types.PublishedResult]:
+        return [types.PublishedResult.from_domain(t) for t in await info.context.services.results.published(plan_id)]
+
+    @strawberry.field(description="Completed checks whose result is unpublished past its deadline (supervisors).")
+    async def overdue_results(self, info: Info[Context, None]) -> list[types.Task]:
+        try:
+            tasks = await info.context.services.results.overdue(info.context.viewer)
+        except DomainError as exc:
+            raise from_domain(exc) from exc
+        return [types.Task.from_domain(t) for t in tasks]
+
+    @strawberry.field(description="Per jurisdiction: completed, published and overdue results in a year.")
+    async def publication_coverage(self, info: Info[Context, None], year: int) -> list[types.PublicationCoverage]:
+        try:
+            rows = await info.context.services.results.coverage(info.context.viewer, year)
+        except DomainError as exc:
+            raise from_domain(exc) from exc
+        return [types.PublicationCoverage(jurisdiction=r.jurisdiction, completed=r.completed, published=r.published,
+                                          overdue=r.overdue, ratio=r.ratio) for r in rows]

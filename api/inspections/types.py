@@ -133,6 +133,58 @@ class Draw:
                    published=d.published, document_url=f"/public/draws/{d.id}.json")
 
 
+@strawberry.enum
+class Outcome(Enum):
+    NO_VIOLATION = "no_violation"
+    VIOLATION_FOUND = "violation_found"
+    RECTIFICATION_ORDERED = "rectification_ordered"
+    NOT_INSPECTED = "not_inspected"
+
+
+@strawberry.type
+class TaskResult:
+    outcome: Outcome
+    summary: str
+    completed_on: date
+    recorded_by: str
+    publication_due: date = strawberry.field(description="Completion + the configured working days")
+
+    @classmethod
+    def from_domain(cls, r: models.TaskResult | None) -> TaskResult | None:
+        if r is None:
+            return None
+        return cls(outcome=Outcome(r.outcome.value), summary=r.summary, completed_on=r.completed_on,
+                   recorded_by=r.recorded_by, publication_due=r.publication_due)
+
+
+@strawberry.type(description="A published result (一公开) of a random check.")
+class PublishedResult:
+    credit_code: str
+    enterprise_name: str
+    jurisdiction: str
+    outcome: Outcome
+    summary: str
+    completed_on: date
+    published_at: datetime
+
+    @classmethod
+    def from_domain(cls, t: models.Task) -> PublishedResult:
+        assert t.result is not None
+        assert t.result_published_at is not None
+        return cls(credit_code=t.credit_code, enterprise_name=t.enterprise_name, jurisdiction=t.jurisdiction,
+                   outcome=Outcome(t.result.outcome.value), summary=t.result.summary,
+                   completed_on=t.result.completed_on, published_at=t.result_published_at)
+
+
+@strawberry.type(description="Publication coverage of one jurisdiction's random checks in a year (target 100%).")
+class PublicationCoverage:
+    jurisdiction: str
+    completed: int
+    published: int
+    overdue: int
+    ratio: float
+
+
 @strawberry.type
 class Task(Node):
     task_id: str
@@ -149,6 +201,8 @@ class Task(Node):
     unstaffed_reason: str | None
     removed_inspectors: list[str]
     redraws: list[str] = strawberry.field(description="Ids of the replacement draws that changed this task")
+    result: TaskResult | None
+    result_published_at: datetime | None
     version: int
     created_at: datetime
 
@@ -158,7 +212,8 @@ class Task(Node):
                    credit_code=t.credit_code, enterprise_name=t.enterprise_name, jurisdiction=t.jurisdiction,
                    stratum=t.stratum, inspectors=t.inspectors, lead=t.lead, status=TaskStatus(t.status.value),
                    kind=t.kind, unstaffed_reason=t.unstaffed_reason, removed_inspectors=t.removed_inspectors,
-                   redraws=t.redraws, version=t.version, created_at=t.created_at)
+                   redraws=t.redraws, result=TaskResult.from_domain(t.result),
+                   result_published_at=t.result_published_at, version=t.version, created_at=t.created_at)
 
 
 @strawberry.type(description="A drawn object as published (一公开): no inspector names before inspection.")

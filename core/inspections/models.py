@@ -108,6 +108,23 @@ class Plan(PlanSettings):
     draw_id: str | None = None
 
 
+class Outcome(StrEnum):
+    NO_VIOLATION = "no_violation"  # 未发现问题
+    VIOLATION_FOUND = "violation_found"  # 发现违法问题
+    RECTIFICATION_ORDERED = "rectification_ordered"  # 责令改正
+    NOT_INSPECTED = "not_inspected"  # 无法检查 (closed, moved, refused entry)
+
+
+class TaskResult(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    outcome: Outcome
+    summary: str = Field(min_length=1, max_length=2000)
+    completed_on: date
+    recorded_by: str
+    publication_due: date
+
+
 class Task(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -126,6 +143,8 @@ class Task(BaseModel):
     drawn_inspectors: list[str] = Field(default_factory=list)  # the team as drawn; never changes
     removed_inspectors: list[str] = Field(default_factory=list)
     redraws: list[str] = Field(default_factory=list)
+    result: TaskResult | None = None
+    result_published_at: datetime | None = None
     version: int = 1
     created_at: datetime
 

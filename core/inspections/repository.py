@@ -132,6 +132,26 @@ class InspectionRepository:
             await self.database[TASKS].insert_one({"_id": new_task.id, **doc}, session=session)
         return True
 
+    async def get_task(self, task_id: str) -> Task | None:
+        doc = await self.database[TASKS].find_one({"_id": task_id})
+        return _task(doc) if doc else None
+
+    async def set_result(self, task_id: str, version: int, result: dict[str, Any]) -> bool:
+        changed = await self.database[TASKS].update_one(
+            {"_id": task_id, "version": version, "result": None},
+            {"$set": {"result": result, "status": "closed"}, "$inc": {"version": 1}})
+        return changed.matched_count == 1
+
+    async def publish_results(self, plan_id: str, at: datetime) -> int:
+        changed = await self.database[TASKS].update_many(
+            {"plan_id": plan_id, "result": {"$ne": None}, "result_published_at": None},
+            {"$set": {"result_published_at": at}})
+        return changed.modified_count
+
+    async def results(self, query: dict[str, Any]) -> list[Task]:
+        docs = await self.database[TASKS].find({"result": {"$ne": None}, **query}).sort("credit_code", 1).to_list()
+        return [_task(d) for d in docs]
+
     async def get_draw(self, draw_id: str) -> Draw | None:
         doc = await self.database[DRAWS].find_one({"_id": draw_id})
         return Draw.model_validate({("id" if k == "_id" else k): v for k, v in doc.items()}) if doc else None

@@ -175,7 +175,79 @@ async def check_redraw(client: httpx.AsyncClient, token: str | None, role: str, 
         expect_mutation(result, "redraw", role, where)
 
 
+async def _task_id(client: httpx.AsyncClient, setup: str, plan_id: str) -> str:
+    tasks = await gql(client, "query($p: String!) { planTasks(planId: $p) { taskId } }", {"p": plan_id}, token=setup)
+    return str(tasks["data"]["planTasks"][0]["taskId"])
+
+
+RESULT = ("mutation($t: String!) { recordTaskResult(input: {taskId: $t, outcome: NO_VIOLATION, "
+          "summary: \"未发现问题\", completedOn: \"2026-10-09\"}) { task { status } userErrors { code } } }")
+
+
+async def check_record_result(client: httpx.AsyncClient, token: str | None, role: str, where: str,
+                              setup: str) -> None:
+    task_id = await _task_id(client, setup, await make_plan(client, setup, where, until="drawn"))
+    result = await gql(client, RESULT, {"t": task_id}, token=token)
+    expect_mutation(result, "recordTaskResult", role, where)
+
+
+async def check_publish_results(client: httpx.AsyncClient, token: str | None, role: str, where: str,
+                                setup: str) -> None:
+    plan_id = await make_plan(client, setup, where, until="drawn")
+    await gql(client, RESULT, {"t": await _task_id(client, setup, plan_id)}, token=setup)
+    result = await gql(client, "mutation($p: String!) { publishResults(input: {planId: $p}) { published "
+                       "userErrors { code } } }", {"p": plan_id}, token=token)
+    expect_mutation(result, "publishResults", role, where)
+    published = await gql(client, "query($p: String!) { publishedResults(planId: $p) { outcome } }", {"p": plan_id})
+    assert len(published["data"]["publishedResults"]) == (1 if role in EDITS[where] else 0)
+
+
+async def check_published_results(client: httpx.AsyncClient, token: str | None, role: str, where: str,
+                                  setup: str) -> None:
+    plan_id = await make_plan(client, setup, where, until="drawn")
+    await gql(client, RESULT, {"t": await _task_id(client, setup, plan_id)}, token=setup)
+    query = "query($p: String!) { publishedResults(planId: $p) { outcome summary } }"
+    assert (await gql(client, query, {"p": plan_id}, token=token))["data"]["publishedResults"] == []
+    await gql(client, "mutation($p: String!) { publishResults(input: {planId: $p}) { published } }",
+              {"p": plan_id}, token=setup)
+    shown = (await gql(client, query, {"p": plan_id}, token=token))["data"]["publishedResults"]
+    assert shown == [{"outcome": "NO_VIOLATION", "summary": "未发现问题"}]
+
+
+async def _report(client: httpx.AsyncClient, token: str | None, role: str, where: str, setup: str,
+                  query: str, field: str) -> list[Any]:
+    plan_id = await make_plan(client, setup, where, until="drawn")
+    await gql(client, RESULT, {"t": await _task_id(client, setup, plan_id)}, token=setup)
+    result = await gql(client, query, token=token)
+    if role == "anonymous":
+        assert _code(result) == "UNAUTHENTICATED"
+        return []
+    if role not in SUPERVISE:
+        assert _code(result) == "FORBIDDEN"
+        return []
+    return list(result["data"][field])
+
+
+async def check_overdue(client: httpx.AsyncClient, token: str | None, role: str, where: str, setup: str) -> None:
+    rows = await _report(client, token, role, where, setup, "{ overdueResults { jurisdiction } }", "overdueResults")
+    if role in SUPERVISE:  # completed 2026-10-09 and never published: past 20 working days
+        assert {r["jurisdiction"] for r in rows} == ({"610100", "610300"} if role != "xian_supervisor" else {"610100"})
+
+
+async def check_coverage(client: httpx.AsyncClient, token: str | None, role: str, where: str, setup: str) -> None:
+    rows = await _report(client, token, role, where, setup,
+                         "{ publicationCoverage(year: 2026) { jurisdiction completed published ratio } }",
+                         "publicationCoverage")
+    if role in SUPERVISE:
+        jurisdictions = {r["jurisdiction"] for r in rows}
+        assert jurisdictions == ({"610100", "610300"} if role != "xian_supervisor" else {"610100"})
+        assert all(r["completed"] >= 1 and r["ratio"] <= 1 for r in rows)
+
+
 PLAN_CHECKS = {
+    "Mutation.recordTaskResult": check_record_result, "Mutation.publishResults": check_publish_results,
+    "Query.publishedResults": check_published_results, "Query.overdueResults": check_overdue,
+    "Query.publicationCoverage": check_coverage,
     "Mutation.redraw": check_redraw,
     "Mutation.createPlan": check_create_plan, "Mutation.updatePlan": check_update_plan,
     "Mutation.freezePlan": check_freeze_plan, "Mutation.drawPlan": check_draw_plan,

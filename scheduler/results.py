@@ -1,0 +1,114 @@
+"""Inspection results and their publication (一公开): deadlines in working days, overdue and coverage reports."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from pydantic import ValidationError
+
+from core.accounts.models import Viewer
+from core.config import Settings
+from core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from core.inspections.models import Task, TaskResult, TaskStatus
+from core.inspections.service import SUPERVISORS, PlanService, field_error, require_supervisor
+from core.registry.rows import _field_errors
+from scheduler.calendar import WorkingCalendar
+
+
+@dataclass(frozen=True)
+class Coverage:
+    jurisdiction: str
+    completed: int
+    published: int
+    overdue: int
+
+    @property
+    def ratio(self) -> float:
+        return self.published / self.completed if self.completed else 1.0
+
+
+def calendar_from(settings: Settings) -> WorkingCalendar:
+    return WorkingCalendar.from_strings(settings.holidays.split(","), settings.makeup_days.split(","))
+
+
+class ResultFlows:
+    def __init__(self, plans: PlanService, settings: Settings) -> None:
+        self.plans = plans
+        self.repository = plans.repository
+        self.settings = settings
+        self.calendar = calendar_from(settings)
+
+    async def record(self, viewer: Viewer, task_id: str, *, outcome: str, summary: str, completed_on: date,
+                     request_id: str) -> Task:
+        task = await self.repository.get_task(task_id)
+        if task is None or not viewer.covers(task.jurisdiction):
+            raise NotFound(f"task {task_id} not found", field="taskId")
+        require_supervisor(viewer, task.jurisdiction)
+        if task.status in (TaskStatus.REPLACED, TaskStatus.UNSTAFFED):
+            raise Conflict(f"task {task_id} is {task.status.value}; it has no result", code="TASK_NOT_ACTIVE")
+        if task.result is not None:
+            raise Conflict(f"task {task_id} already has a result", code="RESULT_EXISTS")
+        if completed_on > datetime.now(UTC).date():
+            raise field_error("completedOn", "completedOn is in the future", "INVALID_DATE")
+        due = self.calendar.add_working_days(completed_on, self.settings.publication_deadline_days)
+        try:
+            result = TaskResult(outcome=outcome, summary=summary, completed_on=completed_on,
+                                recorded_by=viewer.username or "", publication_due=due)
+        except ValidationError as exc:
+            raise ValidationFailed(_field_errors(exc, {})) from None
+        if not await self.repository.set_result(task.id, task.version, result.model_dump(mode="json")):
+            raise Conflict(f"task {task_id} changed meanwhile", code="STALE_VERSION")
+        await self.plans.audit.append(actor=viewer.username, action="recordTaskResult", target=f"task:{task.id}",
+                                      request_id=request_id, outcome="ok", detail={"outcome": outcome})
+        updated = await self.repository.get_task(task.id)
+        assert updated is not None
+        return updated
+
+    async def publish(self, viewer: Viewer, plan_id: str, *, request_id: str) -> int:
+        plan = await self.plans.get(viewer, plan_id)
+        require_supervisor(viewer, plan.jurisdiction)
+        count = await self.repository.publish_results(plan.id, datetime.now(UTC))
+        await self.plans.audit.append(actor=viewer.username, action="publishResults", target=f"plan:{plan.id}",
+                                      request_id=request_id, outcome="ok", detail={"published": count})
+        return count
+
+    async def published(self, plan_id: str) -> list[Task]:
+        return await self.repository.results({"plan_id": plan_id, "result_published_at": {"$ne": None}})
+
+    async def overdue(self, viewer: Viewer, *, today: date | None = None) -> list[Task]:
+        """Completed checks whose result is still unpublished after its deadline, in the viewer's scope."""
+        self._require(viewer)
+        day = (today or datetime.now(UTC).date()).isoformat()
+        return await self.repository.results({"result_published_at": None, "result.publication_due": {"$lt": day},
+                                              "jurisdiction_path": {"$in": list(viewer.jurisdictions)}})
+
+    async def coverage(self, viewer: Viewer, year: int, *, today: date | None = None) -> list[Coverage]:
+        """Per jurisdiction: random checks completed in ``year``, how many published, how many overdue."""
+        self._require(viewer)
+        day = (today or datetime.now(UTC).date()).isoformat()
+        tasks = await self.repository.results({
+            "kind": "random", "jurisdiction_path": {"$in": list(viewer.jurisdictions)},
+            "result.completed_on": {"$gte": f"{year}-01-01", "$lte": f"{year}-12-31"}})
+        counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+        for task in tasks:
+            entry = counts[task.jurisdiction]
+            entry[0] += 1
+            entry[1] += task.result_published_at is not None
+            assert task.result is not None
+            entry[2] += task.result_published_at is None and task.result.publication_due.isoformat() < day
+        return [Coverage(code, *values) for code, values in sorted(counts.items())]
+
+    def _require(self, viewer: Viewer) -> None:
+        if not viewer.has_any(SUPERVISORS):
+            raise PermissionDenied("publication reports are for supervisors")
+
+
+def as_row(task: Task) -> dict[str, Any]:
+    assert task.result is not None
+    return {"credit_code": task.credit_code, "enterprise_name": task.enterprise_name,
+            "jurisdiction": task.jurisdiction, "outcome": task.result.outcome.value,
+            "summary": task.result.summary, "completed_on": task.result.completed_on.isoformat(),
+            "published_at": task.result_published_at.isoformat() if task.result_published_at else ""}
