@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core import counters
+from core import counters, leases
 from core.accounts import repository as accounts
 from core.audit import repository as audit
 from core.db import CollectionSpec
@@ -11,5 +11,5 @@ from core.registry import repository as registry
 
 COLLECTIONS: list[CollectionSpec] = [
     *counters.COLLECTIONS, *accounts.COLLECTIONS, *audit.COLLECTIONS, *registry.COLLECTIONS,
-    *inspections.COLLECTIONS,
+    *inspections.COLLECTIONS, *leases.COLLECTIONS,
 ]

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from api.cli.jobs import scheduler_app
 from api.cli.plans import plan_app, verify_draw
 from api.cli.runtime import fail, load_settings, run_with_database
 from core.accounts.models import Role
@@ -24,6 +25,7 @@ db_app = typer.Typer(help="Inspect the database.", no_args_is_help=True)
 app.add_typer(user_app, name="user")
 app.add_typer(db_app, name="db")
 app.add_typer(plan_app, name="plan")
+app.add_typer(scheduler_app, name="scheduler")
 app.command("verify-draw")(verify_draw)
 
 

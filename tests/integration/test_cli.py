@@ -104,3 +104,17 @@ def test_plan_cycle_and_verify_draw(env: dict[str, str], tmp_path: Path) -> None
     document.write_text(json.dumps(tampered))
     refused = runner.invoke(app, ["verify-draw", str(document)])
     assert refused.exit_code == 1 and "FAIL seed" in refused.output
+
+
+def test_scheduler_template_and_run_once(env: dict[str, str]) -> None:
+    added = runner.invoke(app, ["scheduler", "add-template", "--name", "西安季度抽查", "--jurisdiction", "610100",
+                                "--matter", "STJ-WRY-01", "--cadence", "quarterly"])
+    assert added.exit_code == 0, added.output
+    bad = runner.invoke(app, ["scheduler", "add-template", "--name", "x", "--jurisdiction", "610100",
+                              "--matter", "M", "--cadence", "weekly"])
+    assert bad.exit_code == 1 and "cadence" in bad.output
+    first = runner.invoke(app, ["scheduler", "run", "--once"])
+    assert first.exit_code == 0, first.output
+    assert "plan-from-template: ran {'created': [" in first.output
+    second = runner.invoke(app, ["scheduler", "run", "--once"])
+    assert "plan-from-template: ran {'created': []}" in second.output

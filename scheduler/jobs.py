@@ -1,0 +1,113 @@
+"""Periodic jobs: plans from templates each period, and notices of overdue publications and unstaffed tasks.
+
+Each job takes a lease (one replica runs it) and is idempotent per period key: running it twice
+for the same period changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from core import leases
+from core.accounts.models import Role, Viewer
+from core.db import Database
+from core.inspections.models import PlanSettings
+from core.inspections.service import PlanService
+from core.reference import tables
+from scheduler.results import ResultFlows
+
+log = logging.getLogger(__name__)
+SYSTEM = Viewer(username="scheduler", roles=frozenset({Role.ADMIN}), jurisdictions=(tables.root_code(),))
+TEMPLATES, NOTICES = "plan_templates", "notices"
+
+
+def period_of(day: date, cadence: str) -> tuple[str, date, date]:
+    """The period containing ``day``: (key, first day, last day) for quarterly, half_yearly or yearly."""
+    months = {"quarterly": 3, "half_yearly": 6, "yearly": 12}[cadence]
+    index = (day.month - 1) // months
+    start = date(day.year, index * months + 1, 1)
+    end_month = start.month + months
+    end = (date(day.year + 1, 1, 1) if end_month > 12 else date(day.year, end_month, 1)) - timedelta(days=1)
+    suffix = {"quarterly": f"Q{index + 1}", "half_yearly": f"H{index + 1}", "yearly": "Y"}[cadence]
+    return f"{day.year}-{suffix}", start, end
+
+
+@dataclass
+class JobResult:
+    job: str
+    period: str
+    ran: bool
+    detail: dict[str, Any]
+
+
+class Jobs:
+    def __init__(self, database: Database, results: ResultFlows) -> None:
+        self.database = database
+        self.plans = PlanService(database)
+        self.results = results
+
+    async def add_template(self, settings: dict[str, Any], cadence: str) -> str:
+        if cadence not in ("quarterly", "half_yearly", "yearly"):
+            raise ValueError("cadence must be quarterly, half_yearly or yearly")
+        sample = {**settings, "period_start": date(2000, 1, 1), "period_end": date(2000, 3, 31)}
+        PlanSettings.model_validate(sample)  # refuse a template that could never make a valid plan
+        template_id = str(uuid.uuid4())
+        doc = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in settings.items()}
+        await self.database[TEMPLATES].insert_one({"_id": template_id, "cadence": cadence, "settings": doc})
+        return template_id
+
+    async def generate_plans(self, today: date) -> dict[str, Any]:
+        created = []
+        async for template in self.database[TEMPLATES].find({}):
+            key, start, end = period_of(today, template["cadence"])
+            run_key = f"{template['_id']}:{key}"
+            # Claim the period first: a second run (or replica) for the same period stops here.
+            if not await leases.mark_done(self.database, "plan-from-template", run_key, {}):
+                continue
+            name = f"{template['settings']['name']} {key}"
+            try:
+                plan = await self.plans.create(SYSTEM, {**template["settings"], "name": name, "period_start": start,
+                                                        "period_end": end}, request_id=f"job:{run_key}")
+            except Exception:
+                await leases.forget(self.database, "plan-from-template", run_key)
+                raise
+            created.append(plan.id)
+        return {"created": created}
+
+    async def notify(self, today: date) -> dict[str, Any]:
+        overdue = await self.results.overdue(SYSTEM, today=today)
+        unstaffed = await self.database["tasks"].find({"status": "unstaffed"}, {"_id": 1, "jurisdiction": 1,
+                                                                              "unstaffed_reason": 1}).to_list()
+        notices = [{"_id": f"overdue:{t.id}", "kind": "publication_overdue", "task": t.id,
+                    "jurisdiction": t.jurisdiction, "due": t.result.publication_due.isoformat() if t.result else None}
+                   for t in overdue]
+        notices += [{"_id": f"unstaffed:{t['_id']}", "kind": "task_unstaffed", "task": t["_id"],
+                     "jurisdiction": t["jurisdiction"], "reason": t.get("unstaffed_reason")} for t in unstaffed]
+        new = 0
+        for notice in notices:
+            result = await self.database[NOTICES].update_one(
+                {"_id": notice["_id"]}, {"$setOnInsert": {**notice, "created_at": datetime.now(UTC)}}, upsert=True)
+            new += result.upserted_id is not None
+        return {"overdue": len(overdue), "unstaffed": len(unstaffed), "new_notices": new}
+
+    async def run_due(self, owner: str, today: date | None = None) -> list[JobResult]:
+        day = today or datetime.now(UTC).date()
+        jobs: dict[str, Callable[[date], Awaitable[dict[str, Any]]]] = {
+            "plan-from-template": self.generate_plans, "notices": self.notify}
+        results = []
+        for name, job in jobs.items():
+            if not await leases.acquire(self.database, name, owner):
+                results.append(JobResult(name, day.isoformat(), False, {"skipped": "lease held elsewhere"}))
+                continue
+            try:
+                detail = await job(day)
+                results.append(JobResult(name, day.isoformat(), True, detail))
+                log.info("job ran", extra={"job": name, "detail": detail})
+            finally:
+                await leases.release(self.database, name, owner)
+        return results

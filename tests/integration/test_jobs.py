@@ -1,0 +1,64 @@
+"""Periodic jobs: leases, idempotence per period, plans from templates, notices."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date
+
+from test_draws import SUPERVISOR, plan_input, seed
+
+from core import leases
+from core.config import Settings
+from core.db import Database
+from core.inspections.service import PlanService
+from scheduler.flows import PlanFlows
+from scheduler.jobs import NOTICES, Jobs, period_of
+from scheduler.results import ResultFlows
+
+
+def test_periods() -> None:
+    assert period_of(date(2027, 5, 17), "quarterly") == ("2027-Q2", date(2027, 4, 1), date(2027, 6, 30))
+    assert period_of(date(2027, 12, 31), "quarterly") == ("2027-Q4", date(2027, 10, 1), date(2027, 12, 31))
+    assert period_of(date(2027, 7, 1), "half_yearly") == ("2027-H2", date(2027, 7, 1), date(2027, 12, 31))
+    assert period_of(date(2027, 2, 1), "yearly") == ("2027-Y", date(2027, 1, 1), date(2027, 12, 31))
+
+
+async def test_a_lease_has_one_holder(database: Database) -> None:
+    assert await leases.acquire(database, "job", "a")
+    assert not await leases.acquire(database, "job", "b")
+    assert await leases.acquire(database, "job", "a")  # renewing your own lease
+    await leases.release(database, "job", "a")
+    assert await leases.acquire(database, "job", "b")
+
+
+async def test_templates_make_one_plan_per_period_across_replicas(database: Database) -> None:
+    jobs = Jobs(database, ResultFlows(PlanService(database), Settings()))
+    settings = {k: v for k, v in plan_input().items() if k not in ("period_start", "period_end")}
+    await jobs.add_template(settings, "quarterly")
+    replicas = [Jobs(database, ResultFlows(PlanService(database), Settings())) for _ in range(3)]
+    await asyncio.gather(*[r.run_due(f"replica-{i}", today=date(2027, 5, 17)) for i, r in enumerate(replicas)])
+    await jobs.run_due("again", today=date(2027, 6, 2))  # same quarter: nothing new
+    plans = await database["plans"].find({}).to_list()
+    assert [p["name"] for p in plans] == [f"{settings['name']} 2027-Q2"]
+    assert plans[0]["period_start"] == "2027-04-01" and plans[0]["period_end"] == "2027-06-30"
+    await jobs.run_due("next", today=date(2027, 7, 1))
+    assert await database["plans"].count_documents({}) == 2
+
+
+async def test_notices_for_overdue_results_and_unstaffed_tasks(database: Database) -> None:
+    await seed(database, 300)
+    flows = PlanFlows(database)
+    results = ResultFlows(flows.plans, Settings())
+    plan = await flows.plans.create(SUPERVISOR, plan_input(), request_id="r")
+    await flows.freeze(SUPERVISOR, plan.id, request_id="r")
+    await flows.draw(SUPERVISOR, plan.id, request_id="r")
+    task = (await flows.repository.tasks_of_plan(plan.id))[0]
+    await results.record(SUPERVISOR, task.id, outcome="no_violation", summary="ok", completed_on=date(2026, 3, 2),
+                         request_id="r")
+    unstaffed = await database["tasks"].count_documents({"status": "unstaffed"})
+    jobs = Jobs(database, results)
+    first = await jobs.notify(date(2026, 6, 1))
+    second = await jobs.notify(date(2026, 6, 1))
+    assert first["overdue"] == 1 and first["new_notices"] == 1 + unstaffed
+    assert second["new_notices"] == 0
+    assert await database[NOTICES].count_documents({"kind": "publication_overdue", "task": task.id}) == 1
