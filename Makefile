@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8000
 
+CHROMIUM := /usr/bin/chromium
+
 .PHONY: run test install lint schema bench clean
 
 $(STAMP): pyproject.toml
@@ -16,10 +18,16 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# Browser tests drive Debian's Chromium with Playwright; browsers are never downloaded.
+$(CHROMIUM):
+	@command -v apt-get >/dev/null || { echo "the browser tests need Debian's chromium package at $(CHROMIUM)"; exit 1; }
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null 2>&1 || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
+
 run: $(STAMP)
 	PORT=$(PORT) $(BIN)/ecoinspect serve --demo
 
-test: $(STAMP)
+test: $(STAMP) $(CHROMIUM)
 	$(BIN)/ruff check api core rules scheduler tests bench
 	$(BIN)/python -m pytest
 

@@ -17,6 +17,7 @@ from api.http.health import healthz, readyz
 from api.http.metrics import metrics
 from api.http.middleware import RequestContextMiddleware
 from api.http.public import public_draw_document
+from api.public import views
 from core.accounts.service import AccountService
 from core.config import Settings
 from core.db import Database
@@ -68,6 +69,10 @@ def create_app(
             Route("/readyz", readyz),
             Route("/metrics", metrics),
             Route("/public/draws/{draw_id}.json", public_draw_document),
+            Route("/public", views.index),
+            Route("/public/verify", views.verify_page),
+            Route("/public/plans/{plan_id}", views.plan_page),
+            Route("/public/plans/{plan_id}/{what:str}.{fmt:str}", views.download),
         ],
         lifespan=lifespan,
     )

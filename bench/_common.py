@@ -70,18 +70,6 @@ class Server:
     uri: str
     pid: int | None  # the embedded server's process id (None on MONGODB_URI)
 
-    def cpu_seconds(self) -> float | None:
-        """User + system CPU time the embedded server has used so far."""
-        if self.pid is None:
-            return None
-        import psutil
-
-        try:
-            times = psutil.Process(self.pid).cpu_times()
-        except psutil.Error:
-            return None
-        return float(times.user + times.system)
-
 
 @contextlib.contextmanager
 def database_server(workdir: Path) -> Iterator[Server]:

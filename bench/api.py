@@ -234,7 +234,8 @@ async def measure_round_trips(tmp: Path) -> dict[str, Any]:
 
     counter = CommandCounter()
     figures: dict[str, Any] = {}
-    with database_server(tmp / "round-trips") as uri:
+    with database_server(tmp / "round-trips") as server:
+        uri = server.uri
         settings = Settings(data_dir=tmp / "round-trips", log_level="WARNING", log_json=False)
         name = database_name("api_rt")
         database = Database(uri, name, event_listeners=[counter])

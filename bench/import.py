@@ -23,6 +23,7 @@ import csv
 import json
 import os
 import resource
+import signal
 import subprocess
 import sys
 import time
@@ -74,6 +75,27 @@ def _cpu_s() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+class _ServerCpu:
+    """CPU seconds the database server process spends inside the timed sections."""
+
+    def __init__(self, pid: int | None) -> None:
+        self.process = None
+        self.total = 0.0
+        if pid:
+            import psutil
+
+            self.process = psutil.Process(pid)
+
+    def now(self) -> float:
+        if self.process is None:
+            return 0.0
+        times = self.process.cpu_times()
+        return float(times.user + times.system)
+
+    def result(self) -> float | None:
+        return self.total if self.process is not None else None
+
+
 # --------------------------------------------------------------------------- file generation
 
 
@@ -103,7 +125,7 @@ def write_csv(big: Path, small: Path, rows: int, small_rows: int) -> float:
 # --------------------------------------------------------------------------- workers
 
 
-async def _import_worker(uri: str, name: str, path: Path, drop: bool) -> dict[str, Any]:
+async def _import_worker(uri: str, name: str, path: Path, drop: bool, server_pid: int | None) -> dict[str, Any]:
     from api.app import prepare
     from core.db import Database
     from core.registry.importing import import_enterprises
@@ -115,6 +137,8 @@ async def _import_worker(uri: str, name: str, path: Path, drop: bool) -> dict[st
         raise SystemExit("cannot reset the peak-RSS mark (/proc/self/clear_refs); Linux is required")
     rss_before = _status_mb("VmRSS")
     done = 0
+    server_cpu = _ServerCpu(server_pid)
+    server_before = server_cpu.now()
     cpu_before = _cpu_s()
     started = time.perf_counter()
     next_report = 100_000
@@ -131,18 +155,20 @@ async def _import_worker(uri: str, name: str, path: Path, drop: bool) -> dict[st
     report = await import_enterprises(database, path, actor="bench", progress=progress)
     seconds = time.perf_counter() - started
     cpu = _cpu_s() - cpu_before
+    server_cpu.total = server_cpu.now() - server_before
     stored = await database["enterprises"].count_documents({})
     if drop:
         await database.client.drop_database(name)
     await database.client.close()
     return {
-        "seconds": seconds, "client_cpu_s": cpu, "rows": report.rows, "inserted": report.inserted,
-        "updated": report.updated, "unchanged": report.unchanged, "failed": report.failed, "stored": stored,
+        "seconds": seconds, "client_cpu_s": cpu, "server_cpu_s": server_cpu.result(), "rows": report.rows,
+        "inserted": report.inserted, "updated": report.updated, "unchanged": report.unchanged,
+        "failed": report.failed, "stored": stored,
         "startup_peak_rss_mb": startup_peak, "rss_before_mb": rss_before, "peak_rss_mb": _rss_peak_mb(),
     }
 
 
-async def _baseline_worker(uri: str, name: str, path: Path, drop: bool) -> dict[str, Any]:
+async def _baseline_worker(uri: str, name: str, path: Path, drop: bool, server_pid: int | None) -> dict[str, Any]:
     """Raw insert_many of the documents the importer would store (mirrors importing._write)."""
     import uuid
 
@@ -159,6 +185,7 @@ async def _baseline_worker(uri: str, name: str, path: Path, drop: bool) -> dict[
     import_id = str(uuid.uuid4())
     rows = open_rows(path, REQUIRED)
     insert_s = build_s = cpu = 0.0
+    server_cpu = _ServerCpu(server_pid)
     seq = inserted = 0
     next_report = 100_000
     while True:
@@ -178,10 +205,11 @@ async def _baseline_worker(uri: str, name: str, path: Path, drop: bool) -> dict[
         build_s += time.perf_counter() - t0
         if not docs:
             break
-        c1, t1 = _cpu_s(), time.perf_counter()
+        s1, c1, t1 = server_cpu.now(), _cpu_s(), time.perf_counter()
         await collection.insert_many(docs, ordered=False)
         insert_s += time.perf_counter() - t1
         cpu += _cpu_s() - c1
+        server_cpu.total += server_cpu.now() - s1
         inserted += len(docs)
         if inserted >= next_report:
             log(f"baseline {path.name}: {inserted:,} rows, {inserted / insert_s:,.0f} rows/s (insert only)")
@@ -190,30 +218,25 @@ async def _baseline_worker(uri: str, name: str, path: Path, drop: bool) -> dict[
     if drop:
         await database.client.drop_database(name)
     await database.client.close()
-    return {"seconds": insert_s, "build_seconds": build_s, "client_cpu_s": cpu, "rows": inserted,
+    return {"seconds": insert_s, "build_seconds": build_s, "client_cpu_s": cpu,
+            "server_cpu_s": server_cpu.result(), "rows": inserted,
             "stored": stored, "peak_rss_mb": _rss_peak_mb()}
 
 
 def run_worker(kind: str, server: Server, path: Path, timeout_s: float) -> dict[str, Any]:
-    """Run one measurement in a fresh interpreter; its last stdout line is its JSON result.
-
-    ``server_cpu_s``: CPU the database server used meanwhile (schema set-up included).
-    """
-    server_cpu_before = server.cpu_seconds()
+    """Run one measurement in a fresh interpreter; its last stdout line is its JSON result."""
     command = [sys.executable, str(Path(__file__).resolve()), "--worker", kind, "--uri", server.uri,
                "--db", database_name(kind), "--csv", str(path)]
     if os.environ.get("MONGODB_URI"):
         command.append("--drop")
+    if server.pid:
+        command += ["--server-pid", str(server.pid)]
     completed = subprocess.run(command, cwd=ROOT, stdout=subprocess.PIPE, text=True,
                                timeout=timeout_s, check=False)
     lines = completed.stdout.strip().splitlines()
     if completed.returncode != 0 or not lines:
         raise SystemExit(f"{kind} worker failed (exit {completed.returncode})")
-    result = dict(json.loads(lines[-1]))
-    server_cpu_after = server.cpu_seconds()
-    if server_cpu_before is not None and server_cpu_after is not None:
-        result["server_cpu_s"] = server_cpu_after - server_cpu_before
-    return result
+    return dict(json.loads(lines[-1]))
 
 
 # --------------------------------------------------------------------------- main
@@ -234,6 +257,7 @@ def main() -> None:
     parser.add_argument("--db", help=argparse.SUPPRESS)
     parser.add_argument("--csv", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--drop", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--server-pid", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
 
     if args.worker:
@@ -241,9 +265,11 @@ def main() -> None:
 
         logs.configure("WARNING", as_json=False)
         worker = _import_worker if args.worker == "import" else _baseline_worker
-        print(json.dumps(asyncio.run(worker(args.uri, args.db, args.csv, args.drop))), flush=True)
+        print(json.dumps(asyncio.run(worker(args.uri, args.db, args.csv, args.drop, args.server_pid))), flush=True)
         return
 
+    # A plain SIGTERM would skip the clean-up below (temp files, child processes).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     if args.rows < 10:
         parser.error("--rows must be at least 10")
     rows, small_rows = args.rows, args.rows // 10
@@ -290,9 +316,9 @@ def main() -> None:
                 large["seconds"] / (baseline["seconds"] + baseline["build_seconds"]), 3),
             "target_ratio": TARGET_RATIO,
             "import_client_cpu_s": _round(large["client_cpu_s"]),
-            "import_server_cpu_s": _round(large.get("server_cpu_s")),
+            "import_server_cpu_s": _round(large["server_cpu_s"]),
             "baseline_client_cpu_s": _round(baseline["client_cpu_s"]),
-            "baseline_server_cpu_s": _round(baseline.get("server_cpu_s")),
+            "baseline_server_cpu_s": _round(baseline["server_cpu_s"]),
             "peak_rss_mb": round(large["peak_rss_mb"], 1),
             "rss_before_import_mb": round(large["rss_before_mb"], 1),
             "peak_rss_growth_mb": round(large["peak_rss_mb"] - large["rss_before_mb"], 1),

@@ -34,6 +34,9 @@ class TaskStatus(StrEnum):
 
 
 TIERS = ("green", "blue", "yellow", "red", "unrated")
+# Defaults (DOMAIN rule 5 and §1.3): special 100%, key 25% per quarter (county level), general 5%.
+DEFAULT_RATIOS = {SupervisionClass.SPECIAL: 1.0, SupervisionClass.KEY: 0.25, SupervisionClass.GENERAL: 0.05}
+DEFAULT_TIER_WEIGHTS = {"green": 0.5, "blue": 1.0, "yellow": 2.0, "red": 3.0, "unrated": 1.0}
 
 
 class PlanSettings(BaseModel):
@@ -47,11 +50,8 @@ class PlanSettings(BaseModel):
     period_start: date
     period_end: date
     industry_codes: list[str] = Field(default_factory=list)
-    ratios: dict[SupervisionClass, float] = Field(
-        default_factory=lambda: {SupervisionClass.SPECIAL: 1.0, SupervisionClass.KEY: 0.25,
-                                 SupervisionClass.GENERAL: 0.05})
-    tier_weights: dict[str, float] = Field(
-        default_factory=lambda: {"green": 0.5, "blue": 1.0, "yellow": 2.0, "red": 3.0, "unrated": 1.0})
+    ratios: dict[SupervisionClass, float] = Field(default_factory=lambda: dict(DEFAULT_RATIOS))
+    tier_weights: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_TIER_WEIGHTS))
     positive_list_factor: float = Field(default=0.2, gt=0, le=1)
     cycle_boost: float = Field(default=2.0, ge=1, le=100)
     exclude_inspected_within_days: int = Field(default=0, ge=0, le=3650)
@@ -64,6 +64,17 @@ class PlanSettings(BaseModel):
         if value not in tables.divisions():
             raise ValueError(f"unknown jurisdiction code {value}")
         return value
+
+    @field_validator("ratios", mode="before")
+    @classmethod
+    def _ratio_defaults(cls, value: object) -> object:
+        """A plan that names some classes keeps the defaults for the others, never a silent 0."""
+        return {**DEFAULT_RATIOS, **value} if isinstance(value, dict) else value
+
+    @field_validator("tier_weights", mode="before")
+    @classmethod
+    def _weight_defaults(cls, value: object) -> object:
+        return {**DEFAULT_TIER_WEIGHTS, **value} if isinstance(value, dict) else value
 
     @field_validator("ratios")
     @classmethod

@@ -1,0 +1,93 @@
+"""Public HTML pages and downloads; no login, published data only."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+
+from core.inspections.models import Plan, Task
+from scheduler.results import as_row
+
+_env = Environment(loader=PackageLoader("api.public", "templates"), autoescape=select_autoescape(["html"]))
+OBJECT_COLUMNS = ["credit_code", "enterprise_name", "jurisdiction", "stratum"]
+RESULT_COLUMNS = ["credit_code", "enterprise_name", "jurisdiction", "outcome", "summary", "completed_on",
+                  "published_at"]
+
+
+def _render(name: str, status: int = 200, **context: Any) -> HTMLResponse:
+    return HTMLResponse(_env.get_template(name).render(**context), status_code=status)
+
+
+def _matches(q: str, *values: str) -> bool:
+    return any(q in value.lower() for value in values)
+
+
+async def _published_plan(request: Request, plan_id: str) -> tuple[Plan, list[Task], list[Task]] | None:
+    services = request.app.state.services
+    plan = next((p for p in await services.plans.published() if p.id == plan_id), None)
+    if plan is None:
+        return None
+    found = await services.plans.published_draw(plan_id)
+    objects = found[1] if found else []
+    results = await services.results.published(plan_id)
+    return plan, [t for t in objects if t.status.value != "replaced" or t.draw_id == plan.draw_id], results
+
+
+async def index(request: Request) -> HTMLResponse:
+    q = request.query_params.get("q", "").strip().lower()[:100]
+    services = request.app.state.services
+    plans = await services.plans.published()
+    hits: list[dict[str, str]] = []
+    if q:
+        for plan in plans:
+            found = await services.plans.published_draw(plan.id)
+            for task in found[1] if found else []:
+                if _matches(q, task.enterprise_name, task.credit_code.lower()):
+                    hits.append({"plan_id": plan.id, "plan": plan.name, "name": task.enterprise_name,
+                                 "code": task.credit_code})
+        plans = [p for p in plans if _matches(q, p.name, p.jurisdiction) or any(h["plan_id"] == p.id for h in hits)]
+    return _render("index.html", plans=plans, q=q, hits=hits)
+
+
+async def plan_page(request: Request) -> Response:
+    found = await _published_plan(request, request.path_params["plan_id"])
+    if found is None:
+        return _render("missing.html", status=404)
+    plan, objects, results = found
+    draw = None
+    if plan.draw_id:
+        candidate = await request.app.state.services.plans.repository.get_draw(plan.draw_id)
+        draw = candidate if candidate and candidate.published else None
+    return _render("plan.html", plan=plan, draw=draw, objects=objects, results=[as_row(t) for t in results])
+
+
+async def download(request: Request) -> Response:
+    what, fmt = request.path_params["what"], request.path_params["fmt"]
+    found = await _published_plan(request, request.path_params["plan_id"])
+    if found is None or what not in ("objects", "results") or fmt not in ("csv", "json"):
+        return JSONResponse({"error": "no published plan with this id", "code": "NOT_FOUND"}, status_code=404)
+    plan, objects, results = found
+    if what == "objects":
+        rows = [{"credit_code": t.credit_code, "enterprise_name": t.enterprise_name, "jurisdiction": t.jurisdiction,
+                 "stratum": t.stratum} for t in objects]
+        columns = OBJECT_COLUMNS
+    else:
+        rows, columns = [as_row(t) for t in results], RESULT_COLUMNS
+    filename = f"{what}-{plan.id}.{fmt}"
+    headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
+    if fmt == "json":
+        return JSONResponse({"plan_id": plan.id, "plan": plan.name, what: rows}, headers=headers)
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns)
+    writer.writeheader()
+    writer.writerows(rows)
+    return Response("\ufeff" + buffer.getvalue(), media_type="text/csv; charset=utf-8", headers=headers)
+
+
+async def verify_page(_request: Request) -> HTMLResponse:
+    return _render("verify.html")
