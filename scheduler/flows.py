@@ -125,9 +125,12 @@ class PlanFlows:
         snapshot = await self._inspector_snapshot(plan, set(stratum_of))
         pool = [_candidate(c) for c in snapshot]
         eligible = sum(1 for c in pool if c.eligible_on(day))
-        if eligible < plan.team_size and stratum_of:
-            raise field_error("planId", f"only {eligible} eligible inspectors for teams of {plan.team_size}",
-                              "INSUFFICIENT_CAPACITY")
+        needed = len(stratum_of) * plan.team_size
+        if stratum_of and (eligible < plan.team_size or needed > eligible * plan.max_tasks_per_inspector):
+            raise field_error(
+                "planId", f"{len(stratum_of)} tasks need {needed} inspector-visits; {eligible} eligible inspectors "
+                f"at most {plan.max_tasks_per_inspector} each can give {eligible * plan.max_tasks_per_inspector}",
+                "INSUFFICIENT_CAPACITY")
         slots = [assignment.TaskSlot(code, tuple(tables.ancestors(enterprises[code]["jurisdiction"])))
                  for code in sorted(stratum_of)]
         result = assignment.assign(slots, pool, seed_hex=seed, on=day, team_size=plan.team_size)

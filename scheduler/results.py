@@ -61,11 +61,18 @@ class ResultFlows:
             raise ValidationFailed(_field_errors(exc, {})) from None
         if not await self.repository.set_result(task.id, task.version, result.model_dump(mode="json")):
             raise Conflict(f"task {task_id} changed meanwhile", code="STALE_VERSION")
+        await self._advance_plan(task.plan_id)
         await self.plans.audit.append(actor=viewer.username, action="recordTaskResult", target=f"task:{task.id}",
                                       request_id=request_id, outcome="ok", detail={"outcome": outcome})
         updated = await self.repository.get_task(task.id)
         assert updated is not None
         return updated
+
+    async def _advance_plan(self, plan_id: str) -> None:
+        """drawn → in progress at the first result; → closed when every active task has one."""
+        await self.repository.update_plan(plan_id, expect={"status": "drawn"}, changes={"status": "in_progress"})
+        if await self.repository.open_tasks(plan_id) == 0:
+            await self.repository.update_plan(plan_id, expect={"status": "in_progress"}, changes={"status": "closed"})
 
     async def publish(self, viewer: Viewer, plan_id: str, *, request_id: str) -> int:
         plan = await self.plans.get(viewer, plan_id)

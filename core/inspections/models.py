@@ -57,6 +57,7 @@ class PlanSettings(BaseModel):
     exclude_inspected_within_days: int = Field(default=0, ge=0, le=3650)
     yearly_visit_cap: int = Field(default=4, ge=1, le=365)
     team_size: int = Field(default=2, ge=2, le=10)
+    max_tasks_per_inspector: int = Field(default=60, ge=1, le=1000)
 
     @field_validator("jurisdiction")
     @classmethod

@@ -142,6 +142,11 @@ class InspectionRepository:
             {"$set": {"result": result, "status": "closed"}, "$inc": {"version": 1}})
         return changed.matched_count == 1
 
+    async def open_tasks(self, plan_id: str) -> int:
+        """Tasks of a plan still waiting for a result (replaced and unstaffed ones do not count)."""
+        return await self.database[TASKS].count_documents(
+            {"plan_id": plan_id, "result": None, "status": {"$nin": ["replaced", "unstaffed"]}})
+
     async def publish_results(self, plan_id: str, at: datetime) -> int:
         changed = await self.database[TASKS].update_many(
             {"plan_id": plan_id, "result": {"$ne": None}, "result_published_at": None},

@@ -193,3 +193,20 @@ async def test_replacements_are_new_verifiable_draws(database: Database, frozen:
                                                  if r[0] not in tampered["redraws"][1]["already_drawn"]
                                                  and r[0] != second["replacement"])
     assert not all(c.ok for c in verify(tampered))
+
+
+async def test_capacity_and_order_of_steps(database: Database) -> None:
+    await seed(database, 300)
+    service, flows = PlanService(database), PlanFlows(database)
+    draft = await service.create(SUPERVISOR, plan_input(), request_id="r")
+    with pytest.raises(Conflict) as caught:  # a public value before the freeze (and its commitment) is refused
+        await flows.draw(SUPERVISOR, draft.id, public_value="lottery", request_id="r")
+    assert caught.value.code == "PLAN_NOT_FROZEN"
+    tight = await service.create(SUPERVISOR, plan_input(max_tasks_per_inspector=1, ratios={"general": 1.0}),
+                                 request_id="r")
+    await flows.freeze(SUPERVISOR, tight.id, request_id="r")
+    with pytest.raises(ValidationFailed) as refused:
+        await flows.draw(SUPERVISOR, tight.id, request_id="r")
+    assert refused.value.errors[0].code == "INSUFFICIENT_CAPACITY"
+    assert await database["tasks"].count_documents({}) == 0
+    assert (await service.get(SUPERVISOR, tight.id)).status is PlanStatus.FROZEN

@@ -76,3 +76,16 @@ async def test_publication_and_reports(drawn: tuple[PlanFlows, str]) -> None:
     assert await results.overdue(SUPERVISOR, today=date(2026, 6, 1)) == []
     after = await results.coverage(SUPERVISOR, 2026, today=date(2026, 6, 1))
     assert sum(c.published for c in after) == 3 and all(c.ratio == 1.0 for c in after)
+
+
+async def test_plan_moves_to_in_progress_then_closed(drawn: tuple[PlanFlows, str]) -> None:
+    flows, plan_id = drawn
+    results = ResultFlows(flows.plans, Settings())
+    tasks = [t for t in await flows.repository.tasks_of_plan(plan_id) if t.status.value == "assigned"]
+    await results.record(SUPERVISOR, tasks[0].id, outcome="no_violation", summary="ok", completed_on=date(2026, 3, 2),
+                         request_id="r")
+    assert (await flows.plans.get(SUPERVISOR, plan_id)).status.value == "in_progress"
+    for task in tasks[1:]:
+        await results.record(SUPERVISOR, task.id, outcome="no_violation", summary="ok",
+                             completed_on=date(2026, 3, 2), request_id="r")
+    assert (await flows.plans.get(SUPERVISOR, plan_id)).status.value == "closed"
