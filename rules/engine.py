@@ -1,0 +1,190 @@
+"""The durable_rules engine: compiles policy versions and evaluates facts. The only importer of ``durable``.
+
+Sharp edges handled here (see DESIGN.md): ``assert_fact`` (not ``post``) so every matching rule
+fires, then ``delete_state`` for that sid; one ruleset name per version, registered once; a deep
+copy to ``set_rulesets``; a host without the background dispatcher threads; "no rule applies"
+(``MessageNotHandledException``) is an empty result; an exception inside an action is raised;
+facts are checked against the vocabulary before they reach the engine (it does no type checks);
+each rule has its own action (its id) so the engine tells which rules fired.
+"""
+
+from __future__ import annotations
+
+import bisect
+import copy
+import itertools
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from durable.engine import Host, MessageNotHandledException
+
+from rules.model import Condition, HitPolicy, PolicyContent
+from rules.vocabulary import FACTS, NUMERIC_OPERATORS, FactType
+
+ALWAYS = "_always"
+MAX_LIVE_SIDS = 256  # far below durable_rules' 1,024 live sids per ruleset
+
+
+class EngineError(RuntimeError):
+    """A fact that does not fit the vocabulary, or an error inside the engine."""
+
+
+class _QuietHost(Host):
+    """A Host without the two dispatcher threads that race with synchronous calls."""
+
+    def __init__(self) -> None:
+        self.actions: dict[str, Any] = {}
+        super().__init__()
+
+    def _run(self) -> None:
+        return
+
+    def get_action(self, action_name: str) -> Any:
+        return self.actions[action_name]
+
+
+@dataclass(frozen=True)
+class Decision:
+    outputs: dict[str, Any]
+    fired: tuple[str, ...]  # every rule whose conditions held, in priority order
+    applied: tuple[str, ...]  # the rules the hit policy used
+
+    @property
+    def matched(self) -> bool:
+        return bool(self.applied)
+
+
+def _to_durable(condition: Condition) -> dict[str, Any]:
+    fact, op, value = condition.fact, condition.op, condition.value
+    if op == "eq":
+        return {fact: value}
+    if op == "ne":
+        return {"$neq": {fact: value}}
+    if op in NUMERIC_OPERATORS:
+        return {f"${op}": {fact: value}}
+    if op == "in":
+        return {"$or": [{fact: v} for v in value]}
+    return {"$and": [{"$neq": {fact: v}} for v in value]}  # not_in
+
+
+def compile_ruleset(content: PolicyContent) -> dict[str, Any]:
+    rules = {}
+    for rule in content.rules:
+        parts = [_to_durable(c) for c in rule.when] or [{ALWAYS: 1}]
+        match = parts[0] if len(parts) == 1 else {"$and": parts}
+        rules[rule.id] = {"all": [{"m": match}], "pri": rule.priority, "run": rule.id}
+    return rules
+
+
+class CompiledPolicy:
+    """One version registered in the engine under its own ruleset name."""
+
+    def __init__(self, engine: Engine, name: str, content: PolicyContent) -> None:
+        self.engine, self.name, self.content = engine, name, content
+        self.order = {rule.id: (rule.priority, index) for index, rule in enumerate(content.rules)}
+        self.outputs = {rule.id: rule.then for rule in content.rules}
+        self.facts = content.facts_used()
+        self.cuts = {fact: sorted({float(c.value) for r in content.rules for c in r.when
+                                   if c.fact == fact and c.op in NUMERIC_OPERATORS})
+                     for fact in self.facts if FACTS[fact].type in (FactType.INT, FactType.NUMBER)}
+        self._cache: dict[tuple[Any, ...], Decision] = {}
+        self._slots = threading.BoundedSemaphore(MAX_LIVE_SIDS)
+        self._sid = itertools.count()
+
+    def signature(self, facts: dict[str, Any]) -> tuple[Any, ...]:
+        """Facts reduced to what this version can tell apart; equal signatures get equal decisions.
+
+        A number is placed relative to each threshold (below, at, above), which is all that the
+        comparison operators can distinguish.
+        """
+        key = []
+        for fact in self.facts:
+            value = facts.get(fact)
+            if fact in self.cuts and value is not None:
+                cuts = self.cuts[fact]
+                position = bisect.bisect_left(cuts, value)
+                at = position < len(cuts) and cuts[position] == value
+                key.append((position, at))
+            else:
+                key.append(value)
+        return tuple(key)
+
+    def evaluate(self, facts: dict[str, Any], *, reuse: bool = True) -> Decision:
+        check_facts(facts, self.facts)
+        if not reuse:
+            return self._run(facts)
+        key = self.signature(facts)
+        decision = self._cache.get(key)
+        if decision is None:
+            decision = self._cache[key] = self._run(facts)
+        return decision
+
+    def _run(self, facts: dict[str, Any]) -> Decision:
+        sid = f"s{next(self._sid)}"
+        with self._slots:
+            try:
+                state = self.engine.assert_fact(self.name, {**{f: facts[f] for f in self.facts if f in facts},
+                                                            ALWAYS: 1, "sid": sid})
+            except MessageNotHandledException:
+                state = {}
+            finally:
+                self.engine.delete_state(self.name, sid)
+        if state.get("exception"):
+            raise EngineError(f"{self.name}: {state['exception']}")
+        fired = tuple(sorted(state.get("fired") or [], key=self.order.__getitem__))
+        return self._apply(fired)
+
+    def _apply(self, fired: tuple[str, ...]) -> Decision:
+        if not fired:
+            return Decision({}, (), ())
+        if self.content.hit_policy is HitPolicy.COLLECT:
+            merged: dict[str, Any] = {}
+            for rule_id in fired:
+                for name, value in self.outputs[rule_id].items():
+                    merged.setdefault(name, value)
+            return Decision(merged, fired, fired)
+        return Decision(dict(self.outputs[fired[0]]), fired, (fired[0],))
+
+
+def check_facts(facts: dict[str, Any], needed: list[str]) -> None:
+    for name in needed:
+        if name not in facts:
+            raise EngineError(f"fact {name} is missing")
+        if not FACTS[name].accepts(facts[name]):
+            raise EngineError(f"fact {name} has an invalid value {facts[name]!r}")
+
+
+class Engine:
+    """One long-lived host per process; versions are registered once under their own names."""
+
+    def __init__(self) -> None:
+        self._host = _QuietHost()
+        self._lock = threading.Lock()
+        self._compiled: dict[str, CompiledPolicy] = {}
+
+    def load(self, name: str, content: PolicyContent) -> CompiledPolicy:
+        with self._lock:
+            if name in self._compiled:
+                return self._compiled[name]
+            for rule in content.rules:
+                self._host.actions[f"{name}:{rule.id}"] = _recorder(rule.id)
+            ruleset = compile_ruleset(content)
+            for rule_id, definition in ruleset.items():
+                definition["run"] = f"{name}:{rule_id}"
+            self._host.set_rulesets(copy.deepcopy({name: ruleset}))
+            compiled = self._compiled[name] = CompiledPolicy(self, name, content)
+            return compiled
+
+    def assert_fact(self, name: str, fact: dict[str, Any]) -> dict[str, Any]:
+        return dict(self._host.assert_fact(name, fact))
+
+    def delete_state(self, name: str, sid: str) -> None:
+        self._host.delete_state(name, sid)
+
+
+def _recorder(rule_id: str) -> Any:
+    def action(c: Any) -> None:
+        c.s.fired = [*(c.s.fired or []), rule_id]
+
+    return action
