@@ -7,9 +7,10 @@ from core.accounts import repository as accounts
 from core.audit import repository as audit
 from core.db import CollectionSpec
 from core.inspections import repository as inspections
+from core.policies import repository as policies
 from core.registry import repository as registry
 
 COLLECTIONS: list[CollectionSpec] = [
     *counters.COLLECTIONS, *accounts.COLLECTIONS, *audit.COLLECTIONS, *registry.COLLECTIONS,
-    *inspections.COLLECTIONS, *leases.COLLECTIONS,
+    *inspections.COLLECTIONS, *leases.COLLECTIONS, *policies.COLLECTIONS,
 ]

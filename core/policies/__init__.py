@@ -1,0 +1,1 @@
+"""Stored policies and their versions, golden cases and the append-only change log."""

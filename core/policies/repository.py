@@ -1,0 +1,84 @@
+"""Storage of policies, versions and the append-only change log."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
+
+from core.db import CollectionSpec, Database
+from core.policies.models import Policy, PolicyVersion
+
+POLICIES, VERSIONS, CHANGES = "policies", "policy_versions", "policy_changes"
+COLLECTIONS = [
+    CollectionSpec(POLICIES),
+    CollectionSpec(VERSIONS, indexes=[IndexModel([("policy_id", ASCENDING), ("number", ASCENDING)], unique=True)]),
+    CollectionSpec(CHANGES, indexes=[IndexModel([("policy_id", ASCENDING), ("at", DESCENDING)])]),
+]
+
+
+def _policy(doc: dict[str, Any]) -> Policy:
+    return Policy.model_validate({("id" if k == "_id" else k): v for k, v in doc.items()})
+
+
+def _version(doc: dict[str, Any]) -> PolicyVersion:
+    return PolicyVersion.model_validate({("id" if k == "_id" else k): v for k, v in doc.items()})
+
+
+class PolicyRepository:
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    async def get_policy(self, policy_id: str, *, session: Any = None) -> Policy | None:
+        doc = await self.database[POLICIES].find_one({"_id": policy_id}, session=session)
+        return _policy(doc) if doc else None
+
+    async def list_policies(self) -> list[Policy]:
+        return [_policy(d) for d in await self.database[POLICIES].find({}).sort("_id", ASCENDING).to_list()]
+
+    async def ensure_policy(self, policy: Policy, *, session: Any = None) -> None:
+        doc = policy.model_dump(mode="python", exclude={"id"})
+        await self.database[POLICIES].update_one({"_id": policy.id}, {"$setOnInsert": doc}, upsert=True,
+                                                 session=session)
+
+    async def next_number(self, policy_id: str, *, session: Any = None) -> int:
+        doc = await self.database[POLICIES].find_one_and_update(
+            {"_id": policy_id}, {"$inc": {"latest_number": 1}}, return_document=ReturnDocument.AFTER,
+            session=session)
+        return int(doc["latest_number"])
+
+    async def set_active(self, policy_id: str, version_id: str | None, *, session: Any = None) -> None:
+        await self.database[POLICIES].update_one({"_id": policy_id}, {"$set": {"active_version": version_id}},
+                                                 session=session)
+
+    async def insert_version(self, version: PolicyVersion, *, session: Any = None) -> None:
+        doc = version.model_dump(mode="json", exclude={"id"})
+        doc["created_at"], doc["updated_at"] = version.created_at, version.updated_at
+        await self.database[VERSIONS].insert_one({"_id": version.id, **doc}, session=session)
+
+    async def get_version(self, version_id: str, *, session: Any = None) -> PolicyVersion | None:
+        doc = await self.database[VERSIONS].find_one({"_id": version_id}, session=session)
+        return _version(doc) if doc else None
+
+    async def versions(self, policy_id: str) -> list[PolicyVersion]:
+        docs = await self.database[VERSIONS].find({"policy_id": policy_id}).sort("number", ASCENDING).to_list()
+        return [_version(d) for d in docs]
+
+    async def update_version(self, version_id: str, *, expect_status: str, changes: dict[str, Any],
+                             session: Any = None) -> PolicyVersion | None:
+        doc = await self.database[VERSIONS].find_one_and_update(
+            {"_id": version_id, "status": expect_status},
+            {"$set": {**changes, "updated_at": datetime.now(UTC)}}, return_document=ReturnDocument.AFTER,
+            session=session)
+        return _version(doc) if doc else None
+
+    async def log(self, *, policy_id: str, version_id: str, actor: str | None, action: str, reason: str = "",
+                  detail: dict[str, Any] | None = None, session: Any = None) -> None:
+        await self.database[CHANGES].insert_one(
+            {"policy_id": policy_id, "version_id": version_id, "actor": actor or "system", "action": action,
+             "reason": reason, "detail": detail or {}, "at": datetime.now(UTC)}, session=session)
+
+    async def changes(self, policy_id: str, limit: int = 100) -> list[dict[str, Any]]:
+        cursor = self.database[CHANGES].find({"policy_id": policy_id}, {"_id": 0})
+        return await cursor.sort("at", DESCENDING).limit(limit).to_list()

@@ -1,0 +1,255 @@
+"""Policy version lifecycle: draft → in review → approved → active → retired, with golden cases.
+
+An active version is never edited: a change is a new version from a parent. Approval needs a
+second person. Activation retires the previous version from the day before; rollback
+re-activates an earlier one. Every step is written to the append-only change log.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from core.accounts.models import Role, Viewer
+from core.db import Database
+from core.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
+from core.policies.models import GoldenCase, Period, Policy, PolicyVersion, VersionStatus
+from core.policies.repository import PolicyRepository
+from core.reference import tables
+from rules import packs
+from rules.analysis import analyse
+from rules.engine import CompiledPolicy, Engine, EngineError
+from rules.model import PolicyContent, parse
+
+AUTHORS = frozenset({Role.RULE_AUTHOR, Role.ADMIN})
+SYSTEM = "system"
+ENGINE = Engine()  # one long-lived host per process
+
+
+def compiled(version: PolicyVersion) -> CompiledPolicy:
+    content = PolicyContent.model_validate(version.content)
+    return ENGINE.load(f"{content.kind}_{version.content_hash[:16]}", content)
+
+
+def run_cases(version: PolicyVersion) -> list[dict[str, Any]]:
+    policy = compiled(version)
+    results = []
+    for case in version.golden_cases:
+        try:
+            outputs = policy.evaluate(case.facts).outputs
+            error = None
+        except EngineError as exc:
+            outputs, error = {}, str(exc)
+        results.append({"id": case.id, "passed": error is None and outputs == case.expected, "actual": outputs,
+                        "expected": case.expected, "error": error})
+    return results
+
+
+class PolicyService:
+    def __init__(self, database: Database) -> None:
+        self.repository = PolicyRepository(database)
+        self.database = database
+
+    async def install_default_packs(self) -> list[str]:
+        """Load each default pack as the active first version of its province-wide policy, once."""
+        installed = []
+        now = datetime.now(UTC)
+        for kind in packs.PACKS:
+            policy_id = f"{kind}:{tables.root_code()}"
+            if await self.repository.get_policy(policy_id):
+                continue
+            content, errors = parse(packs.load(kind))
+            if content is None or errors:
+                raise RuntimeError(f"default pack {kind} is invalid: {errors}")
+            await self.repository.ensure_policy(Policy(id=policy_id, kind=kind, jurisdiction=tables.root_code(),
+                                                       created_at=now))
+            number = await self.repository.next_number(policy_id)
+            version = PolicyVersion(
+                id=f"{policy_id}:v{number}", policy_id=policy_id, number=number, status=VersionStatus.ACTIVE,
+                content=content.model_dump(mode="json"), content_hash=content.content_hash(), author=SYSTEM,
+                approver=SYSTEM, periods=[Period(start=date(2000, 1, 1))], created_at=now, updated_at=now)
+            await self.repository.insert_version(version)
+            await self.repository.set_active(policy_id, version.id)
+            await self.repository.log(policy_id=policy_id, version_id=version.id, actor=SYSTEM,
+                                      action="install", reason="default pack shipped with the code")
+            installed.append(version.id)
+        return installed
+
+    # -- reading ---------------------------------------------------------------------------------
+    async def policy(self, policy_id: str) -> Policy:
+        found = await self.repository.get_policy(policy_id)
+        if found is None:
+            raise NotFound(f"policy {policy_id} not found", field="policyId")
+        return found
+
+    async def version(self, version_id: str) -> PolicyVersion:
+        found = await self.repository.get_version(version_id)
+        if found is None:
+            raise NotFound(f"policy version {version_id} not found", field="versionId")
+        return found
+
+    async def in_force(self, policy_id: str, day: date) -> PolicyVersion | None:
+        """The version that was (or is) in force on ``day``: past events use their own date's rules."""
+        for version in reversed(await self.repository.versions(policy_id)):
+            if version.in_force_on(day):
+                return version
+        return None
+
+    # -- authoring -------------------------------------------------------------------------------
+    async def create_version(self, viewer: Viewer, policy_id: str, *, parent_id: str | None = None) -> PolicyVersion:
+        _author(viewer)
+        policy = await self.policy(policy_id)
+        parent = await self.version(parent_id or policy.active_version or "")
+        number = await self.repository.next_number(policy_id)
+        now = datetime.now(UTC)
+        version = PolicyVersion(
+            id=f"{policy_id}:v{number}", policy_id=policy_id, number=number, status=VersionStatus.DRAFT,
+            content=parent.content, content_hash=parent.content_hash, parent=parent.id,
+            author=viewer.username or "", golden_cases=parent.golden_cases, created_at=now, updated_at=now)
+        await self.repository.insert_version(version)
+        await self.repository.log(policy_id=policy_id, version_id=version.id, actor=viewer.username,
+                                  action="create", detail={"parent": parent.id})
+        return version
+
+    async def update_draft(self, viewer: Viewer, version_id: str, document: dict[str, Any], *,
+                           reason: str) -> PolicyVersion:
+        _author(viewer)
+        version = await self.version(version_id)
+        _require_status(version, VersionStatus.DRAFT, "only a draft can be edited")
+        content, errors = parse(document)
+        if content is None or errors:
+            raise ValidationFailed(errors)
+        if content.kind != version.content["kind"]:
+            raise ValidationFailed([FieldError("kind", "a version cannot change its policy kind", "IMMUTABLE")])
+        updated = await self.repository.update_version(
+            version_id, expect_status=VersionStatus.DRAFT.value,
+            changes={"content": content.model_dump(mode="json"), "content_hash": content.content_hash()})
+        if updated is None:
+            raise Conflict(f"version {version_id} left the draft state meanwhile", code="STALE_VERSION")
+        await self.repository.log(policy_id=version.policy_id, version_id=version_id, actor=viewer.username,
+                                  action="update", reason=reason)
+        return updated
+
+    async def validate(self, version_id: str) -> list[FieldError]:
+        version = await self.version(version_id)
+        content, errors = parse(version.content)
+        if content is None or errors:
+            return errors
+        errors = analyse(content)
+        try:
+            compiled(version)
+        except Exception as exc:  # noqa: BLE001 - any engine refusal is a validation error to report
+            errors.append(FieldError("rules", f"durable_rules refused the compiled rules: {exc}", "COMPILE_FAILED"))
+        return errors
+
+    async def add_golden_case(self, viewer: Viewer, version_id: str, *, facts: dict[str, Any],
+                              expected: dict[str, Any], note: str = "") -> PolicyVersion:
+        _author(viewer)
+        version = await self.version(version_id)
+        _require_status(version, VersionStatus.DRAFT, "golden cases are added to drafts")
+        case = GoldenCase(id=uuid.uuid4().hex[:12], facts=facts, expected=expected, note=note)
+        updated = await self.repository.update_version(
+            version_id, expect_status=VersionStatus.DRAFT.value,
+            changes={"golden_cases": [c.model_dump() for c in [*version.golden_cases, case]]})
+        if updated is None:
+            raise Conflict(f"version {version_id} left the draft state meanwhile", code="STALE_VERSION")
+        await self.repository.log(policy_id=version.policy_id, version_id=version_id, actor=viewer.username,
+                                  action="add_golden_case", detail={"case": case.id})
+        return updated
+
+    async def submit(self, viewer: Viewer, version_id: str) -> PolicyVersion:
+        _author(viewer)
+        version = await self.version(version_id)
+        _require_status(version, VersionStatus.DRAFT, "only a draft can be submitted")
+        errors = await self.validate(version_id)
+        if errors:
+            raise ValidationFailed(errors)
+        if not version.golden_cases:
+            raise ValidationFailed([FieldError("goldenCases", "add at least one golden case", "NO_GOLDEN_CASES")])
+        failed = [r for r in run_cases(version) if not r["passed"]]
+        if failed:
+            raise ValidationFailed([FieldError(f"goldenCases.{r['id']}", f"expected {r['expected']}, got "
+                                               f"{r['actual']}{' — ' + r['error'] if r['error'] else ''}",
+                                               "GOLDEN_CASE_FAILED") for r in failed])
+        return await self._move(viewer, version, VersionStatus.DRAFT, VersionStatus.IN_REVIEW, "submit")
+
+    async def approve(self, viewer: Viewer, version_id: str) -> PolicyVersion:
+        _author(viewer)
+        version = await self.version(version_id)
+        if version.author == viewer.username:
+            raise PermissionDenied("the author cannot approve their own version", code="SELF_APPROVAL")
+        return await self._move(viewer, version, VersionStatus.IN_REVIEW, VersionStatus.APPROVED, "approve",
+                                approver=viewer.username)
+
+    async def activate(self, viewer: Viewer, version_id: str, *, effective_from: date) -> PolicyVersion:
+        _author(viewer)
+        version = await self.version(version_id)
+        _require_status(version, VersionStatus.APPROVED, "only an approved version can be activated")
+        return await self._switch(viewer, version, effective_from, "activate", reason="")
+
+    async def rollback(self, viewer: Viewer, policy_id: str, *, to_version: str, reason: str) -> PolicyVersion:
+        _author(viewer)
+        if not reason.strip():
+            raise ValidationFailed([FieldError("reason", "a rollback needs a reason", "REASON_REQUIRED")])
+        version = await self.version(to_version)
+        if version.policy_id != policy_id or version.status is not VersionStatus.RETIRED:
+            raise Conflict(f"{to_version} is not a retired version of {policy_id}", code="NOT_RETIRED")
+        return await self._switch(viewer, version, datetime.now(UTC).date(), "rollback", reason=reason)
+
+    async def _switch(self, viewer: Viewer, version: PolicyVersion, start: date, action: str, *,
+                      reason: str) -> PolicyVersion:
+        policy = await self.policy(version.policy_id)
+        current = await self.version(policy.active_version) if policy.active_version else None
+        # A rollback on the day the current version took effect undoes that day's activation entirely.
+        same_day_undo = (action == "rollback" and current is not None and bool(current.periods)
+                         and current.periods[-1].start == start)
+        if current is not None and current.periods and start <= current.periods[-1].start and not same_day_undo:
+            raise ValidationFailed([FieldError(
+                "effectiveFrom", f"must be after {current.periods[-1].start}, when {current.id} took effect",
+                "OVERLAPPING_PERIOD")])
+        async with self.database.start_session() as session, await session.start_transaction():
+            if current is not None:
+                periods = current.periods[:-1] if same_day_undo else [
+                    *current.periods[:-1], Period(start=current.periods[-1].start, end=start - timedelta(days=1))]
+                retired = await self.repository.update_version(
+                    current.id, expect_status=VersionStatus.ACTIVE.value,
+                    changes={"status": VersionStatus.RETIRED.value,
+                             "periods": [p.model_dump(mode="json") for p in periods]}, session=session)
+                if retired is None:
+                    raise Conflict(f"{current.id} changed meanwhile", code="STALE_VERSION")
+            activated = await self.repository.update_version(
+                version.id, expect_status=version.status.value,
+                changes={"status": VersionStatus.ACTIVE.value,
+                         "periods": [p.model_dump(mode="json") for p in [*version.periods, Period(start=start)]]},
+                session=session)
+            if activated is None:
+                raise Conflict(f"{version.id} changed meanwhile", code="STALE_VERSION")
+            await self.repository.set_active(policy.id, version.id, session=session)
+            await self.repository.log(policy_id=policy.id, version_id=version.id, actor=viewer.username,
+                                      action=action, reason=reason,
+                                      detail={"effective_from": start.isoformat(),
+                                              "retired": current.id if current else None}, session=session)
+        compiled(activated)
+        return activated
+
+    async def _move(self, viewer: Viewer, version: PolicyVersion, before: VersionStatus, after: VersionStatus,
+                    action: str, **changes: Any) -> PolicyVersion:
+        _require_status(version, before, f"{action} needs a version in {before.value}")
+        moved = await self.repository.update_version(version.id, expect_status=before.value,
+                                                     changes={"status": after.value, **changes})
+        if moved is None:
+            raise Conflict(f"version {version.id} changed meanwhile", code="STALE_VERSION")
+        await self.repository.log(policy_id=version.policy_id, version_id=version.id, actor=viewer.username,
+                                  action=action)
+        return moved
+
+
+def _author(viewer: Viewer) -> None:
+    if not viewer.has_any(AUTHORS):
+        raise PermissionDenied("only rule authors edit policies")
+
+
+def _require_status(version: PolicyVersion, status: VersionStatus, message: str) -> None:
+    if version.status is not status:
+        raise Conflict(f"{version.id} is {version.status.value}: {message}", code="WRONG_STATUS")

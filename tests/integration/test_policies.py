@@ -1,0 +1,138 @@
+"""Policy lifecycle on the real server: default pack, draft, validation, golden cases, review, simulation,
+activation, explanation by date, rollback."""
+
+from __future__ import annotations
+
+import copy
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from test_draws import seed
+
+from core.accounts.models import Role, Viewer
+from core.db import Database
+from core.errors import Conflict, PermissionDenied, ValidationFailed
+from rules.lifecycle import PolicyService
+from rules.simulation import explain, simulate
+
+ALICE = Viewer(username="alice", roles=frozenset({Role.RULE_AUTHOR}), jurisdictions=("610000",))
+BOB = Viewer(username="bob", roles=frozenset({Role.RULE_AUTHOR}), jurisdictions=("610000",))
+POLICY = "supervision_class:610000"
+TODAY = datetime.now(UTC).date()
+
+
+@pytest.fixture
+async def service(database: Database) -> PolicyService:
+    await seed(database, 400)
+    service = PolicyService(database)
+    assert await service.install_default_packs() == [f"{POLICY}:v1"]
+    assert await service.install_default_packs() == []  # once only
+    return service
+
+
+def stricter(document: dict) -> dict:
+    """Key dischargers without online monitoring become special (a change a rule author might make)."""
+    changed = copy.deepcopy(document)
+    changed["rules"].insert(0, {"id": "special_unmonitored_key", "priority": 5, "when": [
+        {"fact": "key_discharger", "op": "eq", "value": True}, {"fact": "online_monitoring", "op": "eq",
+                                                                "value": False}],
+        "then": {"class": "special"}, "rationale": "Key dischargers without connected monitoring.",
+        "legal_reference": "local rule (test)"})
+    return changed
+
+
+async def test_full_lifecycle(database: Database, service: PolicyService) -> None:
+    draft = await service.create_version(ALICE, POLICY)
+    assert draft.status.value == "draft" and draft.parent == f"{POLICY}:v1"
+    draft = await service.update_draft(ALICE, draft.id, stricter(draft.content), reason="unmonitored key dischargers")
+    assert await service.validate(draft.id) == []
+    with pytest.raises(ValidationFailed) as caught:
+        await service.submit(ALICE, draft.id)
+    assert caught.value.errors[0].code == "NO_GOLDEN_CASES"
+    facts = {"penalties_12m": 0, "supervised_case": False, "credit_tier": "blue", "emergency_risk": "none",
+             "verified_complaints_12m": 0, "key_discharger": True, "online_monitoring": False}
+    await service.add_golden_case(ALICE, draft.id, facts=facts, expected={"class": "key"})  # wrong on purpose
+    with pytest.raises(ValidationFailed) as caught:
+        await service.submit(ALICE, draft.id)
+    assert caught.value.errors[0].code == "GOLDEN_CASE_FAILED"
+    fresh = await service.create_version(ALICE, POLICY)  # from the active v1, which has no golden cases
+    assert fresh.golden_cases == []
+    fresh = await service.update_draft(ALICE, fresh.id, stricter(fresh.content), reason="again")
+    await service.add_golden_case(ALICE, fresh.id, facts=facts, expected={"class": "special"})
+    submitted = await service.submit(ALICE, fresh.id)
+    assert submitted.status.value == "in_review"
+    with pytest.raises(PermissionDenied) as denied:
+        await service.approve(ALICE, fresh.id)
+    assert denied.value.code == "SELF_APPROVAL"
+    approved = await service.approve(BOB, fresh.id)
+    assert approved.approver == "bob"
+
+    simulation = await simulate(database, service, fresh.id)
+    assert simulation.evaluated == 400 and simulation.changed > 0
+    assert all(t == ("class", "key", "special") for t in simulation.transitions)
+    assert f"{simulation.changed} of 400 enterprises change" in simulation.summary()
+
+    tomorrow = TODAY + timedelta(days=1)
+    active = await service.activate(BOB, fresh.id, effective_from=tomorrow)
+    assert active.status.value == "active"
+    v1 = await service.version(f"{POLICY}:v1")
+    assert v1.status.value == "retired" and v1.periods[-1].end == TODAY
+    code = simulation.listed[0]["credit_code"]
+    today_decision = await explain(database, service, credit_code=code, policy_id=POLICY, at=TODAY)
+    later = await explain(database, service, credit_code=code, policy_id=POLICY, at=tomorrow)
+    assert today_decision["version"] == f"{POLICY}:v1" and today_decision["outputs"] == {"class": "key"}
+    assert later["version"] == fresh.id and later["outputs"] == {"class": "special"}
+    assert later["applied"][0]["id"] == "special_unmonitored_key" and later["applied"][0]["rationale"]
+
+    with pytest.raises(Conflict):  # an active version is never edited
+        await service.update_draft(ALICE, fresh.id, fresh.content, reason="x")
+    with pytest.raises(ValidationFailed):  # a rollback needs a reason
+        await service.rollback(ALICE, POLICY, to_version=f"{POLICY}:v1", reason=" ")
+    with pytest.raises(ValidationFailed) as overlap:  # v1 cannot take effect before the current version did
+        await service.rollback(ALICE, POLICY, to_version=f"{POLICY}:v1", reason="too strict")
+    assert overlap.value.errors[0].code == "OVERLAPPING_PERIOD"
+    log = await service.repository.changes(POLICY)
+    assert {entry["action"] for entry in log} >= {"install", "create", "update", "add_golden_case", "submit",
+                                                  "approve", "activate"}
+
+
+async def test_rollback_reactivates_an_earlier_version(database: Database, service: PolicyService) -> None:
+    draft = await service.create_version(ALICE, POLICY)
+    draft = await service.update_draft(ALICE, draft.id, stricter(draft.content), reason="r")
+    await service.add_golden_case(ALICE, draft.id, facts={
+        "penalties_12m": 0, "supervised_case": False, "credit_tier": "blue", "emergency_risk": "none",
+        "verified_complaints_12m": 0, "key_discharger": False, "online_monitoring": False},
+        expected={"class": "general"})
+    await service.submit(ALICE, draft.id)
+    await service.approve(BOB, draft.id)
+    await service.activate(BOB, draft.id, effective_from=TODAY)
+    assert (await service.policy(POLICY)).active_version == draft.id
+    # Rolled back the same day: v2 never counts as in force, v1 is in force again from today.
+    rolled = await service.rollback(BOB, POLICY, to_version=f"{POLICY}:v1", reason="simulation showed too many")
+    assert rolled.status.value == "active" and len(rolled.periods) == 2
+    assert (await service.policy(POLICY)).active_version == f"{POLICY}:v1"
+    undone = await service.version(draft.id)
+    assert undone.status.value == "retired" and undone.periods == []
+    assert (await service.in_force(POLICY, TODAY)).id == f"{POLICY}:v1"
+
+
+@pytest.mark.parametrize(("change", "code"), [
+    (lambda d: d["rules"][0]["when"].append({"fact": "colour", "op": "eq", "value": 1}), "UNKNOWN_FACT"),
+    (lambda d: d["rules"][0].update({"then": {"class": "vip"}}), "INVALID_OUTPUT"),
+    (lambda d: d.update({"kind": "positive_list"}), "UNKNOWN_OUTPUT"),
+])
+async def test_bad_drafts_are_refused_and_nothing_changes(service: PolicyService, change: object, code: str) -> None:
+    draft = await service.create_version(ALICE, POLICY)
+    document = copy.deepcopy(draft.content)
+    change(document)  # type: ignore[operator]
+    with pytest.raises(ValidationFailed) as caught:
+        await service.update_draft(ALICE, draft.id, document, reason="x")
+    assert code in {e.code for e in caught.value.errors}
+    assert (await service.version(draft.id)).content == draft.content
+    assert (await service.policy(POLICY)).active_version == f"{POLICY}:v1"
+
+
+async def test_only_rule_authors_edit(service: PolicyService) -> None:
+    supervisor = Viewer(username="sup", roles=frozenset({Role.SUPERVISOR}), jurisdictions=("610000",))
+    with pytest.raises(PermissionDenied):
+        await service.create_version(supervisor, POLICY)
