@@ -23,6 +23,7 @@ from core.config import Settings
 from core.db import Database
 from core.registry.service import RegistryService
 from core.schema import COLLECTIONS
+from rules.lifecycle import PolicyService
 from scheduler.flows import PlanFlows, RedrawFlow
 from scheduler.results import ResultFlows
 
@@ -52,7 +53,9 @@ def create_app(
             app.state.registry = RegistryService(db)
             flows = PlanFlows(db)
             app.state.services = Services(registry=app.state.registry, plans=flows.plans, flows=flows,
-                                          redraws=RedrawFlow(flows), results=ResultFlows(flows.plans, settings))
+                                          redraws=RedrawFlow(flows), results=ResultFlows(flows.plans, settings),
+                                          policies=PolicyService(db))
+            await app.state.services.policies.install_default_packs()
             if on_ready is not None:
                 await on_ready(db)
             yield

@@ -39,7 +39,7 @@ from _common import emit, log, machine
 
 from core.demo.generator import DEFAULT_SEED, generate_enterprises
 from rules import packs
-from rules.engine import CompiledPolicy, Engine, check_facts
+from rules.engine import CompiledPolicy, Engine
 from rules.model import parse
 
 KIND = "supervision_class"
@@ -162,7 +162,7 @@ def full_run(compiled: CompiledPolicy, count: int, chunk_size: int, sample_size:
         done += len(chunk)
         if number % 4 == 3 or done == count:
             log(f"{done:,}/{count:,} enterprises ({time.perf_counter() - started:.0f}s): "
-                f"if/else {if_else_s:.2f}s, engine {engine_s:.2f}s, {len(compiled._cache)} signatures")
+                f"if/else {if_else_s:.2f}s, engine {engine_s:.2f}s, {compiled.distinct_signatures} signatures")
     if done != count:
         sys.exit(f"the generator gave {done} enterprises, not {count}")
     ratio = engine_s / if_else_s if if_else_s else float("inf")
@@ -176,7 +176,7 @@ def full_run(compiled: CompiledPolicy, count: int, chunk_size: int, sample_size:
         "outputs_equal": True,  # every one was compared (the run aborts otherwise)
         "if_else_us_per_decision": round(if_else_s / count * 1e6, 3),
         "engine_reuse_us_per_decision": round(engine_s / count * 1e6, 3),
-        "distinct_signatures": len(compiled._cache),
+        "distinct_signatures": compiled.distinct_signatures,
         "class_counts": dict(sorted(classes.items())),
         "fact_counts": dict(facts_seen),
         "full_run_wall_s": round(time.perf_counter() - started, 1),
@@ -195,14 +195,11 @@ def raw_engine(compiled: CompiledPolicy, sample: list[dict[str, Any]]) -> dict[s
 
 def breakdown(compiled: CompiledPolicy, sample: list[dict[str, Any]]) -> dict[str, Any]:
     """Per-call µs of the pieces of ``evaluate(facts)`` with reuse on (median of 3 passes over the sample)."""
-    needed, cache = compiled.facts, compiled._cache
-    keys = [compiled.signature(facts) for facts in sample]
     parts: dict[str, Callable[[], Any]] = {
         "if_else": lambda: [if_else(facts) for facts in sample],
         "evaluate_reuse": lambda: [compiled.evaluate(facts) for facts in sample],
-        "check_facts": lambda: [check_facts(facts, needed) for facts in sample],
+        "check_facts": lambda: [compiled.check(facts) for facts in sample],
         "signature": lambda: [compiled.signature(facts) for facts in sample],
-        "cache_get": lambda: [cache.get(key) for key in keys],
     }
     result = {}
     for name, fn in parts.items():

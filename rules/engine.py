@@ -24,6 +24,7 @@ from rules.vocabulary import FACTS, NUMERIC_OPERATORS, FactType
 
 ALWAYS = "_always"
 MAX_LIVE_SIDS = 256  # far below durable_rules' 1,024 live sids per ruleset
+MAX_EXACT = 100_000  # exact-value decisions kept per version before the cache starts over
 
 
 class EngineError(RuntimeError):
@@ -89,8 +90,14 @@ class CompiledPolicy:
                                    if c.fact == fact and c.op in NUMERIC_OPERATORS})
                      for fact in self.facts if FACTS[fact].type in (FactType.INT, FactType.NUMBER)}
         self._cache: dict[tuple[Any, ...], Decision] = {}
+        self._exact: dict[tuple[Any, ...], Decision] = {}
+        self._checks = [(fact, _checker(fact)) for fact in self.facts]
         self._slots = threading.BoundedSemaphore(MAX_LIVE_SIDS)
         self._sid = itertools.count()
+
+    @property
+    def distinct_signatures(self) -> int:
+        return len(self._cache)
 
     def signature(self, facts: dict[str, Any]) -> tuple[Any, ...]:
         """Facts reduced to what this version can tell apart; equal signatures get equal decisions.
@@ -111,14 +118,34 @@ class CompiledPolicy:
         return tuple(key)
 
     def evaluate(self, facts: dict[str, Any], *, reuse: bool = True) -> Decision:
-        check_facts(facts, self.facts)
         if not reuse:
+            self.check(facts)
             return self._run(facts)
-        key = self.signature(facts)
-        decision = self._cache.get(key)
+        try:
+            values = tuple([facts[name] for name in self.facts])
+        except KeyError as exc:
+            raise EngineError(f"fact {exc.args[0]} is missing") from None
+        # Exact values and their types: True and 1 are equal as keys, but not the same fact.
+        exact = (values, tuple([value.__class__ for value in values]))
+        decision = self._exact.get(exact)
         if decision is None:
-            decision = self._cache[key] = self._run(facts)
+            self.check(facts)
+            key = self.signature(facts)
+            decision = self._cache.get(key)
+            if decision is None:
+                decision = self._cache[key] = self._run(facts)
+            if len(self._exact) >= MAX_EXACT:
+                self._exact.clear()
+            self._exact[exact] = decision
         return decision
+
+    def check(self, facts: dict[str, Any]) -> None:
+        """Refuse facts that are missing or do not fit the vocabulary (the engine does no type checks)."""
+        for name, accepts in self._checks:
+            if name not in facts:
+                raise EngineError(f"fact {name} is missing")
+            if not accepts(facts[name]):
+                raise EngineError(f"fact {name} has an invalid value {facts[name]!r}")
 
     def _run(self, facts: dict[str, Any]) -> Decision:
         sid = f"s{next(self._sid)}"
@@ -147,12 +174,18 @@ class CompiledPolicy:
         return Decision(dict(self.outputs[fired[0]]), fired, (fired[0],))
 
 
-def check_facts(facts: dict[str, Any], needed: list[str]) -> None:
-    for name in needed:
-        if name not in facts:
-            raise EngineError(f"fact {name} is missing")
-        if not FACTS[name].accepts(facts[name]):
-            raise EngineError(f"fact {name} has an invalid value {facts[name]!r}")
+def _checker(name: str) -> Any:
+    """A fast type-and-range check for one fact, built once per compiled version."""
+    spec = FACTS[name]
+    if spec.type is FactType.ENUM:
+        allowed = frozenset(spec.values)
+        return lambda value: value.__class__ is str and value in allowed
+    if spec.type is FactType.BOOL:
+        return lambda value: value.__class__ is bool
+    low, high = spec.minimum, spec.maximum
+    if spec.type is FactType.INT:
+        return lambda value: value.__class__ is int and low <= value <= high
+    return lambda value: value.__class__ in (int, float) and low <= value <= high
 
 
 class Engine:

@@ -77,11 +77,20 @@ class PolicyService:
         return installed
 
     # -- reading ---------------------------------------------------------------------------------
-    async def policy(self, policy_id: str) -> Policy:
+    async def policy(self, policy_id: str, viewer: Viewer | None = None) -> Policy:
+        """A policy; with ``viewer``, only if the viewer's jurisdictions cover it."""
         found = await self.repository.get_policy(policy_id)
-        if found is None:
+        if found is None or (viewer is not None and not viewer.covers(found.jurisdiction)):
             raise NotFound(f"policy {policy_id} not found", field="policyId")
         return found
+
+    async def scoped_version(self, viewer: Viewer, version_id: str) -> PolicyVersion:
+        version = await self.version(version_id)
+        await self.policy(version.policy_id, viewer)
+        return version
+
+    async def list_policies(self, viewer: Viewer) -> list[Policy]:
+        return [p for p in await self.repository.list_policies() if viewer.covers(p.jurisdiction)]
 
     async def version(self, version_id: str) -> PolicyVersion:
         found = await self.repository.get_version(version_id)
@@ -99,8 +108,11 @@ class PolicyService:
     # -- authoring -------------------------------------------------------------------------------
     async def create_version(self, viewer: Viewer, policy_id: str, *, parent_id: str | None = None) -> PolicyVersion:
         _author(viewer)
-        policy = await self.policy(policy_id)
+        policy = await self.policy(policy_id, viewer)
         parent = await self.version(parent_id or policy.active_version or "")
+        if parent.policy_id != policy_id:
+            raise ValidationFailed([FieldError("parentId", f"{parent.id} is not a version of {policy_id}",
+                                               "INVALID_VALUE")])
         number = await self.repository.next_number(policy_id)
         now = datetime.now(UTC)
         version = PolicyVersion(
@@ -115,7 +127,7 @@ class PolicyService:
     async def update_draft(self, viewer: Viewer, version_id: str, document: dict[str, Any], *,
                            reason: str) -> PolicyVersion:
         _author(viewer)
-        version = await self.version(version_id)
+        version = await self.scoped_version(viewer, version_id)
         _require_status(version, VersionStatus.DRAFT, "only a draft can be edited")
         content, errors = parse(document)
         if content is None or errors:
@@ -146,7 +158,7 @@ class PolicyService:
     async def add_golden_case(self, viewer: Viewer, version_id: str, *, facts: dict[str, Any],
                               expected: dict[str, Any], note: str = "") -> PolicyVersion:
         _author(viewer)
-        version = await self.version(version_id)
+        version = await self.scoped_version(viewer, version_id)
         _require_status(version, VersionStatus.DRAFT, "golden cases are added to drafts")
         case = GoldenCase(id=uuid.uuid4().hex[:12], facts=facts, expected=expected, note=note)
         updated = await self.repository.update_version(
@@ -160,7 +172,7 @@ class PolicyService:
 
     async def submit(self, viewer: Viewer, version_id: str) -> PolicyVersion:
         _author(viewer)
-        version = await self.version(version_id)
+        version = await self.scoped_version(viewer, version_id)
         _require_status(version, VersionStatus.DRAFT, "only a draft can be submitted")
         errors = await self.validate(version_id)
         if errors:
@@ -176,7 +188,7 @@ class PolicyService:
 
     async def approve(self, viewer: Viewer, version_id: str) -> PolicyVersion:
         _author(viewer)
-        version = await self.version(version_id)
+        version = await self.scoped_version(viewer, version_id)
         if version.author == viewer.username:
             raise PermissionDenied("the author cannot approve their own version", code="SELF_APPROVAL")
         return await self._move(viewer, version, VersionStatus.IN_REVIEW, VersionStatus.APPROVED, "approve",
@@ -184,12 +196,13 @@ class PolicyService:
 
     async def activate(self, viewer: Viewer, version_id: str, *, effective_from: date) -> PolicyVersion:
         _author(viewer)
-        version = await self.version(version_id)
+        version = await self.scoped_version(viewer, version_id)
         _require_status(version, VersionStatus.APPROVED, "only an approved version can be activated")
         return await self._switch(viewer, version, effective_from, "activate", reason="")
 
     async def rollback(self, viewer: Viewer, policy_id: str, *, to_version: str, reason: str) -> PolicyVersion:
         _author(viewer)
+        await self.policy(policy_id, viewer)
         if not reason.strip():
             raise ValidationFailed([FieldError("reason", "a rollback needs a reason", "REASON_REQUIRED")])
         version = await self.version(to_version)

@@ -51,6 +51,7 @@ USERS: dict[str, tuple[list[Role], list[str], str | None]] = {
     "xian_inspector": ([Role.INSPECTOR], ["610100"], "SX-610100-0001"),
     "baoji_inspector": ([Role.INSPECTOR], ["610300"], None),
     "author": ([Role.RULE_AUTHOR], ["610000"], None),
+    "xian_author": ([Role.RULE_AUTHOR], ["610100"], None),
     "admin": ([Role.ADMIN], ["610000"], None),
 }
 

@@ -17,6 +17,8 @@ from core.accounts.models import Role
 PUBLIC: frozenset[Role] = frozenset()
 STAFF = frozenset(Role)
 SUPERVISORS = frozenset({Role.SUPERVISOR, Role.ADMIN})
+AUTHORS = frozenset({Role.RULE_AUTHOR, Role.ADMIN})
+POLICY_READERS = frozenset({Role.RULE_AUTHOR, Role.SUPERVISOR, Role.ADMIN})
 
 ACCESS: dict[str, frozenset[Role]] = {
     "Query.viewer": PUBLIC,
@@ -43,6 +45,20 @@ ACCESS: dict[str, frozenset[Role]] = {
     "Query.publishedResults": PUBLIC,
     "Query.overdueResults": SUPERVISORS,
     "Query.publicationCoverage": SUPERVISORS,
+    "Query.policies": POLICY_READERS,
+    "Query.policy": POLICY_READERS,
+    "Query.policyVersion": POLICY_READERS,
+    "Query.explainDecision": STAFF,
+    "Mutation.createPolicyVersion": AUTHORS,
+    "Mutation.updatePolicyDraft": AUTHORS,
+    "Mutation.validatePolicyVersion": AUTHORS,
+    "Mutation.addGoldenCase": AUTHORS,
+    "Mutation.runGoldenCases": AUTHORS,
+    "Mutation.simulatePolicyVersion": AUTHORS,
+    "Mutation.submitPolicyVersion": AUTHORS,
+    "Mutation.approvePolicyVersion": AUTHORS,
+    "Mutation.activatePolicyVersion": AUTHORS,
+    "Mutation.rollbackPolicy": AUTHORS,
     "Mutation.updateEnterprise": SUPERVISORS,
     "Mutation.importEnterprises": SUPERVISORS,
 }

@@ -39,6 +39,8 @@ from api.inspections.mutations.results import (
     record_task_result,
 )
 from api.inspections.queries import InspectionQuery
+from api.policies.mutations import PolicyMutation
+from api.policies.queries import PolicyQuery
 from api.registry import types as registry_types
 from api.registry.mutations.enterprise_import import (
     ImportEnterprisesInput,
@@ -65,7 +67,7 @@ class Viewer:
 
 
 @strawberry.type
-class Query(RegistryQuery, InspectionQuery):
+class Query(RegistryQuery, InspectionQuery, PolicyQuery):
     @strawberry.field(description="Who is asking.")
     def viewer(self, info: Info[Context, None]) -> Viewer:
         v = info.context.viewer
@@ -89,7 +91,7 @@ class Query(RegistryQuery, InspectionQuery):
 
 
 @strawberry.type
-class Mutation:
+class Mutation(PolicyMutation):
     @strawberry.mutation(description="Create a draft random-check plan (抽查计划).")
     async def create_plan(self, info: Info[Context, None], input: CreatePlanInput) -> PlanPayload:  # noqa: A002
         return await create_plan(info, input)

@@ -10,6 +10,7 @@ import httpx
 import pytest
 from conftest import USERS, enterprise_row, gql, token_for
 from plan_checks import PLAN_CHECKS
+from policy_checks import POLICY_CHECKS
 
 from api.graphql.permissions import ACCESS
 from api.graphql.relay import to_global_id
@@ -21,7 +22,7 @@ XIAN = enterprise_row("91610100MA0009901", jurisdiction="610100")
 BAOJI = enterprise_row("91610300MA0009902", jurisdiction="610300")
 ROLES = ["anonymous", *USERS]
 # Who may see the Xi'an / Baoji enterprise (staff whose jurisdiction covers it).
-SEES = {"xian": {"prov_supervisor", "xian_supervisor", "xian_inspector", "author", "admin"},
+SEES = {"xian": {"prov_supervisor", "xian_supervisor", "xian_inspector", "author", "xian_author", "admin"},
         "baoji": {"prov_supervisor", "baoji_inspector", "author", "admin"}}
 EDITS = {"xian": {"prov_supervisor", "xian_supervisor", "admin"}, "baoji": {"prov_supervisor", "admin"}}
 SUPERVISE = {"prov_supervisor", "xian_supervisor", "admin"}
@@ -169,7 +170,7 @@ CHECKS = {
 
 
 def test_matrix_covers_every_root_field() -> None:
-    assert set(CHECKS) | set(PLAN_CHECKS) == set(ACCESS)
+    assert set(CHECKS) | set(PLAN_CHECKS) | set(POLICY_CHECKS) == set(ACCESS)
 
 
 @pytest.mark.parametrize("field", sorted(CHECKS))
@@ -195,3 +196,14 @@ async def test_plan_matrix(client: httpx.AsyncClient, seeded: None, database: Da
     for role in ROLES:
         for where in ("xian", "baoji"):
             await PLAN_CHECKS[field](client, tokens[role], role, where, setup)
+
+
+@pytest.mark.parametrize("field", sorted(POLICY_CHECKS))
+async def test_policy_matrix(client: httpx.AsyncClient, seeded: None, field: str) -> None:
+    tokens = await _tokens(client)
+    for role in ROLES:
+        if field == "Query.explainDecision":
+            await POLICY_CHECKS[field](client, tokens, role, xian=XIAN["credit_code"], baoji=BAOJI["credit_code"],
+                                       sees=SEES)
+        else:
+            await POLICY_CHECKS[field](client, tokens, role)

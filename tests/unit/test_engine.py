@@ -75,7 +75,9 @@ def test_facts_are_checked_before_the_engine() -> None:
     compiled = ENGINE.load("check_v1", content)
     good = {"penalties_12m": 0, "supervised_case": False, "credit_tier": "red", "emergency_risk": "none",
             "verified_complaints_12m": 0, "key_discharger": True}
-    for bad in ({**good, "penalties_12m": "10"}, {**good, "key_discharger": 1}, {**good, "credit_tier": "purple"}):
+    assert compiled.evaluate(good).outputs == {"class": "special"}  # cached now: bad look-alikes must still fail
+    for bad in ({**good, "penalties_12m": "10"}, {**good, "key_discharger": 1}, {**good, "credit_tier": "purple"},
+                {**good, "supervised_case": 0}):
         with pytest.raises(EngineError):
             compiled.evaluate(bad)
     missing = dict(good)

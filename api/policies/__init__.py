@@ -1,0 +1,1 @@
+"""GraphQL delivery of policies: reading, the authoring lifecycle, simulation and explanations."""

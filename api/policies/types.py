@@ -1,0 +1,142 @@
+"""Thin GraphQL types for policies, versions, golden cases, simulations and explanations."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+import strawberry
+from strawberry.scalars import JSON
+
+from core.policies import models
+
+
+@strawberry.type
+class GoldenCase:
+    id: str
+    facts: JSON
+    expected: JSON
+    note: str
+
+
+@strawberry.type
+class EffectivePeriod:
+    start: date
+    end: date | None
+
+
+@strawberry.type
+class PolicyVersion:
+    version_id: str
+    policy_id: str
+    number: int
+    status: str
+    content: JSON = strawberry.field(description="The rules as data: kind, hit_policy, rules[]")
+    content_hash: str
+    parent: str | None
+    author: str
+    approver: str | None
+    golden_cases: list[GoldenCase]
+    periods: list[EffectivePeriod]
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def from_domain(cls, v: models.PolicyVersion) -> PolicyVersion:
+        return cls(version_id=v.id, policy_id=v.policy_id, number=v.number, status=v.status.value, content=v.content,
+                   content_hash=v.content_hash, parent=v.parent, author=v.author, approver=v.approver,
+                   golden_cases=[GoldenCase(id=c.id, facts=c.facts, expected=c.expected, note=c.note)
+                                 for c in v.golden_cases],
+                   periods=[EffectivePeriod(start=p.start, end=p.end) for p in v.periods],
+                   created_at=v.created_at, updated_at=v.updated_at)
+
+
+@strawberry.type
+class ChangeEntry:
+    version_id: str
+    actor: str
+    action: str
+    reason: str
+    at: datetime
+    detail: JSON
+
+
+@strawberry.type
+class Policy:
+    policy_id: str
+    kind: str
+    jurisdiction: str
+    active_version: str | None
+
+    @strawberry.field(description="Every version, oldest first.")
+    async def versions(self, info: strawberry.Info) -> list[PolicyVersion]:
+        found = await info.context.services.policies.repository.versions(self.policy_id)
+        return [PolicyVersion.from_domain(v) for v in found]
+
+    @strawberry.field(description="The append-only change log, newest first.")
+    async def changes(self, info: strawberry.Info, first: int = 50) -> list[ChangeEntry]:
+        rows = await info.context.services.policies.repository.changes(self.policy_id, min(max(first, 1), 100))
+        return [ChangeEntry(version_id=r["version_id"], actor=r["actor"], action=r["action"], reason=r["reason"],
+                            at=r["at"], detail=r["detail"]) for r in rows]
+
+    @classmethod
+    def from_domain(cls, p: models.Policy) -> Policy:
+        return cls(policy_id=p.id, kind=p.kind, jurisdiction=p.jurisdiction, active_version=p.active_version)
+
+
+@strawberry.type
+class GoldenCaseResult:
+    id: str
+    passed: bool
+    expected: JSON
+    actual: JSON
+    error: str | None
+
+
+@strawberry.type
+class Transition:
+    output: str
+    before: str
+    after: str
+    enterprises: int
+
+
+@strawberry.type
+class EnterpriseDecisionChange:
+    credit_code: str
+    name: str
+    before: JSON
+    after: JSON
+
+
+@strawberry.type
+class Simulation:
+    candidate: str
+    baseline: str | None
+    evaluated: int
+    changed: int
+    summary: str
+    transitions: list[Transition]
+    enterprises: list[EnterpriseDecisionChange] = strawberry.field(description="The first 200 enterprises that change")
+
+
+@strawberry.type
+class AppliedRule:
+    id: str
+    rationale: str
+    legal_reference: str
+
+
+@strawberry.type
+class Explanation:
+    version: str
+    outputs: JSON
+    facts: JSON
+    applied: list[AppliedRule]
+    fired: list[str]
+    hit_policy: str
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Explanation:
+        return cls(version=d["version"], outputs=d["outputs"], facts=d["facts"], fired=d["fired"],
+                   hit_policy=d["hit_policy"], applied=[AppliedRule(**a) for a in d["applied"]])
