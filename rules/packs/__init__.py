@@ -6,7 +6,7 @@ import json
 from importlib import resources
 from typing import Any
 
-PACKS = ("supervision_class",)
+PACKS = ("supervision_class", "positive_list", "sampling_ratio", "heavy_pollution_measures")
 
 
 def load(kind: str) -> dict[str, Any]:

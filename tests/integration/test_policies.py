@@ -25,7 +25,8 @@ TODAY = datetime.now(UTC).date()
 async def service(database: Database) -> PolicyService:
     await seed(database, 400)
     service = PolicyService(database)
-    assert await service.install_default_packs() == [f"{POLICY}:v1"]
+    assert await service.install_default_packs() == [f"{kind}:610000:v1" for kind in (
+        "supervision_class", "positive_list", "sampling_ratio", "heavy_pollution_measures")]
     assert await service.install_default_packs() == []  # once only
     return service
 

@@ -114,10 +114,25 @@ def _policy(rules: list[dict[str, Any]], hit: str = "first") -> PolicyContent:
         {"rationale": "test", **rule} for rule in rules]})
 
 
-def test_default_pack_has_no_gap_conflict_or_dead_rule() -> None:
-    content, _ = parse(packs.load("supervision_class"))
+@pytest.mark.parametrize("kind", packs.PACKS)
+def test_default_packs_are_valid_complete_and_compile(kind: str) -> None:
+    content, errors = parse(packs.load(kind))
+    assert content is not None and errors == []
+    assert analyse(content) == []  # no gap, conflict or dead rule
+    ENGINE.load(f"pack_{kind}_v1", content)
+
+
+def test_heavy_pollution_measures_by_grade_and_level() -> None:
+    content, _ = parse(packs.load("heavy_pollution_measures"))
     assert content is not None
-    assert analyse(content) == []
+    compiled = ENGINE.load("hp_cases_v1", content)
+    base = {"alert_level": "orange", "guarantee_valid": False, "performance_grade": "C", "performance_leading": False}
+    assert compiled.evaluate(base).outputs == {"measure": "halt", "reduction_pct": 100}
+    assert compiled.evaluate({**base, "guarantee_valid": True}).outputs["measure"] == "self_determined"
+    assert compiled.evaluate({**base, "performance_grade": "A"}).outputs == {"measure": "self_determined",
+                                                                            "reduction_pct": 0}
+    assert compiled.evaluate({**base, "performance_grade": "B"}).outputs == {"measure": "reduce", "reduction_pct": 20}
+    assert compiled.evaluate({**base, "alert_level": "none"}).outputs == {"measure": "none", "reduction_pct": 0}
 
 
 def test_analysis_finds_gaps_conflicts_and_dead_rules() -> None:
