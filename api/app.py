@@ -24,6 +24,7 @@ from core.db import Database
 from core.registry.service import RegistryService
 from core.schema import COLLECTIONS
 from rules.lifecycle import PolicyService
+from rules.population import policy_classifier_factory
 from scheduler.flows import PlanFlows, RedrawFlow
 from scheduler.results import ResultFlows
 
@@ -51,10 +52,11 @@ def create_app(
             app.state.settings = settings
             app.state.accounts = AccountService(db, settings)
             app.state.registry = RegistryService(db)
-            flows = PlanFlows(db)
+            policies = PolicyService(db)
+            flows = PlanFlows(db, policy_classifier=policy_classifier_factory(policies))
             app.state.services = Services(registry=app.state.registry, plans=flows.plans, flows=flows,
                                           redraws=RedrawFlow(flows), results=ResultFlows(flows.plans, settings),
-                                          policies=PolicyService(db))
+                                          policies=policies)
             await app.state.services.policies.install_default_packs()
             if on_ready is not None:
                 await on_ready(db)

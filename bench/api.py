@@ -134,8 +134,9 @@ def server_process(kind: str, env: dict[str, str], log_path: Path, timeout_s: fl
 def measure_latency(requests: int, warmup: int, tmp: Path, timeout_s: float) -> dict[str, Any]:
     import httpx
 
+    app_database = database_name("api")
     env = {"ECOINSPECT_DATA_DIR": str(tmp / "app-data"), "ECOINSPECT_LOG_LEVEL": "WARNING",
-           "ECOINSPECT_DATABASE_NAME": database_name("api")}
+           "ECOINSPECT_DATABASE_NAME": app_database}
     log(f"starting the app under uvicorn (demo data: {DEMO_ENTERPRISES:,} enterprises)")
     with server_process("app", env, tmp / "app.log", timeout_s) as app_url, \
             server_process("plain", {}, tmp / "plain.log", timeout_s) as plain_url, \
@@ -175,6 +176,11 @@ def measure_latency(requests: int, warmup: int, tmp: Path, timeout_s: float) -> 
             bad += answer.status_code != 200
         if bad:
             raise SystemExit(f"{bad} requests failed during the measurement")
+    if os.environ.get("MONGODB_URI"):
+        from pymongo import MongoClient
+
+        with MongoClient(os.environ["MONGODB_URI"]) as client:
+            client.drop_database(app_database)
     ms = 1000.0
     p50, p95 = percentile(app_times, 50) * ms, percentile(app_times, 95) * ms
     plain_p50, plain_p95 = percentile(plain_times, 50) * ms, percentile(plain_times, 95) * ms
@@ -299,6 +305,8 @@ def main() -> None:
     if args.serve == "plain":
         serve_plain()
         return
+    # A plain SIGTERM would skip the clean-up (servers, temp files); make it an exit.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     if args.requests < 1 or args.warmup < 0:
         parser.error("--requests must be at least 1 and --warmup not negative")
 

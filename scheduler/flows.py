@@ -7,6 +7,7 @@ concurrent draws of one plan produce one draw.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -22,8 +23,10 @@ from core.inspections.service import PlanService, field_error, require_superviso
 from core.reference import tables
 from scheduler import assignment, randomness, replacement, sampling
 
-ENTERPRISE_FIELDS = {"credit_code": 1, "name": 1, "jurisdiction": 1, "credit": 1, "key_discharger": 1,
-                     "emergency_risk": 1, "positive_list": 1}
+# What a classifier may look at: the registry facts that plans and policies use.
+ENTERPRISE_FIELDS = {"credit_code": 1, "name": 1, "jurisdiction": 1, "industry_code": 1, "credit": 1,
+                     "key_discharger": 1, "emergency_risk": 1, "positive_list": 1, "online_monitoring": 1, "permit": 1,
+                     "performance": 1, "guarantee": 1}
 
 
 def _cycle_start(plan: Plan) -> datetime:
@@ -44,14 +47,20 @@ async def _visits(repository: InspectionRepository, plan: Plan) -> tuple[dict[st
     return counts, last, by_inspector
 
 
-async def build_population(database: Database, plan: Plan, repository: InspectionRepository
-                           ) -> tuple[list[tuple[str, str, float]], dict[str, int]]:
+ClassifierFactory = Callable[[Plan], Awaitable[classes.Classifier]]
+
+
+async def build_population(database: Database, plan: Plan, repository: InspectionRepository,
+                           classify: classes.Classifier
+                           ) -> tuple[list[tuple[str, str, float]], dict[str, int], dict[str, float]]:
+    """Population rows (id, stratum, weight) sorted by id, exclusions, and the ratio of each stratum."""
     counts, last, _ = await _visits(repository, plan)
     query: dict[str, Any] = {"jurisdiction_path": plan.jurisdiction}
     if plan.industry_codes:
         query["industry_code"] = {"$in": plan.industry_codes}
     recent_cut = datetime.now(UTC) - timedelta(days=plan.exclude_inspected_within_days)
     rows: list[tuple[str, str, float]] = []
+    ratios: dict[str, float] = {}
     excluded = {"visit_cap": 0, "recently_inspected": 0}
     async for doc in database["enterprises"].find(query, ENTERPRISE_FIELDS):
         code = doc["credit_code"]
@@ -61,34 +70,45 @@ async def build_population(database: Database, plan: Plan, repository: Inspectio
         if plan.exclude_inspected_within_days and code in last and last[code] >= recent_cut:
             excluded["recently_inspected"] += 1
             continue
-        rows.append((code, classes.supervision_class(doc).value,
-                     classes.weight(doc, plan, day=plan.period_start, visited_in_cycle=code in counts)))
+        stratum, weight, ratio = classify(doc, code in counts)
+        if ratios.setdefault(stratum, ratio) != ratio:
+            raise RuntimeError(f"stratum {stratum} was given two ratios")
+        rows.append((code, stratum, weight))
     rows.sort()
-    return rows, excluded
+    return rows, excluded, ratios
 
 
 class PlanFlows:
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, *, policy_classifier: ClassifierFactory | None = None) -> None:
         self.database = database
         self.plans = PlanService(database)
         self.repository = self.plans.repository
+        self.policy_classifier = policy_classifier
+
+    async def _classifier(self, plan: Plan) -> classes.Classifier:
+        if plan.ratio_source == "policy":
+            if self.policy_classifier is None:
+                raise field_error("ratioSource", "no policy engine is configured", "NO_POLICY")
+            return await self.policy_classifier(plan)
+        return classes.plan_classifier(plan, plan.period_start)
 
     async def freeze(self, viewer: Viewer, plan_id: str, *, request_id: str) -> Plan:
         plan = await self.plans.get(viewer, plan_id)
         require_supervisor(viewer, plan.jurisdiction)
         if plan.status is not PlanStatus.DRAFT:
             raise Conflict(f"plan {plan_id} is already {plan.status.value}", code="PLAN_NOT_DRAFT")
-        rows, excluded = await build_population(self.database, plan, self.repository)
+        rows, excluded, ratios = await build_population(self.database, plan, self.repository,
+                                                        await self._classifier(plan))
         if not rows:
             raise field_error("planId", f"plan {plan_id} has an empty population", "EMPTY_POPULATION")
         population = sampling.Population.from_rows(rows)
-        ratios = {k.value: v for k, v in plan.ratios.items()}
         quotas = sampling.quotas(population.sizes(), ratios)
         secret = randomness.new_secret()
         now = datetime.now(UTC)
         changes = {"status": PlanStatus.FROZEN.value, "frozen_at": now, "published_at": now,
                    "commitment": randomness.commitment(secret), "population_hash": randomness.population_hash(rows),
                    "population_size": len(rows), "stratum_sizes": population.sizes(), "quotas": quotas,
+                   "stratum_ratios": ratios,
                    "excluded": excluded}
         async with self.database.start_session() as session, await session.start_transaction():
             await self.repository.save_population(plan.id, rows, session=session)

@@ -68,6 +68,7 @@ class Plan(Node):
     yearly_visit_cap: int
     team_size: int
     max_tasks_per_inspector: int
+    ratio_source: str
     commitment: str | None = strawberry.field(description="SHA-256 of the draw secret, published at freeze")
     population_hash: str | None
     population_size: int | None
@@ -88,7 +89,8 @@ class Plan(Node):
             tier_weights=[TierWeight(tier=k, weight=v) for k, v in sorted(p.tier_weights.items())],
             positive_list_factor=p.positive_list_factor, cycle_boost=p.cycle_boost,
             exclude_inspected_within_days=p.exclude_inspected_within_days, yearly_visit_cap=p.yearly_visit_cap,
-            team_size=p.team_size, max_tasks_per_inspector=p.max_tasks_per_inspector, commitment=p.commitment,
+            team_size=p.team_size, max_tasks_per_inspector=p.max_tasks_per_inspector, ratio_source=p.ratio_source,
+            commitment=p.commitment,
             population_hash=p.population_hash, population_size=p.population_size,
             strata=[Stratum(name=k, size=v, quota=quotas.get(k, 0)) for k, v in sorted(sizes.items())],
             excluded=p.excluded, frozen_at=p.frozen_at, published_at=p.published_at, draw_id=p.draw_id,

@@ -7,6 +7,7 @@ an enterprise special; a key discharger or a "larger" risk makes it key; everyon
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -40,3 +41,16 @@ def weight(doc: dict[str, Any], settings: PlanSettings, *, day: date, visited_in
     if not visited_in_cycle:
         value *= settings.cycle_boost  # not yet visited this cycle: favoured (rule 6)
     return round(value, 6)
+
+
+Classifier = Callable[[dict[str, Any], bool], tuple[str, float, float]]
+"""(enterprise document, visited in this cycle) → (stratum, weight, stratum ratio)."""
+
+
+def plan_classifier(settings: PlanSettings, day: date) -> Classifier:
+    """Class from the registry facts, weight and ratio from the plan's own settings."""
+    def classify(doc: dict[str, Any], visited: bool) -> tuple[str, float, float]:
+        stratum = supervision_class(doc)
+        return stratum.value, weight(doc, settings, day=day, visited_in_cycle=visited), settings.ratios[stratum]
+
+    return classify

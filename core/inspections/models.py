@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -58,6 +59,9 @@ class PlanSettings(BaseModel):
     yearly_visit_cap: int = Field(default=4, ge=1, le=365)
     team_size: int = Field(default=2, ge=2, le=10)
     max_tasks_per_inspector: int = Field(default=60, ge=1, le=1000)
+    ratio_source: Literal["plan", "policy"] = Field(
+        default="plan", description="plan: the ratios and tier weights above; policy: the active sampling_ratio "
+                                    "and supervision_class policies decide class, ratio and weight")
 
     @field_validator("jurisdiction")
     @classmethod
@@ -115,6 +119,7 @@ class Plan(PlanSettings):
     population_size: int | None = None
     stratum_sizes: dict[str, int] | None = None
     quotas: dict[str, int] | None = None
+    stratum_ratios: dict[str, float] | None = None
     excluded: dict[str, int] | None = None
     published_at: datetime | None = None
     draw_id: str | None = None

@@ -137,3 +137,23 @@ async def test_only_rule_authors_edit(service: PolicyService) -> None:
     supervisor = Viewer(username="sup", roles=frozenset({Role.SUPERVISOR}), jurisdictions=("610000",))
     with pytest.raises(PermissionDenied):
         await service.create_version(supervisor, POLICY)
+
+
+async def test_draws_can_take_class_ratio_and_weight_from_the_policies(database: Database,
+                                                                       service: PolicyService) -> None:
+    from core.inspections.service import PlanService
+    from rules.population import policy_classifier_factory
+    from scheduler.export import draw_document
+    from scheduler.flows import PlanFlows
+    from scheduler.verification import verify
+    from test_draws import SUPERVISOR, plan_input
+
+    flows = PlanFlows(database, policy_classifier=policy_classifier_factory(service))
+    plan = await PlanService(database).create(SUPERVISOR, plan_input(ratio_source="policy"), request_id="r")
+    frozen = await flows.freeze(SUPERVISOR, plan.id, request_id="r")
+    assert frozen.stratum_ratios is not None
+    assert set(frozen.stratum_ratios) <= {"special@1", "key@0.25", "general@0.05"}
+    assert frozen.stratum_ratios.get("key@0.25") == 0.25
+    draw = await flows.draw(SUPERVISOR, plan.id, request_id="r")
+    assert draw.drawn_count == sum(frozen.quotas.values())
+    assert all(check.ok for check in verify(await draw_document(flows.repository, draw.id)))

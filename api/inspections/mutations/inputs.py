@@ -40,13 +40,15 @@ class PlanFieldsInput:
     yearly_visit_cap: int | None = strawberry.UNSET
     team_size: int | None = strawberry.UNSET
     max_tasks_per_inspector: int | None = strawberry.UNSET
+    ratio_source: str | None = strawberry.field(
+        default=strawberry.UNSET, description="plan (default) or policy: class, ratio and weight from the policies")
 
 
 def plan_fields(data: PlanFieldsInput) -> dict[str, Any]:
     fields: dict[str, Any] = {}
     for name in ("name", "jurisdiction", "matters", "period_start", "period_end", "industry_codes",
                  "positive_list_factor", "cycle_boost", "exclude_inspected_within_days", "yearly_visit_cap",
-                 "team_size", "max_tasks_per_inspector"):
+                 "team_size", "max_tasks_per_inspector", "ratio_source"):
         value = getattr(data, name)
         if value is not strawberry.UNSET and value is not None:
             fields[name] = value
