@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from core import counters, leases
 from core.accounts import repository as accounts
+from core.alerts import repository as alerts
 from core.audit import repository as audit
 from core.db import CollectionSpec
 from core.inspections import repository as inspections
@@ -12,5 +13,5 @@ from core.registry import repository as registry
 
 COLLECTIONS: list[CollectionSpec] = [
     *counters.COLLECTIONS, *accounts.COLLECTIONS, *audit.COLLECTIONS, *registry.COLLECTIONS,
-    *inspections.COLLECTIONS, *leases.COLLECTIONS, *policies.COLLECTIONS,
+    *inspections.COLLECTIONS, *leases.COLLECTIONS, *policies.COLLECTIONS, *alerts.COLLECTIONS,
 ]

@@ -147,17 +147,21 @@ class Schema(strawberry.Schema):
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:
-    node_limit = make_node_limit(settings.query_max_nodes)
+    # The limit rules are built once: new rule classes per request would defeat the ValidationCache,
+    # whose key includes the rules.
+    limit_rules = [
+        *QueryDepthLimiter(max_depth=settings.query_max_depth).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=settings.query_max_aliases).validation_rules,
+        make_node_limit(settings.query_max_nodes),
+    ]
     return Schema(
         query=Query,
         mutation=Mutation,
         types=[registry_types.Enterprise, registry_types.Inspector, inspection_types.Plan, inspection_types.Task],
         extensions=[
             AccessControl,
-            lambda: QueryDepthLimiter(max_depth=settings.query_max_depth),
             lambda: MaxTokensLimiter(max_token_count=settings.query_max_tokens),
-            lambda: MaxAliasesLimiter(max_alias_count=settings.query_max_aliases),
-            lambda: AddValidationRules([node_limit]),
+            lambda: AddValidationRules(limit_rules),
             lambda: ParserCache(maxsize=512),
             lambda: ValidationCache(maxsize=512),
             lambda: MaskErrors(should_mask_error=lambda error: not is_expected(error)),

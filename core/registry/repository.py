@@ -93,7 +93,8 @@ class EnterpriseRepository:
     async def window(
         self, filters: dict[str, Any], low: int, high: int, limit: int
     ) -> list[dict[str, Any]]:
-        query = {**filters, "seq": {"$gt": low, "$lte": high}}
+        # The range goes first: SecantusDB then walks the seq index instead of every match of the filters.
+        query = {"seq": {"$gt": low, "$lte": high}, **filters}
         return await self.collection.find(query).sort("seq", ASCENDING).limit(limit).to_list()
 
     async def insert_many(self, docs: list[dict[str, Any]]) -> set[int]:
@@ -157,7 +158,8 @@ class InspectorRepository:
     async def window(
         self, filters: dict[str, Any], low: int, high: int, limit: int
     ) -> list[dict[str, Any]]:
-        query = {**filters, "seq": {"$gt": low, "$lte": high}}
+        # The range goes first: SecantusDB then walks the seq index instead of every match of the filters.
+        query = {"seq": {"$gt": low, "$lte": high}, **filters}
         return await self.collection.find(query).sort("seq", ASCENDING).limit(limit).to_list()
 
     async def upsert_many(self, records: list[InspectorData], seq_start: int, now: datetime) -> tuple[int, int]:

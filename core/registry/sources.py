@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import csv
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,8 +57,11 @@ def _decoded_lines(stream: BinaryIO) -> Iterator[str]:
         yield raw.decode("utf-8", errors="surrogateescape")
 
 
+_UNDECODABLE = re.compile("[\udc80-\udcff]")  # what surrogateescape leaves for bytes that are not UTF-8
+
+
 def _has_bad_bytes(values: dict[str, Any]) -> bool:
-    return any(isinstance(v, str) and any("\udc80" <= ch <= "\udcff" for ch in v) for v in values.values())
+    return any(isinstance(v, str) and _UNDECODABLE.search(v) for v in values.values())
 
 
 def read_csv(stream: BinaryIO, required: list[str]) -> Iterator[SourceRow]:

@@ -1,0 +1,35 @@
+"""Alert records and the measures computed for each enterprise."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class AlertData(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    level: str = Field(pattern="^(blue|yellow|orange|red)$")
+    jurisdictions: list[str] = Field(min_length=1)
+    starts_at: datetime
+    ends_at: datetime
+    source: str = Field(min_length=1, max_length=500)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> AlertData:
+        if self.ends_at <= self.starts_at:
+            raise ValueError("ends_at must be after starts_at")
+        return self
+
+
+class Alert(AlertData):
+    id: str
+    status: str  # active | lifted
+    version: int = 1
+    issued_by: str
+    issued_at: datetime
+    history: list[dict[str, Any]] = Field(default_factory=list)
+    policy_version: str
+    affected: int = 0

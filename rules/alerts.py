@@ -1,0 +1,124 @@
+"""Issuing, changing and lifting heavy-pollution alerts; each enterprise's measures from the active policy."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import ValidationError
+
+from core.accounts.models import Role, Viewer
+from core.alerts.models import Alert, AlertData
+from core.alerts.repository import AlertRepository
+from core.db import Database
+from core.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
+from core.reference import tables
+from core.registry.rows import _field_errors
+from rules.facts import enterprise_facts
+from rules.lifecycle import PolicyService, compiled
+from rules.simulation import FIELDS
+
+SUPERVISORS = frozenset({Role.SUPERVISOR, Role.ADMIN})
+POLICY_KIND = "heavy_pollution_measures"
+
+
+class AlertService:
+    def __init__(self, database: Database, policies: PolicyService) -> None:
+        self.database = database
+        self.policies = policies
+        self.repository = AlertRepository(database)
+
+    async def issue(self, viewer: Viewer, data: dict[str, Any]) -> Alert:
+        alert_data = _parse(data)
+        _require(viewer, alert_data.jurisdictions)
+        version_id, measures = await self._measures(alert_data)
+        alert = Alert(**alert_data.model_dump(), id=str(uuid.uuid4()), status="active", issued_by=viewer.username or "",
+                      issued_at=datetime.now(UTC), policy_version=version_id, affected=len(measures),
+                      history=[{"at": datetime.now(UTC), "actor": viewer.username, "action": "issue",
+                                "level": alert_data.level}])
+        async with self.database.start_session() as session, await session.start_transaction():
+            await self.repository.insert(alert, measures, session=session)
+        return alert
+
+    async def update(self, viewer: Viewer, alert_id: str, *, version: int, changes: dict[str, Any]) -> Alert:
+        """Extend (a later end), upgrade or downgrade (a new level): measures are recomputed."""
+        alert = await self.get(viewer, alert_id)
+        if alert.status != "active":
+            raise Conflict(f"alert {alert_id} is {alert.status}", code="ALERT_NOT_ACTIVE")
+        merged = _parse({**alert.model_dump(include=set(AlertData.model_fields)), **changes})
+        _require(viewer, merged.jurisdictions)
+        version_id, measures = await self._measures(merged)
+        entry = {"at": datetime.now(UTC), "actor": viewer.username, "action": "update",
+                 "changes": {k: str(v) for k, v in changes.items()}}
+        async with self.database.start_session() as session, await session.start_transaction():
+            updated = await self.repository.update(
+                alert_id, version, {**merged.model_dump(), "policy_version": version_id, "affected": len(measures)},
+                entry, session=session)
+            if updated is None:
+                raise Conflict(f"alert {alert_id} changed meanwhile", code="STALE_VERSION", field="version")
+            await self.repository.replace_measures(alert_id, measures, session=session)
+        return updated
+
+    async def lift(self, viewer: Viewer, alert_id: str, *, version: int, reason: str) -> Alert:
+        alert = await self.get(viewer, alert_id)
+        if alert.status != "active":
+            raise Conflict(f"alert {alert_id} is {alert.status}", code="ALERT_NOT_ACTIVE")
+        now = datetime.now(UTC)
+        entry = {"at": now, "actor": viewer.username, "action": "lift", "reason": reason}
+        async with self.database.start_session() as session, await session.start_transaction():
+            lifted = await self.repository.update(alert_id, version, {"status": "lifted", "ends_at": now}, entry,
+                                                  session=session)
+            if lifted is None:
+                raise Conflict(f"alert {alert_id} changed meanwhile", code="STALE_VERSION", field="version")
+        return lifted
+
+    async def get(self, viewer: Viewer, alert_id: str) -> Alert:
+        alert = await self.repository.get(alert_id)
+        if alert is None or not all(viewer.covers(j) for j in alert.jurisdictions):
+            raise NotFound(f"alert {alert_id} not found", field="alertId")
+        return alert
+
+    async def list(self, viewer: Viewer) -> list[Alert]:
+        scopes = [code for code in tables.divisions() if viewer.covers(code)]
+        return await self.repository.list(scopes)
+
+    async def measures(self, viewer: Viewer, alert_id: str, *, first: int, after: str | None) -> list[dict[str, Any]]:
+        await self.get(viewer, alert_id)
+        return await self.repository.measures(alert_id, first=min(max(first, 1), 100), after=after)
+
+    async def _measures(self, alert: AlertData) -> tuple[str, list[dict[str, Any]]]:
+        day = alert.starts_at.date()
+        version = await self.policies.in_force(f"{POLICY_KIND}:{tables.root_code()}", day)
+        if version is None:
+            raise Conflict("no heavy-pollution measures policy is in force", code="NO_POLICY")
+        policy = compiled(version)
+        measures = []
+        query = {"jurisdiction_path": {"$in": alert.jurisdictions}}
+        async for doc in self.database["enterprises"].find(query, FIELDS):
+            facts = enterprise_facts(doc, day=day, history={"alert_level": alert.level})
+            decision = policy.evaluate(facts)
+            measures.append({"credit_code": doc["credit_code"], "name": doc["name"],
+                             "jurisdiction": doc["jurisdiction"], **decision.outputs,
+                             "rules": list(decision.applied), "policy_version": version.id})
+        return version.id, measures
+
+
+def _parse(data: dict[str, Any]) -> AlertData:
+    try:
+        alert = AlertData.model_validate(data)
+    except ValidationError as exc:
+        raise ValidationFailed(_field_errors(exc, {})) from None
+    unknown = [j for j in alert.jurisdictions if j not in tables.divisions()]
+    if unknown:
+        raise ValidationFailed([FieldError("jurisdictions", f"unknown jurisdiction code {code}",
+                                           "UNKNOWN_JURISDICTION") for code in unknown])
+    return alert
+
+
+def _require(viewer: Viewer, jurisdictions: list[str]) -> None:
+    if not viewer.has_any(SUPERVISORS):
+        raise PermissionDenied("only supervisors issue heavy-pollution alerts")
+    outside = [j for j in jurisdictions if not viewer.covers(j)]
+    if outside:
+        raise PermissionDenied(f"jurisdiction {', '.join(outside)} is outside your scope")
