@@ -23,6 +23,7 @@ from core.config import Settings
 from core.db import Database
 from core.registry.service import RegistryService
 from core.schema import COLLECTIONS
+from rules.alerts import AlertService
 from rules.lifecycle import PolicyService
 from rules.population import policy_classifier_factory
 from scheduler.flows import PlanFlows, RedrawFlow
@@ -56,7 +57,7 @@ def create_app(
             flows = PlanFlows(db, policy_classifier=policy_classifier_factory(policies))
             app.state.services = Services(registry=app.state.registry, plans=flows.plans, flows=flows,
                                           redraws=RedrawFlow(flows), results=ResultFlows(flows.plans, settings),
-                                          policies=policies)
+                                          policies=policies, alerts=AlertService(db, policies))
             await app.state.services.policies.install_default_packs()
             if on_ready is not None:
                 await on_ready(db)

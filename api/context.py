@@ -12,6 +12,7 @@ from core.config import Settings
 from core.inspections.service import PlanService
 from core.registry.models import Enterprise
 from core.registry.service import RegistryService
+from rules.alerts import AlertService
 from rules.lifecycle import PolicyService
 from scheduler.flows import PlanFlows, RedrawFlow
 from scheduler.results import ResultFlows
@@ -25,6 +26,7 @@ class Services:
     redraws: RedrawFlow
     results: ResultFlows
     policies: PolicyService
+    alerts: AlertService
 
 
 @dataclass

@@ -59,6 +59,12 @@ ACCESS: dict[str, frozenset[Role]] = {
     "Mutation.approvePolicyVersion": AUTHORS,
     "Mutation.activatePolicyVersion": AUTHORS,
     "Mutation.rollbackPolicy": AUTHORS,
+    "Query.alerts": STAFF,
+    "Query.alertMeasures": STAFF,
+    "Query.alertLevelFromForecast": STAFF,
+    "Mutation.issueAlert": SUPERVISORS,
+    "Mutation.updateAlert": SUPERVISORS,
+    "Mutation.liftAlert": SUPERVISORS,
     "Mutation.updateEnterprise": SUPERVISORS,
     "Mutation.importEnterprises": SUPERVISORS,
 }

@@ -17,6 +17,7 @@ from strawberry.extensions import (
 )
 from strawberry.types import Info
 
+from api.alerts.schema import AlertMutation, AlertQuery
 from api.context import Context
 from api.graphql.errors import is_expected
 from api.graphql.limits import make_node_limit
@@ -67,7 +68,7 @@ class Viewer:
 
 
 @strawberry.type
-class Query(RegistryQuery, InspectionQuery, PolicyQuery):
+class Query(RegistryQuery, InspectionQuery, PolicyQuery, AlertQuery):
     @strawberry.field(description="Who is asking.")
     def viewer(self, info: Info[Context, None]) -> Viewer:
         v = info.context.viewer
@@ -91,7 +92,7 @@ class Query(RegistryQuery, InspectionQuery, PolicyQuery):
 
 
 @strawberry.type
-class Mutation(PolicyMutation):
+class Mutation(PolicyMutation, AlertMutation):
     @strawberry.mutation(description="Create a draft random-check plan (抽查计划).")
     async def create_plan(self, info: Info[Context, None], input: CreatePlanInput) -> PlanPayload:  # noqa: A002
         return await create_plan(info, input)

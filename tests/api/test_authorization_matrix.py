@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
+from alert_checks import ALERT_CHECKS
 from conftest import USERS, enterprise_row, gql, token_for
 from plan_checks import PLAN_CHECKS
 from policy_checks import POLICY_CHECKS
@@ -170,7 +171,7 @@ CHECKS = {
 
 
 def test_matrix_covers_every_root_field() -> None:
-    assert set(CHECKS) | set(PLAN_CHECKS) | set(POLICY_CHECKS) == set(ACCESS)
+    assert set(CHECKS) | set(PLAN_CHECKS) | set(POLICY_CHECKS) | set(ALERT_CHECKS) == set(ACCESS)
 
 
 @pytest.mark.parametrize("field", sorted(CHECKS))
@@ -207,3 +208,13 @@ async def test_policy_matrix(client: httpx.AsyncClient, seeded: None, field: str
                                        sees=SEES)
         else:
             await POLICY_CHECKS[field](client, tokens, role)
+
+
+@pytest.mark.parametrize("field", sorted(ALERT_CHECKS))
+async def test_alert_matrix(client: httpx.AsyncClient, seeded: None, field: str) -> None:
+    tokens = await _tokens(client)
+    setup = tokens["prov_supervisor"]
+    assert setup is not None
+    for role in ROLES:
+        for where in ("xian", "baoji"):
+            await ALERT_CHECKS[field](client, tokens[role], role, where, setup)

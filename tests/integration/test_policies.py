@@ -141,12 +141,13 @@ async def test_only_rule_authors_edit(service: PolicyService) -> None:
 
 async def test_draws_can_take_class_ratio_and_weight_from_the_policies(database: Database,
                                                                        service: PolicyService) -> None:
+    from test_draws import SUPERVISOR, plan_input
+
     from core.inspections.service import PlanService
     from rules.population import policy_classifier_factory
     from scheduler.export import draw_document
     from scheduler.flows import PlanFlows
     from scheduler.verification import verify
-    from test_draws import SUPERVISOR, plan_input
 
     flows = PlanFlows(database, policy_classifier=policy_classifier_factory(service))
     plan = await PlanService(database).create(SUPERVISOR, plan_input(ratio_source="policy"), request_id="r")

@@ -1,0 +1,1 @@
+"""GraphQL delivery of heavy-pollution alerts and their measures."""
