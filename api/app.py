@@ -26,7 +26,8 @@ from core.schema import COLLECTIONS
 from rules.alerts import AlertService
 from rules.lifecycle import PolicyService
 from rules.population import policy_classifier_factory
-from scheduler.flows import PlanFlows, RedrawFlow
+from scheduler.flows import PlanFlows
+from scheduler.redraw_flow import RedrawFlow
 from scheduler.results import ResultFlows
 
 log = logging.getLogger(__name__)

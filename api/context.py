@@ -14,7 +14,8 @@ from core.registry.models import Enterprise
 from core.registry.service import RegistryService
 from rules.alerts import AlertService
 from rules.lifecycle import PolicyService
-from scheduler.flows import PlanFlows, RedrawFlow
+from scheduler.flows import PlanFlows
+from scheduler.redraw_flow import RedrawFlow
 from scheduler.results import ResultFlows
 
 

@@ -156,7 +156,7 @@ async def test_empty_population_is_refused(database: Database) -> None:
 
 
 async def test_replacements_are_new_verifiable_draws(database: Database, frozen: str) -> None:
-    from scheduler.flows import RedrawFlow
+    from scheduler.redraw_flow import RedrawFlow
 
     flows = PlanFlows(database)
     draw = await flows.draw(SUPERVISOR, frozen, request_id="r")

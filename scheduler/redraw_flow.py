@@ -1,0 +1,112 @@
+"""The replacement flow: a new, logged, verifiable draw for one task of a drawn plan."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import UTC, datetime
+from typing import Any
+
+from pymongo.errors import DuplicateKeyError
+
+from core.accounts.models import Viewer
+from core.errors import Conflict
+from core.inspections.models import Draw, Plan, Task, TaskStatus
+from core.inspections.service import field_error, require_supervisor
+from core.reference import tables
+from scheduler import assignment, replacement
+from scheduler.flows import PlanFlows, candidate_from_snapshot
+
+
+class RedrawFlow:
+    """Replace one task's inspector or object with a new, logged, verifiable draw."""
+
+    def __init__(self, flows: PlanFlows) -> None:
+        self.flows = flows
+        self.repository = flows.repository
+
+    async def redraw(self, viewer: Viewer, plan_id: str, *, credit_code: str, kind: str, reason: str,
+                     staff_id: str | None = None, request_id: str) -> dict[str, Any]:
+        plan = await self.flows.plans.get(viewer, plan_id)
+        require_supervisor(viewer, plan.jurisdiction)
+        if not reason.strip():
+            raise field_error("reason", "a replacement needs a reason", "REASON_REQUIRED")
+        if plan.draw_id is None:
+            raise Conflict(f"plan {plan_id} has not been drawn", code="PLAN_NOT_DRAWN")
+        original = await self.repository.get_draw(plan.draw_id)
+        tasks = await self.repository.tasks_of_plan(plan.id)
+        task = next((t for t in tasks if t.credit_code == credit_code and t.status is not TaskStatus.REPLACED), None)
+        if original is None or task is None:
+            raise field_error("creditCode", f"no active task for {credit_code} in plan {plan_id}", "NOT_FOUND")
+        number = len(await self.repository.redraws(plan.id)) + 1
+        seed = replacement.redraw_seed(original.seed, number)
+        pool = [candidate_from_snapshot(c) for c in await self.repository.snapshot(original.id)]
+        loads: dict[str, int] = defaultdict(int)
+        for other in tasks:
+            if other.status is not TaskStatus.REPLACED:
+                for member in other.inspectors:
+                    loads[member] += 1
+        record: dict[str, Any] = {"_id": f"{plan.id}:{number}", "plan_id": plan.id, "kind": "redraw",
+                                  "number": number, "replaces": original.id, "reason": reason.strip(),
+                                  "target": credit_code, "change": kind, "seed": seed,
+                                  "inspection_date": original.inspection_date.isoformat(),
+                                  "team_size": original.team_size, "loads": dict(sorted(loads.items())),
+                                  "created_by": viewer.username, "created_at": datetime.now(UTC)}
+        if kind == "inspector":
+            changes, new_task = await self._inspector(task, staff_id, pool, loads, seed, original, record)
+        elif kind == "object":
+            changes, new_task = await self._object(plan, task, tasks, pool, loads, seed, original, record)
+        else:
+            raise field_error("kind", "kind must be inspector or object", "INVALID_VALUE")
+        try:
+            async with self.flows.database.start_session() as session, await session.start_transaction():
+                applied = await self.repository.apply_redraw(record, task_id=task.id, task_version=task.version,
+                                                             task_changes=changes, new_task=new_task, session=session)
+                if not applied:
+                    raise Conflict(f"task {task.id} changed meanwhile", code="STALE_VERSION")
+        except DuplicateKeyError as exc:
+            raise Conflict(f"another replacement of plan {plan_id} happened meanwhile", code="STALE_VERSION") from exc
+        await self.flows.plans.audit.append(actor=viewer.username, action="redraw", target=f"task:{task.id}",
+                                            request_id=request_id, outcome="ok",
+                                            detail={"redraw": record["_id"], "kind": kind, "reason": reason})
+        return record
+
+    async def _inspector(self, task: Task, staff_id: str | None, pool: list[assignment.Candidate],
+                         loads: dict[str, int], seed: str, original: Draw, record: dict[str, Any]
+                         ) -> tuple[dict[str, Any], Task | None]:
+        if staff_id is None or staff_id not in task.inspectors:
+            raise field_error("staffId", f"{staff_id} is not on the team of {task.credit_code}", "INVALID_VALUE")
+        keep = [s for s in task.inspectors if s != staff_id]
+        removed = sorted({*task.removed_inspectors, staff_id})
+        slot = assignment.TaskSlot(task.credit_code, tuple(tables.ancestors(task.jurisdiction)))
+        result = replacement.replace_inspectors(slot, pool, keep=keep, removed=removed, loads=loads, seed_hex=seed,
+                                                on=original.inspection_date, team_size=original.team_size)
+        if result.reason_unstaffed:
+            raise Conflict(f"no replacement inspector: {result.reason_unstaffed}", code="UNSTAFFABLE")
+        record.update({"keep": keep, "removed": removed, "team": result.team,
+                       "jurisdiction_path": list(slot.jurisdiction_path)})
+        return {"inspectors": result.team, "lead": result.team[0], "removed_inspectors": removed}, None
+
+    async def _object(self, plan: Plan, task: Task, tasks: list[Task], pool: list[assignment.Candidate],
+                      loads: dict[str, int], seed: str, original: Draw, record: dict[str, Any]
+                      ) -> tuple[dict[str, Any], Task | None]:
+        rows = await self.repository.population(plan.id)
+        drawn = {t.credit_code for t in tasks}
+        chosen = replacement.replace_object(rows, stratum=task.stratum, already_drawn=drawn, seed_hex=seed)
+        if chosen is None:
+            raise Conflict(f"no enterprise of stratum {task.stratum} is left to draw", code="NO_REPLACEMENT")
+        enterprise = (await self.flows._enterprises([chosen]))[chosen]
+        slot = assignment.TaskSlot(chosen, tuple(tables.ancestors(enterprise["jurisdiction"])))
+        for member in task.inspectors:
+            loads[member] -= 1  # the replaced task's team is freed
+        result = replacement.replace_inspectors(slot, pool, keep=[], removed=[], loads=loads, seed_hex=seed,
+                                                on=original.inspection_date, team_size=original.team_size)
+        record.update({"stratum": task.stratum, "already_drawn": sorted(drawn), "replacement": chosen,
+                       "team": result.team, "unstaffed": result.reason_unstaffed, "loads": dict(sorted(loads.items())),
+                       "jurisdiction_path": list(slot.jurisdiction_path)})
+        new_task = Task(id=f"{record['_id']}:{chosen}", plan_id=plan.id, draw_id=record["_id"], credit_code=chosen,
+                        enterprise_name=enterprise["name"], jurisdiction=enterprise["jurisdiction"],
+                        stratum=task.stratum, inspectors=result.team, drawn_inspectors=result.team,
+                        lead=result.team[0] if result.team else None,
+                        status=TaskStatus.ASSIGNED if result.team else TaskStatus.UNSTAFFED,
+                        unstaffed_reason=result.reason_unstaffed, created_at=datetime.now(UTC))
+        return {"status": TaskStatus.REPLACED.value}, new_task
