@@ -40,6 +40,8 @@ schema: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/import.py
 	$(BIN)/python bench/api.py
+	$(BIN)/python bench/draw.py
+	$(BIN)/python bench/policies.py
 
 clean:
 	rm -rf $(VENV) var
