@@ -79,15 +79,20 @@ class Query(RegistryQuery, InspectionQuery, PolicyQuery, AlertQuery):
     @strawberry.field(description="Any object by its global id, if the viewer may see it.")
     async def node(self, info: Info[Context, None], id: strawberry.ID) -> Node | None:  # noqa: A002
         type_name, key = from_global_id(id)
+        context = info.context
         if type_name == "Enterprise":
-            found = await info.context.enterprise_by_code.load(key)
+            found = await context.enterprise_by_code.load(key)
             return registry_types.Enterprise.from_domain(found) if found else None
-        if type_name == "Plan":
-            try:
-                plan = await info.context.services.plans.get(info.context.viewer, key)
-            except DomainError:
-                return None
-            return inspection_types.Plan.from_domain(plan)
+        try:
+            if type_name == "Plan":
+                return inspection_types.Plan.from_domain(await context.services.plans.get(context.viewer, key))
+            if type_name == "Task":
+                return inspection_types.Task.from_domain(await context.services.plans.task(context.viewer, key))
+            if type_name == "Inspector":
+                inspector = await context.services.registry.inspector(context.viewer, key)
+                return registry_types.Inspector.from_domain(inspector)
+        except DomainError:
+            return None
         return None
 
 

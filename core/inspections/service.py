@@ -101,6 +101,16 @@ class PlanService:
         plan = await self.get(viewer, plan_id)
         return await self.repository.tasks_for({"plan_id": plan.id}, limit=100_000)
 
+    async def task(self, viewer: Viewer, task_id: str) -> Task:
+        """A task, for supervisors of its jurisdiction and for its own inspectors."""
+        task = await self.repository.get_task(task_id)
+        allowed = task is not None and (
+            (viewer.has_any(SUPERVISORS) and viewer.covers(task.jurisdiction))
+            or (viewer.inspector_id is not None and viewer.inspector_id in task.inspectors))
+        if task is None or not allowed:
+            raise NotFound(f"task {task_id} not found", field="taskId")
+        return task
+
     async def my_tasks(self, viewer: Viewer, *, limit: int = 100) -> list[Task]:
         if viewer.inspector_id is None:
             raise PermissionDenied("only an account linked to an inspector has tasks", code="NOT_AN_INSPECTOR")

@@ -143,6 +143,14 @@ class RegistryService:
         items = [repo._inspector(d) for d in docs]
         return Page(items, [encode_cursor(i.seq) for i in items], more)
 
+    async def inspector(self, viewer: Viewer, staff_id: str) -> Inspector:
+        """An inspector record, for supervisors whose jurisdictions cover one of the inspector's."""
+        found = (await self.inspectors.by_ids([staff_id])).get(staff_id)
+        if (found is None or not viewer.has_any(frozenset({Role.SUPERVISOR, Role.ADMIN}))
+                or not any(viewer.covers(j) for j in found.jurisdictions)):
+            raise NotFound(f"inspector {staff_id} not found", field="id")
+        return found
+
     async def list_matters(self, viewer: Viewer) -> list[Matter]:
         # The random-check item list is public (一公开): anyone may read it.
         return await self.matters.list()
