@@ -10,6 +10,7 @@ from strawberry.dataloader import DataLoader
 from core.accounts.models import Viewer
 from core.config import Settings
 from core.inspections.service import PlanService
+from core.policies.repository import DecisionRepository
 from core.registry.models import Enterprise
 from core.registry.service import RegistryService
 from rules.alerts import AlertService
@@ -48,6 +49,17 @@ class Context:
 
             self.loaders["enterprise_by_code"] = DataLoader(load_fn=load)
         return self.loaders["enterprise_by_code"]
+
+    @property
+    def decisions_by_code(self) -> DataLoader[str, dict[str, Any]]:
+        """EnterpriseDecisionsByCodeLoader: the current policy decisions of every enterprise on a page."""
+        if "decisions_by_code" not in self.loaders:
+            async def load(codes: list[str]) -> list[dict[str, Any]]:
+                found = await DecisionRepository(self.services.registry.database).current(list(codes))
+                return [found.get(code, {}) for code in codes]
+
+            self.loaders["decisions_by_code"] = DataLoader(load_fn=load)
+        return self.loaders["decisions_by_code"]
 
     @property
     def history_by_code(self) -> DataLoader[str, list[dict[str, Any]]]:

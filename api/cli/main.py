@@ -17,6 +17,8 @@ from core.db import Database
 from core.errors import Conflict
 from core.registry.importing import ImportReport, import_enterprises, import_inspectors
 from core.registry.sources import SourceError
+from rules.apply import apply_decisions
+from rules.lifecycle import PolicyService
 
 app = typer.Typer(help="Ecoinspect: double-random inspections, policies as data, field evidence.",
                   no_args_is_help=True)
@@ -50,6 +52,9 @@ def serve(
         if demo:
             summary = await load_demo_if_empty(database, settings)
             typer.echo(summary)
+            changed = await apply_decisions(database, PolicyService(database), query={}, trigger="demo")
+            if changed:
+                typer.echo(f"demo: {changed} policy decisions recorded (supervision class, positive list)")
         typer.echo(f"\nEcoinspect is serving http://{settings.host}:{settings.port}/graphql")
         if demo:
             typer.echo(f"Demo logins (password {DEMO_PASSWORD!r}):")
@@ -112,7 +117,12 @@ def import_(
 
             try:
                 if kind == "enterprises":
-                    return await import_enterprises(database, file, actor="cli", progress=advance)
+                    report = await import_enterprises(database, file, actor="cli", progress=advance)
+                    policies = PolicyService(database)
+                    await policies.install_default_packs()
+                    await apply_decisions(database, policies, query={"import_id": report.import_id},
+                                          trigger=f"import:{report.import_id}")
+                    return report
                 return await import_inspectors(database, file, progress=advance)
             except SourceError as exc:
                 raise fail(f"{file}: [{exc.code}] {exc}") from None

@@ -94,6 +94,16 @@ class EnterpriseChange:
     changes: strawberry.scalars.JSON = strawberry.field(description="field → [old, new]")
 
 
+@strawberry.type(description="A policy's current decision for an enterprise, with the rules behind it.")
+class PolicyDecision:
+    kind: str
+    outputs: strawberry.scalars.JSON
+    version: str
+    rules: list[str]
+    rationale: list[str]
+    decided_at: datetime
+
+
 @strawberry.type
 class Enterprise(Node):
     credit_code: str
@@ -119,6 +129,12 @@ class Enterprise(Node):
         entries = await info.context.history_by_code.load(self.credit_code)
         return [EnterpriseChange(version=e["version"], at=e["at"], actor=e["actor"], source=e["source"],
                                  changes=e["changes"]) for e in entries]
+
+    @strawberry.field(description="Current supervision class and positive-list decisions, with their reasons.")
+    async def decisions(self, info: strawberry.Info) -> list[PolicyDecision]:
+        found = await info.context.decisions_by_code.load(self.credit_code)
+        return [PolicyDecision(kind=kind, outputs=d["outputs"], version=d["version"], rules=d["rules"],
+                               rationale=d["rationale"], decided_at=d["at"]) for kind, d in sorted(found.items())]
 
     @classmethod
     def from_domain(cls, e: models.Enterprise) -> Enterprise:

@@ -7,7 +7,7 @@ from typing import Any
 
 from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
 
-from core.db import CollectionSpec, Database
+from core.db import CollectionSpec, Database, chunks
 from core.policies.models import Policy, PolicyVersion
 
 POLICIES, VERSIONS, CHANGES = "policies", "policy_versions", "policy_changes"
@@ -81,4 +81,44 @@ class PolicyRepository:
 
     async def changes(self, policy_id: str, limit: int = 100) -> list[dict[str, Any]]:
         cursor = self.database[CHANGES].find({"policy_id": policy_id}, {"_id": 0})
+        return await cursor.sort("at", DESCENDING).limit(limit).to_list()
+
+
+DECISIONS, DECISION_CHANGES = "enterprise_decisions", "decision_changes"
+COLLECTIONS += [
+    CollectionSpec(DECISIONS),
+    CollectionSpec(DECISION_CHANGES, indexes=[IndexModel([("credit_code", ASCENDING), ("at", DESCENDING)])]),
+]
+
+
+class DecisionRepository:
+    """The current policy decisions of each enterprise, and the append-only log of their changes."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    async def current(self, codes: list[str]) -> dict[str, dict[str, Any]]:
+        found: dict[str, dict[str, Any]] = {}
+        for part in chunks(codes):
+            async for doc in self.database[DECISIONS].find({"_id": {"$in": part}}):
+                found[doc["_id"]] = doc.get("decisions", {})
+        return found
+
+    async def record(self, changed: list[tuple[str, str, dict[str, Any], dict[str, Any] | None]], *,
+                     trigger: str) -> None:
+        """Store new decisions (code, kind, decision, previous) and log each change, in one transaction."""
+        if not changed:
+            return
+        now = datetime.now(UTC)
+        async with self.database.start_session() as session, await session.start_transaction():
+            for code, kind, decision, _ in changed:
+                await self.database[DECISIONS].update_one({"_id": code}, {"$set": {f"decisions.{kind}": decision}},
+                                                          upsert=True, session=session)
+            await self.database[DECISION_CHANGES].insert_many(
+                [{"credit_code": code, "kind": kind, "before": (before or {}).get("outputs"),
+                  "after": decision["outputs"], "version": decision["version"], "rules": decision["rules"],
+                  "trigger": trigger, "at": now} for code, kind, decision, before in changed], session=session)
+
+    async def changes(self, code: str, limit: int = 50) -> list[dict[str, Any]]:
+        cursor = self.database[DECISION_CHANGES].find({"credit_code": code}, {"_id": 0})
         return await cursor.sort("at", DESCENDING).limit(limit).to_list()

@@ -14,6 +14,7 @@ from api.context import Context
 from api.graphql.relay import UserError
 from core.registry.importing import ImportReport, import_enterprises
 from core.registry.sources import SourceError
+from rules.apply import apply_decisions
 
 
 @strawberry.enum
@@ -79,6 +80,8 @@ async def import_enterprises_mutation(
                 request_id=context.request_id, outcome=f"refused:{exc.code}")
             return ImportEnterprisesPayload(
                 result=None, user_errors=[UserError(field="content", message=str(exc), code=exc.code)])
+    await apply_decisions(context.services.registry.database, context.services.policies,
+                          query={"import_id": report.import_id}, trigger=f"import:{report.import_id}")
     await context.services.registry.audit.append(
         actor=context.viewer.username, action="importEnterprises", target="enterprises",
         request_id=context.request_id, outcome="ok",

@@ -11,6 +11,7 @@ from api.context import Context
 from api.graphql.relay import UserError
 from api.registry import types
 from core.errors import DomainError
+from rules.apply import apply_decisions
 
 
 @strawberry.input
@@ -87,4 +88,6 @@ async def update_enterprise(info: Info[Context, None], input: UpdateEnterpriseIn
             request_id=context.request_id, outcome=f"refused:{exc.code}")
         return UpdateEnterprisePayload(enterprise=None,
                                        user_errors=[UserError.from_domain(e) for e in exc.as_field_errors()])
+    await apply_decisions(context.services.registry.database, context.services.policies,
+                          query={"credit_code": code}, trigger=f"edit:{context.request_id}")
     return UpdateEnterprisePayload(enterprise=types.Enterprise.from_domain(enterprise), user_errors=[])

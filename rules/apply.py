@@ -1,0 +1,52 @@
+"""Recompute the supervision class and positive-list status of enterprises when their facts change.
+
+Each decision is kept with the version and the rules (and their rationale) that produced it; a
+change is logged with what triggered it (an import, an edit, a policy activation).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from core.db import Database, chunks
+from core.policies.repository import DecisionRepository
+from core.reference import tables
+from rules.facts import enterprise_facts
+from rules.lifecycle import PolicyService, compiled
+from rules.model import PolicyContent
+from rules.simulation import FIELDS
+
+APPLIED_KINDS = ("supervision_class", "positive_list")
+
+
+async def apply_decisions(database: Database, service: PolicyService, *, query: dict[str, Any],
+                          trigger: str) -> int:
+    """Re-decide every enterprise matching ``query``; returns how many decisions changed."""
+    today = datetime.now(UTC).date()
+    policies = {}
+    for kind in APPLIED_KINDS:
+        version = await service.in_force(f"{kind}:{tables.root_code()}", today)
+        if version is not None:
+            content = PolicyContent.model_validate(version.content)
+            policies[kind] = (version, compiled(version), {r.id: r for r in content.rules})
+    if not policies:
+        return 0
+    repository = DecisionRepository(database)
+    docs = await database["enterprises"].find(query, FIELDS).to_list()
+    changed_total = 0
+    for part in chunks(docs, 500):
+        stored = await repository.current([d["credit_code"] for d in part])
+        changed = []
+        for doc in part:
+            facts = enterprise_facts(doc, day=today)
+            for kind, (version, policy, rules) in policies.items():
+                outcome = policy.evaluate(facts)
+                decision = {"outputs": outcome.outputs, "version": version.id, "rules": list(outcome.applied),
+                            "rationale": [rules[r].rationale for r in outcome.applied], "at": datetime.now(UTC)}
+                before = stored.get(doc["credit_code"], {}).get(kind)
+                if before is None or before["outputs"] != outcome.outputs:
+                    changed.append((doc["credit_code"], kind, decision, before))
+        await repository.record(changed, trigger=trigger)
+        changed_total += len(changed)
+    return changed_total
