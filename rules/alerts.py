@@ -14,7 +14,7 @@ from core.alerts.repository import AlertRepository
 from core.db import Database
 from core.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
 from core.reference import tables
-from core.registry.rows import _field_errors
+from core.registry.rows import field_errors
 from rules.facts import enterprise_facts
 from rules.lifecycle import PolicyService, compiled
 from rules.simulation import FIELDS
@@ -108,7 +108,7 @@ def _parse(data: dict[str, Any]) -> AlertData:
     try:
         alert = AlertData.model_validate(data)
     except ValidationError as exc:
-        raise ValidationFailed(_field_errors(exc, {})) from None
+        raise ValidationFailed(field_errors(exc, {})) from None
     unknown = [j for j in alert.jurisdictions if j not in tables.divisions()]
     if unknown:
         raise ValidationFailed([FieldError("jurisdictions", f"unknown jurisdiction code {code}",

@@ -14,7 +14,7 @@ from core.config import Settings
 from core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from core.inspections.models import Task, TaskResult, TaskStatus
 from core.inspections.service import SUPERVISORS, PlanService, field_error, require_supervisor
-from core.registry.rows import _field_errors
+from core.registry.rows import field_errors
 from scheduler.calendar import WorkingCalendar
 
 
@@ -58,7 +58,7 @@ class ResultFlows:
             result = TaskResult(outcome=outcome, summary=summary, completed_on=completed_on,
                                 recorded_by=viewer.username or "", publication_due=due)
         except ValidationError as exc:
-            raise ValidationFailed(_field_errors(exc, {})) from None
+            raise ValidationFailed(field_errors(exc, {})) from None
         if not await self.repository.set_result(task.id, task.version, result.model_dump(mode="json")):
             raise Conflict(f"task {task_id} changed meanwhile", code="STALE_VERSION")
         await self._advance_plan(task.plan_id)

@@ -15,7 +15,7 @@ from core.errors import Conflict, FieldError, NotFound, PermissionDenied, Valida
 from core.inspections.models import Draw, Plan, PlanSettings, PlanStatus, Task
 from core.inspections.repository import InspectionRepository
 from core.reference import tables
-from core.registry.rows import _field_errors
+from core.registry.rows import field_errors
 
 SUPERVISORS = frozenset({Role.SUPERVISOR, Role.ADMIN})
 
@@ -31,7 +31,7 @@ def parse_settings(data: dict[str, Any]) -> PlanSettings:
     try:
         return PlanSettings.model_validate(data)
     except ValidationError as exc:
-        raise ValidationFailed(_field_errors(exc, {})) from None
+        raise ValidationFailed(field_errors(exc, {})) from None
 
 
 class PlanService:

@@ -64,7 +64,7 @@ def content_hash(record: EnterpriseData) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _diff(old: EnterpriseData, new: EnterpriseData) -> dict[str, list[object]]:
+def diff_records(old: EnterpriseData, new: EnterpriseData) -> dict[str, list[object]]:
     before, after = old.model_dump(mode="json"), new.model_dump(mode="json")
     return {k: [before[k], after[k]] for k in after if before.get(k) != after[k]}
 
@@ -171,7 +171,7 @@ class EnterpriseImporter:
                 updates.append((doc, current.version))
                 history.append({"credit_code": record.credit_code, "version": current.version + 1,
                                 "at": now, "actor": self.actor, "source": f"import:{self.report.import_id}",
-                                "changes": _diff(current.data(), record)})
+                                "changes": diff_records(current.data(), record)})
         if new_docs:
             first = await counters.reserve(self.database, "enterprises", len(new_docs))
             for offset, doc in enumerate(new_docs):

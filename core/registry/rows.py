@@ -106,7 +106,7 @@ def _list(row: Mapping[str, Any], key: str) -> list[str]:
     return [part.strip() for part in _text(row, key).replace(",", ";").split(";") if part.strip()]
 
 
-def _field_errors(exc: ValidationError, paths: Mapping[tuple[str, ...], str]) -> list[FieldError]:
+def field_errors(exc: ValidationError, paths: Mapping[tuple[str, ...], str]) -> list[FieldError]:
     errors = []
     for item in exc.errors():
         loc = tuple(str(part) for part in item["loc"] if not isinstance(part, int))
@@ -188,7 +188,7 @@ def enterprise_from_row(row: Mapping[str, Any]) -> EnterpriseData:
     try:
         record = EnterpriseData.model_validate(data)
     except ValidationError as exc:
-        errors.extend(_field_errors(exc, _ENTERPRISE_PATHS))
+        errors.extend(field_errors(exc, _ENTERPRISE_PATHS))
         raise RowError(errors) from None
     if errors:
         raise RowError(errors)
@@ -209,7 +209,7 @@ def inspector_from_row(row: Mapping[str, Any]) -> InspectorData:
     try:
         record = InspectorData.model_validate(data)
     except ValidationError as exc:
-        errors.extend(_field_errors(exc, {}))
+        errors.extend(field_errors(exc, {}))
         raise RowError(errors) from None
     if errors:
         raise RowError(errors)

@@ -14,9 +14,9 @@ from core.db import Database
 from core.errors import FieldError, NotFound, PermissionDenied, StaleVersion, ValidationFailed
 from core.pagination import Page, check_first, decode_cursor, encode_cursor, read_page
 from core.registry import repository as repo
-from core.registry.importing import _diff, content_hash
+from core.registry.importing import content_hash, diff_records
 from core.registry.models import CreditTier, Enterprise, EnterpriseData, Inspector, Matter
-from core.registry.rows import _field_errors
+from core.registry.rows import field_errors
 
 STAFF = frozenset({Role.INSPECTOR, Role.SUPERVISOR, Role.RULE_AUTHOR, Role.ADMIN})
 EDITORS = frozenset({Role.SUPERVISOR, Role.ADMIN})
@@ -96,7 +96,7 @@ class RegistryService:
         try:
             record = EnterpriseData.model_validate({**current.data().model_dump(), **changes})
         except ValidationError as exc:
-            raise ValidationFailed(_field_errors(exc, {})) from None
+            raise ValidationFailed(field_errors(exc, {})) from None
         if not viewer.covers(record.jurisdiction):
             raise PermissionDenied(f"jurisdiction {record.jurisdiction} is outside your scope")
         if current.version != version:
@@ -110,7 +110,7 @@ class RegistryService:
         doc = {**repo.enterprise_document(record, content_hash=digest), "updated_at": now}
         entry = {"credit_code": credit_code, "version": version + 1, "at": now,
                  "actor": viewer.username, "source": f"request:{request_id}",
-                 "changes": _diff(current.data(), record)}
+                 "changes": diff_records(current.data(), record)}
         async with self.database.start_session() as session, await session.start_transaction():
             stale = await self.enterprises.apply_updates([(doc, version)], [entry], session=session)
             if stale:
