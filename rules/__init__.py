@@ -1,4 +1,4 @@
 """Policy engine: policy documents as data, validation, durable_rules compilation, evaluation.
 
-Only ``rules/engine.py`` may import ``durable``. Built by the policies issue.
+Only ``rules/engine.py`` may import ``durable``.
 """
