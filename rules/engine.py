@@ -13,6 +13,7 @@ from __future__ import annotations
 import bisect
 import copy
 import itertools
+import operator
 import threading
 from dataclasses import dataclass
 from typing import Any
@@ -92,6 +93,7 @@ class CompiledPolicy:
         self._cache: dict[tuple[Any, ...], Decision] = {}
         self._exact: dict[tuple[Any, ...], Decision] = {}
         self._checks = [(fact, _checker(fact)) for fact in self.facts]
+        self._values = _value_getter(self.facts)
         self._slots = threading.BoundedSemaphore(MAX_LIVE_SIDS)
         self._sid = itertools.count()
 
@@ -122,11 +124,11 @@ class CompiledPolicy:
             self.check(facts)
             return self._run(facts)
         try:
-            values = tuple([facts[name] for name in self.facts])
+            values = self._values(facts)
         except KeyError as exc:
             raise EngineError(f"fact {exc.args[0]} is missing") from None
         # Exact values and their types: True and 1 are equal as keys, but not the same fact.
-        exact = (values, tuple([value.__class__ for value in values]))
+        exact = values + tuple(map(type, values))
         decision = self._exact.get(exact)
         if decision is None:
             self.check(facts)
@@ -172,6 +174,16 @@ class CompiledPolicy:
                     merged.setdefault(name, value)
             return Decision(merged, fired, fired)
         return Decision(dict(self.outputs[fired[0]]), fired, (fired[0],))
+
+
+def _value_getter(names: list[str]) -> Any:
+    """facts → tuple of the named values, in C where possible (itemgetter returns a bare value for one key)."""
+    if not names:
+        return lambda _facts: ()
+    if len(names) == 1:
+        name = names[0]
+        return lambda facts: (facts[name],)
+    return operator.itemgetter(*names)
 
 
 def _checker(name: str) -> Any:

@@ -153,3 +153,14 @@ def test_analysis_finds_gaps_conflicts_and_dead_rules() -> None:
         {"id": "never", "priority": 2, "when": [{"fact": "key_discharger", "op": "eq", "value": True}],
          "then": {"class": "key"}}])
     assert [(e.field, e.code) for e in analyse(dead)] == [("rules.never", "DEAD_RULE")]
+
+
+@pytest.mark.parametrize("facts_used", [0, 1])
+def test_policies_with_no_or_one_fact_evaluate(facts_used: int) -> None:
+    when = [{"fact": "key_discharger", "op": "eq", "value": True}] if facts_used else []
+    rules = [{"id": "only", "priority": 1, "when": when, "then": {"class": "key"}}]
+    if facts_used:
+        rules.append({"id": "rest", "priority": 2, "when": [], "then": {"class": "general"}})
+    compiled = ENGINE.load(f"tiny_{facts_used}_v1", _policy(rules))
+    assert compiled.evaluate({"key_discharger": True}).outputs == {"class": "key"}
+    assert compiled.evaluate({"key_discharger": False}).outputs == {"class": "key" if not facts_used else "general"}
