@@ -6,10 +6,10 @@ change is logged with what triggered it (an import, an edit, a policy activation
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
-from core.db import Database, chunks
+from core.db import Database
 from core.policies.repository import DecisionRepository
 from core.reference import tables
 from rules.facts import enterprise_facts
@@ -18,6 +18,7 @@ from rules.model import PolicyContent
 from rules.simulation import FIELDS
 
 APPLIED_KINDS = ("supervision_class", "positive_list")
+BATCH = 500
 
 
 async def apply_decisions(database: Database, service: PolicyService, *, query: dict[str, Any],
@@ -33,20 +34,31 @@ async def apply_decisions(database: Database, service: PolicyService, *, query: 
     if not policies:
         return 0
     repository = DecisionRepository(database)
-    docs = await database["enterprises"].find(query, FIELDS).to_list()
     changed_total = 0
-    for part in chunks(docs, 500):
-        stored = await repository.current([d["credit_code"] for d in part])
-        changed = []
-        for doc in part:
-            facts = enterprise_facts(doc, day=today)
-            for kind, (version, policy, rules) in policies.items():
-                outcome = policy.evaluate(facts)
-                decision = {"outputs": outcome.outputs, "version": version.id, "rules": list(outcome.applied),
-                            "rationale": [rules[r].rationale for r in outcome.applied], "at": datetime.now(UTC)}
-                before = stored.get(doc["credit_code"], {}).get(kind)
-                if before is None or before["outputs"] != outcome.outputs:
-                    changed.append((doc["credit_code"], kind, decision, before))
-        await repository.record(changed, trigger=trigger)
-        changed_total += len(changed)
-    return changed_total
+    part: list[dict[str, Any]] = []
+    # Streamed in batches: after a CLI import of a million rows, memory must stay flat here too.
+    async for doc in database["enterprises"].find(query, FIELDS):
+        part.append(doc)
+        if len(part) == BATCH:
+            changed_total += await _decide(repository, part, policies, today, trigger)
+            part = []
+    return changed_total + await _decide(repository, part, policies, today, trigger)
+
+
+async def _decide(repository: DecisionRepository, part: list[dict[str, Any]], policies: dict[str, Any],
+                  today: date, trigger: str) -> int:
+    if not part:
+        return 0
+    stored = await repository.current([d["credit_code"] for d in part])
+    changed = []
+    for doc in part:
+        facts = enterprise_facts(doc, day=today)
+        for kind, (version, policy, rules) in policies.items():
+            outcome = policy.evaluate(facts)
+            decision = {"outputs": outcome.outputs, "version": version.id, "rules": list(outcome.applied),
+                        "rationale": [rules[r].rationale for r in outcome.applied], "at": datetime.now(UTC)}
+            before = stored.get(doc["credit_code"], {}).get(kind)
+            if before is None or before["outputs"] != outcome.outputs:
+                changed.append((doc["credit_code"], kind, decision, before))
+    await repository.record(changed, trigger=trigger)
+    return len(changed)

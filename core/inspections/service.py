@@ -99,7 +99,7 @@ class PlanService:
 
     async def tasks_of(self, viewer: Viewer, plan_id: str) -> list[Task]:
         plan = await self.get(viewer, plan_id)
-        return await self.repository.tasks_for({"plan_id": plan.id}, limit=100_000)
+        return await self.repository.tasks_of_plan(plan.id)
 
     async def task(self, viewer: Viewer, task_id: str) -> Task:
         """A task, for supervisors of its jurisdiction and for its own inspectors."""
