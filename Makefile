@@ -6,6 +6,8 @@ STAMP := $(VENV)/.installed
 PORT ?= 8000
 
 CHROMIUM := /usr/bin/chromium
+# The on-site record PDF embeds this Debian CJK font (core/fieldwork/record_pdf.py).
+CJK_FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
 
 .PHONY: run test install lint schema bench clean
 
@@ -24,10 +26,15 @@ $(CHROMIUM):
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null 2>&1 || \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
 
-run: $(STAMP)
+$(CJK_FONT):
+	@command -v apt-get >/dev/null || { echo "the on-site record needs Debian's fonts-wqy-microhei at $(CJK_FONT)"; exit 1; }
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-microhei >/dev/null 2>&1 || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-microhei >/dev/null)
+
+run: $(STAMP) $(CJK_FONT)
 	PORT=$(PORT) $(BIN)/ecoinspect serve --demo
 
-test: $(STAMP) $(CHROMIUM)
+test: $(STAMP) $(CHROMIUM) $(CJK_FONT)
 	$(BIN)/ruff check api core rules scheduler tests bench
 	$(BIN)/python -m pytest
 
@@ -42,6 +49,9 @@ bench: $(STAMP)
 	$(BIN)/python bench/api.py
 	$(BIN)/python bench/draw.py
 	$(BIN)/python bench/policies.py
+	$(BIN)/python bench/sync.py
+	$(BIN)/python bench/upload.py
+	$(BIN)/python bench/meters.py
 
 clean:
 	rm -rf $(VENV) var

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
+from functools import partial
 
 from starlette.applications import Starlette
 from starlette.routing import Route
@@ -12,15 +13,27 @@ from starlette.routing import Route
 from api.context import Services
 from api.graphql.schema import build_schema
 from api.http.auth import token
+from api.http.evidence import EVIDENCE_ROUTES
+from api.http.flights import FLIGHT_ROUTES
 from api.http.graphql_endpoint import GraphQLEndpoint
 from api.http.health import healthz, readyz
+from api.http.meters import METER_ROUTES
 from api.http.metrics import metrics
 from api.http.middleware import RequestContextMiddleware
 from api.http.public import public_draw_document
+from api.http.records import RECORD_ROUTES
 from api.public import views
 from core.accounts.service import AccountService
 from core.config import Settings
 from core.db import Database
+from core.events.service import EventService
+from core.evidence.upload import EvidenceUploadService
+from core.fieldwork.checklists import ChecklistService
+from core.fieldwork.completion import evidence_completed
+from core.fieldwork.oversight import Oversight
+from core.fieldwork.sync import SyncService
+from core.nonsite.complaints import ComplaintService
+from core.nonsite.service import MeterService
 from core.registry.service import RegistryService
 from core.schema import COLLECTIONS
 from rules.alerts import AlertService
@@ -58,7 +71,12 @@ def create_app(
             flows = PlanFlows(db, policy_classifier=policy_classifier_factory(policies))
             app.state.services = Services(registry=app.state.registry, plans=flows.plans, flows=flows,
                                           redraws=RedrawFlow(flows), results=ResultFlows(flows.plans, settings),
-                                          policies=policies, alerts=AlertService(db, policies))
+                                          policies=policies, alerts=AlertService(db, policies),
+                                          events=EventService(db), sync=SyncService(db, settings),
+                                          checklists=ChecklistService(db), oversight=Oversight(db),
+                                          meters=MeterService(db), complaints=ComplaintService(db))
+            app.state.evidence_uploads = EvidenceUploadService(db, settings,
+                                                               on_complete=partial(evidence_completed, db))
             await app.state.services.policies.install_default_packs()
             if on_ready is not None:
                 await on_ready(db)
@@ -80,6 +98,10 @@ def create_app(
             Route("/public/verify", views.verify_page),
             Route("/public/plans/{plan_id}", views.plan_page),
             Route("/public/plans/{plan_id}/{what:str}.{fmt:str}", views.download),
+            *RECORD_ROUTES,
+            *EVIDENCE_ROUTES,
+            *METER_ROUTES,
+            *FLIGHT_ROUTES,
         ],
         lifespan=lifespan,
     )

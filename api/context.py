@@ -9,7 +9,14 @@ from strawberry.dataloader import DataLoader
 
 from core.accounts.models import Viewer
 from core.config import Settings
+from core.events.models import EnterpriseEvent
+from core.events.service import EventService
+from core.fieldwork.checklists import ChecklistService
+from core.fieldwork.oversight import Oversight
+from core.fieldwork.sync import SyncService
 from core.inspections.service import PlanService
+from core.nonsite.complaints import ComplaintService
+from core.nonsite.service import MeterService
 from core.policies.repository import DecisionRepository
 from core.registry.models import Enterprise
 from core.registry.service import RegistryService
@@ -29,6 +36,12 @@ class Services:
     results: ResultFlows
     policies: PolicyService
     alerts: AlertService
+    events: EventService
+    sync: SyncService
+    checklists: ChecklistService
+    oversight: Oversight
+    meters: MeterService
+    complaints: ComplaintService
 
 
 @dataclass
@@ -71,3 +84,14 @@ class Context:
 
             self.loaders["history_by_code"] = DataLoader(load_fn=load)
         return self.loaders["history_by_code"]
+
+    @property
+    def events_by_code(self) -> DataLoader[str, list[EnterpriseEvent]]:
+        """EnterpriseEventsByCodeLoader: the recent events of every enterprise on a page."""
+        if "events_by_code" not in self.loaders:
+            async def load(codes: list[str]) -> list[list[EnterpriseEvent]]:
+                found = await self.services.events.of_enterprises(self.viewer, list(codes))
+                return [found.get(code, []) for code in codes]
+
+            self.loaders["events_by_code"] = DataLoader(load_fn=load)
+        return self.loaders["events_by_code"]

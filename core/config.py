@@ -5,6 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -35,6 +36,7 @@ class Settings(BaseSettings):
     login_slowdown_after: int = Field(default=3, ge=1)
     login_lock_after: int = Field(default=10, ge=2)
     login_lock_minutes: int = Field(default=15, ge=1)
+    password_hash_profile: Literal["standard", "fast"] = "standard"
     login_delay_max_seconds: float = Field(default=2.0, ge=0)
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     query_max_depth: int = Field(default=10, ge=2)
@@ -44,6 +46,16 @@ class Settings(BaseSettings):
     publication_deadline_days: int = Field(default=20, ge=1, le=365)
     holidays: str = ""  # comma-separated YYYY-MM-DD public holidays
     makeup_days: str = ""  # comma-separated YYYY-MM-DD make-up working days (调休)
+    field_max_start_distance_m: float = Field(default=500.0, gt=0)
+    field_max_accuracy_m: float = Field(default=100.0, gt=0)
+    field_max_clock_skew_s: float = Field(default=300.0, gt=0)
+    sync_op_retention_days: int = Field(default=30, ge=1, le=3650)
+    sync_max_ops: int = Field(default=500, ge=1, le=5000)
+    evidence_chunk_max_bytes: int = Field(default=8 * 1_048_576, ge=65536)
+    evidence_max_photo_mb: int = Field(default=25, ge=1)
+    evidence_max_video_mb: int = Field(default=2048, ge=1)
+    evidence_max_audio_mb: int = Field(default=200, ge=1)
+    evidence_max_document_mb: int = Field(default=50, ge=1)
     embedded_start_timeout_s: float = Field(default=30.0, gt=0)
     log_level: str = "INFO"
     log_json: bool = True
@@ -65,6 +77,8 @@ class Settings(BaseSettings):
                 "production mode needs ECOINSPECT_SECRET_KEY set to a random value of at least "
                 "32 characters (the default and demo secrets are refused)"
             )
+        if self.production and self.password_hash_profile != "standard":
+            raise ValueError("production mode needs ECOINSPECT_PASSWORD_HASH_PROFILE=standard")
         if self.login_lock_after <= self.login_slowdown_after:
             raise ValueError("ECOINSPECT_LOGIN_LOCK_AFTER must exceed ECOINSPECT_LOGIN_SLOWDOWN_AFTER")
         return self

@@ -7,11 +7,17 @@ from core.accounts import repository as accounts
 from core.alerts import repository as alerts
 from core.audit import repository as audit
 from core.db import CollectionSpec
+from core.events import repository as events
+from core.evidence import repository as evidence
+from core.fieldwork import repository as fieldwork
 from core.inspections import repository as inspections
+from core.nonsite import repository as nonsite
 from core.policies import repository as policies
 from core.registry import repository as registry
 
 COLLECTIONS: list[CollectionSpec] = [
     *counters.COLLECTIONS, *accounts.COLLECTIONS, *audit.COLLECTIONS, *registry.COLLECTIONS,
     *inspections.COLLECTIONS, *leases.COLLECTIONS, *policies.COLLECTIONS, *alerts.COLLECTIONS,
+    *events.COLLECTIONS, *fieldwork.COLLECTIONS, *evidence.COLLECTIONS,
+    *nonsite.COLLECTIONS,
 ]

@@ -13,11 +13,12 @@ from core.alerts.models import Alert, AlertData
 from core.alerts.repository import AlertRepository
 from core.db import Database
 from core.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
+from core.inspections.repository import InspectionRepository
 from core.reference import tables
 from core.registry.rows import field_errors
-from rules.facts import enterprise_facts
+from rules import alert_tasks
+from rules.facts import facts_batches
 from rules.lifecycle import PolicyService, compiled
-from rules.simulation import FIELDS
 
 SUPERVISORS = frozenset({Role.SUPERVISOR, Role.ADMIN})
 POLICY_KIND = "heavy_pollution_measures"
@@ -28,6 +29,7 @@ class AlertService:
         self.database = database
         self.policies = policies
         self.repository = AlertRepository(database)
+        self.tasks = InspectionRepository(database)
 
     async def issue(self, viewer: Viewer, data: dict[str, Any]) -> Alert:
         alert_data = _parse(data)
@@ -39,6 +41,7 @@ class AlertService:
                                 "level": alert_data.level}])
         async with self.database.start_session() as session, await session.start_transaction():
             await self.repository.insert(alert, measures, session=session)
+            await alert_tasks.sync_tasks(self.tasks, alert.id, alert.level, measures, session=session)
         return alert
 
     async def update(self, viewer: Viewer, alert_id: str, *, version: int, changes: dict[str, Any]) -> Alert:
@@ -58,6 +61,7 @@ class AlertService:
             if updated is None:
                 raise Conflict(f"alert {alert_id} changed meanwhile", code="STALE_VERSION", field="version")
             await self.repository.replace_measures(alert_id, measures, session=session)
+            await alert_tasks.sync_tasks(self.tasks, alert_id, merged.level, measures, session=session)
         return updated
 
     async def lift(self, viewer: Viewer, alert_id: str, *, version: int, reason: str) -> Alert:
@@ -71,6 +75,7 @@ class AlertService:
                                                   session=session)
             if lifted is None:
                 raise Conflict(f"alert {alert_id} changed meanwhile", code="STALE_VERSION", field="version")
+            await alert_tasks.cancel_all(self.tasks, alert_id, session=session)
         return lifted
 
     async def get(self, viewer: Viewer, alert_id: str) -> Alert:
@@ -95,12 +100,12 @@ class AlertService:
         policy = compiled(version)
         measures = []
         query = {"jurisdiction_path": {"$in": alert.jurisdictions}}
-        async for doc in self.database["enterprises"].find(query, FIELDS):
-            facts = enterprise_facts(doc, day=day, history={"alert_level": alert.level})
-            decision = policy.evaluate(facts)
-            measures.append({"credit_code": doc["credit_code"], "name": doc["name"],
-                             "jurisdiction": doc["jurisdiction"], **decision.outputs,
-                             "rules": list(decision.applied), "policy_version": version.id})
+        async for part in facts_batches(self.database, query, day, extra={"alert_level": alert.level}):
+            for doc, facts in part:
+                decision = policy.evaluate(facts)
+                measures.append({"credit_code": doc["credit_code"], "name": doc["name"],
+                                 "jurisdiction": doc["jurisdiction"], **decision.outputs,
+                                 "rules": list(decision.applied), "policy_version": version.id})
         return version.id, measures
 
 

@@ -18,15 +18,31 @@ MAX_COMBINATIONS = 200_000
 
 
 def domain(content: PolicyContent, fact: str) -> list[Any]:
+    """Representative values of ``fact``: one per distinct outcome of the conditions on it.
+
+    Two values that every condition on the fact treats alike are interchangeable, so only the
+    first is kept; this keeps the product of domains small when a rule names a few of many codes.
+    """
     spec = FACTS[fact]
+    conditions = [c for r in content.rules for c in r.when if c.fact == fact]
     if spec.type is FactType.ENUM:
-        return list(spec.values)
-    if spec.type is FactType.BOOL:
-        return [False, True]
-    cuts = sorted({float(c.value) for r in content.rules for c in r.when if c.fact == fact})
-    step = 1 if spec.type is FactType.INT else 1e-6
-    points = {spec.minimum, *(p for t in cuts for p in (t - step, t, t + step))}
-    return sorted(int(p) if spec.type is FactType.INT else p for p in points if spec.minimum <= p <= spec.maximum)
+        candidates: list[Any] = list(spec.values)
+    elif spec.type is FactType.BOOL:
+        candidates = [False, True]
+    else:
+        cuts = sorted({float(c.value) for c in conditions})
+        step = 1 if spec.type is FactType.INT else 1e-6
+        points = {spec.minimum, *(p for t in cuts for p in (t - step, t, t + step))}
+        candidates = sorted(int(p) if spec.type is FactType.INT else p for p in points
+                            if spec.minimum <= p <= spec.maximum)
+    seen: set[tuple[bool, ...]] = set()
+    kept = []
+    for value in candidates:
+        outcome = tuple(holds(c, value) for c in conditions)
+        if outcome not in seen:
+            seen.add(outcome)
+            kept.append(value)
+    return kept
 
 
 _TESTS = {

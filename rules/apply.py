@@ -12,19 +12,18 @@ from typing import Any
 from core.db import Database
 from core.policies.repository import DecisionRepository
 from core.reference import tables
-from rules.facts import enterprise_facts
+from rules.facts import facts_batches
 from rules.lifecycle import PolicyService, compiled
 from rules.model import PolicyContent
-from rules.simulation import FIELDS
 
 APPLIED_KINDS = ("supervision_class", "positive_list")
 BATCH = 500
 
 
 async def apply_decisions(database: Database, service: PolicyService, *, query: dict[str, Any],
-                          trigger: str) -> int:
-    """Re-decide every enterprise matching ``query``; returns how many decisions changed."""
-    today = datetime.now(UTC).date()
+                          trigger: str, day: date | None = None) -> int:
+    """Re-decide every enterprise matching ``query`` as of ``day`` (today); returns how many changed."""
+    today = day or datetime.now(UTC).date()
     policies = {}
     for kind in APPLIED_KINDS:
         version = await service.in_force(f"{kind}:{tables.root_code()}", today)
@@ -35,24 +34,17 @@ async def apply_decisions(database: Database, service: PolicyService, *, query: 
         return 0
     repository = DecisionRepository(database)
     changed_total = 0
-    part: list[dict[str, Any]] = []
     # Streamed in batches: after a CLI import of a million rows, memory must stay flat here too.
-    async for doc in database["enterprises"].find(query, FIELDS):
-        part.append(doc)
-        if len(part) == BATCH:
-            changed_total += await _decide(repository, part, policies, today, trigger)
-            part = []
-    return changed_total + await _decide(repository, part, policies, today, trigger)
+    async for part in facts_batches(database, query, today, batch=BATCH):
+        changed_total += await _decide(repository, part, policies, trigger)
+    return changed_total
 
 
-async def _decide(repository: DecisionRepository, part: list[dict[str, Any]], policies: dict[str, Any],
-                  today: date, trigger: str) -> int:
-    if not part:
-        return 0
-    stored = await repository.current([d["credit_code"] for d in part])
+async def _decide(repository: DecisionRepository, part: list[tuple[dict[str, Any], dict[str, Any]]],
+                  policies: dict[str, Any], trigger: str) -> int:
+    stored = await repository.current([doc["credit_code"] for doc, _ in part])
     changed = []
-    for doc in part:
-        facts = enterprise_facts(doc, day=today)
+    for doc, facts in part:
         for kind, (version, policy, rules) in policies.items():
             outcome = policy.evaluate(facts)
             decision = {"outputs": outcome.outputs, "version": version.id, "rules": list(outcome.applied),
@@ -62,3 +54,12 @@ async def _decide(repository: DecisionRepository, part: list[dict[str, Any]], po
                 changed.append((doc["credit_code"], kind, decision, before))
     await repository.record(changed, trigger=trigger)
     return len(changed)
+
+
+async def redecide_daily(database: Database, service: PolicyService, day: date) -> dict[str, Any]:
+    """Once a day, re-decide everyone: versions whose effective date has come, windows that moved."""
+    repository = DecisionRepository(database)
+    if not await repository.claim_day(day):
+        return {"skipped": f"already re-decided on {day.isoformat()}"}
+    changed = await apply_decisions(database, service, query={}, trigger=f"daily:{day.isoformat()}", day=day)
+    return {"changed": changed}

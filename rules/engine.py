@@ -10,8 +10,8 @@ each rule has its own action (its id) so the engine tells which rules fired.
 
 from __future__ import annotations
 
-import bisect
 import copy
+import functools
 import itertools
 import operator
 import threading
@@ -87,9 +87,8 @@ class CompiledPolicy:
         self.order = {rule.id: (rule.priority, index) for index, rule in enumerate(content.rules)}
         self.outputs = {rule.id: rule.then for rule in content.rules}
         self.facts = content.facts_used()
-        self.cuts = {fact: sorted({float(c.value) for r in content.rules for c in r.when
-                                   if c.fact == fact and c.op in NUMERIC_OPERATORS})
-                     for fact in self.facts if FACTS[fact].type in (FactType.INT, FactType.NUMBER)}
+        self._classifiers = [_classifier(fact, [c for r in content.rules for c in r.when if c.fact == fact])
+                             for fact in self.facts]
         self._cache: dict[tuple[Any, ...], Decision] = {}
         self._exact: dict[tuple[Any, ...], Decision] = {}
         self._checks = [(fact, _checker(fact)) for fact in self.facts]
@@ -104,20 +103,10 @@ class CompiledPolicy:
     def signature(self, facts: dict[str, Any]) -> tuple[Any, ...]:
         """Facts reduced to what this version can tell apart; equal signatures get equal decisions.
 
-        A number is placed relative to each threshold (below, at, above), which is all that the
-        comparison operators can distinguish.
+        Each fact becomes the outcome of every condition on it: the engine fires the same rules
+        for two fact sets whose conditions all come out alike, so one run serves both.
         """
-        key = []
-        for fact in self.facts:
-            value = facts.get(fact)
-            if fact in self.cuts and value is not None:
-                cuts = self.cuts[fact]
-                position = bisect.bisect_left(cuts, value)
-                at = position < len(cuts) and cuts[position] == value
-                key.append((position, at))
-            else:
-                key.append(value)
-        return tuple(key)
+        return tuple(classify(facts.get(fact)) for fact, classify in zip(self.facts, self._classifiers, strict=True))
 
     def evaluate(self, facts: dict[str, Any], *, reuse: bool = True) -> Decision:
         if not reuse:
@@ -174,6 +163,25 @@ class CompiledPolicy:
                     merged.setdefault(name, value)
             return Decision(merged, fired, fired)
         return Decision(dict(self.outputs[fired[0]]), fired, (fired[0],))
+
+
+def _classifier(fact: str, conditions: list[Condition]) -> Any:
+    """value → the tuple of outcomes of ``conditions`` (a table for finite domains, tests for numbers)."""
+    spec = FACTS[fact]
+    tests = [functools.partial(_TESTS[c.op], target=c.value) for c in conditions]
+    if spec.type is FactType.ENUM or spec.type is FactType.BOOL:
+        values = spec.values if spec.type is FactType.ENUM else (False, True)
+        table = {value: tuple(test(value) for test in tests) for value in values}
+        return table.get
+    return lambda value: tuple(test(value) for test in tests)
+
+
+_TESTS = {
+    "eq": lambda value, target: value == target, "ne": lambda value, target: value != target,
+    "in": lambda value, target: value in target, "not_in": lambda value, target: value not in target,
+    "lt": lambda value, target: value < target, "lte": lambda value, target: value <= target,
+    "gt": lambda value, target: value > target, "gte": lambda value, target: value >= target,
+}
 
 
 def _value_getter(names: list[str]) -> Any:

@@ -1,16 +1,21 @@
-"""Facts of an enterprise for policy evaluation, from its registry record and its history.
+"""Facts of an enterprise for policy evaluation, from its registry record and its events.
 
-Facts that other parts of the system will feed (penalty cases, complaints, supervised cases,
-emergencies, alerts) default to "none recorded" until those records exist.
+Counted facts (penalties, cases, complaints, emergencies, exceedances, the last inspection) come
+from the enterprise's events (core/events) as they stood on the evaluation day; the alert level
+and the measure in force are supplied by the caller that knows them.
 """
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import date
 from typing import Any
 
+from core.db import Database
+from core.events.service import history_for
 from core.inspections.classes import published_tier, supervision_class
 from core.reference import tables
+from core.registry.repository import EnterpriseRepository
 
 NO_INSPECTION_DAYS = 100_000
 
@@ -51,4 +56,17 @@ def enterprise_facts(doc: dict[str, Any], *, day: date, history: dict[str, Any] 
         "on_positive_list": _valid_on(doc.get("positive_list"), day),
         "supervision_class": supervision_class(doc).value,
         "alert_level": history.get("alert_level", "none"),
+        "cases_12m": int(history.get("cases_12m", 0)),
+        "exceedances_12m": int(history.get("exceedances_12m", 0)),
+        "measure_in_force": history.get("measure_in_force", "none"),
     }
+
+
+async def facts_batches(database: Database, query: dict[str, Any], day: date, *, batch: int = 500,
+                        extra: dict[str, Any] | None = None
+                        ) -> AsyncIterator[list[tuple[dict[str, Any], dict[str, Any]]]]:
+    """(document, facts on ``day``) for every matching enterprise, events included, in batches."""
+    async for part in EnterpriseRepository(database).stream(query, batch=batch):
+        histories = await history_for(database, [d["credit_code"] for d in part], day)
+        yield [(doc, enterprise_facts(doc, day=day, history={**histories[doc["credit_code"]], **(extra or {})}))
+               for doc in part]

@@ -214,9 +214,10 @@ class PolicyService:
                       reason: str) -> PolicyVersion:
         policy = await self.policy(version.policy_id)
         current = await self.version(policy.active_version) if policy.active_version else None
-        # A rollback on the day the current version took effect undoes that day's activation entirely.
+        # A rollback on or before the day the current version takes effect undoes that activation entirely
+        # (a scheduled version that was never in force, or one rolled back on its first day).
         same_day_undo = (action == "rollback" and current is not None and bool(current.periods)
-                         and current.periods[-1].start == start)
+                         and current.periods[-1].start >= start)
         if current is not None and current.periods and start <= current.periods[-1].start and not same_day_undo:
             raise ValidationFailed([FieldError(
                 "effectiveFrom", f"must be after {current.periods[-1].start}, when {current.id} took effect",
@@ -234,7 +235,7 @@ class PolicyService:
             activated = await self.repository.update_version(
                 version.id, expect_status=version.status.value,
                 changes={"status": VersionStatus.ACTIVE.value,
-                         "periods": [p.model_dump(mode="json") for p in [*version.periods, Period(start=start)]]},
+                         "periods": [p.model_dump(mode="json") for p in _resumed(version.periods, start)]},
                 session=session)
             if activated is None:
                 raise Conflict(f"{version.id} changed meanwhile", code="STALE_VERSION")
@@ -256,6 +257,15 @@ class PolicyService:
         await self.repository.log(policy_id=version.policy_id, version_id=version.id, actor=viewer.username,
                                   action=action)
         return moved
+
+
+def _resumed(periods: list[Period], start: date) -> list[Period]:
+    """The periods of a version put in force from ``start``: a period that ended the day before (or
+    later, when a scheduled successor is cancelled) simply continues, so there is no gap or overlap."""
+    if periods and periods[-1].end is not None and periods[-1].end >= start - timedelta(days=1) \
+            and periods[-1].start <= start:
+        return [*periods[:-1], Period(start=periods[-1].start)]
+    return [*periods, Period(start=start)]
 
 
 def _author(viewer: Viewer) -> None:

@@ -23,7 +23,7 @@ def policy_classifier_factory(service: PolicyService) -> Any:
         class_policy, ratio_policy = compiled(class_version), compiled(ratio_version)
 
         def classify(doc: dict[str, Any], visited: bool) -> tuple[str, float, float]:
-            facts = enterprise_facts(doc, day=plan.period_start)
+            facts = enterprise_facts(doc, day=plan.period_start, history=doc.get("history"))
             facts["supervision_class"] = class_policy.evaluate(facts).outputs["class"]
             decided = ratio_policy.evaluate(facts).outputs
             # Strata are (class, ratio) so that a policy may give one class several ratios.

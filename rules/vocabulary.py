@@ -39,10 +39,15 @@ class FactSpec:
 
 
 TIERS = ("green", "blue", "yellow", "red", "unrated")
+SEVERITIES = ("low", "medium", "high")
 SECTORS = ("livestock", "food", "textile", "leather", "paper", "petrochemical", "coking", "chemical",
            "pharmaceutical", "plastics", "cement", "bricks", "glass", "steel", "nonferrous", "surface_treatment",
            "automotive", "electronics", "power", "heating", "gas", "wastewater", "hazardous_waste",
            "waste_incineration", "medical")
+
+MEASURES = ("none", "self_determined", "reduce", "halt")
+VIOLATION_TYPES = ("exceed_standard", "evade_supervision", "no_permit", "hazardous_waste_dumping",
+                   "fugitive_emission", "monitoring_not_connected")
 
 FACTS: dict[str, FactSpec] = {spec.name: spec for spec in [
     FactSpec("credit_tier", FactType.ENUM, "latest published environmental credit tier", TIERS),
@@ -72,6 +77,19 @@ FACTS: dict[str, FactSpec] = {spec.name: spec for spec in [
     FactSpec("supervision_class", FactType.ENUM, "supervision class", ("special", "key", "general")),
     FactSpec("alert_level", FactType.ENUM, "heavy-pollution alert level in force", ("none", "blue", "yellow",
                                                                                    "orange", "red")),
+    FactSpec("cases_12m", FactType.INT, "enforcement cases filed (立案) in the last 12 months", unit="count",
+             maximum=1000),
+    FactSpec("exceedances_12m", FactType.INT, "sustained online-monitoring exceedances in the last 12 months",
+             unit="count", maximum=10000),
+    FactSpec("measure_in_force", FactType.ENUM, "heavy-pollution measure the enterprise must apply today",
+             MEASURES),
+    # Facts of one violation, for penalty discretion (环执法〔2019〕42号): each factor has five levels.
+    FactSpec("violation_type", FactType.ENUM, "type of the violation", VIOLATION_TYPES),
+    FactSpec("discretion_score", FactType.INT, "sum of the five factor levels (harm, fault, means, object, "
+             "correction), each 1 (lightest) to 5", unit="points", minimum=5, maximum=25),
+    FactSpec("repeat_offence", FactType.BOOL, "the same violation was penalised before"),
+    FactSpec("corrected", FactType.BOOL, "the violation was corrected promptly"),
+    FactSpec("caused_harm", FactType.BOOL, "the violation caused harm"),
 ]}
 
 OPERATORS = {
@@ -95,12 +113,29 @@ class OutputField:
         return spec.accepts(value)
 
 
+def _number(name: str, low: float, high: float) -> OutputField:
+    return OutputField(name, FactType.NUMBER, minimum=low, maximum=high)
+
+
 OUTPUTS: dict[str, dict[str, OutputField]] = {
     "supervision_class": {"class": OutputField("class", FactType.ENUM, ("special", "key", "general"))},
     "positive_list": {"eligible": OutputField("eligible", FactType.BOOL)},
     "sampling_ratio": {"ratio": OutputField("ratio", FactType.NUMBER, minimum=0, maximum=1),
                        "weight": OutputField("weight", FactType.NUMBER, minimum=0.000001, maximum=100)},
     "heavy_pollution_measures": {
-        "measure": OutputField("measure", FactType.ENUM, ("none", "self_determined", "reduce", "halt")),
-        "reduction_pct": OutputField("reduction_pct", FactType.NUMBER, minimum=0, maximum=100)},
+        "measure": OutputField("measure", FactType.ENUM, MEASURES),
+        "reduction_pct": _number("reduction_pct", 0, 100)},
+    # Shares are of a meter's rated power; the anomaly detector turns them into kW thresholds.
+    "electricity_triggers": {
+        "production_on_share": _number("production_on_share", 0, 1),
+        "treatment_off_share": _number("treatment_off_share", 0, 1),
+        "min_minutes": OutputField("min_minutes", FactType.INT, minimum=1, maximum=1440),
+        "restriction_margin_pct": _number("restriction_margin_pct", 0, 100),
+        "night_day_ratio": _number("night_day_ratio", 1, 100),
+        "severity": OutputField("severity", FactType.ENUM, SEVERITIES)},
+    # A position inside the statutory range, never an amount: a recommendation cannot leave the range.
+    "penalty_discretion": {
+        "level": OutputField("level", FactType.INT, minimum=1, maximum=5),
+        "range_fraction": _number("range_fraction", 0, 1),
+        "not_penalised": OutputField("not_penalised", FactType.BOOL)},
 }

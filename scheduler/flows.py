@@ -16,17 +16,25 @@ from pymongo.errors import DuplicateKeyError, OperationFailure
 from core.accounts.models import Viewer
 from core.db import Database, chunks
 from core.errors import Conflict
+from core.events.service import history_for
 from core.inspections import classes
 from core.inspections.models import Draw, Plan, PlanStatus, Task, TaskStatus
 from core.inspections.repository import InspectionRepository
 from core.inspections.service import PlanService, field_error, require_supervisor
+from core.policies.repository import DecisionRepository
 from core.reference import tables
+from core.registry.repository import EnterpriseRepository
 from scheduler import assignment, randomness, sampling
 
-# What a classifier may look at: the registry facts that plans and policies use.
-ENTERPRISE_FIELDS = {"credit_code": 1, "name": 1, "jurisdiction": 1, "industry_code": 1, "credit": 1,
-                     "key_discharger": 1, "emergency_risk": 1, "positive_list": 1, "online_monitoring": 1, "permit": 1,
-                     "performance": 1, "guarantee": 1}
+
+async def _attach_record(database: Database, part: list[dict[str, Any]], day: date) -> None:
+    """Give each document its stored policy decisions and its event facts, for the classifiers."""
+    codes = [doc["credit_code"] for doc in part]
+    decisions = await DecisionRepository(database).current(codes)
+    histories = await history_for(database, codes, day)
+    for doc in part:
+        doc["decisions"] = decisions.get(doc["credit_code"], {})
+        doc["history"] = histories[doc["credit_code"]]
 
 
 def _cycle_start(plan: Plan) -> datetime:
@@ -62,18 +70,20 @@ async def build_population(database: Database, plan: Plan, repository: Inspectio
     rows: list[tuple[str, str, float]] = []
     ratios: dict[str, float] = {}
     excluded = {"visit_cap": 0, "recently_inspected": 0}
-    async for doc in database["enterprises"].find(query, ENTERPRISE_FIELDS):
-        code = doc["credit_code"]
-        if counts.get(code, 0) >= plan.yearly_visit_cap:
-            excluded["visit_cap"] += 1
-            continue
-        if plan.exclude_inspected_within_days and code in last and last[code] >= recent_cut:
-            excluded["recently_inspected"] += 1
-            continue
-        stratum, weight, ratio = classify(doc, code in counts)
-        if ratios.setdefault(stratum, ratio) != ratio:
-            raise RuntimeError(f"stratum {stratum} was given two ratios")
-        rows.append((code, stratum, weight))
+    async for part in EnterpriseRepository(database).stream(query, batch=1000):
+        await _attach_record(database, part, plan.period_start)
+        for doc in part:
+            code = doc["credit_code"]
+            if counts.get(code, 0) >= plan.yearly_visit_cap:
+                excluded["visit_cap"] += 1
+                continue
+            if plan.exclude_inspected_within_days and code in last and last[code] >= recent_cut:
+                excluded["recently_inspected"] += 1
+                continue
+            stratum, weight, ratio = classify(doc, code in counts)
+            if ratios.setdefault(stratum, ratio) != ratio:
+                raise RuntimeError(f"stratum {stratum} was given two ratios")
+            rows.append((code, stratum, weight))
     rows.sort()
     return rows, excluded, ratios
 

@@ -45,11 +45,16 @@ class JobResult:
     detail: dict[str, Any]
 
 
+Job = Callable[[date], Awaitable[dict[str, Any]]]
+
+
 class Jobs:
-    def __init__(self, database: Database, results: ResultFlows) -> None:
+    def __init__(self, database: Database, results: ResultFlows, *, extra: dict[str, Job] | None = None) -> None:
+        """``extra``: jobs owned by other packages (the daily policy re-decision lives in rules/)."""
         self.database = database
         self.plans = PlanService(database)
         self.results = results
+        self.extra = extra or {}
 
     async def add_template(self, settings: dict[str, Any], cadence: str) -> str:
         if cadence not in ("quarterly", "half_yearly", "yearly"):
@@ -97,8 +102,7 @@ class Jobs:
 
     async def run_due(self, owner: str, today: date | None = None) -> list[JobResult]:
         day = today or datetime.now(UTC).date()
-        jobs: dict[str, Callable[[date], Awaitable[dict[str, Any]]]] = {
-            "plan-from-template": self.generate_plans, "notices": self.notify}
+        jobs: dict[str, Job] = {"plan-from-template": self.generate_plans, "notices": self.notify, **self.extra}
         results = []
         for name, job in jobs.items():
             if not await leases.acquire(self.database, name, owner):

@@ -32,7 +32,7 @@ def db_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecantusDBSe
 @pytest.fixture
 def settings() -> Settings:
     return Settings(secret_key="test-secret-" + "x" * 32, login_delay_max_seconds=0.01,
-                    login_slowdown_after=2, login_lock_after=4, log_json=False)
+                    login_slowdown_after=2, login_lock_after=4, log_json=False, password_hash_profile="fast")
 
 
 @pytest.fixture

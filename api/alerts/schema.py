@@ -12,9 +12,13 @@ from strawberry.types import Info
 from api.context import Context
 from api.graphql.errors import from_domain
 from api.graphql.relay import UserError
+from api.inspections.types import Task
 from core.alerts import models
 from core.alerts.levels import level_from_forecast
 from core.errors import DomainError
+from core.inspections.service import require_supervisor
+from rules import alert_tasks
+from scheduler.targeted import staff_targeted
 
 
 @strawberry.type
@@ -91,8 +95,30 @@ async def _payload(call: Any) -> AlertPayload:
     return AlertPayload(alert=Alert.from_domain(alert), user_errors=[])
 
 
+@strawberry.input
+class StaffAlertTasksInput:
+    alert_id: str
+
+
+@strawberry.type
+class StaffAlertTasksPayload:
+    staffed: int
+    unstaffed: JSON = strawberry.field(description="credit code → why no team could be drawn")
+    seed: str | None
+    user_errors: list[UserError]
+
+
 @strawberry.type
 class AlertQuery:
+    @strawberry.field(description="The verification tasks an alert created (one per halted or cut enterprise).")
+    async def alert_tasks(self, info: Info[Context, None], alert_id: str) -> list[Task]:
+        try:
+            await info.context.services.alerts.get(info.context.viewer, alert_id)
+        except DomainError as exc:
+            raise from_domain(exc) from exc
+        found = await info.context.services.plans.repository.targeted_of(alert_tasks.origin(alert_id))
+        return [Task.from_domain(t) for t in sorted(found, key=lambda t: t.credit_code)]
+
     @strawberry.field(description="Alerts in the viewer's jurisdictions, newest first.")
     async def alerts(self, info: Info[Context, None]) -> list[Alert]:
         return [Alert.from_domain(a) for a in await info.context.services.alerts.list(info.context.viewer)]
@@ -127,6 +153,23 @@ class AlertMutation:
                    if getattr(input, name) not in (strawberry.UNSET, None)}
         return await _payload(info.context.services.alerts.update(info.context.viewer, input.alert_id,
                                                                   version=input.version, changes=changes))
+
+    @strawberry.mutation(description="Draw two certified inspectors at random for each unstaffed verification "
+                                     "task of an alert.")
+    async def staff_alert_tasks(self, info: Info[Context, None], input: StaffAlertTasksInput  # noqa: A002
+                                ) -> StaffAlertTasksPayload:
+        context = info.context
+        try:
+            alert = await context.services.alerts.get(context.viewer, input.alert_id)
+            for jurisdiction in alert.jurisdictions:
+                require_supervisor(context.viewer, jurisdiction)
+        except DomainError as exc:
+            return StaffAlertTasksPayload(staffed=0, unstaffed={}, seed=None,
+                                          user_errors=[UserError.from_domain(e) for e in exc.as_field_errors()])
+        done = await staff_targeted(context.services.registry.database, context.viewer,
+                                    alert_tasks.origin(alert.id))
+        return StaffAlertTasksPayload(staffed=done["staffed"], unstaffed=done["unstaffed"], seed=done["seed"],
+                                      user_errors=[])
 
     @strawberry.mutation(description="Lift an alert now, with a reason.")
     async def lift_alert(self, info: Info[Context, None], input: LiftAlertInput) -> AlertPayload:  # noqa: A002

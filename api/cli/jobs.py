@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 import typer
@@ -14,6 +14,8 @@ from api.cli.runtime import fail, load_settings, open_database
 from api.logs import configure
 from core.db import Database
 from core.inspections.service import PlanService
+from rules.apply import redecide_daily
+from rules.lifecycle import PolicyService
 from scheduler.jobs import Jobs
 from scheduler.results import ResultFlows
 
@@ -22,7 +24,12 @@ scheduler_app = typer.Typer(help="Periodic jobs with leases: plans from template
 
 
 def _jobs(database: Database) -> Jobs:
-    return Jobs(database, ResultFlows(PlanService(database), load_settings()))
+    policies = PolicyService(database)
+
+    async def redecide(day: date) -> dict[str, Any]:
+        return await redecide_daily(database, policies, day)
+
+    return Jobs(database, ResultFlows(PlanService(database), load_settings()), extra={"policy-redecide": redecide})
 
 
 @scheduler_app.command("run")

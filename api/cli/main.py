@@ -8,7 +8,9 @@ from typing import Annotated
 
 import typer
 
+from api.cli.fieldwork import verify_task_command
 from api.cli.jobs import scheduler_app
+from api.cli.meters import meters_app
 from api.cli.plans import plan_app, verify_draw
 from api.cli.runtime import fail, load_settings, run_with_database
 from core.accounts.models import Role
@@ -28,7 +30,9 @@ app.add_typer(user_app, name="user")
 app.add_typer(db_app, name="db")
 app.add_typer(plan_app, name="plan")
 app.add_typer(scheduler_app, name="scheduler")
+app.add_typer(meters_app, name="meters")
 app.command("verify-draw")(verify_draw)
+app.command("verify-task")(verify_task_command)
 
 
 @app.command()

@@ -65,8 +65,34 @@ ACCESS: dict[str, frozenset[Role]] = {
     "Mutation.issueAlert": SUPERVISORS,
     "Mutation.updateAlert": SUPERVISORS,
     "Mutation.liftAlert": SUPERVISORS,
+    "Query.alertTasks": STAFF,
+    "Mutation.staffAlertTasks": SUPERVISORS,
     "Mutation.updateEnterprise": SUPERVISORS,
     "Mutation.importEnterprises": SUPERVISORS,
+    "Mutation.recordEnterpriseEvent": SUPERVISORS,
+    "Query.recommendPenalty": STAFF,
+    "Mutation.syncPush": STAFF,  # the service admits accounts linked to an inspector, for their own tasks
+    "Query.syncPull": STAFF,
+    "Query.checklist": STAFF,
+    "Mutation.createChecklistVersion": SUPERVISORS,
+    "Query.fieldProgress": SUPERVISORS,
+    "Query.syncConflicts": SUPERVISORS,
+    "Query.pendingEvidence": SUPERVISORS,
+    "Mutation.resolveSyncConflict": SUPERVISORS,
+    "Query.powerAlerts": STAFF,  # services refuse rule authors and filter by jurisdiction
+    "Query.meterGaps": SUPERVISORS,
+    "Query.complaints": SUPERVISORS,
+    "Mutation.registerMeters": SUPERVISORS,
+    "Mutation.ingestReadings": SUPERVISORS,
+    "Mutation.scanPowerUsage": SUPERVISORS,
+    "Mutation.advancePowerAlert": STAFF,  # handle and review: supervisors; feedback and verify: inspectors too
+    "Mutation.createPowerAlertTask": SUPERVISORS,
+    "Mutation.staffTargetedTasks": SUPERVISORS,
+    "Mutation.recordComplaint": SUPERVISORS,
+    "Mutation.closeComplaint": SUPERVISORS,
+    "Mutation.recordHotspotAlert": SUPERVISORS,
+    "Query.droneFlight": STAFF,  # inspectors, supervisors and admins covering the flight's jurisdiction
+    "Mutation.recordDroneFlight": STAFF,
 }
 
 

@@ -8,9 +8,19 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from api import logs
+from core.accounts.models import Viewer
 from core.errors import AccountLocked, Unauthenticated
 
 log = logging.getLogger(__name__)
+
+
+def bearer_viewer(request: Request) -> Viewer:
+    """The signed-in viewer of a plain-HTTP endpoint (files, PDFs, maps); Unauthenticated otherwise."""
+    scheme, _, raw = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not raw.strip():
+        raise Unauthenticated("send an Authorization: Bearer <token> header")
+    viewer: Viewer = request.app.state.accounts.viewer_from_token(raw.strip())
+    return viewer
 
 
 def _oauth_error(error: str, description: str, status: int, code: str) -> JSONResponse:

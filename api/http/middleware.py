@@ -30,11 +30,13 @@ class RequestContextMiddleware:
         incoming = headers.get("x-request-id", "")
         rid = incoming if 0 < len(incoming) <= 64 and incoming.isprintable() else uuid.uuid4().hex[:16]
         token = logs.request_id.set(rid)
-        limit = self.max_body_bytes
+        # Evidence uploads stream up to ECOINSPECT_EVIDENCE_CHUNK_MAX_BYTES per request; their handler
+        # (api/http/evidence.py) enforces that limit itself while reading.
+        limit = None if scope["path"].startswith(_OWN_LIMIT_PREFIXES) else self.max_body_bytes
         started, status = time.perf_counter(), 500
         try:
             declared = headers.get("content-length")
-            if declared and declared.isdigit() and int(declared) > limit:
+            if limit is not None and declared and declared.isdigit() and int(declared) > limit:
                 status = 413
                 await _too_large(send, rid, limit)
                 return
@@ -44,7 +46,7 @@ class RequestContextMiddleware:
             async def limited_receive() -> dict[str, Any]:
                 nonlocal received
                 message = await receive()
-                if message["type"] == "http.request":
+                if message["type"] == "http.request" and limit is not None:
                     received += len(message.get("body", b""))
                     if received > limit:
                         raise _BodyTooLarge
@@ -61,7 +63,7 @@ class RequestContextMiddleware:
                 await self.app(scope, limited_receive, send_with_id)
             except _BodyTooLarge:
                 status = 413
-                await _too_large(send, rid, limit)
+                await _too_large(send, rid, self.max_body_bytes)
         finally:
             elapsed = time.perf_counter() - started
             route = scope["path"] if scope["path"] in _ROUTES else "other"
@@ -73,6 +75,7 @@ class RequestContextMiddleware:
 
 
 _ROUTES = {"/graphql", "/auth/token", "/healthz", "/readyz", "/metrics"}
+_OWN_LIMIT_PREFIXES = ("/evidence/", "/meters/readings")  # streamed uploads with their own limits
 
 
 class _BodyTooLarge(Exception):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import strawberry
 from strawberry.types import Info
 
@@ -44,10 +46,14 @@ class InspectionQuery:
             raise from_domain(exc) from exc
         return [types.Task.from_domain(t) for t in tasks]
 
-    @strawberry.field(description="Tasks assigned to the signed-in inspector, newest first.")
-    async def my_tasks(self, info: Info[Context, None], first: int = 50) -> list[types.Task]:
+    @strawberry.field(description="Tasks assigned to the signed-in inspector, newest first; by status and by "
+                                  "creation on or after a date.")
+    async def my_tasks(self, info: Info[Context, None], first: int = 50, status: list[types.TaskStatus] | None = None,
+                       since: date | None = None) -> list[types.Task]:
         try:
-            tasks = await info.context.services.plans.my_tasks(info.context.viewer, limit=min(max(first, 1), 100))
+            tasks = await info.context.services.plans.my_tasks(
+                info.context.viewer, limit=min(max(first, 1), 100),
+                statuses=[s.value for s in status] if status else None, since=since)
         except DomainError as exc:
             raise from_domain(exc) from exc
         return [types.Task.from_domain(t) for t in tasks]

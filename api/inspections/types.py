@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 from enum import Enum
+from typing import Any
 
 import strawberry
+from strawberry.scalars import JSON
 
+from api.fieldwork import loaders
+from api.fieldwork import types as field_types
 from api.graphql.relay import Node, to_global_id
+from api.registry import types as registry_types
+from core.accounts.models import Role
 from core.inspections import models
 
 
@@ -28,6 +35,7 @@ class TaskStatus(Enum):
     SUBMITTED = "submitted"
     CLOSED = "closed"
     REPLACED = "replaced"
+    CANCELLED = "cancelled"
 
 
 @strawberry.type
@@ -191,8 +199,8 @@ class PublicationCoverage:
 @strawberry.type
 class Task(Node):
     task_id: str
-    plan_id: str
-    draw_id: str
+    plan_id: str | None = strawberry.field(description="None for a targeted (non-random) task")
+    draw_id: str = strawberry.field(description="The draw, or a targeted task's origin such as alert:<id>")
     credit_code: str
     enterprise_name: str
     jurisdiction: str
@@ -200,7 +208,8 @@ class Task(Node):
     inspectors: list[str]
     lead: str | None
     status: TaskStatus
-    kind: str
+    kind: str = strawberry.field(description="random, or a targeted kind such as alert_verification")
+    target: JSON | None = strawberry.field(description="Why a targeted task exists (the measure to verify, …)")
     unstaffed_reason: str | None
     removed_inspectors: list[str]
     redraws: list[str] = strawberry.field(description="Ids of the replacement draws that changed this task")
@@ -209,12 +218,46 @@ class Task(Node):
     version: int
     created_at: datetime
 
+    @strawberry.field(description="Dossier: the enterprise with its permits, credit, grade, decisions and events.")
+    async def enterprise(self, info: strawberry.Info) -> registry_types.Enterprise | None:
+        found = await info.context.enterprise_by_code.load(self.credit_code)
+        return registry_types.Enterprise.from_domain(found) if found else None
+
+    @strawberry.field(description="Dossier: heavy-pollution measures in force now for the enterprise.")
+    async def alert_measures(self, info: strawberry.Info) -> JSON:
+        rows = await loaders.measures_by_code(info.context).load(self.credit_code)
+        return _plain([{"alertId": r["alert_id"], "level": r["level"], "measure": r["measure"],
+                        "reductionPct": r["reduction_pct"], "rules": r["rules"]} for r in rows])
+
+    @strawberry.field(description="Dossier: the enterprise's latest inspections with a recorded result.")
+    async def past_inspections(self, info: strawberry.Info) -> list[Task]:
+        found = await loaders.results_by_code(info.context).load(self.credit_code)
+        return [Task.from_domain(t) for t in found if t.id != self.task_id]
+
+    @strawberry.field(description="Dossier: the latest checklist of the plan's matter.")
+    async def checklist(self, info: strawberry.Info) -> field_types.Checklist | None:
+        if not self.plan_id:
+            return None
+        found = await loaders.checklist_by_plan(info.context).load(self.plan_id)
+        return field_types.Checklist.from_domain(found) if found else None
+
+    @strawberry.field(description="The current on-site inspection (its inspectors and covering supervisors).")
+    async def inspection(self, info: strawberry.Info) -> field_types.Inspection | None:
+        viewer = info.context.viewer
+        own = viewer.inspector_id is not None and viewer.inspector_id in self.inspectors
+        oversees = viewer.has_any(frozenset({Role.SUPERVISOR, Role.ADMIN})) and viewer.covers(self.jurisdiction)
+        if not (own or oversees):
+            return None
+        found = await loaders.inspection_by_task(info.context).load(self.task_id)
+        return field_types.Inspection.from_document(found) if found else None
+
     @classmethod
     def from_domain(cls, t: models.Task) -> Task:
         return cls(id=to_global_id("Task", t.id), task_id=t.id, plan_id=t.plan_id, draw_id=t.draw_id,
                    credit_code=t.credit_code, enterprise_name=t.enterprise_name, jurisdiction=t.jurisdiction,
                    stratum=t.stratum, inspectors=t.inspectors, lead=t.lead, status=TaskStatus(t.status.value),
-                   kind=t.kind, unstaffed_reason=t.unstaffed_reason, removed_inspectors=t.removed_inspectors,
+                   kind=t.kind, target=_plain(t.target), unstaffed_reason=t.unstaffed_reason,
+                   removed_inspectors=t.removed_inspectors,
                    redraws=t.redraws, result=TaskResult.from_domain(t.result),
                    result_published_at=t.result_published_at, version=t.version, created_at=t.created_at)
 
@@ -231,3 +274,8 @@ class PublishedObject:
 class PublishedDraw:
     draw: Draw
     objects: list[PublishedObject]
+
+
+def _plain(value: Any) -> Any:
+    """JSON-safe copy (dates as ISO strings)."""
+    return json.loads(json.dumps(value, default=str)) if value is not None else None

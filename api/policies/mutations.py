@@ -51,6 +51,14 @@ class VersionInput:
 
 
 @strawberry.input
+class SimulatePolicyVersionInput:
+    version_id: str
+    assume: JSON | None = strawberry.field(
+        default=None, description='Facts assumed for every enterprise, e.g. {"alert_level": "orange"} to see '
+                                  "what a heavy-pollution version changes on an orange-alert day")
+
+
+@strawberry.input
 class AddGoldenCaseInput:
     version_id: str
     facts: JSON
@@ -140,12 +148,14 @@ class PolicyMutation:
         return GoldenCasesPayload(results=[types.GoldenCaseResult(**r) for r in results], user_errors=[])
 
     @strawberry.mutation(description="The candidate against the active version over the current registry.")
-    async def simulate_policy_version(self, info: Info[Context, None], input: VersionInput  # noqa: A002
+    async def simulate_policy_version(self, info: Info[Context, None],
+                                      input: SimulatePolicyVersionInput  # noqa: A002
                                       ) -> SimulationPayload:
         services = info.context.services
         try:
             await services.policies.scoped_version(info.context.viewer, input.version_id)
-            result = await simulate(services.registry.database, services.policies, input.version_id)
+            result = await simulate(services.registry.database, services.policies, input.version_id,
+                                    assume=dict(input.assume or {}))
         except DomainError as exc:
             return SimulationPayload(simulation=None, user_errors=_errors(exc.as_field_errors()))
         return SimulationPayload(simulation=types.Simulation(

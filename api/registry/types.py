@@ -7,6 +7,7 @@ from enum import Enum
 
 import strawberry
 
+from api.events.types import EnterpriseEvent
 from api.graphql.relay import Node, PageInfo, to_global_id
 from core.registry import models
 
@@ -135,6 +136,11 @@ class Enterprise(Node):
         found = await info.context.decisions_by_code.load(self.credit_code)
         return [PolicyDecision(kind=kind, outputs=d["outputs"], version=d["version"], rules=d["rules"],
                                rationale=d["rationale"], decided_at=d["at"]) for kind, d in sorted(found.items())]
+
+    @strawberry.field(description="The newest 50 events (penalties, cases, complaints, …), newest first.")
+    async def events(self, info: strawberry.Info) -> list[EnterpriseEvent]:
+        found = await info.context.events_by_code.load(self.credit_code)
+        return [EnterpriseEvent.from_domain(e) for e in found]
 
     @classmethod
     def from_domain(cls, e: models.Enterprise) -> Enterprise:

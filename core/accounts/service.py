@@ -18,14 +18,15 @@ from core.db import Database
 from core.errors import AccountLocked, Conflict, Unauthenticated
 from core.reference import tables
 
-_hasher = PasswordHasher()
 _ALGORITHM = "HS256"
-# Verifying against a dummy hash keeps unknown-user logins as slow as wrong-password ones.
-_DUMMY_HASH = _hasher.hash("not-a-real-password")
+# RFC 9106 low-memory profile (argon2-cffi's default) for service; "fast" only for tests, and a
+# production configuration refuses it (core/config.py).
+_HASHERS = {"standard": PasswordHasher(), "fast": PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)}
+_DUMMY = {name: hasher.hash("not-a-real-password") for name, hasher in _HASHERS.items()}
 
 
-def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+def hash_password(password: str, profile: str = "standard") -> str:
+    return _HASHERS[profile].hash(password)
 
 
 def login_delay(failures: int, settings: Settings) -> float:
@@ -53,7 +54,8 @@ class AccountService:
         if not replace and await self.users.get(username):
             raise Conflict(f"user {username} already exists", code="USER_EXISTS")
         user = User(
-            username=username, password_hash=hash_password(password), roles=roles,
+            username=username, password_hash=hash_password(password, self.settings.password_hash_profile),
+            roles=roles,
             jurisdictions=jurisdictions, inspector_id=inspector_id, display_name=display_name,
             created_at=datetime.now(UTC),
         )
@@ -64,7 +66,8 @@ class AccountService:
         user = await self.users.get(username)
         now = datetime.now(UTC)
         if user is None or user.disabled:
-            _verify(_DUMMY_HASH, password)
+            # Verifying against a dummy hash keeps unknown-user logins as slow as wrong-password ones.
+            _verify(_DUMMY[self.settings.password_hash_profile], password)
             raise Unauthenticated("invalid username or password", code="INVALID_CREDENTIALS")
         if user.locked_until and user.locked_until > now:
             raise AccountLocked(f"account {username} is locked until {user.locked_until.isoformat()}")
@@ -129,7 +132,8 @@ class AccountService:
 
 
 def _verify(password_hash: str, password: str) -> bool:
+    # The hash names its own parameters, so any profile's hasher verifies it.
     try:
-        return _hasher.verify(password_hash, password)
+        return _HASHERS["standard"].verify(password_hash, password)
     except (VerifyMismatchError, InvalidHashError):
         return False

@@ -7,7 +7,7 @@ from typing import Any
 from pymongo import ASCENDING, IndexModel, InsertOne, ReturnDocument
 
 from core.alerts.models import Alert
-from core.db import CollectionSpec, Database
+from core.db import CollectionSpec, Database, chunks
 
 ALERTS, MEASURES = "alerts", "alert_measures"
 COLLECTIONS = [
@@ -58,3 +58,29 @@ class AlertRepository:
             query["credit_code"] = {"$gt": after}
         cursor = self.database[MEASURES].find(query, {"_id": 0}).sort("credit_code", ASCENDING).limit(first)
         return await cursor.to_list()
+
+    async def active_measures(self, codes: list[str], now: Any) -> dict[str, list[dict[str, Any]]]:
+        """Measures in force now for each enterprise, from every active alert."""
+        active = await self.database[ALERTS].find({"status": "active", "ends_at": {"$gt": now}},
+                                                  {"_id": 1, "level": 1}).to_list()
+        levels = {a["_id"]: a["level"] for a in active}
+        found: dict[str, list[dict[str, Any]]] = {}
+        if not levels:
+            return found
+        for part in chunks(codes):
+            query = {"credit_code": {"$in": part}, "alert_id": {"$in": list(levels)}}
+            async for doc in self.database[MEASURES].find(query, {"_id": 0}, batch_size=100_000):
+                found.setdefault(doc["credit_code"], []).append({**doc, "level": levels[doc["alert_id"]]})
+        return found
+
+    async def overlapping(self, start: Any, end: Any) -> list[Alert]:
+        """Alerts (active or lifted) whose period overlaps [start, end)."""
+        docs = await self.database[ALERTS].find({"starts_at": {"$lt": end}, "ends_at": {"$gt": start}}).to_list()
+        return [_alert(d) for d in docs]
+
+    async def measures_of(self, alert_ids: list[str], codes: list[str]) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = []
+        for part in chunks(codes):
+            query = {"alert_id": {"$in": alert_ids}, "credit_code": {"$in": part}}
+            found += await self.database[MEASURES].find(query, {"_id": 0}, batch_size=100_000).to_list()
+        return found

@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import itertools
+import json
 from datetime import UTC, datetime
+from importlib import resources
 
-from core.accounts.models import Role
+from core.accounts.models import Role, Viewer
 from core.accounts.service import AccountService
 from core.config import Settings
 from core.db import Database
 from core.demo import generator
+from core.fieldwork.checklists import ChecklistService
 from core.registry.importing import EnterpriseImporter, import_inspector_rows
 from core.registry.models import Matter
 from core.registry.repository import ENTERPRISES, MatterRepository
 from core.registry.sources import SourceRow
 
 DEMO_PASSWORD = "ecoinspect-demo"
+SYSTEM = Viewer(username="demo", roles=frozenset({Role.ADMIN}), jurisdictions=("610000",))
 PROVINCE = "610000"
 XIAN = "610100"
 DEMO_USERS = [
@@ -52,6 +56,12 @@ async def load_demo(database: Database, settings: Settings, *, enterprises: int 
     inspectors = await import_inspector_rows(database, _source_rows(generator.generate_inspectors(
         enterprises, today=today, enterprise_codes_sample=sample)))  # type: ignore[arg-type]
     await MatterRepository(database).upsert_many([Matter.model_validate(m) for m in generator.matters()])
+    checklists = ChecklistService(database)
+    template = json.loads(resources.files(__package__).joinpath("checklists.json").read_text(encoding="utf-8"))
+    for matter in generator.matters():
+        if await checklists.latest(matter["code"]) is None:
+            await checklists.create_version(SYSTEM, matter=matter["code"], title=template["default"]["title"],
+                                            items=template["default"]["items"])
     accounts = AccountService(database, settings)
     for username, roles, jurisdictions, inspector_id, label in DEMO_USERS:
         await accounts.create_user(username=username, password=DEMO_PASSWORD, roles=roles,

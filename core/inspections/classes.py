@@ -1,8 +1,10 @@
 """Supervision class and weight of an enterprise in a plan's population (DOMAIN rules 7, 8, 10).
 
-Until the policies issue supplies the class from the policy engine, the facts held in the
-registry decide it: a published yellow or red credit rating, or a "major" emergency risk, makes
-an enterprise special; a key discharger or a "larger" risk makes it key; everyone else is general.
+The class is the one the supervision_class policy decided and stored on the enterprise
+(``doc["decisions"]``). Without a stored decision the registry and event facts decide it the
+same way the default pack does: penalised in the last year, a supervised case, a yellow or red
+published rating, a "major" risk or 3+ verified complaints make it special; a key discharger or
+a "larger" risk makes it key; everyone else is general.
 """
 
 from __future__ import annotations
@@ -22,7 +24,13 @@ def published_tier(doc: dict[str, Any]) -> str:
 
 
 def supervision_class(doc: dict[str, Any]) -> SupervisionClass:
-    if published_tier(doc) in ("yellow", "red") or doc.get("emergency_risk") == "major":
+    decided = (doc.get("decisions") or {}).get("supervision_class")
+    if decided:
+        return SupervisionClass(decided["outputs"]["class"])
+    history = doc.get("history") or {}
+    if (published_tier(doc) in ("yellow", "red") or doc.get("emergency_risk") == "major"
+            or history.get("penalties_12m", 0) >= 1 or history.get("supervised_case")
+            or history.get("verified_complaints_12m", 0) >= 3):
         return SupervisionClass.SPECIAL
     if doc.get("key_discharger") or doc.get("emergency_risk") == "larger":
         return SupervisionClass.KEY

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -32,6 +32,7 @@ class TaskStatus(StrEnum):
     SUBMITTED = "submitted"
     CLOSED = "closed"
     REPLACED = "replaced"
+    CANCELLED = "cancelled"  # a targeted task whose reason went away before work started
 
 
 TIERS = ("green", "blue", "yellow", "red", "unrated")
@@ -142,12 +143,20 @@ class TaskResult(BaseModel):
     publication_due: date
 
 
+class TaskKind(StrEnum):
+    RANDOM = "random"  # drawn by a double-random plan
+    ALERT_VERIFICATION = "alert_verification"  # checks a heavy-pollution measure is carried out
+    ANOMALY_VERIFICATION = "anomaly_verification"  # checks an electricity-usage anomaly on site
+    COMPLAINT = "complaint"  # follows up a complaint (12369)
+    HOTSPOT = "hotspot"  # a hotspot-grid cell: find the sources (DOMAIN rule 20)
+
+
 class Task(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     id: str
-    plan_id: str
-    draw_id: str
+    plan_id: str | None  # None for targeted (non-random) tasks
+    draw_id: str  # the draw, or for a targeted task its origin ("alert:<id>")
     credit_code: str
     enterprise_name: str
     jurisdiction: str
@@ -155,7 +164,8 @@ class Task(BaseModel):
     inspectors: list[str]
     lead: str | None
     status: TaskStatus
-    kind: str = "random"
+    kind: str = TaskKind.RANDOM.value
+    target: dict[str, Any] | None = None  # why a targeted task exists (the measure to verify, …)
     unstaffed_reason: str | None = None
     drawn_inspectors: list[str] = Field(default_factory=list)  # the team as drawn; never changes
     removed_inspectors: list[str] = Field(default_factory=list)

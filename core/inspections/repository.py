@@ -8,7 +8,7 @@ from typing import Any
 
 from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
 
-from core.db import CollectionSpec, Database
+from core.db import CollectionSpec, Database, chunks
 from core.inspections.models import Draw, Plan, Task
 from core.reference import tables
 
@@ -39,6 +39,13 @@ def _plan(doc: dict[str, Any]) -> Plan:
 def _task(doc: dict[str, Any]) -> Task:
     return Task.model_validate({("id" if k == "_id" else k): v for k, v in doc.items()
                                 if k not in {"jurisdiction_path"}})
+
+
+def _task_document(task: Task) -> dict[str, Any]:
+    doc = task.model_dump(mode="json", exclude={"id"})
+    doc["created_at"] = task.created_at
+    doc["jurisdiction_path"] = tables.ancestors(task.jurisdiction)
+    return {"_id": task.id, **doc}
 
 
 class InspectionRepository:
@@ -104,13 +111,60 @@ class InspectionRepository:
         if chunks:
             await self.database[SNAPSHOTS].insert_many(chunks, session=session)
         if tasks:
-            task_docs = []
-            for task in tasks:
-                doc = task.model_dump(mode="json", exclude={"id"})
-                doc["created_at"] = task.created_at
-                doc["jurisdiction_path"] = tables.ancestors(task.jurisdiction)
-                task_docs.append({"_id": task.id, **doc})
-            await self.database[TASKS].insert_many(task_docs, session=session)
+            await self.database[TASKS].insert_many([_task_document(t) for t in tasks], session=session)
+
+    async def insert_targeted(self, tasks: list[Task], *, session: Any) -> None:
+        """Targeted tasks of one origin; one per enterprise (the unique draw_id + credit_code index)."""
+        if tasks:
+            await self.database[TASKS].insert_many([_task_document(t) for t in tasks], session=session)
+
+    async def targeted_of(self, origin: str, *, session: Any = None) -> list[Task]:
+        docs = await self.database[TASKS].find({"draw_id": origin}, session=session).to_list()
+        return [_task(d) for d in docs]
+
+    async def cancel_unstarted(self, origin: str, codes: list[str] | None, reason: str, *, session: Any) -> int:
+        """Cancel targeted tasks of ``origin`` (all, or those of ``codes``) on which no work has started."""
+        query: dict[str, Any] = {"draw_id": origin, "status": {"$in": ["unstaffed", "assigned"]}}
+        if codes is not None:
+            query["credit_code"] = {"$in": codes}
+        changed = await self.database[TASKS].update_many(
+            query, {"$set": {"status": "cancelled", "unstaffed_reason": reason}, "$inc": {"version": 1}},
+            session=session)
+        return changed.modified_count
+
+    async def staff_task(self, task_id: str, version: int, team: list[str], target: dict[str, Any], *,
+                         session: Any) -> bool:
+        changed = await self.database[TASKS].update_one(
+            {"_id": task_id, "version": version, "status": "unstaffed"},
+            {"$set": {"status": "assigned", "inspectors": team, "drawn_inspectors": team, "lead": team[0],
+                      "unstaffed_reason": None, "target": target}, "$inc": {"version": 1}}, session=session)
+        return changed.matched_count == 1
+
+    async def open_loads(self, staff_ids: list[str]) -> dict[str, int]:
+        """Open tasks (assigned or in progress) each inspector holds."""
+        loads: dict[str, int] = {}
+        cursor = self.database[TASKS].find({"status": {"$in": ["assigned", "in_progress"]}}, {"inspectors": 1})
+        wanted = set(staff_ids)
+        async for doc in cursor:
+            for staff in doc.get("inspectors", []):
+                if staff in wanted:
+                    loads[staff] = loads.get(staff, 0) + 1
+        return loads
+
+    async def reopen(self, task_id: str, target: dict[str, Any], reason: str, *, session: Any) -> None:
+        await self.database[TASKS].update_one(
+            {"_id": task_id, "status": "cancelled"},
+            {"$set": {"status": "unstaffed", "target": target, "unstaffed_reason": reason, "inspectors": [],
+                      "lead": None}, "$inc": {"version": 1}}, session=session)
+
+    async def mark_unstaffed(self, task_id: str, version: int, reason: str, *, session: Any) -> None:
+        await self.database[TASKS].update_one({"_id": task_id, "version": version, "status": "unstaffed"},
+                                              {"$set": {"unstaffed_reason": reason}, "$inc": {"version": 1}},
+                                              session=session)
+
+    async def set_target(self, task_id: str, target: dict[str, Any], *, session: Any) -> None:
+        await self.database[TASKS].update_one({"_id": task_id}, {"$set": {"target": target}, "$inc": {"version": 1}},
+                                              session=session)
 
     async def redraws(self, plan_id: str) -> list[dict[str, Any]]:
         cursor = self.database[DRAWS].find({"plan_id": plan_id, "kind": "redraw"}, {"_id": 0})
@@ -126,10 +180,7 @@ class InspectionRepository:
             return False
         await self.database[DRAWS].insert_one(record, session=session)
         if new_task is not None:
-            doc = new_task.model_dump(mode="json", exclude={"id"})
-            doc["created_at"] = new_task.created_at
-            doc["jurisdiction_path"] = tables.ancestors(new_task.jurisdiction)
-            await self.database[TASKS].insert_one({"_id": new_task.id, **doc}, session=session)
+            await self.database[TASKS].insert_one(_task_document(new_task), session=session)
         return True
 
     async def get_task(self, task_id: str) -> Task | None:
@@ -175,6 +226,21 @@ class InspectionRepository:
         docs = await self.database[TASKS].find({"plan_id": plan_id}).sort("credit_code", ASCENDING).to_list()
         return [_task(d) for d in docs]
 
+    async def results_of(self, codes: list[str], limit: int = 10) -> dict[str, list[Task]]:
+        """Each enterprise's latest tasks with a recorded result (its past inspections)."""
+        found: dict[str, list[Task]] = {}
+        for part in chunks(codes):
+            # One batch for the lot: the round trips of a page must not grow with the enterprises' history.
+            cursor = self.database[TASKS].find({"credit_code": {"$in": part}, "result": {"$ne": None}},
+                                               batch_size=100_000)
+            async for doc in cursor:
+                found.setdefault(doc["credit_code"], []).append(_task(doc))
+        return {c: sorted(ts, key=lambda t: t.created_at, reverse=True)[:limit] for c, ts in found.items()}
+
+    async def plans_by_ids(self, plan_ids: list[str]) -> dict[str, Plan]:
+        docs = await self.database[PLANS].find({"_id": {"$in": plan_ids}}).to_list()
+        return {d["_id"]: _plan(d) for d in docs}
+
     async def tasks_for(self, query: dict[str, Any], limit: int) -> list[Task]:
         docs = await self.database[TASKS].find(query).sort("created_at", DESCENDING).limit(limit).to_list()
         return [_task(d) for d in docs]
@@ -182,7 +248,8 @@ class InspectionRepository:
     async def visits_since(self, codes_scope: str, since: datetime) -> AsyncIterator[dict[str, Any]]:
         """Tasks created since ``since`` in a jurisdiction: credit code, inspectors, creation time."""
         cursor = self.database[TASKS].find(
-            {"jurisdiction_path": codes_scope, "created_at": {"$gte": since}, "status": {"$ne": "unstaffed"}},
+            {"jurisdiction_path": codes_scope, "created_at": {"$gte": since},
+             "status": {"$nin": ["unstaffed", "cancelled"]}},
             {"credit_code": 1, "inspectors": 1, "created_at": 1})
         async for doc in cursor:
             yield doc

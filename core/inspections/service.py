@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from pydantic import ValidationError
@@ -111,10 +111,16 @@ class PlanService:
             raise NotFound(f"task {task_id} not found", field="taskId")
         return task
 
-    async def my_tasks(self, viewer: Viewer, *, limit: int = 100) -> list[Task]:
+    async def my_tasks(self, viewer: Viewer, *, limit: int = 100, statuses: list[str] | None = None,
+                       since: date | None = None) -> list[Task]:
         if viewer.inspector_id is None:
             raise PermissionDenied("only an account linked to an inspector has tasks", code="NOT_AN_INSPECTOR")
-        return await self.repository.tasks_for({"inspectors": viewer.inspector_id}, limit=limit)
+        query: dict[str, Any] = {"inspectors": viewer.inspector_id}
+        if statuses:
+            query["status"] = {"$in": statuses}
+        if since is not None:
+            query["created_at"] = {"$gte": datetime.combine(since, time.min, tzinfo=UTC)}
+        return await self.repository.tasks_for(query, limit=limit)
 
 
 def field_error(field: str, message: str, code: str) -> ValidationFailed:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
+from pymongo.errors import DuplicateKeyError
 
 from core.db import CollectionSpec, Database, chunks
 from core.policies.models import Policy, PolicyVersion
@@ -84,9 +85,10 @@ class PolicyRepository:
         return await cursor.sort("at", DESCENDING).limit(limit).to_list()
 
 
-DECISIONS, DECISION_CHANGES = "enterprise_decisions", "decision_changes"
+DECISIONS, DECISION_CHANGES, DECISION_DAYS = "enterprise_decisions", "decision_changes", "decision_days"
 COLLECTIONS += [
     CollectionSpec(DECISIONS),
+    CollectionSpec(DECISION_DAYS),
     CollectionSpec(DECISION_CHANGES, indexes=[IndexModel([("credit_code", ASCENDING), ("at", DESCENDING)])]),
 ]
 
@@ -118,6 +120,14 @@ class DecisionRepository:
                 [{"credit_code": code, "kind": kind, "before": (before or {}).get("outputs"),
                   "after": decision["outputs"], "version": decision["version"], "rules": decision["rules"],
                   "trigger": trigger, "at": now} for code, kind, decision, before in changed], session=session)
+
+    async def claim_day(self, day: date) -> bool:
+        """True once per day: the unique ``_id`` lets one replica claim the daily re-decision."""
+        try:
+            await self.database[DECISION_DAYS].insert_one({"_id": day.isoformat(), "at": datetime.now(UTC)})
+        except DuplicateKeyError:
+            return False
+        return True
 
     async def changes(self, code: str, limit: int = 50) -> list[dict[str, Any]]:
         cursor = self.database[DECISION_CHANGES].find({"credit_code": code}, {"_id": 0})

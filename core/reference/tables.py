@@ -65,3 +65,17 @@ def is_within(code: str, scope: str) -> bool:
 
 def root_code() -> str:
     return next(code for code, division in divisions().items() if division.parent is None)
+
+
+@dataclass(frozen=True)
+class FineRange:
+    violation_type: str
+    minimum: int
+    maximum: int
+    legal_basis: str
+
+
+@cache
+def statutory_fines() -> dict[str, FineRange]:
+    rows = _load("statutory_fines.json")["fines"]
+    return {row["violation_type"]: FineRange(**row) for row in rows}  # type: ignore[union-attr]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any
 
@@ -16,6 +17,10 @@ ENTERPRISES = "enterprises"
 ENTERPRISE_HISTORY = "enterprise_history"
 INSPECTORS = "inspectors"
 MATTERS = "matters"
+# The registry fields that policies and plans decide on (see rules/facts.py).
+DECISION_FIELDS = {"credit_code": 1, "name": 1, "jurisdiction": 1, "industry_code": 1, "credit": 1,
+                   "key_discharger": 1, "emergency_risk": 1, "positive_list": 1, "online_monitoring": 1, "permit": 1,
+                   "performance": 1, "guarantee": 1}
 
 _ENTERPRISE_SCHEMA = {
     "bsonType": "object",
@@ -90,6 +95,21 @@ class EnterpriseRepository:
                 found[doc["credit_code"]] = _enterprise(doc)
         return found
 
+    async def stream(self, query: dict[str, Any], *, batch: int = 500) -> AsyncIterator[list[dict[str, Any]]]:
+        """The decision fields of every matching enterprise, in batches (flat memory over millions)."""
+        part: list[dict[str, Any]] = []
+        async for doc in self.collection.find(query, DECISION_FIELDS):
+            part.append(doc)
+            if len(part) == batch:
+                yield part
+                part = []
+        if part:
+            yield part
+
+    async def codes_where(self, query: dict[str, Any], *, limit: int) -> list[str]:
+        docs = await self.collection.find(query, {"credit_code": 1}).sort("seq", ASCENDING).limit(limit).to_list()
+        return [d["credit_code"] for d in docs]
+
     async def window(
         self, filters: dict[str, Any], low: int, high: int, limit: int
     ) -> list[dict[str, Any]]:
@@ -154,6 +174,11 @@ class InspectorRepository:
             async for doc in self.collection.find({"staff_id": {"$in": part}}):
                 found[doc["staff_id"]] = _inspector(doc)
         return found
+
+    async def covering(self, scopes: list[str]) -> list[Inspector]:
+        """Inspectors whose jurisdictions include one of ``scopes`` (a division and its ancestors)."""
+        docs = await self.collection.find({"jurisdictions": {"$in": scopes}}).sort("staff_id", ASCENDING).to_list()
+        return [_inspector(d) for d in docs]
 
     async def window(
         self, filters: dict[str, Any], low: int, high: int, limit: int

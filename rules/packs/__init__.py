@@ -6,7 +6,8 @@ import json
 from importlib import resources
 from typing import Any
 
-PACKS = ("supervision_class", "positive_list", "sampling_ratio", "heavy_pollution_measures")
+PACKS = ("supervision_class", "positive_list", "sampling_ratio", "heavy_pollution_measures", "electricity_triggers",
+         "penalty_discretion")
 
 
 def load(kind: str) -> dict[str, Any]:

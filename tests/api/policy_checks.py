@@ -93,7 +93,7 @@ async def check_run_cases(client: httpx.AsyncClient, tokens: dict[str, Any], rol
 
 
 async def check_simulate(client: httpx.AsyncClient, tokens: dict[str, Any], role: str) -> None:
-    result = await _call(client, tokens[role], "simulatePolicyVersion", "VersionInput",
+    result = await _call(client, tokens[role], "simulatePolicyVersion", "SimulatePolicyVersionInput",
                          {"versionId": await draft(client, tokens)}, "simulation { evaluated changed } userErrors { code }")
     expect(result, "simulatePolicyVersion", role,
            ok=lambda d: d["simulation"]["changed"] == 0)

@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import csv
 import io
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from alert_checks import ALERT_CHECKS
 from conftest import USERS, enterprise_row, gql, token_for
+from event_checks import EVENT_CHECKS
+from field_checks import FIELD_CHECKS, seed_field_matrix
+from nonsite_checks import NONSITE_CHECKS, seed_nonsite_matrix
 from plan_checks import PLAN_CHECKS
 from policy_checks import POLICY_CHECKS
 
 from api.graphql.permissions import ACCESS
 from api.graphql.relay import to_global_id
+from core.config import Settings
 from core.db import Database
 from core.registry.importing import import_enterprises, import_inspectors
 from core.registry.rows import ENTERPRISE_COLUMNS
@@ -171,7 +176,8 @@ CHECKS = {
 
 
 def test_matrix_covers_every_root_field() -> None:
-    assert set(CHECKS) | set(PLAN_CHECKS) | set(POLICY_CHECKS) | set(ALERT_CHECKS) == set(ACCESS)
+    assert (set(CHECKS) | set(PLAN_CHECKS) | set(POLICY_CHECKS) | set(ALERT_CHECKS) | set(EVENT_CHECKS)
+            | set(FIELD_CHECKS) | set(NONSITE_CHECKS) == set(ACCESS))
 
 
 @pytest.mark.parametrize("field", sorted(CHECKS))
@@ -218,3 +224,41 @@ async def test_alert_matrix(client: httpx.AsyncClient, seeded: None, field: str)
     for role in ROLES:
         for where in ("xian", "baoji"):
             await ALERT_CHECKS[field](client, tokens[role], role, where, setup)
+
+
+@pytest.mark.parametrize("field", sorted(EVENT_CHECKS))
+async def test_event_matrix(client: httpx.AsyncClient, seeded: None, field: str) -> None:
+    tokens = await _tokens(client)
+    setup = tokens["prov_supervisor"]
+    assert setup is not None
+    for role in ROLES:
+        for where in ("xian", "baoji"):
+            await EVENT_CHECKS[field](client, tokens[role], role, where, setup)
+
+
+@pytest.mark.parametrize("field", sorted(FIELD_CHECKS))
+async def test_field_matrix(client: httpx.AsyncClient, users: dict[str, str], settings: Settings,
+                            database: Database, tmp_path: Path, field: str) -> None:
+    tokens: dict[str, str | None] = {"anonymous": None}
+    for name in USERS:
+        tokens[name] = await token_for(client, name)
+    setup = tokens["prov_supervisor"]
+    assert setup is not None
+    await seed_field_matrix(client, settings, database, tmp_path, setup)
+    for role in ROLES:
+        for where in ("xian", "baoji"):
+            await FIELD_CHECKS[field](client, tokens[role], role, where, setup)
+
+
+@pytest.mark.parametrize("field", sorted(NONSITE_CHECKS))
+async def test_nonsite_matrix(client: httpx.AsyncClient, users: dict[str, str], database: Database,
+                              tmp_path: Path, field: str) -> None:
+    await seed_nonsite_matrix(database, tmp_path)
+    tokens: dict[str, str | None] = {"anonymous": None}
+    for name in USERS:
+        tokens[name] = await token_for(client, name)
+    setup = tokens["prov_supervisor"]
+    assert setup is not None
+    for role in ROLES:
+        for where in ("xian", "baoji"):
+            await NONSITE_CHECKS[field](client, tokens[role], role, where, setup)

@@ -64,6 +64,8 @@ def test_demo_command_loads_once(env: dict[str, str]) -> None:
     assert "300 enterprises" in first.output and "5 logins" in first.output
     second = runner.invoke(app, ["demo", "--enterprises", "300"])
     assert "already holds data" in second.output
+    status = runner.invoke(app, ["db", "status"])
+    assert any(line.split() == ["checklists", "9"] for line in status.output.splitlines()), status.output
 
 
 def test_schema_command_writes_sdl(env: dict[str, str], tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ from test_draws import seed
 from core.accounts.models import Role, Viewer
 from core.db import Database
 from core.errors import Conflict, PermissionDenied, ValidationFailed
+from rules.apply import apply_decisions, redecide_daily
 from rules.lifecycle import PolicyService
 from rules.simulation import explain, simulate
 
@@ -26,7 +27,8 @@ async def service(database: Database) -> PolicyService:
     await seed(database, 400)
     service = PolicyService(database)
     assert await service.install_default_packs() == [f"{kind}:610000:v1" for kind in (
-        "supervision_class", "positive_list", "sampling_ratio", "heavy_pollution_measures")]
+        "supervision_class", "positive_list", "sampling_ratio", "heavy_pollution_measures", "electricity_triggers",
+        "penalty_discretion")]
     assert await service.install_default_packs() == []  # once only
     return service
 
@@ -89,9 +91,15 @@ async def test_full_lifecycle(database: Database, service: PolicyService) -> Non
         await service.update_draft(ALICE, fresh.id, fresh.content, reason="x")
     with pytest.raises(ValidationFailed):  # a rollback needs a reason
         await service.rollback(ALICE, POLICY, to_version=f"{POLICY}:v1", reason=" ")
-    with pytest.raises(ValidationFailed) as overlap:  # v1 cannot take effect before the current version did
-        await service.rollback(ALICE, POLICY, to_version=f"{POLICY}:v1", reason="too strict")
-    assert overlap.value.errors[0].code == "OVERLAPPING_PERIOD"
+    # Rolled back before it took effect: the scheduled version never counts, v1 simply continues.
+    resumed = await service.rollback(ALICE, POLICY, to_version=f"{POLICY}:v1", reason="too strict")
+    assert resumed.status.value == "active" and [(p.start, p.end) for p in resumed.periods] == [
+        (v1.periods[0].start, None)]
+    assert (await service.version(fresh.id)).periods == []
+    assert (await service.in_force(POLICY, tomorrow)).id == f"{POLICY}:v1"
+    with pytest.raises(Conflict) as again:  # a cancelled version goes back through review, not straight to active
+        await service.activate(BOB, fresh.id, effective_from=tomorrow)
+    assert again.value.code == "WRONG_STATUS"
     log = await service.repository.changes(POLICY)
     assert {entry["action"] for entry in log} >= {"install", "create", "update", "add_golden_case", "submit",
                                                   "approve", "activate"}
@@ -110,7 +118,7 @@ async def test_rollback_reactivates_an_earlier_version(database: Database, servi
     assert (await service.policy(POLICY)).active_version == draft.id
     # Rolled back the same day: v2 never counts as in force, v1 is in force again from today.
     rolled = await service.rollback(BOB, POLICY, to_version=f"{POLICY}:v1", reason="simulation showed too many")
-    assert rolled.status.value == "active" and len(rolled.periods) == 2
+    assert rolled.status.value == "active" and [p.end for p in rolled.periods] == [None]  # no gap, no overlap
     assert (await service.policy(POLICY)).active_version == f"{POLICY}:v1"
     undone = await service.version(draft.id)
     assert undone.status.value == "retired" and undone.periods == []
@@ -158,3 +166,30 @@ async def test_draws_can_take_class_ratio_and_weight_from_the_policies(database:
     draw = await flows.draw(SUPERVISOR, plan.id, request_id="r")
     assert draw.drawn_count == sum(frozen.quotas.values())
     assert all(check.ok for check in verify(await draw_document(flows.repository, draw.id)))
+
+
+async def test_future_activation_takes_effect_on_its_day(database: Database, service: PolicyService) -> None:
+    today = datetime.now(UTC).date()
+    assert await apply_decisions(database, service, query={}, trigger="seed") > 0
+    draft = await service.create_version(ALICE, POLICY)
+    draft = await service.update_draft(ALICE, draft.id, stricter(draft.content), reason="from next week")
+    facts = {"penalties_12m": 0, "supervised_case": False, "credit_tier": "blue", "emergency_risk": "none",
+             "verified_complaints_12m": 0, "key_discharger": True, "online_monitoring": False}
+    await service.add_golden_case(ALICE, draft.id, facts=facts, expected={"class": "special"})
+    await service.submit(ALICE, draft.id)
+    await service.approve(BOB, draft.id)
+    start = today + timedelta(days=7)
+    await service.activate(BOB, draft.id, effective_from=start)
+
+    await redecide_daily(database, service, start - timedelta(days=1))
+    day_before = f"daily:{(start - timedelta(days=1)).isoformat()}"
+    # Facts may move with the date (a permit expiring), but the new version is not yet in force.
+    assert all(c["version"] != draft.id for c in await database["decision_changes"].find(
+        {"trigger": day_before}).to_list())
+    assert await redecide_daily(database, service, start - timedelta(days=1)) == {
+        "skipped": f"already re-decided on {(start - timedelta(days=1)).isoformat()}"}
+    on_the_day = await redecide_daily(database, service, start)
+    assert on_the_day["changed"] > 0
+    changed = await database["decision_changes"].find({"trigger": f"daily:{start.isoformat()}"}).to_list()
+    assert changed and {(c["before"]["class"], c["after"]["class"]) for c in changed} == {("key", "special")}
+    assert {c["version"] for c in changed} == {draft.id}

@@ -126,13 +126,20 @@ def test_heavy_pollution_measures_by_grade_and_level() -> None:
     content, _ = parse(packs.load("heavy_pollution_measures"))
     assert content is not None
     compiled = ENGINE.load("hp_cases_v1", content)
-    base = {"alert_level": "orange", "guarantee_valid": False, "performance_grade": "C", "performance_leading": False}
+    base = {"alert_level": "orange", "guarantee_valid": False, "performance_grade": "C", "performance_leading": False,
+            "sector": "chemical"}
     assert compiled.evaluate(base).outputs == {"measure": "halt", "reduction_pct": 100}
     assert compiled.evaluate({**base, "guarantee_valid": True}).outputs["measure"] == "self_determined"
     assert compiled.evaluate({**base, "performance_grade": "A"}).outputs == {"measure": "self_determined",
                                                                             "reduction_pct": 0}
     assert compiled.evaluate({**base, "performance_grade": "B"}).outputs == {"measure": "reduce", "reduction_pct": 20}
     assert compiled.evaluate({**base, "alert_level": "none"}).outputs == {"measure": "none", "reduction_pct": 0}
+    # Sector tables: a B-grade cement plant cuts more at orange than the general B rule.
+    cement_b = {**base, "sector": "cement", "performance_grade": "B"}
+    assert compiled.evaluate(cement_b).outputs == {"measure": "reduce", "reduction_pct": 50}
+    assert compiled.evaluate({**cement_b, "alert_level": "yellow"}).outputs == {"measure": "reduce",
+                                                                                "reduction_pct": 10}
+    assert compiled.evaluate({**base, "sector": "bricks", "alert_level": "blue"}).outputs["measure"] == "halt"
 
 
 def test_analysis_finds_gaps_conflicts_and_dead_rules() -> None:

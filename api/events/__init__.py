@@ -1,0 +1,1 @@
+"""GraphQL for enterprise events and penalty recommendations."""

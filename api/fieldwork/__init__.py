@@ -1,0 +1,1 @@
+"""GraphQL for field work: dossiers, checklists, offline sync and the supervisor's view."""

@@ -1,0 +1,61 @@
+"""DataLoaders for the task dossier: one query per request for all the tasks on a page."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from strawberry.dataloader import DataLoader
+
+from core.alerts.repository import AlertRepository
+from core.fieldwork.models import Checklist
+from core.fieldwork.repository import FieldRepository
+from core.inspections.models import Task
+from core.inspections.repository import InspectionRepository
+
+Batch = Callable[[list[str]], Awaitable[dict[str, Any]]]
+
+
+def _loader(context: Any, name: str, fetch: Batch, default: Any) -> DataLoader[str, Any]:
+    if name not in context.loaders:
+        async def load(keys: list[str]) -> list[Any]:
+            found = await fetch(list(keys))
+            return [found.get(key, default) for key in keys]
+
+        context.loaders[name] = DataLoader(load_fn=load)
+    return context.loaders[name]
+
+
+def measures_by_code(context: Any) -> DataLoader[str, list[dict[str, Any]]]:
+    """AlertMeasuresByCodeLoader: the heavy-pollution measures in force now for each enterprise."""
+    repository = AlertRepository(context.services.registry.database)
+
+    async def fetch(codes: list[str]) -> dict[str, Any]:
+        return await repository.active_measures(codes, datetime.now(UTC))
+
+    return _loader(context, "measures_by_code", fetch, [])
+
+
+def results_by_code(context: Any) -> DataLoader[str, list[Task]]:
+    """PastInspectionsByCodeLoader: each enterprise's latest tasks with a recorded result."""
+    repository = InspectionRepository(context.services.registry.database)
+    return _loader(context, "results_by_code", repository.results_of, [])
+
+
+def inspection_by_task(context: Any) -> DataLoader[str, dict[str, Any] | None]:
+    """InspectionByTaskLoader: the current (not superseded) on-site inspection of each task."""
+    repository = FieldRepository(context.services.registry.database)
+    return _loader(context, "inspection_by_task", repository.current_inspections, None)
+
+
+def checklist_by_plan(context: Any) -> DataLoader[str, Checklist | None]:
+    """ChecklistByPlanLoader: the latest checklist of each plan's first matter ("" for targeted tasks)."""
+    repository = InspectionRepository(context.services.registry.database)
+
+    async def fetch(plan_ids: list[str]) -> dict[str, Any]:
+        plans = await repository.plans_by_ids([p for p in plan_ids if p])
+        latest = await context.services.checklists.latest_of(sorted({p.matters[0] for p in plans.values()}))
+        return {plan_id: latest.get(plan.matters[0]) for plan_id, plan in plans.items()}
+
+    return _loader(context, "checklist_by_plan", fetch, None)

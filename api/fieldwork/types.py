@@ -1,0 +1,157 @@
+"""Thin GraphQL types for field work."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from typing import Any
+
+import strawberry
+from strawberry.scalars import JSON
+
+from core.fieldwork import models
+
+
+def _iso(value: Any) -> str:
+    return value.isoformat() if isinstance(value, datetime | date) else str(value)
+
+
+def plain(value: Any) -> Any:
+    """JSON-safe copy; dates and times as ISO 8601."""
+    return json.loads(json.dumps(value, default=_iso)) if value is not None else None
+
+
+@strawberry.type
+class ChecklistItem:
+    item_id: str
+    text: str
+    type: str = strawberry.field(description="yes_no, number, text or choice")
+    unit: str
+    choices: list[str]
+    required: bool
+    legal_reference: str
+    failed_severity: str
+    pass_value: JSON | None
+
+
+@strawberry.type(description="One version of a matter's checklist (检查表).")
+class Checklist:
+    checklist_id: str
+    matter: str
+    version: int
+    title: str
+    items: list[ChecklistItem]
+    created_by: str
+    created_at: datetime
+
+    @classmethod
+    def from_domain(cls, c: models.Checklist) -> Checklist:
+        return cls(checklist_id=c.id, matter=c.matter, version=c.version, title=c.title, created_by=c.created_by,
+                   created_at=c.created_at, items=[
+                       ChecklistItem(item_id=i.id, text=i.text, type=i.type.value, unit=i.unit, choices=i.choices,
+                                     required=i.required, legal_reference=i.legal_reference,
+                                     failed_severity=i.failed_severity.value, pass_value=i.pass_value)
+                       for i in c.items])
+
+
+@strawberry.type(description="The outcome of one sync operation.")
+class OpResult:
+    op_id: str
+    status: str = strawberry.field(description="APPLIED, REPLAYED, CONFLICT or REJECTED")
+    code: str | None
+    message: str | None
+    record_id: str | None
+    version: int | None
+    seq: int | None
+
+    @classmethod
+    def from_domain(cls, r: models.OpResult) -> OpResult:
+        return cls(op_id=r.op_id, status=r.status.value, code=r.code, message=r.message, record_id=r.record_id,
+                   version=r.version, seq=r.seq)
+
+
+@strawberry.type(description="One change of a field record (a tombstone when kind is delete_record).")
+class FieldChange:
+    seq: int
+    task_id: str
+    inspection_id: str
+    record_id: str
+    kind: str
+    version: int
+    body: JSON
+    author: str
+    device_time: datetime
+    server_time: datetime
+    flags: list[str]
+    deleted: bool
+
+    @classmethod
+    def from_entry(cls, e: dict[str, Any]) -> FieldChange:
+        return cls(seq=e["seq"], task_id=e["task_id"], inspection_id=e["inspection_id"], record_id=e["record_id"],
+                   kind=e["kind"], version=e["version"], body=plain(e["body"]), author=e["author"],
+                   device_time=e["device_time"], server_time=e["server_time"], flags=e.get("flags", []),
+                   deleted=e["kind"] == "delete_record")
+
+
+@strawberry.type
+class SyncPage:
+    changes: list[FieldChange]
+    purge: list[str] = strawberry.field(description="Task ids whose records must leave the device")
+    next_since: int
+    has_more: bool
+
+
+@strawberry.type(description="The current state of an on-site inspection of a task.")
+class Inspection:
+    inspection_id: str
+    status: str = strawberry.field(description="in_progress, awaiting_evidence or submitted")
+    started_at: datetime
+    started_by: str
+    place: JSON | None
+    flags: list[str]
+    checklist_id: str | None
+    supersedes: str | None
+    superseded_by: str | None
+    answers: JSON
+    findings: list[str]
+    evidence: JSON = strawberry.field(description="evidence id → upload status")
+    signatures: JSON
+    party: JSON | None
+    submitted_at: datetime | None
+
+    @classmethod
+    def from_document(cls, d: dict[str, Any]) -> Inspection:
+        return cls(inspection_id=d["_id"], status=d["status"], started_at=d["started_at"],
+                   started_by=d["started_by"], place=plain(d.get("place")), flags=d.get("flags", []),
+                   checklist_id=d.get("checklist_id"), supersedes=d.get("supersedes"),
+                   superseded_by=d.get("superseded_by"), answers=plain(d.get("answers", {})),
+                   findings=d.get("findings", []), evidence=plain(d.get("evidence", {})),
+                   signatures=plain(d.get("signatures", {})), party=plain(d.get("party")),
+                   submitted_at=d.get("submitted_at"))
+
+
+@strawberry.type(description="A sync operation kept for a supervisor to resolve.")
+class SyncConflict:
+    conflict_id: str
+    task_id: str
+    record_id: str
+    code: str
+    message: str
+    op: JSON
+    by: str
+    status: str
+    at: datetime
+
+    @classmethod
+    def from_document(cls, d: dict[str, Any]) -> SyncConflict:
+        return cls(conflict_id=d["_id"], task_id=d["task_id"], record_id=d["record_id"], code=d["code"],
+                   message=d["message"], op=plain(d["op"]), by=d["by"], status=d["status"], at=d["at"])
+
+
+@strawberry.type(description="Task progress of a plan or of a targeted origin, for supervisors.")
+class FieldProgress:
+    total: int
+    by_status: JSON
+    awaiting_evidence: int
+    open_conflicts: int
+    pending_evidence: int

@@ -1,0 +1,27 @@
+"""GET /flights/{flight_id}/preview.png: the drone track over the sites it passed, as a PNG map."""
+
+from __future__ import annotations
+
+from anyio import to_thread
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from api.http.auth import bearer_viewer
+from core.errors import DomainError
+from core.nonsite.drone import DroneService
+
+
+async def preview(request: Request) -> Response:
+    try:
+        viewer = bearer_viewer(request)
+        service = DroneService(request.app.state.database)
+        doc = await service.get(viewer, request.path_params["flight_id"])
+    except DomainError as exc:
+        status = 401 if exc.code in ("UNAUTHENTICATED", "INVALID_TOKEN", "TOKEN_EXPIRED") else 404
+        return JSONResponse({"code": exc.code, "message": exc.message}, status_code=status)
+    png = await service.preview_of(doc, render=lambda *args: to_thread.run_sync(*args))
+    return Response(png, media_type="image/png")
+
+
+FLIGHT_ROUTES = [Route("/flights/{flight_id}/preview.png", preview, methods=["GET"])]

@@ -1,0 +1,34 @@
+"""GET /tasks/{task_id}/record.pdf: the on-site record (现场检查记录) printed from the structured data."""
+
+from __future__ import annotations
+
+from anyio import to_thread
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from api.http.auth import bearer_viewer
+from core.errors import DomainError
+from core.fieldwork.access import readable_task
+from core.fieldwork.record import onsite_record
+from core.fieldwork.record_pdf import render_onsite_record
+
+_STATUS = {"UNAUTHENTICATED": 401, "INVALID_TOKEN": 401, "TOKEN_EXPIRED": 401, "NOT_FOUND": 404,
+           "NOT_STARTED": 409}
+
+
+async def onsite_record_pdf(request: Request) -> Response:
+    try:
+        viewer = bearer_viewer(request)
+        database = request.app.state.database
+        task = await readable_task(database, viewer, request.path_params["task_id"])
+        record = await onsite_record(database, task)
+    except DomainError as exc:
+        return JSONResponse({"code": exc.code, "message": exc.message}, status_code=_STATUS.get(exc.code, 400))
+    # reportlab is synchronous and keeps a global font registry: render off the event loop.
+    pdf = await to_thread.run_sync(render_onsite_record, record)
+    return Response(pdf, media_type="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="record-{task.id}.pdf"'})
+
+
+RECORD_ROUTES = [Route("/tasks/{task_id}/record.pdf", onsite_record_pdf, methods=["GET"])]

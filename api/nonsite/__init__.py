@@ -1,0 +1,1 @@
+"""GraphQL for non-site supervision: meters, power alerts, complaints, hotspot grids, drone flights."""

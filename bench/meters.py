@@ -1,0 +1,665 @@
+"""Meter readings: ``readings.ingest`` against raw ``insert_many``, and the electricity anomaly scan.
+
+    .venv/bin/python bench/meters.py [--meters 1000] [--slots 1000] [--order time|meter]
+                                     [--scan-enterprises 5000] [--scan-days 3] [--repeat 5]
+
+Everything runs in this process against one fresh embedded SecantusDB child process (or a fresh
+database on MONGODB_URI).
+
+1. Set-up (untimed except where said): ``--scan-enterprises`` demo enterprises (core.demo.generator,
+   seeded) through ``EnterpriseImporter``; the default policy packs; then ``MeterService.register``
+   of ``--meters`` meters (a production and a treatment meter for each of the first meters/2
+   enterprises; timed as ``register_s``).
+2. Readings: ``--slots`` 15-minute kW readings per meter (1,000 × 1,000 = 1,000,000, about 10.4
+   days from UTC midnight 11 days ago), produced lazily by a generator as CSV-like ``SourceRow``
+   values (strings). ``--order time`` (default) yields every meter for one interval, then the next
+   interval, as a utility's interval feed does; ``--order meter`` yields each meter's whole series in
+   turn. Each value is a pure function of (meter, slot): a day-shift plant with ±5 % deterministic
+   noise; every 50th enterprise has its treatment off from 12:00 to 14:00 Beijing time each day and
+   every 50th+1 works at night, so that the scan has something to find. Generating the rows alone
+   (no ingest) is timed as ``generate_s``; the ingest timer includes pulling them from the generator.
+3. Baseline: a scratch collection with the same indexes as ``meter_days`` receives the same bucketed
+   documents that ``write_readings`` leaves behind (``_id``, ``meter_id``, ``day``, ``credit_code``,
+   ``r: {minute: {"kw": value}}``; one per meter per UTC day) by ``insert_many(1000 documents,
+   ordered=False)``. The documents are built batch by batch from the same value function outside
+   the timer; only the ``insert_many`` calls are timed (``insert_many_s``). After the ingest, every
+   stored bucket is compared with its baseline twin (``baseline_mismatches``), then the scratch
+   collection is dropped.
+4. Ingest: ``readings.ingest(database, rows)`` over the generator, timed (``ingest_s``);
+   ``ratio_vs_insert_many`` = ingest_s / insert_many_s (target ≤ 1.5). A thread samples the RSS of
+   this process (psutil, every 50 ms) during the ingest: ``peak_rss_mb`` (and the server's, when
+   embedded). Client and server CPU seconds are reported, and the time spent in the repository
+   calls inside the ingest (``by_ids``, ``write_readings``, ``set_last``; wrapped, not edited) as
+   ``ingest_stages_s``. Then the same readings are ingested again
+   (``replay_s``; ``replay_buckets_changed`` and ``replay_buckets_created`` should be 0).
+5. Scan from the database, for the stated set only (``--meters`` meters = meters/2 enterprises ×
+   ``--scan-days`` days inside the ingested range, measured, not extrapolated):
+   ``MeterRepository.in_scope`` + ``load_series`` timed alone (``load_s``), then the whole
+   ``rules.power_scan.scan`` (``scan_db_s``) with each of its stages timed by wrapping the
+   module's functions (load_series, apply_measures, thresholds, detect, _store), then a rescan
+   (idempotent: nothing created). A linear extrapolation of load_s to the detect set is printed
+   under a name that says so; it is not a measurement.
+6. Detect: a Series of ``--scan-enterprises`` enterprises (every demo enterprise, each with one
+   production and one treatment meter: 10,000 meters) × 72 h of 15-minute slots, built in memory
+   with numpy (seeded): day-shift plants with noise and, on a few per cent of rows, treatment off
+   for 1–16 slots, night work, a mandated halt (half of them producing through it), a mandated
+   30 % cut (half of them ignoring it) and gaps of missing readings. Thresholds come from the real
+   ``rules.power_scan.thresholds`` (the default electricity_triggers pack, facts from the registry;
+   timed as ``thresholds_s``). ``detect(series, thresholds)`` is timed ``--repeat`` times;
+   ``scan_10k_meters_72h_s`` is the median (target ≤ 1 s). This figure is detect() alone: loading
+   the series and storing alerts are the figures of step 5.
+
+Progress goes to stderr; the last line of stdout is one JSON object with every figure. Nothing here
+asserts a time: the targets are printed next to the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import functools
+import os
+import signal
+import statistics
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from _common import database_name, database_server, emit, log, machine, temp_dir
+
+TARGET_RATIO = 1.5
+TARGET_SCAN_S = 1.0
+BATCH = 1000  # documents per insert_many in the baseline
+SLOT_MINUTES = 15
+SLOTS_PER_DAY = 1440 // SLOT_MINUTES
+PRODUCTION_KW, TREATMENT_KW = 500.0, 50.0  # rated power of each enterprise's two meters
+BASELINE = "bench_meter_days_baseline"
+
+
+# --------------------------------------------------------------------------- synthetic readings
+
+
+class Readings:
+    """The readings of ``meters`` meters × ``slots`` slots from ``origin``; a value is a pure function."""
+
+    def __init__(self, codes: list[str], slots: int, origin: datetime) -> None:
+        self.codes = codes  # one enterprise per pair of meters
+        self.slots = slots
+        self.origin = origin
+        self.stamps = [(origin + timedelta(minutes=SLOT_MINUTES * s)).strftime("%Y-%m-%dT%H:%M:00Z")
+                       for s in range(slots)]
+        self.hours = [(origin + timedelta(hours=8, minutes=SLOT_MINUTES * s)).hour for s in range(slots)]
+
+    @staticmethod
+    def meter_id(enterprise: int, treatment: bool) -> str:
+        return f"BM{enterprise:05d}-{'T' if treatment else 'P'}"
+
+    def kw(self, enterprise: int, treatment: bool, slot: int) -> str:
+        hour = self.hours[slot]
+        working = 8 <= hour < 20
+        if enterprise % 50 == 1:
+            working = not working  # night shift
+        noise = ((enterprise * 1_000_003 + slot * 7919 + treatment * 31) % 101) / 1000 - 0.05
+        if treatment:
+            value = 40.0 * (1 + noise) if working else 1.0
+            if enterprise % 50 == 0 and 12 <= hour < 14:
+                value = 0.5  # treatment off while producing
+        else:
+            value = 400.0 * (1 + noise) if working else 5.0
+        return f"{value:.2f}"
+
+    def rows(self, order: str) -> Iterator[Any]:
+        from core.registry.sources import SourceRow
+
+        enterprises = range(len(self.codes))
+        number = 0
+        if order == "time":
+            for slot, stamp in enumerate(self.stamps):
+                for e in enterprises:
+                    for treatment in (False, True):
+                        number += 1
+                        yield SourceRow(number, {"meter": self.meter_id(e, treatment), "timestamp": stamp,
+                                                 "kw": self.kw(e, treatment, slot)})
+        else:
+            for e in enterprises:
+                for treatment in (False, True):
+                    meter = self.meter_id(e, treatment)
+                    for slot, stamp in enumerate(self.stamps):
+                        number += 1
+                        yield SourceRow(number, {"meter": meter, "timestamp": stamp,
+                                                 "kw": self.kw(e, treatment, slot)})
+
+    def buckets(self) -> Iterator[dict[str, Any]]:
+        """The documents write_readings leaves behind: one per meter per UTC day."""
+        for e, code in enumerate(self.codes):
+            for treatment in (False, True):
+                meter = self.meter_id(e, treatment)
+                doc: dict[str, Any] | None = None
+                for slot in range(self.slots):
+                    at = self.origin + timedelta(minutes=SLOT_MINUTES * slot)
+                    day = at.date().isoformat()
+                    if doc is None or doc["day"] != day:
+                        if doc is not None:
+                            yield doc
+                        doc = {"_id": f"{meter}:{day}", "meter_id": meter, "day": day, "credit_code": code,
+                               "r": {}}
+                    doc["r"][str(at.hour * 60 + at.minute)] = {"kw": float(self.kw(e, treatment, slot))}
+                if doc is not None:
+                    yield doc
+
+
+# --------------------------------------------------------------------------- measuring helpers
+
+
+class RssSampler:
+    """Peak RSS (MiB) of this process and of the server process, sampled by a thread."""
+
+    def __init__(self, server_pid: int | None, interval_s: float = 0.05) -> None:
+        import psutil
+
+        self.me = psutil.Process()
+        self.server = psutil.Process(server_pid) if server_pid else None
+        self.interval_s = interval_s
+        self.peak = self.server_peak = 0.0
+        self.samples = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _sample(self) -> None:
+        self.peak = max(self.peak, self.me.memory_info().rss / 2**20)
+        if self.server is not None:
+            with contextlib.suppress(Exception):
+                self.server_peak = max(self.server_peak, self.server.memory_info().rss / 2**20)
+        self.samples += 1
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval_s):
+            self._sample()
+
+    def __enter__(self) -> RssSampler:
+        self._sample()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self._sample()
+
+
+class Cpu:
+    """CPU seconds of this process and of the server process between start() and stop()."""
+
+    def __init__(self, server_pid: int | None) -> None:
+        import psutil
+
+        self.me = psutil.Process()
+        self.server = psutil.Process(server_pid) if server_pid else None
+        self.client_s = 0.0
+        self.server_s: float | None = None
+
+    def _now(self) -> tuple[float, float | None]:
+        mine = self.me.cpu_times()
+        theirs = self.server.cpu_times() if self.server is not None else None
+        return mine.user + mine.system, (theirs.user + theirs.system) if theirs is not None else None
+
+    def start(self) -> None:
+        self._start = self._now()
+
+    def stop(self) -> None:
+        client, server = self._now()
+        self.client_s += client - self._start[0]
+        if server is not None and self._start[1] is not None:
+            self.server_s = (self.server_s or 0.0) + server - self._start[1]
+
+
+def _r(value: float | None, digits: int = 3) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def _progress(rows: Iterator[Any], label: str, total: int) -> Iterator[Any]:
+    started = time.perf_counter()
+    step = max(1, total // 10)
+    for n, row in enumerate(rows, 1):
+        if n % step == 0:
+            log(f"{label}: {n:,}/{total:,} rows, {n / (time.perf_counter() - started):,.0f} rows/s")
+        yield row
+
+
+# --------------------------------------------------------------------------- the run
+
+
+async def _setup(database: Any, enterprises: int, today: date) -> tuple[list[str], Any]:
+    from api.app import prepare
+    from core.demo import generator
+    from core.registry.importing import EnterpriseImporter
+    from core.registry.sources import SourceRow
+    from rules.lifecycle import PolicyService
+
+    await prepare(database)
+    policies = PolicyService(database)
+    await policies.install_default_packs()
+
+    def source() -> Iterator[Any]:
+        return (SourceRow(n, r) for n, r in enumerate(generator.generate_enterprises(enterprises, today=today), 1))
+
+    report = await EnterpriseImporter(database, actor="bench").run(source(), rescan=source)
+    if report.failed or report.inserted != enterprises:
+        raise SystemExit(f"enterprise import: {report.inserted} inserted, {report.failed} failed")
+    codes = [row["credit_code"] for row in generator.generate_enterprises(enterprises, today=today)]
+    return codes, policies
+
+
+async def _register(database: Any, codes: list[str]) -> tuple[float, int]:
+    from core.accounts.models import Role, Viewer
+    from core.nonsite.service import MeterService
+    from core.reference import tables
+
+    viewer = Viewer(username="bench", roles=frozenset({Role.ADMIN}), jurisdictions=(tables.root_code(),))
+    rows = []
+    for e, code in enumerate(codes):
+        rows.append({"meter_id": Readings.meter_id(e, False), "credit_code": code, "role": "production",
+                     "unit": "生产线1", "rated_kw": PRODUCTION_KW})
+        rows.append({"meter_id": Readings.meter_id(e, True), "credit_code": code, "role": "treatment",
+                     "unit": "治理设施", "rated_kw": TREATMENT_KW})
+    started = time.perf_counter()
+    inserted, _updated, errors = await MeterService(database).register(viewer, rows)
+    seconds = time.perf_counter() - started
+    if errors or inserted != len(rows):
+        raise SystemExit(f"meter registration: {inserted} inserted, {len(errors)} rejected: {errors[:3]}")
+    return seconds, inserted
+
+
+async def _baseline(database: Any, data: Readings, cpu: Cpu) -> dict[str, Any]:
+    from core.db import CollectionSpec
+    from core.nonsite.repository import COLLECTIONS, DAYS
+
+    indexes = next(spec.indexes for spec in COLLECTIONS if spec.name == DAYS)
+    await database.ensure_schema([CollectionSpec(BASELINE, indexes=indexes)])
+    collection = database[BASELINE]
+    buckets = data.buckets()
+    insert_s = build_s = 0.0
+    inserted = 0
+    while True:
+        t0 = time.perf_counter()
+        docs = [doc for _, doc in zip(range(BATCH), buckets, strict=False)]
+        build_s += time.perf_counter() - t0
+        if not docs:
+            break
+        cpu.start()
+        t1 = time.perf_counter()
+        await collection.insert_many(docs, ordered=False)
+        insert_s += time.perf_counter() - t1
+        cpu.stop()
+        inserted += len(docs)
+    return {"insert_many_s": insert_s, "build_s": build_s, "documents": inserted,
+            "stored": await collection.count_documents({}),
+            "client_cpu_s": cpu.client_s, "server_cpu_s": cpu.server_s}
+
+
+async def _ingest(database: Any, data: Readings, order: str, server_pid: int | None, label: str) -> dict[str, Any]:
+    from core.nonsite import readings
+    from core.nonsite.repository import MeterRepository
+
+    total = data.slots * 2 * len(data.codes)
+    cpu = Cpu(server_pid)
+    stages: dict[str, float] = {}
+    originals = {name: getattr(MeterRepository, name) for name in ("by_ids", "write_readings", "set_last")}
+    for name, function in originals.items():
+        setattr(MeterRepository, name, _timed(stages, name, function))
+    try:
+        with RssSampler(server_pid) as rss:
+            before = rss.peak
+            cpu.start()
+            started = time.perf_counter()
+            report = await readings.ingest(database, _progress(data.rows(order), label, total))
+            seconds = time.perf_counter() - started
+            cpu.stop()
+    finally:
+        for name, function in originals.items():
+            setattr(MeterRepository, name, function)
+    log(f"{label} stages (repository calls inside the ingest): "
+        + ", ".join(f"{k} {v:.2f}s" for k, v in stages.items()))
+    codes = Counter(e.code for e in report.errors)
+    return {"seconds": seconds, "received": report.received, "accepted": report.accepted,
+            "buckets_created": report.buckets_created, "buckets_changed": report.buckets_changed,
+            "errors": dict(codes), "rss_before_mb": before, "peak_rss_mb": rss.peak,
+            "server_peak_rss_mb": rss.server_peak if rss.server is not None else None, "rss_samples": rss.samples,
+            "client_cpu_s": cpu.client_s, "server_cpu_s": cpu.server_s,
+            "stages": {k: round(v, 2) for k, v in stages.items()}}
+
+
+async def _compare(database: Any) -> tuple[int, int]:
+    """(stored buckets, buckets that differ from their baseline twin or have none), a chunk at a time."""
+    from core.nonsite.repository import DAYS
+
+    stored = matched = mismatches = 0
+
+    async def check(part: list[dict[str, Any]]) -> None:
+        nonlocal matched, mismatches
+        for start in range(0, len(part), 100):
+            chunk = part[start:start + 100]
+            twins = {d["_id"]: d async for d in database[BASELINE].find({"_id": {"$in": [d["_id"] for d in chunk]}})}
+            for doc in chunk:
+                twin = twins.get(doc["_id"])
+                matched += twin is not None
+                mismatches += twin != doc
+
+    part: list[dict[str, Any]] = []
+    async for doc in database[DAYS].find({}):
+        stored += 1
+        part.append(doc)
+        if len(part) == 1000:
+            await check(part)
+            part = []
+    await check(part)
+    return stored, mismatches + await database[BASELINE].count_documents({}) - matched
+
+
+def _timed(stages: dict[str, float], name: str, function: Callable[..., Any]) -> Callable[..., Any]:
+    if asyncio.iscoroutinefunction(function):
+        @functools.wraps(function)
+        async def wrapper_async(*args: Any, **kwargs: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                return await function(*args, **kwargs)
+            finally:
+                stages[name] = stages.get(name, 0.0) + time.perf_counter() - started
+        return wrapper_async
+
+    @functools.wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            stages[name] = stages.get(name, 0.0) + time.perf_counter() - started
+    return wrapper
+
+
+async def _scan_from_database(database: Any, policies: Any, start: date, days: int) -> dict[str, Any]:
+    from core.nonsite.repository import DAYS, MeterRepository
+    from core.nonsite.service import load_series
+    from core.reference import tables
+    from rules import power_scan
+
+    scopes = [tables.root_code()]
+    t0 = time.perf_counter()
+    meters = await MeterRepository(database).in_scope(scopes)
+    t1 = time.perf_counter()
+    series = await load_series(database, meters, start, days)
+    t2 = time.perf_counter()
+    day_keys = [(start + timedelta(days=n)).isoformat() for n in range(days)]
+    documents = await database[DAYS].count_documents({"day": {"$in": day_keys}})
+    filled = int((~_isnan(series.production)).sum() + (~_isnan(series.treatment)).sum())
+    log(f"load: {len(meters):,} meters in {t1 - t0:.2f}s, series of {len(series.codes):,} enterprises × "
+        f"{series.production.shape[1]} slots from {documents:,} day documents in {t2 - t1:.2f}s")
+
+    results = []
+    for attempt in ("scan", "rescan"):
+        stages: dict[str, float] = {}
+        patched = {name: getattr(power_scan, name) for name in
+                   ("load_series", "apply_measures", "thresholds", "detect", "_store")}
+        for name, function in patched.items():
+            setattr(power_scan, name, _timed(stages, name, function))
+        repo_in_scope = MeterRepository.in_scope
+        MeterRepository.in_scope = _timed(stages, "in_scope", repo_in_scope)  # type: ignore[method-assign]
+        try:
+            started = time.perf_counter()
+            result = await power_scan.scan(database, policies, scopes=scopes, start=start, days=days)
+            seconds = time.perf_counter() - started
+        finally:
+            for name, function in patched.items():
+                setattr(power_scan, name, function)
+            MeterRepository.in_scope = repo_in_scope  # type: ignore[method-assign]
+        log(f"{attempt}: {seconds:.2f}s, {result} stages " + ", ".join(f"{k} {v:.2f}s" for k, v in stages.items()))
+        results.append((seconds, result, stages))
+    (scan_s, scan_result, stages), (rescan_s, rescan_result, rescan_stages) = results
+    return {
+        "load_set": f"{len(meters)} meters ({len(series.codes)} enterprises) x {days} days "
+                    f"({series.production.shape[1]} slots), measured from the database",
+        "load_meters": len(meters), "load_enterprises": len(series.codes), "load_days": days,
+        "load_day_documents": documents, "load_readings": filled,
+        "load_meters_s": t1 - t0, "load_series_s": t2 - t1, "load_s": t2 - t0,
+        "scan_db_s": scan_s, "scan_db_stages_s": {k: round(v, 3) for k, v in stages.items()},
+        "scan_db_anomalies": scan_result.get("anomalies"), "scan_db_created": scan_result.get("created"),
+        "rescan_db_s": rescan_s, "rescan_db_stages_s": {k: round(v, 3) for k, v in rescan_stages.items()},
+        "rescan_db_created": rescan_result.get("created"),
+    }
+
+
+def _isnan(values: Any) -> Any:
+    import numpy as np
+
+    return np.isnan(values)
+
+
+def synthetic_series(codes: list[str], start: datetime, slots: int, seed: int) -> tuple[Any, dict[str, int]]:
+    """N enterprises × ``slots``; returns the Series and how many rows carry each planted problem."""
+    import numpy as np
+
+    from core.nonsite.detect import MEASURE_CODES, Series
+
+    rng = np.random.default_rng(seed)
+    n = len(codes)
+    hours = (np.arange(slots) * SLOT_MINUTES // 60 + 8) % 24  # Beijing hours for a UTC-midnight start
+    working = np.tile((hours >= 8) & (hours < 20), (n, 1))
+    pick = rng.permutation(n)
+    share = max(1, n // 100)
+    treatment_off, night, halt, cut, gaps = (pick[k * 2 * share:(k + 1) * 2 * share] for k in range(5))
+    night = night[:share]
+    working[night] = ~working[night]
+    production = np.where(working, 400.0 * (1 + rng.uniform(-0.05, 0.05, (n, slots))), 5.0)
+    treatment = np.where(working, 40.0 * (1 + rng.uniform(-0.05, 0.05, (n, slots))), 1.0)
+    measure = np.zeros((n, slots), dtype=np.int8)
+    reduction = np.zeros((n, slots))
+    noon = 4 * 60 // SLOT_MINUTES  # 12:00 Beijing is 04:00 UTC
+    for row in treatment_off:
+        day = int(rng.integers(0, max(1, slots // SLOTS_PER_DAY)))
+        first = day * SLOTS_PER_DAY + noon + int(rng.integers(0, 16))
+        treatment[row, first:first + int(rng.integers(1, 17))] = 0.5
+    halt_window = slice(min(slots, SLOTS_PER_DAY + 0), min(slots, SLOTS_PER_DAY + 24))  # Beijing 08:00-14:00
+    for k, row in enumerate(halt):
+        measure[row, halt_window] = MEASURE_CODES["halt"]
+        if k % 2:
+            production[row, halt_window] = 0.0
+            treatment[row, halt_window] = 0.0
+    cut_window = slice(min(slots, 2 * SLOTS_PER_DAY), min(slots, 2 * SLOTS_PER_DAY + 24))
+    for k, row in enumerate(cut):
+        measure[row, cut_window] = MEASURE_CODES["reduce"]
+        reduction[row, cut_window] = 30.0
+        if k % 2:
+            production[row, cut_window] *= 0.6
+    for row in gaps:
+        first = int(rng.integers(0, max(1, slots - 8)))
+        production[row, first:first + 8] = np.nan
+        treatment[row, first:first + 8] = np.nan
+    series = Series(codes=codes, start=start, production=production, treatment=treatment,
+                    rated_production=np.full(n, PRODUCTION_KW), rated_treatment=np.full(n, TREATMENT_KW),
+                    measure=measure, reduction_pct=reduction)
+    planted = {"treatment_off_rows": len(treatment_off), "night_rows": len(night), "halt_rows": len(halt),
+               "halt_producing_rows": (len(halt) + 1) // 2, "cut_rows": len(cut),
+               "cut_ignored_rows": (len(cut) + 1) // 2, "gap_rows": len(gaps)}
+    return series, planted
+
+
+async def _detect(database: Any, policies: Any, codes: list[str], start: date, repeat: int) -> dict[str, Any]:
+    from core.nonsite.detect import detect
+    from rules.power_scan import thresholds
+
+    origin = datetime(start.year, start.month, start.day, tzinfo=UTC)
+    slots = 3 * SLOTS_PER_DAY
+    t0 = time.perf_counter()
+    series, planted = synthetic_series(sorted(codes), origin, slots, seed=20261128)
+    build_s = time.perf_counter() - t0
+    t1 = time.perf_counter()
+    limits, version = await thresholds(database, policies, series, start)
+    thresholds_s = time.perf_counter() - t1
+    log(f"detect: series {len(series.codes):,} × {slots} built in {build_s:.2f}s, thresholds from {version} "
+        f"in {thresholds_s:.2f}s ({Counter(limits.severity)})")
+    runs: list[float] = []
+    found: list[Any] = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        found = detect(series, limits)
+        runs.append(time.perf_counter() - started)
+    kinds = Counter(str(a.kind) for a in found)
+    log(f"detect: runs {', '.join(f'{r:.3f}s' for r in runs)}; {len(found)} anomalies {dict(kinds)}")
+    return {"scan_enterprises": len(series.codes), "scan_meters": 2 * len(series.codes), "scan_slots": slots,
+            "scan_10k_meters_72h_s": statistics.median(runs), "detect_runs_s": [round(r, 4) for r in runs],
+            "detect_anomalies": len(found), "detect_anomalies_by_kind": dict(sorted(kinds.items())),
+            "planted": planted, "series_build_s_untimed": build_s, "thresholds_s": thresholds_s,
+            "thresholds_severity": dict(Counter(limits.severity)),
+            "thresholds_min_minutes": dict(Counter(int(m) for m in limits.min_minutes))}
+
+
+async def run(uri: str, server_pid: int | None, args: argparse.Namespace) -> dict[str, Any]:
+    from core.db import Database
+
+    name = database_name("meters")
+    database = Database(uri, name)
+    figures: dict[str, Any] = {}
+    try:
+        today = datetime.now(UTC).date()
+        log(f"set-up: importing {args.scan_enterprises:,} demo enterprises, installing the policy packs")
+        t0 = time.perf_counter()
+        codes, policies = await _setup(database, args.scan_enterprises, today)
+        figures["setup_s_untimed"] = round(time.perf_counter() - t0, 2)
+        metered = codes[:args.meters // 2]
+        register_s, registered = await _register(database, metered)
+        log(f"registered {registered:,} meters for {len(metered):,} enterprises in {register_s:.2f}s")
+
+        first_day = today - timedelta(days=11)
+        origin = datetime(first_day.year, first_day.month, first_day.day, tzinfo=UTC)
+        data = Readings(metered, args.slots, origin)
+        total = args.slots * 2 * len(metered)
+        log(f"readings: {total:,} ({2 * len(metered):,} meters × {args.slots} slots from {origin:%Y-%m-%d %H:%M}Z, "
+            f"{args.order} order)")
+
+        t0 = time.perf_counter()
+        generated = sum(1 for _ in data.rows(args.order))
+        generate_s = time.perf_counter() - t0
+        log(f"generator alone: {generated:,} rows in {generate_s:.2f}s")
+
+        log("baseline: insert_many of the same bucketed documents (1000 per call) into a scratch collection")
+        baseline = await _baseline(database, data, Cpu(server_pid))
+        log(f"baseline: {baseline['documents']:,} documents, insert_many {baseline['insert_many_s']:.2f}s, "
+            f"built in {baseline['build_s']:.2f}s (untimed)")
+
+        log(f"ingest: readings.ingest of {total:,} readings")
+        ingest = await _ingest(database, data, args.order, server_pid, "ingest")
+        log(f"ingest: {ingest['seconds']:.2f}s, {ingest['buckets_created']:,} buckets created, "
+            f"peak RSS {ingest['peak_rss_mb']:.0f} MB")
+        stored, mismatches = await _compare(database)
+        log(f"compare: {stored:,} stored buckets, {mismatches} differ from the baseline documents")
+        await database[BASELINE].drop()
+
+        log("replay: the same readings again")
+        replay = await _ingest(database, data, args.order, server_pid, "replay")
+        log(f"replay: {replay['seconds']:.2f}s, {replay['buckets_changed']} changed, "
+            f"{replay['buckets_created']} created")
+
+        start = first_day + timedelta(days=7)
+        log(f"scan from the database: {start} + {args.scan_days} days")
+        scanned = await _scan_from_database(database, policies, start, args.scan_days)
+
+        log(f"detect: {args.scan_enterprises:,} enterprises × 72 h, {args.repeat} runs")
+        detected = await _detect(database, policies, codes, start, args.repeat)
+
+        figures.update({
+            "readings": total, "meters": 2 * len(metered), "enterprises_metered": len(metered),
+            "slots_per_meter": args.slots, "order": args.order,
+            "register_s": _r(register_s),
+            "generate_s": _r(generate_s),
+            "ingest_s": _r(ingest["seconds"]),
+            "readings_per_s": round(total / ingest["seconds"]),
+            "ingest_accepted": ingest["accepted"], "ingest_errors": ingest["errors"],
+            "buckets_created": ingest["buckets_created"], "buckets_stored": stored,
+            "insert_many_s": _r(baseline["insert_many_s"]),
+            "insert_many_documents": baseline["documents"],
+            "baseline_build_s_untimed": _r(baseline["build_s"]),
+            "baseline_mismatches": mismatches,
+            "ratio_vs_insert_many": _r(ingest["seconds"] / baseline["insert_many_s"]),
+            "ratio_vs_insert_many_excl_generate": _r((ingest["seconds"] - generate_s) / baseline["insert_many_s"]),
+            "target_ratio": TARGET_RATIO,
+            "ingest_stages_s": ingest["stages"],
+            "ingest_client_cpu_s": _r(ingest["client_cpu_s"], 2),
+            "ingest_server_cpu_s": _r(ingest["server_cpu_s"], 2),
+            "insert_many_client_cpu_s": _r(baseline["client_cpu_s"], 2),
+            "insert_many_server_cpu_s": _r(baseline["server_cpu_s"], 2),
+            "peak_rss_mb": round(ingest["peak_rss_mb"], 1),
+            "rss_before_ingest_mb": round(ingest["rss_before_mb"], 1),
+            "server_peak_rss_mb": _r(ingest["server_peak_rss_mb"], 1),
+            "rss_samples": ingest["rss_samples"],
+            "replay_s": _r(replay["seconds"]),
+            "replay_buckets_changed": replay["buckets_changed"],
+            "replay_buckets_created": replay["buckets_created"],
+            "replay_accepted": replay["accepted"],
+            "replay_stages_s": replay["stages"],
+            "replay_peak_rss_mb": round(replay["peak_rss_mb"], 1),
+            **{k: (_r(v) if isinstance(v, float) else v) for k, v in scanned.items()},
+            "load_s_per_10k_meters_extrapolated_linear": _r(
+                scanned["load_s"] * detected["scan_meters"] / max(1, scanned["load_meters"])),
+            **{k: (_r(v, 4) if isinstance(v, float) else v) for k, v in detected.items()},
+            "target_scan_s": TARGET_SCAN_S,
+        })
+    finally:
+        if os.environ.get("MONGODB_URI"):
+            await database.client.drop_database(name)
+        await database.client.close()
+    return figures
+
+
+def _vmhwm_mb(pid: str) -> float | None:
+    """Peak RSS (VmHWM) of a process from /proc, in MiB; None off Linux."""
+    with contextlib.suppress(OSError), open(f"/proc/{pid}/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    return None
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--meters", type=int, default=1000, help="meters to ingest for (even; default 1000)")
+    parser.add_argument("--slots", type=int, default=1000, help="15-minute readings per meter (default 1000)")
+    parser.add_argument("--order", choices=["time", "meter"], default="time",
+                        help="time: every meter per interval (default); meter: each meter's series in turn")
+    parser.add_argument("--scan-enterprises", type=int, default=5000,
+                        help="enterprises in the registry and in the detect series (default 5000)")
+    parser.add_argument("--scan-days", type=int, default=3, help="days scanned from the database (default 3)")
+    parser.add_argument("--repeat", type=int, default=5, help="detect runs (default 5)")
+    args = parser.parse_args()
+    if args.meters < 2 or args.meters % 2 or args.meters // 2 > args.scan_enterprises:
+        parser.error("--meters must be even and at most 2 × --scan-enterprises")
+    if args.slots < SLOTS_PER_DAY * (7 + args.scan_days) or args.slots > 11 * SLOTS_PER_DAY - 48:
+        parser.error(f"--slots must cover day 7 + --scan-days and end before now "
+                     f"({SLOTS_PER_DAY * (7 + args.scan_days)}..{11 * SLOTS_PER_DAY - 48})")
+
+    from api import logs
+
+    logs.configure("WARNING", as_json=False)
+    # A plain SIGTERM would skip the clean-up below (temp files, the server process).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    figures: dict[str, Any] = {"benchmark": "meters", **machine(),
+                               "server": "MongoDB (MONGODB_URI)" if os.environ.get("MONGODB_URI")
+                               else "SecantusDB (embedded child process)"}
+    started = time.perf_counter()
+    with temp_dir("ecoinspect-bench-meters-") as tmp, database_server(tmp / "server") as server:
+        log(f"database at {server.uri}")
+        figures.update(asyncio.run(run(server.uri, server.pid, args)))
+        # Whole-run peaks (set-up, thresholds over every enterprise and the comparison included).
+        figures["client_vmhwm_whole_run_mb"] = _vmhwm_mb("self")
+        figures["server_vmhwm_whole_run_mb"] = _vmhwm_mb(str(server.pid)) if server.pid else None
+    figures["wall_s"] = round(time.perf_counter() - started, 1)
+    figures["loadavg_1m_at_end"] = round(os.getloadavg()[0], 2)
+    emit(figures)
+
+
+if __name__ == "__main__":
+    main()

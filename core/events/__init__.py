@@ -1,0 +1,1 @@
+"""Enterprise events (penalties, cases, complaints, emergencies, inspections) and the facts they feed."""

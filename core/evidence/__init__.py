@@ -1,0 +1,1 @@
+"""Field evidence files: registration, resumable upload into GridFS, media checks."""

@@ -1,0 +1,67 @@
+"""Checklists per matter, versioned and maintained by supervisors; a new version never edits an old one."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import ValidationError
+from pymongo.errors import DuplicateKeyError
+
+from core.accounts.models import Role, Viewer
+from core.db import Database
+from core.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
+from core.fieldwork.models import Checklist, ChecklistItem
+from core.fieldwork.repository import FieldRepository
+from core.registry.rows import field_errors
+
+SUPERVISORS = frozenset({Role.SUPERVISOR, Role.ADMIN})
+
+
+class ChecklistService:
+    def __init__(self, database: Database) -> None:
+        self.database = database
+        self.repository = FieldRepository(database)
+
+    async def create_version(self, viewer: Viewer, *, matter: str, title: str,
+                             items: list[dict[str, Any]]) -> Checklist:
+        if not viewer.has_any(SUPERVISORS):
+            raise PermissionDenied("only supervisors maintain checklists")
+        if not await self.repository.matter_exists(matter):
+            raise ValidationFailed([FieldError("matter", f"unknown matter {matter}", "UNKNOWN_MATTER")])
+        try:
+            parsed = [ChecklistItem.model_validate(item) for item in items]
+        except ValidationError as exc:
+            raise ValidationFailed(field_errors(exc, {})) from None
+        ids = [item.id for item in parsed]
+        if not parsed or len(set(ids)) != len(ids):
+            raise ValidationFailed([FieldError("items", "items need distinct ids (at least one item)",
+                                               "INVALID_VALUE")])
+        if not title.strip():
+            raise ValidationFailed([FieldError("title", "a checklist needs a title", "REQUIRED")])
+        latest = await self.latest(matter)
+        number = (latest.version if latest else 0) + 1
+        checklist = Checklist(id=f"{matter}:v{number}", matter=matter, version=number, title=title.strip(),
+                              items=parsed, created_by=viewer.username or "", created_at=datetime.now(UTC))
+        try:
+            await self.repository.insert_checklist(checklist)
+        except DuplicateKeyError:
+            raise Conflict(f"checklist {matter} changed meanwhile", code="STALE_VERSION", field="matter") from None
+        return checklist
+
+    async def latest(self, matter: str) -> Checklist | None:
+        return (await self.latest_of([matter])).get(matter)
+
+    async def latest_of(self, matters: list[str]) -> dict[str, Checklist]:
+        found: dict[str, Checklist] = {}
+        for checklist in await self.repository.checklists_of(matters):
+            current = found.get(checklist.matter)
+            if current is None or checklist.version > current.version:
+                found[checklist.matter] = checklist
+        return found
+
+    async def get(self, checklist_id: str) -> Checklist:
+        found = (await self.repository.checklists([checklist_id])).get(checklist_id)
+        if found is None:
+            raise NotFound(f"checklist {checklist_id} not found", field="checklistId")
+        return found

@@ -1,0 +1,67 @@
+"""The supervisor's view of field work: progress, sync conflicts to resolve, evidence still uploading."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from core.accounts.models import Role, Viewer
+from core.db import Database
+from core.errors import FieldError, NotFound, PermissionDenied, ValidationFailed
+from core.fieldwork.repository import CONFLICTS, FieldRepository
+
+SUPERVISORS = frozenset({Role.SUPERVISOR, Role.ADMIN})
+RESOLUTIONS = ("accept", "discard")
+
+
+def _require(viewer: Viewer) -> None:
+    if not viewer.has_any(SUPERVISORS):
+        raise PermissionDenied("field oversight is for supervisors and administrators")
+
+
+def _scope(viewer: Viewer) -> dict[str, Any]:
+    return {"jurisdiction_path": {"$in": list(viewer.jurisdictions)}}
+
+
+class Oversight:
+    def __init__(self, database: Database) -> None:
+        self.repository = FieldRepository(database)
+
+    async def progress(self, viewer: Viewer, *, plan_id: str | None = None, origin: str | None = None
+                       ) -> dict[str, Any]:
+        """Tasks by status for a plan (or a targeted origin such as alert:<id>) within the viewer's scope."""
+        _require(viewer)
+        query = {**_scope(viewer), **({"plan_id": plan_id} if plan_id else {}), **({"draw_id": origin} if origin
+                                                                                  else {})}
+        counts = await self.repository.status_counts(query)
+        ids = await self.repository.task_ids(query)
+        inspections = await self.repository.current_inspections(ids)
+        return {"total": sum(counts.values()), "by_status": counts,
+                "awaiting_evidence": sum(1 for i in inspections.values() if i["status"] == "awaiting_evidence"),
+                "open_conflicts": await self.repository.count(CONFLICTS, {"task_id": {"$in": ids},
+                                                                          "status": "open"}),
+                "pending_evidence": len(await self.repository.pending_evidence(ids, limit=100000))}
+
+    async def conflicts(self, viewer: Viewer) -> list[dict[str, Any]]:
+        _require(viewer)
+        return await self.repository.conflicts(await self.repository.task_ids(_scope(viewer)))
+
+    async def pending_evidence(self, viewer: Viewer) -> list[dict[str, Any]]:
+        _require(viewer)
+        return await self.repository.pending_evidence(await self.repository.task_ids(_scope(viewer)))
+
+    async def resolve(self, viewer: Viewer, conflict_id: str, *, resolution: str, note: str) -> None:
+        """Record the supervisor's decision; an accepted value is re-sent by the device as a new edit."""
+        _require(viewer)
+        if resolution not in RESOLUTIONS:
+            raise ValidationFailed([FieldError("resolution", "resolution must be accept or discard",
+                                               "INVALID_VALUE")])
+        conflict = await self.repository.conflict(conflict_id)
+        in_scope = conflict is not None and conflict["task_id"] in set(
+            await self.repository.task_ids({**_scope(viewer), "_id": conflict["task_id"]}))
+        if not in_scope or conflict is None or conflict["status"] != "open":
+            raise NotFound(f"open conflict {conflict_id} not found", field="conflictId")
+        done = await self.repository.resolve_conflict(
+            conflict_id, {"resolution": resolution, "note": note, "by": viewer.username}, datetime.now(UTC))
+        if not done:
+            raise NotFound(f"open conflict {conflict_id} not found", field="conflictId")

@@ -1,0 +1,1 @@
+"""Non-site supervision: electricity meters and anomalies, drone flights, complaints and hotspot grids."""

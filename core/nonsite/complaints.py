@@ -1,0 +1,153 @@
+"""Complaints (12369 and other channels) and hotspot-grid alerts: each becomes a targeted task.
+
+Targeted tasks stay apart from double-random ones (no plan, their own kind). A complaint verified
+as founded counts in the enterprise's facts (a ``complaint_verified`` event, recorded by the caller
+through the events service so that the policies decide again). Hotspot tasks are grid-level: they
+record the problems and sources found, not a penalty (DOMAIN rule 20).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pymongo.errors import DuplicateKeyError
+
+from core.accounts.models import Role, Viewer
+from core.db import Database
+from core.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
+from core.fieldwork.models import UUID_PATTERN, GeoPoint
+from core.inspections.models import TaskKind
+from core.inspections.repository import InspectionRepository
+from core.inspections.targeted import targeted_task
+from core.nonsite.repository import MeterRepository
+from core.reference import tables
+from core.registry.repository import EnterpriseRepository
+from core.registry.rows import field_errors
+
+SUPERVISORS = frozenset({Role.SUPERVISOR, Role.ADMIN})
+
+
+class ComplaintData(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str = Field(pattern=UUID_PATTERN)
+    channel: Literal["12369", "wechat", "web", "letter", "visit", "media"]
+    received_at: datetime
+    jurisdiction: str
+    content: str = Field(min_length=1, max_length=5000)
+    place: GeoPoint | None = None
+    credit_code: str | None = Field(default=None, min_length=18, max_length=18)
+
+
+class HotspotData(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    cell_id: str = Field(pattern=r"^[A-Za-z0-9_-]{1,40}$")  # the 3 km × 3 km cell
+    date: date
+    pm25: float = Field(ge=0, le=5000)  # µg/m³
+    jurisdiction: str
+    centre: GeoPoint | None = None
+
+
+def _parse(model: type[BaseModel], data: dict[str, Any]) -> Any:
+    try:
+        parsed = model.model_validate(data)
+    except ValidationError as exc:
+        raise ValidationFailed(field_errors(exc, {})) from None
+    if parsed.jurisdiction not in tables.divisions():  # type: ignore[attr-defined]
+        raise ValidationFailed([FieldError("jurisdiction", "unknown jurisdiction", "UNKNOWN_JURISDICTION")])
+    return parsed
+
+
+class ComplaintService:
+    def __init__(self, database: Database) -> None:
+        self.database = database
+        self.tasks = InspectionRepository(database)
+        self.repository = MeterRepository(database)
+
+    def _require(self, viewer: Viewer, jurisdiction: str) -> None:
+        if not viewer.has_any(SUPERVISORS):
+            raise PermissionDenied("supervisors record complaints and hotspot alerts")
+        if not viewer.covers(jurisdiction):
+            raise PermissionDenied(f"jurisdiction {jurisdiction} is outside your scope")
+
+    async def record_complaint(self, viewer: Viewer, data: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+        """Store a complaint (idempotent by its id) and, when the enterprise is known, a targeted task."""
+        complaint = _parse(ComplaintData, data)
+        self._require(viewer, complaint.jurisdiction)
+        name, task_jurisdiction = "", complaint.jurisdiction
+        if complaint.credit_code:
+            enterprise = (await EnterpriseRepository(self.database).by_codes([complaint.credit_code])).get(
+                complaint.credit_code)
+            if enterprise is None or not viewer.covers(enterprise.jurisdiction):
+                raise NotFound(f"enterprise {complaint.credit_code} not found", field="creditCode")
+            name, task_jurisdiction = enterprise.name, enterprise.jurisdiction  # inspected where it is
+        doc = {"_id": complaint.id, **complaint.model_dump(mode="json", exclude={"id", "received_at"}),
+               "received_at": complaint.received_at, "status": "received", "recorded_by": viewer.username,
+               "jurisdiction_path": tables.ancestors(complaint.jurisdiction), "task_id": None}
+        task = None
+        if complaint.credit_code:
+            task = targeted_task(kind=TaskKind.COMPLAINT.value, origin=f"complaint:{complaint.id}",
+                                 credit_code=complaint.credit_code, name=name, jurisdiction=task_jurisdiction,
+                                 target={"complaint": complaint.id, "channel": complaint.channel,
+                                         "content": complaint.content[:500]})
+            doc["task_id"] = task.id
+        try:
+            async with self.database.start_session() as session, await session.start_transaction():
+                await self.repository.insert_complaint(doc, session=session)
+                if task is not None:
+                    await self.tasks.insert_targeted([task], session=session)
+        except DuplicateKeyError:
+            stored = await self.repository.complaint(complaint.id)
+            sent = complaint.model_dump(mode="json", exclude={"id", "received_at"})
+            same = stored is not None and all(stored.get(k) == v for k, v in sent.items())
+            if not same:
+                raise Conflict(f"complaint {complaint.id} exists with different content", code="ID_CONFLICT",
+                               field="id") from None
+            return stored, False
+        return doc, True
+
+    async def close_complaint(self, viewer: Viewer, complaint_id: str, *, founded: bool, note: str) -> dict[str, Any]:
+        doc = await self.repository.complaint(complaint_id)
+        if doc is None or not viewer.covers(doc["jurisdiction"]):
+            raise NotFound(f"complaint {complaint_id} not found", field="complaintId")
+        self._require(viewer, doc["jurisdiction"])
+        status = "founded" if founded else "unfounded"
+        changed = await self.repository.close_complaint(complaint_id, {
+            "status": status, "note": note, "closed_by": viewer.username, "closed_at": datetime.now(UTC)})
+        if changed is None:
+            raise Conflict(f"complaint {complaint_id} is already {doc['status']}", code="ALREADY_CLOSED")
+        return dict(changed)
+
+    async def complaints(self, viewer: Viewer, *, status: str | None = None) -> list[dict[str, Any]]:
+        if not viewer.has_any(SUPERVISORS):
+            raise PermissionDenied("supervisors see complaint handling")
+        query: dict[str, Any] = {"jurisdiction_path": {"$in": list(viewer.jurisdictions)}}
+        if status:
+            query["status"] = status
+        return await self.repository.complaints(query)
+
+    async def record_hotspot(self, viewer: Viewer, data: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+        """A hotspot-grid alert and its grid-level task; one per cell and day."""
+        hotspot = _parse(HotspotData, data)
+        self._require(viewer, hotspot.jurisdiction)
+        key = f"{hotspot.cell_id}:{hotspot.date.isoformat()}"
+        task = targeted_task(kind=TaskKind.HOTSPOT.value, origin=f"hotspot:{key}", credit_code="",
+                             name=f"热点网格 {hotspot.cell_id}", jurisdiction=hotspot.jurisdiction,
+                             target={"cell_id": hotspot.cell_id, "date": hotspot.date.isoformat(),
+                                     "pm25": hotspot.pm25})
+        doc = {"_id": key, **hotspot.model_dump(mode="json"), "task_id": task.id, "recorded_by": viewer.username,
+               "jurisdiction_path": tables.ancestors(hotspot.jurisdiction), "at": datetime.now(UTC)}
+        try:
+            async with self.database.start_session() as session, await session.start_transaction():
+                await self.repository.insert_hotspot(doc, session=session)
+                await self.tasks.insert_targeted([task], session=session)
+        except DuplicateKeyError:
+            stored = dict(await self.repository.hotspot(key) or {})
+            if stored.get("pm25") != hotspot.pm25 or stored.get("jurisdiction") != hotspot.jurisdiction:
+                raise Conflict(f"hotspot {key} was recorded with other figures", code="ID_CONFLICT",
+                               field="cellId") from None
+            return stored, False
+        return doc, True

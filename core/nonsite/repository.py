@@ -1,0 +1,239 @@
+"""Storage of meters, bucketed readings (one document per meter per day) and power-usage alerts."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument, UpdateOne
+from pymongo.errors import BulkWriteError, DuplicateKeyError
+
+from core.db import CollectionSpec, Database, chunks
+from core.nonsite.models import Meter, PowerAlert
+
+METERS, DAYS, POWER_ALERTS = "meters", "meter_days", "power_alerts"
+COMPLAINTS, HOTSPOTS, FLIGHTS = "complaints", "hotspot_alerts", "drone_flights"
+COLLECTIONS = [
+    CollectionSpec(METERS, indexes=[IndexModel([("credit_code", ASCENDING)]),
+                                    IndexModel([("jurisdiction_path", ASCENDING)])]),
+    CollectionSpec(DAYS, indexes=[IndexModel([("credit_code", ASCENDING), ("day", ASCENDING)]),
+                                  IndexModel([("meter_id", ASCENDING), ("day", ASCENDING)])]),
+    CollectionSpec(POWER_ALERTS, indexes=[
+        IndexModel([("credit_code", ASCENDING), ("kind", ASCENDING), ("starts_at", ASCENDING)], unique=True),
+        IndexModel([("stage", ASCENDING), ("created_at", DESCENDING)]),
+        IndexModel([("jurisdiction_path", ASCENDING)])]),
+    CollectionSpec(COMPLAINTS, indexes=[IndexModel([("jurisdiction_path", ASCENDING)]),
+                                        IndexModel([("credit_code", ASCENDING)])]),
+    CollectionSpec(HOTSPOTS, indexes=[IndexModel([("cell_id", ASCENDING), ("date", ASCENDING)], unique=True)]),
+    CollectionSpec(FLIGHTS, indexes=[IndexModel([("jurisdiction_path", ASCENDING)])]),
+]
+
+
+def _meter(doc: dict[str, Any]) -> Meter:
+    return Meter.model_validate({("meter_id" if k == "_id" else k): v for k, v in doc.items()
+                                 if k not in ("jurisdiction_path", "last")})
+
+
+def _alert(doc: dict[str, Any]) -> PowerAlert:
+    return PowerAlert.model_validate({("id" if k == "_id" else k): v for k, v in doc.items()
+                                      if k != "jurisdiction_path"})
+
+
+class MeterRepository:
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    async def upsert_meters(self, meters: list[tuple[Meter, list[str]]]) -> tuple[int, int]:
+        """Insert or update meters by id; returns (inserted, updated)."""
+        ops = [UpdateOne({"_id": m.meter_id},
+                         {"$set": {**m.model_dump(mode="json", exclude={"meter_id", "created_at"}),
+                                   "jurisdiction_path": path},
+                          "$setOnInsert": {"created_at": m.created_at}}, upsert=True) for m, path in meters]
+        if not ops:
+            return 0, 0
+        result = await self.database[METERS].bulk_write(ops, ordered=False)
+        return result.upserted_count, result.modified_count
+
+    async def by_ids(self, meter_ids: list[str]) -> dict[str, dict[str, Any]]:
+        found: dict[str, dict[str, Any]] = {}
+        for part in chunks(meter_ids):
+            async for doc in self.database[METERS].find({"_id": {"$in": part}}):
+                found[doc["_id"]] = doc
+        return found
+
+    async def of_enterprises(self, codes: list[str]) -> list[Meter]:
+        found = []
+        for part in chunks(codes):
+            found += [_meter(d) async for d in self.database[METERS].find({"credit_code": {"$in": part}})]
+        return found
+
+    async def in_scope(self, scopes: list[str]) -> list[Meter]:
+        docs = await self.database[METERS].find({"jurisdiction_path": {"$in": scopes}}).to_list()
+        return [_meter(d) for d in docs]
+
+    async def buckets(self, keys: list[str]) -> dict[str, dict[str, Any]]:
+        found: dict[str, dict[str, Any]] = {}
+        for part in chunks(keys):
+            async for doc in self.database[DAYS].find({"_id": {"$in": part}}, {"r": 1, "v": 1}):
+                found[doc["_id"]] = doc
+        return found
+
+    async def write_readings(self, buckets: dict[str, dict[str, Any]]) -> tuple[int, int]:
+        """Merge the batch into its day buckets; returns (buckets created, buckets changed).
+
+        Merged in the client and written whole: SecantusDB's cost of a ``$set`` grows steeply with
+        the number of dotted paths, and an unchanged bucket (a replay) is not written at all. A
+        bucket is created with ``insert_many`` and replaced under its version ``v``; a lost race
+        (another writer created or changed it) is merged again.
+        """
+        created = changed = 0
+        pending = dict(buckets)
+        for _ in range(5):
+            if not pending:
+                break
+            stored = await self.buckets(list(pending))
+            new = [{"_id": k, "meter_id": b["meter_id"], "day": b["day"], "credit_code": b["credit_code"],
+                    "r": b["r"], "v": 1} for k, b in pending.items() if k not in stored]
+            retry: dict[str, dict[str, Any]] = {}
+            if new:
+                try:
+                    created += len((await self.database[DAYS].insert_many(new, ordered=False)).inserted_ids)
+                except BulkWriteError as exc:
+                    created += exc.details.get("nInserted", 0)
+                    lost = {new[e["index"]]["_id"] for e in exc.details.get("writeErrors", [])
+                            if e.get("code") == 11000}
+                    retry.update({k: pending[k] for k in lost})
+            replaces = []
+            for key, doc in stored.items():
+                merged = {**doc.get("r", {}), **pending[key]["r"]}
+                if merged != doc.get("r", {}):
+                    replaces.append((key, doc.get("v", 0), merged))
+            for key, version, merged in replaces:
+                bucket = pending[key]
+                done = await self.database[DAYS].replace_one(
+                    {"_id": key, "v": version} if version else {"_id": key, "v": {"$exists": False}},
+                    {"meter_id": bucket["meter_id"], "day": bucket["day"], "credit_code": bucket["credit_code"],
+                     "r": merged, "v": version + 1})
+                if done.matched_count:
+                    changed += 1
+                else:
+                    retry[key] = bucket
+            pending = retry
+        if pending:
+            raise RuntimeError(f"{len(pending)} day buckets kept changing while readings were written")
+        return created, changed
+
+    async def set_last(self, last: dict[str, tuple[datetime, float | None]]) -> None:
+        # "$not $gte" also matches a meter without a last reading; an $or here made SecantusDB scan.
+        ops = [UpdateOne({"_id": meter_id, "last.ts": {"$not": {"$gte": ts}}},
+                         {"$set": {"last": {"ts": ts, "kwh": kwh}}}) for meter_id, (ts, kwh) in last.items()]
+        if ops:
+            await self.database[METERS].bulk_write(ops, ordered=False)
+
+    async def days(self, *, codes: list[str] | None = None, meter_ids: list[str] | None = None,
+                   day_keys: list[str]) -> list[dict[str, Any]]:
+        field, values = ("credit_code", codes) if codes is not None else ("meter_id", meter_ids or [])
+        found = []
+        for part in chunks(values):
+            found += await self.database[DAYS].find({field: {"$in": part}, "day": {"$in": day_keys}}).to_list()
+        return found
+
+    # -- power alerts ------------------------------------------------------------------------------
+    async def insert_alerts(self, alerts: Iterable[tuple[PowerAlert, list[str]]]) -> int:
+        """Insert alerts not yet known (the unique enterprise+kind+start key makes rescans idempotent)."""
+        created = 0
+        for alert, path in alerts:
+            try:
+                await self.database[POWER_ALERTS].insert_one(
+                    {"_id": alert.id, **alert.model_dump(exclude={"id"}), "jurisdiction_path": path})
+                created += 1
+            except DuplicateKeyError:
+                continue
+        return created
+
+    async def alert(self, alert_id: str) -> PowerAlert | None:
+        doc = await self.database[POWER_ALERTS].find_one({"_id": alert_id})
+        return _alert(doc) if doc else None
+
+    async def alerts(self, scopes: list[str], *, open_only: bool, limit: int = 200) -> list[PowerAlert]:
+        query: dict[str, Any] = {"jurisdiction_path": {"$in": scopes}}
+        if open_only:
+            query["stage"] = {"$ne": "reviewed"}
+        docs = await self.database[POWER_ALERTS].find(query).sort("created_at", DESCENDING).limit(limit).to_list()
+        return [_alert(d) for d in docs]
+
+    async def advance(self, alert_id: str, version: int, changes: dict[str, Any],
+                      entry: dict[str, Any]) -> PowerAlert | None:
+        doc = await self.database[POWER_ALERTS].find_one_and_update(
+            {"_id": alert_id, "version": version},
+            {"$set": changes, "$inc": {"version": 1}, "$push": {"history": entry}},
+            return_document=ReturnDocument.AFTER)
+        return _alert(doc) if doc else None
+
+    async def alerts_of(self, codes: list[str]) -> dict[str, list[PowerAlert]]:
+        found: dict[str, list[PowerAlert]] = defaultdict(list)
+        for part in chunks(codes):
+            async for doc in self.database[POWER_ALERTS].find({"credit_code": {"$in": part}}):
+                found[doc["credit_code"]].append(_alert(doc))
+        return found
+
+    async def link_task(self, alert_id: str, task_id: str, *, session: Any) -> None:
+        await self.database[POWER_ALERTS].update_one({"_id": alert_id}, {"$set": {"task_id": task_id},
+                                                                         "$inc": {"version": 1}}, session=session)
+
+    # -- drone flights -----------------------------------------------------------------------------
+    async def flight(self, flight_id: str) -> dict[str, Any] | None:
+        return await self.database[FLIGHTS].find_one({"_id": flight_id})
+
+    async def insert_flight(self, doc: dict[str, Any]) -> bool:
+        try:
+            await self.database[FLIGHTS].insert_one(doc)
+        except DuplicateKeyError:
+            return False
+        return True
+
+    async def sites_near(self, jurisdiction: str, points: Any, radius_m: float) -> list[dict[str, Any]]:
+        """Enterprises of the jurisdiction with a boundary or a location inside the track's box (plus margin)."""
+        margin = radius_m / 90_000 + 0.01  # degrees; generous, the geometry decides exactly
+        lats = [p.lat for p in points]
+        lons = [p.lon for p in points]
+        box = (min(lats) - margin, max(lats) + margin, min(lons) - margin, max(lons) + margin)
+        fields = {"credit_code": 1, "name": 1, "location": 1, "boundary": 1}
+        found = []
+        async for doc in self.database["enterprises"].find({"jurisdiction_path": jurisdiction}, fields):
+            location = (doc.get("location") or {}).get("coordinates")
+            near = location is not None and box[0] <= location[1] <= box[1] and box[2] <= location[0] <= box[3]
+            if near or doc.get("boundary"):
+                found.append(doc)
+        return found
+
+    async def photo_positions(self, evidence_ids: list[str]) -> dict[str, tuple[Any, Any, Any]]:
+        """(lat, lon, taken_at) from the EXIF read at upload, for completed photo evidence."""
+        found: dict[str, tuple[Any, Any, Any]] = {}
+        for part in chunks(evidence_ids):
+            async for doc in self.database["evidence"].find({"_id": {"$in": part}}, {"metadata": 1}):
+                exif = (doc.get("metadata") or {}).get("exif") or {}
+                found[doc["_id"]] = (exif.get("latitude"), exif.get("longitude"), exif.get("taken_at"))
+        return found
+
+    # -- complaints and hotspot cells --------------------------------------------------------------
+    async def insert_complaint(self, doc: dict[str, Any], *, session: Any) -> None:
+        await self.database[COMPLAINTS].insert_one(doc, session=session)
+
+    async def complaint(self, complaint_id: str) -> dict[str, Any] | None:
+        return await self.database[COMPLAINTS].find_one({"_id": complaint_id})
+
+    async def close_complaint(self, complaint_id: str, changes: dict[str, Any]) -> dict[str, Any] | None:
+        return await self.database[COMPLAINTS].find_one_and_update(
+            {"_id": complaint_id, "status": "received"}, {"$set": changes}, return_document=ReturnDocument.AFTER)
+
+    async def complaints(self, query: dict[str, Any]) -> list[dict[str, Any]]:
+        return await self.database[COMPLAINTS].find(query).sort("received_at", DESCENDING).limit(200).to_list()
+
+    async def insert_hotspot(self, doc: dict[str, Any], *, session: Any) -> None:
+        await self.database[HOTSPOTS].insert_one(doc, session=session)
+
+    async def hotspot(self, key: str) -> dict[str, Any] | None:
+        return await self.database[HOTSPOTS].find_one({"_id": key})

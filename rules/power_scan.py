@@ -1,0 +1,105 @@
+"""The electricity anomaly scan: series from the meters, thresholds from the electricity-trigger policy,
+the measures in force from the heavy-pollution alerts; each anomaly becomes a power alert (DOMAIN 17–19).
+
+Rescanning a window is idempotent: an alert is keyed by enterprise, kind and start.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import numpy as np
+
+from core.alerts.repository import AlertRepository
+from core.db import Database, chunks
+from core.errors import Conflict
+from core.nonsite.detect import MEASURE_CODES, Anomaly, Series, Thresholds, detect
+from core.nonsite.models import SLOT_MINUTES, Meter, PowerAlert
+from core.nonsite.repository import MeterRepository
+from core.nonsite.service import load_series
+from core.reference import tables
+from core.registry.repository import EnterpriseRepository
+from rules.facts import facts_batches
+from rules.lifecycle import PolicyService, compiled
+
+POLICY_KIND = "electricity_triggers"
+
+
+async def apply_measures(database: Database, series: Series, days: int) -> None:
+    """Fill each slot with the strictest heavy-pollution measure in force for the enterprise."""
+    end = series.start + timedelta(days=days)
+    alerts = {a.id: a for a in await AlertRepository(database).overlapping(series.start, end)}
+    if not alerts:
+        return
+    row_of = {code: n for n, code in enumerate(series.codes)}
+    step = timedelta(minutes=SLOT_MINUTES)
+    slots = series.measure.shape[1]
+    for measure in await AlertRepository(database).measures_of(list(alerts), series.codes):
+        alert = alerts[measure["alert_id"]]
+        code = MEASURE_CODES.get(measure["measure"], 0)
+        first = max(0, int((alert.starts_at.replace(tzinfo=UTC) - series.start) / step))
+        last = min(slots, int(np.ceil((alert.ends_at.replace(tzinfo=UTC) - series.start) / step)))
+        row = row_of[measure["credit_code"]]
+        window = slice(first, last)
+        stricter = series.measure[row, window] < code
+        series.measure[row, window] = np.where(stricter, code, series.measure[row, window])
+        series.reduction_pct[row, window] = np.maximum(series.reduction_pct[row, window],
+                                                       float(measure["reduction_pct"]))
+
+
+async def thresholds(database: Database, policies: PolicyService, series: Series, day: date) -> tuple[Thresholds,
+                                                                                                       str]:
+    version = await policies.in_force(f"{POLICY_KIND}:{tables.root_code()}", day)
+    if version is None:
+        raise Conflict("no electricity-trigger policy is in force", code="NO_POLICY")
+    policy = compiled(version)
+    strictest = {code: int(series.measure[n].max()) for n, code in enumerate(series.codes)}
+    names = {v: k for k, v in MEASURE_CODES.items()}
+    decided: dict[str, dict[str, Any]] = {}
+    for codes in chunks(series.codes):  # SecantusDB slows down steeply on long $in lists
+        async for part in facts_batches(database, {"credit_code": {"$in": codes}}, day):
+            for doc, facts in part:
+                facts["measure_in_force"] = names[strictest[doc["credit_code"]]]
+                decided[doc["credit_code"]] = policy.evaluate(facts).outputs
+    rows = [decided[code] for code in series.codes]
+    return Thresholds(
+        production_on_share=np.array([r["production_on_share"] for r in rows], dtype=float),
+        treatment_off_share=np.array([r["treatment_off_share"] for r in rows], dtype=float),
+        min_minutes=np.array([r["min_minutes"] for r in rows], dtype=float),
+        restriction_margin_pct=np.array([r["restriction_margin_pct"] for r in rows], dtype=float),
+        night_day_ratio=np.array([r["night_day_ratio"] for r in rows], dtype=float),
+        severity=[str(r["severity"]) for r in rows]), version.id
+
+
+async def scan(database: Database, policies: PolicyService, *, scopes: list[str], start: date,
+               days: int) -> dict[str, Any]:
+    """Scan every metered enterprise in ``scopes`` over ``days`` UTC days from ``start``."""
+    meters: list[Meter] = await MeterRepository(database).in_scope(scopes)
+    if not meters:
+        return {"enterprises": 0, "anomalies": 0, "created": 0}
+    series = await load_series(database, meters, start, days)
+    await apply_measures(database, series, days)
+    limits, version_id = await thresholds(database, policies, series, start)
+    found = detect(series, limits)
+    created = await _store(database, found, version_id)
+    return {"enterprises": len(series.codes), "anomalies": len(found), "created": created,
+            "policy_version": version_id}
+
+
+async def _store(database: Database, found: list[Anomaly], version_id: str) -> int:
+    if not found:
+        return 0
+    enterprises = await EnterpriseRepository(database).by_codes(sorted({a.credit_code for a in found}))
+    now = datetime.now(UTC)
+    alerts = []
+    for anomaly in found:
+        enterprise = enterprises[anomaly.credit_code]
+        alert = PowerAlert(id=str(uuid.uuid4()), credit_code=anomaly.credit_code, enterprise_name=enterprise.name,
+                           jurisdiction=enterprise.jurisdiction, kind=anomaly.kind, severity=anomaly.severity,
+                           starts_at=anomaly.starts_at, ends_at=anomaly.ends_at, minutes=anomaly.minutes,
+                           detail=anomaly.detail, policy_version=version_id, created_at=now,
+                           history=[{"at": now, "actor": "scan", "action": "push"}])
+        alerts.append((alert, tables.ancestors(enterprise.jurisdiction)))
+    return await MeterRepository(database).insert_alerts(alerts)
