@@ -191,11 +191,13 @@ class NonsiteQuery:
         except DomainError:
             return None
 
-    @strawberry.field(description="Power-usage alerts in your jurisdictions, newest first; open ones by default.")
-    async def power_alerts(self, info: Info[Context, None], open_only: bool = True) -> list[PowerAlert]:
+    @strawberry.field(description="Power-usage alerts in your jurisdictions, newest first; open ones by default; "
+                                  "one enterprise's history with creditCode.")
+    async def power_alerts(self, info: Info[Context, None], open_only: bool = True,
+                           credit_code: str | None = None) -> list[PowerAlert]:
         try:
-            found = await PowerAlertService(info.context.services.registry.database).list(info.context.viewer,
-                                                                                           open_only=open_only)
+            found = await PowerAlertService(info.context.services.registry.database).list(
+                info.context.viewer, open_only=open_only, credit_code=credit_code)
         except DomainError as exc:
             raise from_domain(exc) from exc
         return [PowerAlert.from_domain(a) for a in found]

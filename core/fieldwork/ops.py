@@ -7,6 +7,7 @@ entry appended to ``batch.entries``).
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -286,7 +287,18 @@ def _submit(batch: Batch, task: TaskState, op: SyncOp, ctx: Context) -> tuple[In
     inspection.status = InspectionStatus.AWAITING_EVIDENCE if pending else InspectionStatus.SUBMITTED
     inspection.submitted_at, inspection.changed = ctx.now, True
     task.status, task.status_changed = "submitted", True
+    if task.credit_code:  # the enterprise was inspected: it counts in "days since the last inspection"
+        batch.events.append(inspection_event(task, inspection, ctx))
     return inspection, 1, "submit_task", []
+
+
+def inspection_event(task: TaskState, inspection: InspectionState, ctx: Context) -> dict[str, Any]:
+    """The enterprise event of a submitted inspection; its id is derived, so a correction repeats it."""
+    event_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"ecoinspect:inspection:{task.id}"))
+    return {"_id": event_id, "credit_code": task.credit_code, "kind": "inspection",
+            "occurred_on": (inspection.started_at + timedelta(hours=8)).date().isoformat(), "ends_on": None,
+            "reference": f"task:{task.id}", "description": f"on-site inspection {inspection.id}",
+            "source": "inspection", "recorded_by": ctx.username, "recorded_at": ctx.now}
 
 
 def _correct(batch: Batch, task: TaskState, op: SyncOp, ctx: Context) -> tuple[InspectionState, int, str, list[str]]:

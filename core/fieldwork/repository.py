@@ -103,6 +103,7 @@ class FieldRepository:
     async def commit(self, *, ops: list[dict[str, Any]], entries: list[dict[str, Any]],
                      inspections: list[tuple[dict[str, Any], int]], chains: list[tuple[str, str, int, int]],
                      tasks: list[tuple[str, int, str]], registrations: list[dict[str, Any]],
+                     events: list[dict[str, Any]],
                      conflicts: list[dict[str, Any]], session: Any) -> int:
         """Write one push; returns the first seq given to ``entries``. Raises RetryBatch on a lost race."""
         first = await counters.reserve(self.database, SEQ, len(entries), session=session) if entries else 0
@@ -134,6 +135,10 @@ class FieldRepository:
                 raise RetryBatch("a task changed meanwhile")
         if registrations:
             await self.database["evidence"].insert_many(registrations, session=session)
+        for event in events:  # one per task: a corrected inspection keeps the first date
+            body = {k: v for k, v in event.items() if k != "_id"}
+            await self.database["enterprise_events"].update_one({"_id": event["_id"]}, {"$setOnInsert": body},
+                                                                upsert=True, session=session)
         if conflicts:
             await self.database[CONFLICTS].insert_many(conflicts, session=session)
         return first

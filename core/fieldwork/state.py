@@ -122,4 +122,5 @@ class Batch:
     active_inspection: dict[str, str]  # task id → its current (not superseded) inspection id
     entries: list[dict[str, Any]] = field(default_factory=list)
     registrations: list[dict[str, Any]] = field(default_factory=list)
+    events: list[dict[str, Any]] = field(default_factory=list)  # enterprise events (an inspection carried out)
     conflicts: list[dict[str, Any]] = field(default_factory=list)

@@ -219,7 +219,8 @@ class SyncService:
                 chains=[(t.id, t.chain_head, t.chain_length, t.chain_version) for t in batch.tasks.values()
                         if t.id in touched],
                 tasks=[(t.id, t.version, t.status) for t in batch.tasks.values() if t.status_changed],
-                registrations=batch.registrations, conflicts=batch.conflicts, session=session)
+                registrations=batch.registrations, events=batch.events, conflicts=batch.conflicts,
+                session=session)
 
     async def pull(self, viewer: Viewer, *, since: int, first: int) -> dict[str, Any]:
         """Changes (and tombstones) of the viewer's tasks after ``since``, and tasks to purge."""

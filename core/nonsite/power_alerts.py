@@ -34,10 +34,11 @@ class PowerAlertService:
             raise NotFound(f"power alert {alert_id} not found", field="alertId")
         return alert
 
-    async def list(self, viewer: Viewer, *, open_only: bool) -> list[PowerAlert]:
+    async def list(self, viewer: Viewer, *, open_only: bool, credit_code: str | None = None) -> list[PowerAlert]:
         if not viewer.has_any(STAFF):
             raise PermissionDenied("power alerts are for enforcement staff")
-        return await self.repository.alerts(list(viewer.jurisdictions), open_only=open_only)
+        return await self.repository.alerts(list(viewer.jurisdictions), open_only=open_only,
+                                            credit_code=credit_code)
 
     async def advance(self, viewer: Viewer, alert_id: str, *, version: int, action: str, note: str,
                       evidence: list[str], violation: bool | None) -> PowerAlert:

@@ -19,7 +19,8 @@ from core.nonsite.models import SLOT_MINUTES
 from core.nonsite.repository import MeterRepository
 from core.registry.sources import SourceRow
 
-BATCH = 100_000  # about a day of readings from 1,000 meters: each day bucket is written about once
+BATCH = 20_000
+MAX_OPEN = 4_000  # open day buckets kept in memory (~96 readings each)
 FUTURE_TOLERANCE = timedelta(minutes=5)
 
 
@@ -99,55 +100,78 @@ def parse(row: SourceRow, now: datetime) -> Reading | RowError:
 
 async def ingest(database: Database, rows: Iterable[SourceRow], *, scopes: list[str] | None = None,
                  now: datetime | None = None) -> IngestReport:
-    """Stream rows in; ``scopes`` (the caller's jurisdictions) refuses meters outside them."""
-    report = IngestReport()
+    """Stream rows in; ``scopes`` (the caller's jurisdictions) refuses meters outside them.
+
+    Day buckets stay open in memory (at most MAX_OPEN) and are written when the buffer is full,
+    the oldest days first, or at the end: a feed in time order writes each bucket about once
+    instead of once per batch.
+    """
+    state = _Ingest(MeterRepository(database), scopes, IngestReport())
     clock = now or datetime.now(UTC)
-    repository = MeterRepository(database)
     batch: list[Reading] = []
     for row in rows:
-        report.received += 1
+        state.report.received += 1
         parsed = parse(row, clock)
         if isinstance(parsed, RowError):
-            report.errors.append(parsed)
+            state.report.errors.append(parsed)
             continue
         batch.append(parsed)
         if len(batch) >= BATCH:
-            await _write(repository, batch, report, scopes)
+            await state.add(batch)
             batch = []
-    await _write(repository, batch, report, scopes)
-    return report
+    await state.add(batch)
+    await state.flush(everything=True)
+    await state.repository.set_last(state.last)
+    return state.report
 
 
-async def _write(repository: MeterRepository, batch: list[Reading], report: IngestReport,
-                 scopes: list[str] | None) -> None:
-    if not batch:
-        return
-    meters = await repository.by_ids(sorted({r.meter_id for r in batch}))
-    buckets: dict[str, dict[str, Any]] = {}
-    last: dict[str, tuple[datetime, float | None]] = {}
-    previous_kwh: dict[str, tuple[datetime, float]] = {}
-    for reading in sorted(batch, key=lambda r: (r.meter_id, r.at)):
-        meter = meters.get(reading.meter_id)
-        if meter is None or (scopes is not None and not set(meter["jurisdiction_path"]) & set(scopes)):
-            report.errors.append(RowError(reading.row, "meter", "UNKNOWN_METER", f"meter {reading.meter_id} "
-                                          "is not registered"))
-            continue
-        if reading.kwh is not None and not _counter_ok(reading, meter, previous_kwh):
-            report.errors.append(RowError(reading.row, "kwh", "DECREASING_COUNTER",
-                                          f"energy counter of {reading.meter_id} went down at "
-                                          f"{reading.at.isoformat()}"))
-            continue
+class _Ingest:
+    def __init__(self, repository: MeterRepository, scopes: list[str] | None, report: IngestReport) -> None:
+        self.repository, self.scopes, self.report = repository, scopes, report
+        self.meters: dict[str, dict[str, Any] | None] = {}
+        self.open: dict[str, dict[str, Any]] = {}
+        self.previous: dict[str, tuple[datetime, float]] = {}
+        self.last: dict[str, tuple[datetime, float | None]] = {}
+
+    async def add(self, batch: list[Reading]) -> None:
+        unknown = sorted({r.meter_id for r in batch} - set(self.meters))
+        found = await self.repository.by_ids(unknown) if unknown else {}
+        self.meters.update({m: found.get(m) for m in unknown})
+        for reading in sorted(batch, key=lambda r: (r.meter_id, r.at)):
+            self._accept(reading)
+        if len(self.open) > MAX_OPEN:
+            await self.flush(everything=False)
+
+    def _accept(self, reading: Reading) -> None:
+        meter = self.meters.get(reading.meter_id)
+        if meter is None or (self.scopes is not None and not set(meter["jurisdiction_path"]) & set(self.scopes)):
+            self.report.errors.append(RowError(reading.row, "meter", "UNKNOWN_METER",
+                                               f"meter {reading.meter_id} is not registered"))
+            return
+        if reading.kwh is not None and not _counter_ok(reading, meter, self.previous):
+            self.report.errors.append(RowError(reading.row, "kwh", "DECREASING_COUNTER",
+                                               f"energy counter of {reading.meter_id} went down at "
+                                               f"{reading.at.isoformat()}"))
+            return
         key, day, minute = bucket_key(reading.meter_id, reading.at)
-        bucket = buckets.setdefault(key, {"meter_id": reading.meter_id, "day": day,
-                                          "credit_code": meter["credit_code"], "r": {}})
+        bucket = self.open.setdefault(key, {"meter_id": reading.meter_id, "day": day,
+                                            "credit_code": meter["credit_code"], "r": {}})
         bucket["r"][minute] = {k: v for k, v in (("kw", reading.kw), ("kwh", reading.kwh)) if v is not None}
         if reading.kwh is not None:  # only energy readings move the counter the next check compares with
-            last[reading.meter_id] = (reading.at, reading.kwh)
-        report.accepted += 1
-    created, changed = await repository.write_readings(buckets)
-    report.buckets_created += created
-    report.buckets_changed += changed
-    await repository.set_last(last)
+            known = self.last.get(reading.meter_id)
+            if known is None or known[0] < reading.at:
+                self.last[reading.meter_id] = (reading.at, reading.kwh)
+        self.report.accepted += 1
+
+    async def flush(self, *, everything: bool) -> None:
+        keys = sorted(self.open, key=lambda k: (self.open[k]["day"], k))
+        if not everything:
+            keys = keys[:len(keys) - MAX_OPEN // 2]
+        if not keys:
+            return
+        created, changed = await self.repository.write_readings({k: self.open.pop(k) for k in keys})
+        self.report.buckets_created += created
+        self.report.buckets_changed += changed
 
 
 def _counter_ok(reading: Reading, meter: dict[str, Any], previous: dict[str, tuple[datetime, float]]) -> bool:

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument, UpdateOne
+from pymongo import ASCENDING, DESCENDING, IndexModel, ReplaceOne, ReturnDocument, UpdateOne
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from core.db import CollectionSpec, Database, chunks
@@ -109,17 +109,18 @@ class MeterRepository:
             for key, doc in stored.items():
                 merged = {**doc.get("r", {}), **pending[key]["r"]}
                 if merged != doc.get("r", {}):
-                    replaces.append((key, doc.get("v", 0), merged))
-            for key, version, merged in replaces:
-                bucket = pending[key]
-                done = await self.database[DAYS].replace_one(
-                    {"_id": key, "v": version} if version else {"_id": key, "v": {"$exists": False}},
-                    {"meter_id": bucket["meter_id"], "day": bucket["day"], "credit_code": bucket["credit_code"],
-                     "r": merged, "v": version + 1})
-                if done.matched_count:
-                    changed += 1
-                else:
-                    retry[key] = bucket
+                    replaces.append((key, doc.get("v", 1), merged))
+            if replaces:
+                ops = [ReplaceOne({"_id": key, "v": version},
+                                  {"meter_id": pending[key]["meter_id"], "day": pending[key]["day"],
+                                   "credit_code": pending[key]["credit_code"], "r": merged, "v": version + 1})
+                       for key, version, merged in replaces]
+                done = await self.database[DAYS].bulk_write(ops, ordered=False)
+                changed += done.matched_count
+                if done.matched_count != len(ops):  # someone else changed some of them: merge those again
+                    now = await self.buckets([key for key, _, _ in replaces])
+                    retry.update({key: pending[key] for key, version, _ in replaces
+                                  if now.get(key, {}).get("v") != version + 1})
             pending = retry
         if pending:
             raise RuntimeError(f"{len(pending)} day buckets kept changing while readings were written")
@@ -157,8 +158,11 @@ class MeterRepository:
         doc = await self.database[POWER_ALERTS].find_one({"_id": alert_id})
         return _alert(doc) if doc else None
 
-    async def alerts(self, scopes: list[str], *, open_only: bool, limit: int = 200) -> list[PowerAlert]:
+    async def alerts(self, scopes: list[str], *, open_only: bool, credit_code: str | None = None,
+                     limit: int = 200) -> list[PowerAlert]:
         query: dict[str, Any] = {"jurisdiction_path": {"$in": scopes}}
+        if credit_code:
+            query["credit_code"] = credit_code.strip().upper()
         if open_only:
             query["stage"] = {"$ne": "reviewed"}
         docs = await self.database[POWER_ALERTS].find(query).sort("created_at", DESCENDING).limit(limit).to_list()

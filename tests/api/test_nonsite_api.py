@@ -196,6 +196,9 @@ async def test_a_week_of_readings_an_orange_alert_and_the_scan(client: httpx.Asy
     day2 = START + timedelta(days=2)
     assert same_instant(treatment["startsAt"], at(day2, 240)) and same_instant(treatment["endsAt"], at(day2, 480))
     assert (treatment["minutes"], treatment["stage"], treatment["version"]) == (240, "pushed", 1)
+    history = await gql(client, "query($c: String) { powerAlerts(openOnly: false, creditCode: $c) { creditCode kind } }",
+                        {"c": ignores}, token=boss)
+    assert [a["kind"] for a in history["data"]["powerAlerts"]] == ["halt_violation"] * 3  # one enterprise's history
     halts = sorted(a["startsAt"] for a in listed if a["kind"] == "halt_violation")
     assert [datetime.fromisoformat(s.replace("Z", "+00:00")) for s in halts] == [
         at(START + timedelta(days=d)) for d in (4, 5, 6)]

@@ -164,3 +164,21 @@ async def test_pull_pages_and_purges(database: Database, ready: dict[str, Any]) 
                                                                    "$push": {"removed_inspectors": "SX-610100-0002"}})
     gone = await sync.pull(BOB, since=0, first=10)
     assert gone["changes"] == [] and gone["purge"] == [ready["task_id"]]
+
+
+async def test_a_submitted_inspection_is_an_enterprise_event(database: Database, ready: dict[str, Any]) -> None:
+    sync = service(database)
+    begin = start(ready)
+    inspection = {"inspection_id": begin["record_id"]}
+    answers = [op("answer_item", ready["task_id"], {**inspection, "item_id": item, "value": value})
+               for item, value in (("permit_posted", True), ("treatment_state", "running"))]
+    party = op("record_party", ready["task_id"], {**inspection, "name": "张经理", "refused": True,
+                                                  "reason": "拒绝签字"})
+    await sync.push(ALICE, [begin, *answers, party, op("sign", ready["task_id"], inspection)], device_now=now())
+    await sync.push(BOB, [op("sign", ready["task_id"], inspection)], device_now=now())
+    done = await sync.push(ALICE, [op("submit_task", ready["task_id"], inspection)], device_now=now())
+    assert done[0].status.value == "APPLIED"
+    task = await database["tasks"].find_one({"_id": ready["task_id"]})
+    events = await database["enterprise_events"].find({"credit_code": task["credit_code"]}).to_list()
+    assert [(e["kind"], e["source"], e["reference"]) for e in events] == [
+        ("inspection", "inspection", f"task:{ready['task_id']}")]
