@@ -41,19 +41,43 @@ class IngestReport:
     errors: list[RowError] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Reading:
     row: int
     meter_id: str
     at: datetime
     kw: float | None
     kwh: float | None
+    day: str = ""  # the UTC day and minute of ``at`` (its bucket)
+    minute: str = ""
 
 
-def bucket_key(meter_id: str, at: datetime) -> tuple[str, str, str]:
-    """(bucket id, day, minute of the day) — days are UTC days."""
-    day = at.date().isoformat()
-    return f"{meter_id}:{day}", day, str(at.hour * 60 + at.minute)
+class _Times:
+    """Timestamps parsed once: a feed sends the same instant for every meter (bounded cache)."""
+
+    def __init__(self, now: datetime) -> None:
+        self.limit = now + FUTURE_TOLERANCE
+        self.cache: dict[str, tuple[datetime, str, str] | tuple[str, str]] = {}
+
+    def parse(self, raw: str) -> tuple[datetime, str, str] | tuple[str, str]:
+        found = self.cache.get(raw)
+        if found is None:
+            if len(self.cache) > 50_000:
+                self.cache.clear()
+            found = self.cache[raw] = self._parse(raw)
+        return found
+
+    def _parse(self, raw: str) -> tuple[datetime, str, str] | tuple[str, str]:
+        try:
+            at = datetime.fromisoformat(raw)
+        except ValueError:
+            return "INVALID_TIMESTAMP", "timestamp must be ISO 8601 with an offset"
+        if at.tzinfo is None:
+            return "INVALID_TIMESTAMP", "timestamp needs a UTC offset"
+        at = at.astimezone(UTC).replace(second=0, microsecond=0)
+        if at > self.limit:
+            return "IN_FUTURE", f"{at.isoformat()} is in the future"
+        return at, at.date().isoformat(), str(at.hour * 60 + at.minute)
 
 
 def _number(raw: Any, name: str, row: int) -> float | None | RowError:
@@ -72,7 +96,8 @@ def _number(raw: Any, name: str, row: int) -> float | None | RowError:
     return value
 
 
-def parse(row: SourceRow, now: datetime) -> Reading | RowError:
+def parse(row: SourceRow, now: datetime | _Times) -> Reading | RowError:
+    times = now if isinstance(now, _Times) else _Times(now)
     if row.errors:  # the reader already found the row malformed (a wrong number of fields, bad bytes)
         first = row.errors[0]
         return RowError(row.number, first.field, first.code, first.message)
@@ -80,22 +105,17 @@ def parse(row: SourceRow, now: datetime) -> Reading | RowError:
     meter = str(values.get("meter") or values.get("meter_id") or "").strip()
     if not meter:
         return RowError(row.number, "meter", "REQUIRED", "meter is required")
-    try:
-        at = datetime.fromisoformat(str(values.get("timestamp") or values.get("at") or ""))
-    except ValueError:
-        return RowError(row.number, "timestamp", "INVALID_TIMESTAMP", "timestamp must be ISO 8601 with an offset")
-    if at.tzinfo is None:
-        return RowError(row.number, "timestamp", "INVALID_TIMESTAMP", "timestamp needs a UTC offset")
-    at = at.astimezone(UTC).replace(second=0, microsecond=0)
-    if at > now + FUTURE_TOLERANCE:
-        return RowError(row.number, "timestamp", "IN_FUTURE", f"{at.isoformat()} is in the future")
+    when = times.parse(str(values.get("timestamp") or values.get("at") or ""))
+    if len(when) == 2:
+        return RowError(row.number, "timestamp", when[0], when[1])  # type: ignore[arg-type]
+    at, day, minute = when  # type: ignore[misc]
     kw, kwh = _number(values.get("kw"), "kw", row.number), _number(values.get("kwh"), "kwh", row.number)
     for value in (kw, kwh):
         if isinstance(value, RowError):
             return value
     if kw is None and kwh is None:
         return RowError(row.number, "kw", "REQUIRED", "a reading needs kw or kwh")
-    return Reading(row.number, meter, at, kw, kwh)  # type: ignore[arg-type]
+    return Reading(row.number, meter, at, kw, kwh, day, minute)  # type: ignore[arg-type]
 
 
 async def ingest(database: Database, rows: Iterable[SourceRow], *, scopes: list[str] | None = None,
@@ -107,7 +127,7 @@ async def ingest(database: Database, rows: Iterable[SourceRow], *, scopes: list[
     instead of once per batch.
     """
     state = _Ingest(MeterRepository(database), scopes, IngestReport())
-    clock = now or datetime.now(UTC)
+    clock = _Times(now or datetime.now(UTC))
     batch: list[Reading] = []
     for row in rows:
         state.report.received += 1
@@ -128,7 +148,7 @@ async def ingest(database: Database, rows: Iterable[SourceRow], *, scopes: list[
 class _Ingest:
     def __init__(self, repository: MeterRepository, scopes: list[str] | None, report: IngestReport) -> None:
         self.repository, self.scopes, self.report = repository, scopes, report
-        self.meters: dict[str, dict[str, Any] | None] = {}
+        self.meters: dict[str, dict[str, Any] | None] = {}  # None: unknown or outside the scopes
         self.open: dict[str, dict[str, Any]] = {}
         self.previous: dict[str, tuple[datetime, float]] = {}
         self.last: dict[str, tuple[datetime, float | None]] = {}
@@ -136,7 +156,9 @@ class _Ingest:
     async def add(self, batch: list[Reading]) -> None:
         unknown = sorted({r.meter_id for r in batch} - set(self.meters))
         found = await self.repository.by_ids(unknown) if unknown else {}
-        self.meters.update({m: found.get(m) for m in unknown})
+        scopes = set(self.scopes) if self.scopes is not None else None
+        self.meters.update({m: found.get(m) if scopes is None or set(found.get(m, {}).get("jurisdiction_path", []))
+                            & scopes else None for m in unknown})
         for reading in sorted(batch, key=lambda r: (r.meter_id, r.at)):
             self._accept(reading)
         if len(self.open) > MAX_OPEN:
@@ -144,7 +166,7 @@ class _Ingest:
 
     def _accept(self, reading: Reading) -> None:
         meter = self.meters.get(reading.meter_id)
-        if meter is None or (self.scopes is not None and not set(meter["jurisdiction_path"]) & set(self.scopes)):
+        if meter is None:
             self.report.errors.append(RowError(reading.row, "meter", "UNKNOWN_METER",
                                                f"meter {reading.meter_id} is not registered"))
             return
@@ -153,10 +175,12 @@ class _Ingest:
                                                f"energy counter of {reading.meter_id} went down at "
                                                f"{reading.at.isoformat()}"))
             return
-        key, day, minute = bucket_key(reading.meter_id, reading.at)
-        bucket = self.open.setdefault(key, {"meter_id": reading.meter_id, "day": day,
-                                            "credit_code": meter["credit_code"], "r": {}})
-        bucket["r"][minute] = {k: v for k, v in (("kw", reading.kw), ("kwh", reading.kwh)) if v is not None}
+        key = f"{reading.meter_id}:{reading.day}"
+        bucket = self.open.get(key)
+        if bucket is None:
+            bucket = self.open[key] = {"meter_id": reading.meter_id, "day": reading.day,
+                                       "credit_code": meter["credit_code"], "r": {}}
+        bucket["r"][reading.minute] = {k: v for k, v in (("kw", reading.kw), ("kwh", reading.kwh)) if v is not None}
         if reading.kwh is not None:  # only energy readings move the counter the next check compares with
             known = self.last.get(reading.meter_id)
             if known is None or known[0] < reading.at:
