@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
@@ -160,6 +161,14 @@ class RecordPayload:
     user_errors: list[UserError]
 
 
+def _record_refused(exc: DomainError) -> RecordPayload:
+    return RecordPayload(record=None, replayed=False, task_id=None, user_errors=_errors(exc))
+
+
+def _ingest_refused(exc: DomainError) -> IngestPayload:
+    return IngestPayload(received=0, accepted=0, buckets_created=0, buckets_changed=0, user_errors=_errors(exc))
+
+
 def _power_payload(alert: models.PowerAlert | None = None, exc: DomainError | None = None) -> PowerAlertPayload:
     return PowerAlertPayload(alert=PowerAlert.from_domain(alert) if alert else None,
                              user_errors=_errors(exc) if exc else [])
@@ -239,13 +248,13 @@ class NonsiteMutation:
         if len(readings_) > MAX_READINGS:
             exc = ValidationFailed([FieldError("readings", f"at most {MAX_READINGS} readings per call",
                                                "TOO_MANY_ROWS")])
-            return IngestPayload(received=0, accepted=0, buckets_created=0, buckets_changed=0, user_errors=_errors(exc))
+            return _ingest_refused(exc)
         rows = [SourceRow(n, {"meter": r.meter, "timestamp": r.timestamp.isoformat(), "kw": r.kw, "kwh": r.kwh})
                 for n, r in enumerate(readings_, start=1)]
         try:
             report = await info.context.services.meters.ingest(info.context.viewer, rows)
         except DomainError as exc:
-            return IngestPayload(received=0, accepted=0, buckets_created=0, buckets_changed=0, user_errors=_errors(exc))
+            return _ingest_refused(exc)
         return IngestPayload(received=report.received, accepted=report.accepted,
                              buckets_created=report.buckets_created, buckets_changed=report.buckets_changed,
                              user_errors=_row_errors(report.errors))
@@ -285,7 +294,7 @@ class NonsiteMutation:
             task_id = await PowerAlertService(info.context.services.registry.database).create_task(
                 info.context.viewer, alert_id)
         except DomainError as exc:
-            return RecordPayload(record=None, replayed=False, task_id=None, user_errors=_errors(exc))
+            return _record_refused(exc)
         return RecordPayload(record={"alertId": alert_id}, replayed=False, task_id=task_id, user_errors=[])
 
     @strawberry.mutation(description="Draw two certified inspectors at random for each unstaffed targeted task of "
@@ -303,7 +312,7 @@ class NonsiteMutation:
         try:
             doc, created = await DroneService(info.context.services.registry.database).record(info.context.viewer, data)
         except DomainError as exc:
-            return RecordPayload(record=None, replayed=False, task_id=None, user_errors=_errors(exc))
+            return _record_refused(exc)
         return RecordPayload(record=_flight(doc), replayed=not created, task_id=doc.get("task_id"), user_errors=[])
 
     @strawberry.mutation(description="Record a complaint; a known enterprise gets a targeted task. Idempotent by id.")
@@ -316,7 +325,7 @@ class NonsiteMutation:
         try:
             doc, created = await info.context.services.complaints.record_complaint(info.context.viewer, data)
         except DomainError as exc:
-            return RecordPayload(record=None, replayed=False, task_id=None, user_errors=_errors(exc))
+            return _record_refused(exc)
         return RecordPayload(record=plain({k: v for k, v in doc.items() if k != "jurisdiction_path"}),
                              replayed=not created, task_id=doc.get("task_id"), user_errors=[])
 
@@ -328,7 +337,7 @@ class NonsiteMutation:
             doc = await context.services.complaints.close_complaint(context.viewer, input.complaint_id,
                                                                     founded=input.founded, note=input.note)
         except DomainError as exc:
-            return RecordPayload(record=None, replayed=False, task_id=None, user_errors=_errors(exc))
+            return _record_refused(exc)
         if input.founded and doc.get("credit_code"):
             await _event(context, doc["credit_code"], "complaint_verified", f"complaint:{doc['_id']}",
                          str(doc["content"])[:500], doc["_id"])
@@ -342,7 +351,7 @@ class NonsiteMutation:
         try:
             doc, created = await info.context.services.complaints.record_hotspot(info.context.viewer, data)
         except DomainError as exc:
-            return RecordPayload(record=None, replayed=False, task_id=None, user_errors=_errors(exc))
+            return _record_refused(exc)
         return RecordPayload(record=plain({k: v for k, v in doc.items() if k != "jurisdiction_path"}),
                              replayed=not created, task_id=doc.get("task_id"), user_errors=[])
 
@@ -354,8 +363,6 @@ async def _violation_event(context: Context, alert: models.PowerAlert) -> None:
 
 async def _event(context: Context, code: str, kind: str, reference: str, description: str, key: str) -> None:
     """The verified fact enters the enterprise's events (same id for a replay), then policies decide again."""
-    import uuid
-
     event_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"ecoinspect:{kind}:{key}"))
     data = {"id": event_id, "credit_code": code, "kind": kind, "occurred_on": datetime.now(UTC).date(),
             "reference": reference, "description": description}

@@ -18,7 +18,7 @@ from core.accounts.models import Viewer
 from core.config import Settings
 from core.db import Database
 from core.errors import DomainError, NotFound
-from core.evidence import media
+from core.evidence import exif, media
 from core.evidence.models import Evidence, UploadStatus
 from core.evidence.repository import CHUNK_SIZE, EvidenceRepository, UploadState, upload_files_id
 from core.fieldwork.access import assigned_task, readable_task
@@ -252,17 +252,17 @@ class EvidenceUploadService:
                     return None, b""
                 hasher.update(data)
                 expected_n += 1
-                if len(head) < media.EXIF_SCAN_LIMIT:
-                    head += data[:media.EXIF_SCAN_LIMIT - len(head)]
+                if len(head) < exif.EXIF_SCAN_LIMIT:
+                    head += data[:exif.EXIF_SCAN_LIMIT - len(head)]
         return (hasher.hexdigest() if total == evidence.size else None), bytes(head)
 
     async def _head(self, evidence: Evidence) -> bytes:
         """The file's first bytes, as many as reading EXIF needs."""
         head = bytearray()
         async for _, data in self.repository.read_chunks(upload_files_id(evidence.id),
-                                                         below=-(-media.EXIF_SCAN_LIMIT // CHUNK_SIZE)):
+                                                         below=-(-exif.EXIF_SCAN_LIMIT // CHUNK_SIZE)):
             head += data
-        return bytes(head[:media.EXIF_SCAN_LIMIT])
+        return bytes(head[:exif.EXIF_SCAN_LIMIT])
 
     async def _stream(self, file_id: str) -> AsyncIterator[bytes]:
         async for _, data in self.repository.read_chunks(file_id):
@@ -287,10 +287,10 @@ def _hidden(evidence_id: str) -> Iterator[None]:
 def _metadata(evidence: Evidence, head: bytes) -> dict[str, Any]:
     metadata: dict[str, Any] = {"sniffed_mime": media.sniff_mime(head)}
     if evidence.kind == media.EvidenceKind.PHOTO.value:
-        exif = media.read_exif(io.BytesIO(head))
-        if exif is not None:
+        photo = exif.read_exif(io.BytesIO(head))
+        if photo is not None:
             metadata["exif"] = {key: list(value) if isinstance(value, tuple) else value
-                                for key, value in dataclasses.asdict(exif).items()}
+                                for key, value in dataclasses.asdict(photo).items()}
     return metadata
 
 

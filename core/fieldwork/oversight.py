@@ -40,7 +40,8 @@ class Oversight:
                 "awaiting_evidence": sum(1 for i in inspections.values() if i["status"] == "awaiting_evidence"),
                 "open_conflicts": await self.repository.count(CONFLICTS, {"task_id": {"$in": ids},
                                                                           "status": "open"}),
-                "pending_evidence": len(await self.repository.pending_evidence(ids, limit=100000))}
+                "pending_evidence": await self.repository.count("evidence", {"task_id": {"$in": ids},
+                                                                             "status": "pending"})}
 
     async def conflicts(self, viewer: Viewer) -> list[dict[str, Any]]:
         _require(viewer)

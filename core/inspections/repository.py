@@ -142,11 +142,15 @@ class InspectionRepository:
 
     async def open_loads(self, staff_ids: list[str]) -> dict[str, int]:
         """Open tasks (assigned or in progress) each inspector holds."""
-        loads: dict[str, int] = {}
-        cursor = self.database[TASKS].find({"status": {"$in": ["assigned", "in_progress"]}}, {"inspectors": 1})
+        teams: dict[str, list[str]] = {}  # by task id: a task found through two chunks counts once
+        for part in chunks(staff_ids):
+            query = {"inspectors": {"$in": part}, "status": {"$in": ["assigned", "in_progress"]}}
+            async for doc in self.database[TASKS].find(query, {"inspectors": 1}):
+                teams[doc["_id"]] = doc.get("inspectors", [])
         wanted = set(staff_ids)
-        async for doc in cursor:
-            for staff in doc.get("inspectors", []):
+        loads: dict[str, int] = {}
+        for team in teams.values():
+            for staff in team:
                 if staff in wanted:
                     loads[staff] = loads.get(staff, 0) + 1
         return loads

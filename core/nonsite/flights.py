@@ -404,7 +404,7 @@ def _fractions(start: np.ndarray, end: np.ndarray, piece: BaseGeometry) -> tuple
 
 class FlightImage(NamedTuple):
     evidence_id: str
-    lat: float | None  # from EXIF GPS (core.evidence.media.read_exif); None when the photo has none
+    lat: float | None  # from EXIF GPS (core.evidence.exif.read_exif); None when the photo has none
     lon: float | None
     taken_at: datetime | None = None
 

@@ -14,14 +14,11 @@ from PIL import ExifTags, Image
 from PIL.TiffImagePlugin import IFDRational
 
 from core.errors import FieldError
+from core.evidence.exif import EXIF_GPS_MALFORMED, EXIF_MALFORMED, EXIF_SCAN_LIMIT, EXIF_TIME_MALFORMED, read_exif
 from core.evidence.media import (
     ACCEPTED_MIME,
     DEFAULT_LIMITS,
     EMPTY_FILE,
-    EXIF_GPS_MALFORMED,
-    EXIF_MALFORMED,
-    EXIF_SCAN_LIMIT,
-    EXIF_TIME_MALFORMED,
     FILE_TOO_LARGE,
     MIME_MISMATCH,
     MIME_NOT_ALLOWED,
@@ -34,7 +31,6 @@ from core.evidence.media import (
     check_declared,
     check_sniffed,
     normalize_mime,
-    read_exif,
     sniff_mime,
 )
 
