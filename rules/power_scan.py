@@ -15,7 +15,7 @@ import numpy as np
 from core.alerts.repository import AlertRepository
 from core.db import Database, chunks
 from core.errors import Conflict
-from core.nonsite.detect import MEASURE_CODES, Anomaly, Series, Thresholds, detect
+from core.nonsite.detect import MEASURE_CODES, SEVERITIES, Anomaly, Series, Thresholds, detect
 from core.nonsite.models import SLOT_MINUTES, Meter, PowerAlert
 from core.nonsite.repository import MeterRepository
 from core.nonsite.service import load_series
@@ -51,26 +51,41 @@ async def apply_measures(database: Database, series: Series, days: int) -> None:
 
 async def thresholds(database: Database, policies: PolicyService, series: Series, day: date) -> tuple[Thresholds,
                                                                                                        str]:
+    """The policy's answer for each enterprise under each measure it has in the window.
+
+    When an enterprise's measure changes inside the window (a halt from Tuesday), its slots take
+    the answer for the measure in force at each slot: per enterprise and slot [N, T] arrays.
+    """
     version = await policies.in_force(f"{POLICY_KIND}:{tables.root_code()}", day)
     if version is None:
         raise Conflict("no electricity-trigger policy is in force", code="NO_POLICY")
     policy = compiled(version)
-    strictest = {code: int(series.measure[n].max()) for n, code in enumerate(series.codes)}
+    levels = {code: np.unique(series.measure[n]).tolist() for n, code in enumerate(series.codes)}
     names = {v: k for k, v in MEASURE_CODES.items()}
-    decided: dict[str, dict[str, Any]] = {}
+    decided: dict[tuple[str, int], dict[str, Any]] = {}
     for codes in chunks(series.codes):  # SecantusDB slows down steeply on long $in lists
         async for part in facts_batches(database, {"credit_code": {"$in": codes}}, day):
             for doc, facts in part:
-                facts["measure_in_force"] = names[strictest[doc["credit_code"]]]
-                decided[doc["credit_code"]] = policy.evaluate(facts).outputs
-    rows = [decided[code] for code in series.codes]
-    return Thresholds(
-        production_on_share=np.array([r["production_on_share"] for r in rows], dtype=float),
-        treatment_off_share=np.array([r["treatment_off_share"] for r in rows], dtype=float),
-        min_minutes=np.array([r["min_minutes"] for r in rows], dtype=float),
-        restriction_margin_pct=np.array([r["restriction_margin_pct"] for r in rows], dtype=float),
-        night_day_ratio=np.array([r["night_day_ratio"] for r in rows], dtype=float),
-        severity=[str(r["severity"]) for r in rows]), version.id
+                for level in levels[doc["credit_code"]]:
+                    facts["measure_in_force"] = names[level]
+                    decided[doc["credit_code"], level] = policy.evaluate(facts).outputs
+    fields = ("production_on_share", "treatment_off_share", "min_minutes", "restriction_margin_pct",
+              "night_day_ratio")
+    if all(len(found) == 1 for found in levels.values()):  # one measure each: one answer per enterprise
+        rows = [decided[code, levels[code][0]] for code in series.codes]
+        values = {name: np.array([r[name] for r in rows], dtype=float) for name in fields}
+        return Thresholds(**values, severity=[str(r["severity"]) for r in rows]), version.id
+    table = {name: np.zeros((len(series.codes), len(MEASURE_CODES))) for name in (*fields, "severity")}
+    row_of = {code: n for n, code in enumerate(series.codes)}
+    for (code, level), outputs in decided.items():
+        row = row_of[code]
+        for name in fields:
+            table[name][row, level] = float(outputs[name])
+        table["severity"][row, level] = SEVERITIES.index(str(outputs["severity"]))
+    index = series.measure.astype(np.int64)
+    grid = {name: np.take_along_axis(values, index, axis=1) for name, values in table.items()}
+    return Thresholds(**{name: grid[name] for name in fields},
+                      severity=grid["severity"].astype(np.int64)), version.id
 
 
 async def scan(database: Database, policies: PolicyService, *, scopes: list[str], start: date,

@@ -87,6 +87,10 @@ ACCESS: dict[str, frozenset[Role]] = {
     "Mutation.scanPowerUsage": SUPERVISORS,
     "Mutation.advancePowerAlert": STAFF,  # handle and review: supervisors; feedback and verify: inspectors too
     "Mutation.createPowerAlertTask": SUPERVISORS,
+    "Query.leads": STAFF,  # services refuse rule authors and filter by jurisdiction
+    "Mutation.createPowerAlertLead": SUPERVISORS,
+    "Mutation.convertLead": SUPERVISORS,
+    "Mutation.dismissLead": SUPERVISORS,
     "Mutation.staffTargetedTasks": SUPERVISORS,
     "Mutation.recordComplaint": SUPERVISORS,
     "Mutation.closeComplaint": SUPERVISORS,

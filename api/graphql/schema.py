@@ -42,6 +42,7 @@ from api.inspections.mutations.results import (
     record_task_result,
 )
 from api.inspections.queries import InspectionQuery
+from api.nonsite.leads import LeadMutation, LeadQuery
 from api.nonsite.schema import NonsiteMutation, NonsiteQuery
 from api.policies.mutations import PolicyMutation
 from api.policies.queries import PolicyQuery
@@ -71,7 +72,8 @@ class Viewer:
 
 
 @strawberry.type
-class Query(RegistryQuery, InspectionQuery, PolicyQuery, AlertQuery, EventQuery, FieldQuery, NonsiteQuery):
+class Query(RegistryQuery, InspectionQuery, PolicyQuery, AlertQuery, EventQuery, FieldQuery, NonsiteQuery,
+            LeadQuery):
     @strawberry.field(description="Who is asking.")
     def viewer(self, info: Info[Context, None]) -> Viewer:
         v = info.context.viewer
@@ -100,7 +102,7 @@ class Query(RegistryQuery, InspectionQuery, PolicyQuery, AlertQuery, EventQuery,
 
 
 @strawberry.type
-class Mutation(PolicyMutation, AlertMutation, EventMutation, FieldMutation, NonsiteMutation):
+class Mutation(PolicyMutation, AlertMutation, EventMutation, FieldMutation, NonsiteMutation, LeadMutation):
     @strawberry.mutation(description="Create a draft random-check plan (抽查计划).")
     async def create_plan(self, info: Info[Context, None], input: CreatePlanInput) -> PlanPayload:  # noqa: A002
         return await create_plan(info, input)

@@ -55,6 +55,7 @@ class PowerAlert:
     verifier: str | None
     evidence: list[str]
     task_id: str | None
+    lead_id: str | None = strawberry.field(description="The lead recorded on the enterprise from this alert")
     history: JSON
     version: int
     age_hours: float
@@ -66,7 +67,7 @@ class PowerAlert:
                    jurisdiction=a.jurisdiction, kind=a.kind.value, severity=a.severity, starts_at=a.starts_at,
                    ends_at=a.ends_at, minutes=a.minutes, detail=plain(a.detail), stage=a.stage.value,
                    violation=a.violation, verifier=a.verifier, evidence=a.evidence, task_id=a.task_id,
-                   history=plain(a.history), version=a.version,
+                   lead_id=a.lead_id, history=plain(a.history), version=a.version,
                    age_hours=round((datetime.now(UTC) - created).total_seconds() / 3600, 2))
 
 

@@ -34,16 +34,30 @@ class Series:
     reduction_pct: np.ndarray  # float [N, T]
 
 
+SEVERITIES = ("low", "medium", "high")
+
+
 @dataclass(frozen=True)
 class Thresholds:
-    """Per enterprise, from the electricity_triggers policy."""
+    """From the electricity_triggers policy: per enterprise [N], or per enterprise and slot [N, T] when
+    the measure in force (and so the policy's answer) changes inside the window. A run takes the
+    values of its first slot and the highest severity over its slots."""
 
-    production_on_share: np.ndarray  # [N]
-    treatment_off_share: np.ndarray  # [N]
-    min_minutes: np.ndarray  # [N]
-    restriction_margin_pct: np.ndarray  # [N]
-    night_day_ratio: np.ndarray  # [N]
-    severity: list[str]
+    production_on_share: np.ndarray
+    treatment_off_share: np.ndarray
+    min_minutes: np.ndarray
+    restriction_margin_pct: np.ndarray
+    night_day_ratio: np.ndarray
+    severity: list[str] | np.ndarray  # [N] names, or [N, T] indexes into SEVERITIES
+
+
+def _grid(values: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """[N] or [N, T] as [N, T]."""
+    return values if values.ndim == 2 else np.broadcast_to(values[:, None], shape)
+
+
+def _at(values: np.ndarray, row: int, slot: int) -> float:
+    return float(values[row, slot] if values.ndim == 2 else values[row])
 
 
 @dataclass(frozen=True)
@@ -58,7 +72,8 @@ class Anomaly:
 
 
 def runs(mask: np.ndarray, min_length: np.ndarray) -> list[tuple[int, int, int]]:
-    """(row, first slot, slot after the last) of every run of True at least ``min_length[row]`` long."""
+    """(row, first slot, slot after the last) of every run of True at least ``min_length`` long (per row
+    [N], or per slot [N, T]: the value at the run's first slot)."""
     padded = np.zeros((mask.shape[0], mask.shape[1] + 2), dtype=np.int8)
     padded[:, 1:-1] = mask
     edges = np.diff(padded, axis=1)
@@ -66,14 +81,18 @@ def runs(mask: np.ndarray, min_length: np.ndarray) -> list[tuple[int, int, int]]
     ends = np.argwhere(edges == -1)
     # argwhere is row-major, so the k-th start and the k-th end belong to the same run.
     lengths = ends[:, 1] - starts[:, 1]
-    keep = lengths >= min_length[starts[:, 0]]
+    needed = min_length[starts[:, 0], starts[:, 1]] if min_length.ndim == 2 else min_length[starts[:, 0]]
+    keep = lengths >= needed
     return [(int(r), int(s), int(e)) for (r, s), e in zip(starts[keep], ends[keep][:, 1], strict=True)]
 
 
 def detect(series: Series, limits: Thresholds) -> list[Anomaly]:
+    shape = series.production.shape
     min_slots = np.maximum(1, np.ceil(limits.min_minutes / SLOT_MINUTES)).astype(np.int64)
-    producing = series.production > (limits.production_on_share * series.rated_production)[:, None]
-    treatment_off = series.treatment < (limits.treatment_off_share * series.rated_treatment)[:, None]
+    production_on = _grid(limits.production_on_share, shape) * series.rated_production[:, None]
+    treatment_off_below = _grid(limits.treatment_off_share, shape) * series.rated_treatment[:, None]
+    producing = series.production > production_on
+    treatment_off = series.treatment < treatment_off_below
     has_treatment = (series.rated_treatment > 0)[:, None]
     found: list[Anomaly] = []
     # Rule 17: treatment off while production runs. A halted plant (production off) is not alerted.
@@ -81,14 +100,14 @@ def detect(series: Series, limits: Thresholds) -> list[Anomaly]:
         found.append(_anomaly(series, limits, row, first, last, AlertKind.TREATMENT_NOT_RUNNING, {
             "production_kw": _mean(series.production[row, first:last]),
             "treatment_kw": _mean(series.treatment[row, first:last]),
-            "production_threshold_kw": float(limits.production_on_share[row] * series.rated_production[row]),
-            "treatment_threshold_kw": float(limits.treatment_off_share[row] * series.rated_treatment[row])}))
+            "production_threshold_kw": float(production_on[row, first]),
+            "treatment_threshold_kw": float(treatment_off_below[row, first])}))
     # Rule 18: production during a mandated halt.
     halted = series.measure == MEASURE_CODES["halt"]
     for row, first, last in runs(producing & halted, min_slots):
         found.append(_anomaly(series, limits, row, first, last, AlertKind.HALT_VIOLATION, {
             "production_kw": _mean(series.production[row, first:last]),
-            "allowed_kw": float(limits.production_on_share[row] * series.rated_production[row])}))
+            "allowed_kw": float(production_on[row, first])}))
     found += _restrictions(series, limits)
     found += _night_day(series, limits)
     return found
@@ -107,7 +126,7 @@ def _restrictions(series: Series, limits: Thresholds) -> list[Anomaly]:
         baseline = float(np.nanmean(np.where(normal[row], series.production[row], np.nan)))
         during = _mean(series.production[row, first:last])
         pct = float(np.nanmax(series.reduction_pct[row, first:last]))
-        allowed = (1 - pct / 100) * baseline * (1 + float(limits.restriction_margin_pct[row]) / 100)
+        allowed = (1 - pct / 100) * baseline * (1 + _at(limits.restriction_margin_pct, row, first) / 100)
         if during is not None and during > allowed:
             found.append(_anomaly(series, limits, row, first, last, AlertKind.RESTRICTION_VIOLATION, {
                 "production_kw": during, "baseline_kw": baseline, "required_cut_pct": pct,
@@ -125,7 +144,8 @@ def _night_day(series: Series, limits: Thresholds) -> list[Anomaly]:
         return []
     night_mean = total[:, night].mean(axis=1)
     day_mean = total[:, ~night].mean(axis=1)
-    watch = (day_mean > 0) & (night_mean > limits.night_day_ratio * day_mean)
+    ratio = limits.night_day_ratio.min(axis=1) if limits.night_day_ratio.ndim == 2 else limits.night_day_ratio
+    watch = (day_mean > 0) & (night_mean > ratio * day_mean)
     last = series.production.shape[1]
     return [_anomaly(series, limits, int(row), 0, last, AlertKind.NIGHT_DAY_WATCH, {
         "night_kw": float(night_mean[row]), "day_kw": float(day_mean[row]),
@@ -139,6 +159,10 @@ def _mean(values: np.ndarray) -> float | None:
 def _anomaly(series: Series, limits: Thresholds, row: int, first: int, last: int, kind: AlertKind,
              detail: dict[str, Any], severity: str | None = None) -> Anomaly:
     step = timedelta(minutes=SLOT_MINUTES)
-    return Anomaly(credit_code=series.codes[row], kind=kind, severity=severity or limits.severity[row],
+    if severity is None:
+        graded = limits.severity
+        severity = (SEVERITIES[int(graded[row, first:last].max())] if isinstance(graded, np.ndarray)
+                    else graded[row])
+    return Anomaly(credit_code=series.codes[row], kind=kind, severity=severity,
                    starts_at=series.start + first * step, ends_at=series.start + last * step,
                    minutes=(last - first) * SLOT_MINUTES, detail=detail)

@@ -76,6 +76,40 @@ class PowerAlert(BaseModel):
     verifier: str | None = None
     evidence: list[str] = Field(default_factory=list)
     task_id: str | None = None
+    lead_id: str | None = None
     history: list[dict[str, Any]] = Field(default_factory=list)
     version: int = 1
     created_at: datetime
+
+
+class LeadStatus(StrEnum):
+    OPEN = "open"  # recorded on the enterprise; nobody has gone yet
+    CONVERTED = "converted"  # became an on-site verification task
+    DISMISSED = "dismissed"  # closed without a visit, with a reason
+
+
+class Lead(BaseModel):
+    """A clue (线索) from a non-site check, recorded on the enterprise (DOMAIN rule 10).
+
+    A positive-list enterprise is checked on site only when such a lead (or a complaint, an
+    exposure, an assignment) exists; for other enterprises it keeps the clue in their history.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    credit_code: str
+    enterprise_name: str
+    jurisdiction: str
+    source: str  # what found it: "power_alert"
+    source_id: str
+    summary: str
+    status: LeadStatus = LeadStatus.OPEN
+    positive_list: bool = False  # the enterprise was on the positive list when the lead was recorded
+    task_id: str | None = None
+    reason: str = ""
+    created_by: str
+    created_at: datetime
+    closed_by: str | None = None
+    closed_at: datetime | None = None
+    version: int = 1

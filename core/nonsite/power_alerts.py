@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 
 from core.accounts.models import Role, Viewer
@@ -10,12 +11,15 @@ from core.errors import Conflict, FieldError, NotFound, PermissionDenied, Valida
 from core.inspections.models import TaskKind
 from core.inspections.repository import InspectionRepository
 from core.inspections.targeted import targeted_task
-from core.nonsite.models import NEXT_STAGE, PowerAlert
-from core.nonsite.repository import MeterRepository
+from core.nonsite.models import NEXT_STAGE, Lead, LeadStatus, PowerAlert
+from core.nonsite.repository import LeadRepository, MeterRepository
+from core.reference import tables
+from core.registry.repository import EnterpriseRepository
 
 SUPERVISORS = frozenset({Role.SUPERVISOR, Role.ADMIN})
 STAFF = frozenset(Role) - {Role.RULE_AUTHOR}
 WHO = {"handle": SUPERVISORS, "feedback": STAFF, "verify": STAFF, "review": SUPERVISORS}
+LEAD_SOURCE = "power_alert"
 
 
 def origin(alert_id: str) -> str:
@@ -27,6 +31,7 @@ class PowerAlertService:
         self.database = database
         self.repository = MeterRepository(database)
         self.tasks = InspectionRepository(database)
+        self.leads = LeadRepository(database)
 
     async def get(self, viewer: Viewer, alert_id: str) -> PowerAlert:
         alert = await self.repository.alert(alert_id)
@@ -68,19 +73,50 @@ class PowerAlertService:
         return updated
 
     async def create_task(self, viewer: Viewer, alert_id: str) -> str:
-        """A targeted verification task for the alert's enterprise (once per alert)."""
+        """A targeted verification task for the alert's enterprise (once per alert).
+
+        The alert's open lead, if any, is converted in the same transaction. A positive-list
+        enterprise is visited only on a recorded lead (DOMAIN rule 10): without one, a lead is
+        recorded with the task; after its lead was dismissed no task is made.
+        """
         alert = await self.get(viewer, alert_id)
         if not viewer.has_any(SUPERVISORS):
             raise PermissionDenied("supervisors create verification tasks")
         existing = await self.tasks.targeted_of(origin(alert_id))
         if existing:
             return existing[0].id
+        enterprise = (await EnterpriseRepository(self.database).by_codes([alert.credit_code])).get(alert.credit_code)
+        today = datetime.now(UTC).date()
+        positive = bool(enterprise and enterprise.positive_list and enterprise.positive_list.covers(today))
+        lead = await self.leads.of_source(LEAD_SOURCE, alert_id)
+        if positive and lead is not None and lead.status is LeadStatus.DISMISSED:
+            raise Conflict(f"the lead of power alert {alert_id} was dismissed: {lead.reason}", code="LEAD_DISMISSED")
         task = targeted_task(kind=TaskKind.ANOMALY_VERIFICATION.value, origin=origin(alert_id),
                              credit_code=alert.credit_code, name=alert.enterprise_name,
                              jurisdiction=alert.jurisdiction,
                              target={"power_alert": alert_id, "kind": alert.kind.value, "severity": alert.severity,
                                      "starts_at": alert.starts_at.isoformat(), "ends_at": alert.ends_at.isoformat()})
+        now = datetime.now(UTC)
+        converted = {"status": LeadStatus.CONVERTED.value, "task_id": task.id, "closed_by": viewer.username,
+                     "closed_at": now}
         async with self.database.start_session() as session, await session.start_transaction():
             await self.tasks.insert_targeted([task], session=session)
             await self.repository.link_task(alert_id, task.id, session=session)
+            if lead is not None and lead.status is LeadStatus.OPEN and await self.leads.update(
+                    lead.id, lead.version, converted, session=session) is None:
+                raise Conflict(f"lead {lead.id} changed meanwhile", code="STALE_VERSION", field="version")
+            if positive and lead is None:
+                made = new_lead(alert, viewer, summary="recorded with its verification task (positive list)",
+                                positive_list=True, now=now).model_copy(
+                    update={**converted, "status": LeadStatus.CONVERTED})
+                await self.leads.insert(made, tables.ancestors(alert.jurisdiction), session=session)
+                await self.repository.link_lead(alert_id, made.id, session=session)
         return task.id
+
+
+def new_lead(alert: PowerAlert, viewer: Viewer, *, summary: str, positive_list: bool, now: datetime) -> Lead:
+    text = summary.strip() or (f"{alert.kind.value}, {alert.minutes} min from {alert.starts_at.isoformat()} "
+                               f"(severity {alert.severity})")
+    return Lead(id=str(uuid.uuid4()), credit_code=alert.credit_code, enterprise_name=alert.enterprise_name,
+                jurisdiction=alert.jurisdiction, source=LEAD_SOURCE, source_id=alert.id, summary=text[:1000],
+                positive_list=positive_list, created_by=viewer.username, created_at=now)

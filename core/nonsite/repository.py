@@ -10,11 +10,11 @@ from typing import Any
 from pymongo import ASCENDING, DESCENDING, IndexModel, ReplaceOne, ReturnDocument, UpdateOne
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
-from core.db import CollectionSpec, Database, chunks
-from core.nonsite.models import Meter, PowerAlert
+from core.db import IN_CHUNK, CollectionSpec, Database, chunks
+from core.nonsite.models import Lead, Meter, PowerAlert
 
 METERS, DAYS, POWER_ALERTS = "meters", "meter_days", "power_alerts"
-COMPLAINTS, HOTSPOTS, FLIGHTS = "complaints", "hotspot_alerts", "drone_flights"
+COMPLAINTS, HOTSPOTS, FLIGHTS, LEADS = "complaints", "hotspot_alerts", "drone_flights", "leads"
 COLLECTIONS = [
     CollectionSpec(METERS, indexes=[IndexModel([("credit_code", ASCENDING)]),
                                     IndexModel([("jurisdiction_path", ASCENDING)])]),
@@ -28,6 +28,9 @@ COLLECTIONS = [
                                         IndexModel([("credit_code", ASCENDING)])]),
     CollectionSpec(HOTSPOTS, indexes=[IndexModel([("cell_id", ASCENDING), ("date", ASCENDING)], unique=True)]),
     CollectionSpec(FLIGHTS, indexes=[IndexModel([("jurisdiction_path", ASCENDING)])]),
+    CollectionSpec(LEADS, indexes=[IndexModel([("source", ASCENDING), ("source_id", ASCENDING)], unique=True),
+                                   IndexModel([("jurisdiction_path", ASCENDING), ("created_at", DESCENDING)]),
+                                   IndexModel([("credit_code", ASCENDING)])]),
 ]
 
 
@@ -74,37 +77,42 @@ class MeterRepository:
         return [_meter(d) for d in docs]
 
     async def buckets(self, keys: list[str]) -> dict[str, dict[str, Any]]:
+        """The stored buckets among ``keys``.
+
+        SecantusDB answers an ``$in`` of ids that do not exist cheaply at any length, but one whose
+        ids exist slows down steeply past about 100 of them: after a chunk that found nothing (new
+        readings) the chunks grow to 1,000; any find brings them back to 100.
+        """
         found: dict[str, dict[str, Any]] = {}
-        for part in chunks(keys):
-            async for doc in self.database[DAYS].find({"_id": {"$in": part}}, {"r": 1, "v": 1}):
+        start, size = 0, IN_CHUNK
+        while start < len(keys):
+            before = len(found)
+            async for doc in self.database[DAYS].find({"_id": {"$in": keys[start:start + size]}}, {"r": 1, "v": 1}):
                 found[doc["_id"]] = doc
+            start += size
+            size = IN_CHUNK if len(found) > before else 10 * IN_CHUNK
         return found
 
-    async def write_readings(self, buckets: dict[str, dict[str, Any]]) -> tuple[int, int]:
+    async def write_readings(self, buckets: dict[str, dict[str, Any]], *, assume_new: bool = False) -> tuple[int, int]:
         """Merge the batch into its day buckets; returns (buckets created, buckets changed).
 
         Merged in the client and written whole: SecantusDB's cost of a ``$set`` grows steeply with
         the number of dotted paths, and an unchanged bucket (a replay) is not written at all. A
         bucket is created with ``insert_many`` and replaced under its version ``v``; a lost race
-        (another writer created or changed it) is merged again.
+        (another writer created or changed it) is merged again. ``assume_new`` skips the first
+        look-up (new readings): the buckets that already exist fail to insert and are merged.
         """
         created = changed = 0
         pending = dict(buckets)
+        if assume_new:
+            inserted, pending = await self._insert(pending, set())
+            created += inserted
         for _ in range(5):
             if not pending:
                 break
             stored = await self.buckets(list(pending))
-            new = [{"_id": k, "meter_id": b["meter_id"], "day": b["day"], "credit_code": b["credit_code"],
-                    "r": b["r"], "v": 1} for k, b in pending.items() if k not in stored]
-            retry: dict[str, dict[str, Any]] = {}
-            if new:
-                try:
-                    created += len((await self.database[DAYS].insert_many(new, ordered=False)).inserted_ids)
-                except BulkWriteError as exc:
-                    created += exc.details.get("nInserted", 0)
-                    lost = {new[e["index"]]["_id"] for e in exc.details.get("writeErrors", [])
-                            if e.get("code") == 11000}
-                    retry.update({k: pending[k] for k in lost})
+            inserted, retry = await self._insert(pending, set(stored))
+            created += inserted
             replaces = []
             for key, doc in stored.items():
                 merged = {**doc.get("r", {}), **pending[key]["r"]}
@@ -118,13 +126,30 @@ class MeterRepository:
                 done = await self.database[DAYS].bulk_write(ops, ordered=False)
                 changed += done.matched_count
                 if done.matched_count != len(ops):  # someone else changed some of them: merge those again
+                    # Which replaces lost is read from the content, not the version: the other
+                    # writer's replace leaves the same version number behind.
                     now = await self.buckets([key for key, _, _ in replaces])
-                    retry.update({key: pending[key] for key, version, _ in replaces
-                                  if now.get(key, {}).get("v") != version + 1})
+                    retry.update({key: pending[key] for key, _, _ in replaces
+                                  if not _contains(now.get(key, {}).get("r", {}), pending[key]["r"])})
             pending = retry
         if pending:
             raise RuntimeError(f"{len(pending)} day buckets kept changing while readings were written")
         return created, changed
+
+    async def _insert(self, pending: dict[str, dict[str, Any]],
+                      stored: set[str]) -> tuple[int, dict[str, dict[str, Any]]]:
+        """Insert the buckets not in ``stored``; returns (inserted, the ones that turned out to exist)."""
+        new = [{"_id": k, "meter_id": b["meter_id"], "day": b["day"], "credit_code": b["credit_code"],
+                "r": b["r"], "v": 1} for k, b in pending.items() if k not in stored]
+        if not new:
+            return 0, {}
+        try:
+            return len((await self.database[DAYS].insert_many(new, ordered=False)).inserted_ids), {}
+        except BulkWriteError as exc:
+            lost = {new[e["index"]]["_id"] for e in exc.details.get("writeErrors", []) if e.get("code") == 11000}
+            if len(lost) < len(exc.details.get("writeErrors", [])):
+                raise
+            return exc.details.get("nInserted", 0), {k: pending[k] for k in lost}
 
     async def set_last(self, last: dict[str, tuple[datetime, float | None]]) -> None:
         # "$not $gte" also matches a meter without a last reading; an $or here made SecantusDB scan.
@@ -182,6 +207,10 @@ class MeterRepository:
             async for doc in self.database[POWER_ALERTS].find({"credit_code": {"$in": part}}):
                 found[doc["credit_code"]].append(_alert(doc))
         return found
+
+    async def link_lead(self, alert_id: str, lead_id: str, *, session: Any) -> None:
+        await self.database[POWER_ALERTS].update_one({"_id": alert_id}, {"$set": {"lead_id": lead_id},
+                                                                         "$inc": {"version": 1}}, session=session)
 
     async def link_task(self, alert_id: str, task_id: str, *, session: Any) -> None:
         await self.database[POWER_ALERTS].update_one({"_id": alert_id}, {"$set": {"task_id": task_id},
@@ -241,3 +270,51 @@ class MeterRepository:
 
     async def hotspot(self, key: str) -> dict[str, Any] | None:
         return await self.database[HOTSPOTS].find_one({"_id": key})
+
+
+def _contains(stored: dict[str, Any], readings: dict[str, Any]) -> bool:
+    return all(stored.get(minute) == value for minute, value in readings.items())
+
+
+class LeadRepository:
+    """Leads on enterprises; one per (source, source id) by a unique index."""
+
+    def __init__(self, database: Database) -> None:
+        self.collection = database[LEADS]
+
+    @staticmethod
+    def _lead(doc: dict[str, Any]) -> Lead:
+        return Lead.model_validate({("id" if k == "_id" else k): v for k, v in doc.items() if k != "jurisdiction_path"})
+
+    async def insert(self, lead: Lead, path: list[str], *, session: Any) -> bool:
+        """False when the source already has its lead (the caller returns that one)."""
+        try:
+            await self.collection.insert_one({"_id": lead.id, **lead.model_dump(exclude={"id"}),
+                                              "jurisdiction_path": path}, session=session)
+        except DuplicateKeyError:
+            return False
+        return True
+
+    async def get(self, lead_id: str, *, session: Any = None) -> Lead | None:
+        doc = await self.collection.find_one({"_id": lead_id}, session=session)
+        return self._lead(doc) if doc else None
+
+    async def of_source(self, source: str, source_id: str, *, session: Any = None) -> Lead | None:
+        doc = await self.collection.find_one({"source": source, "source_id": source_id}, session=session)
+        return self._lead(doc) if doc else None
+
+    async def update(self, lead_id: str, version: int, changes: dict[str, Any], *, session: Any = None) -> Lead | None:
+        doc = await self.collection.find_one_and_update(
+            {"_id": lead_id, "version": version}, {"$set": changes, "$inc": {"version": 1}},
+            return_document=ReturnDocument.AFTER, session=session)
+        return self._lead(doc) if doc else None
+
+    async def list(self, scopes: list[str], *, status: str | None, credit_code: str | None,
+                   limit: int) -> list[Lead]:
+        query: dict[str, Any] = {"jurisdiction_path": {"$in": scopes}}
+        if status:
+            query["status"] = status
+        if credit_code:
+            query["credit_code"] = credit_code.strip().upper()
+        docs = await self.collection.find(query).sort("created_at", DESCENDING).limit(limit).to_list()
+        return [self._lead(d) for d in docs]

@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from core.accounts.models import Role, Viewer
 from core.db import Database
 from core.errors import NotFound, PermissionDenied
-from core.nonsite import readings
+from core.nonsite import ingest, readings
 from core.nonsite.detect import Series
 from core.nonsite.models import SLOT_MINUTES, Meter, MeterData, MeterRole
 from core.nonsite.repository import MeterRepository
@@ -68,7 +68,7 @@ class MeterService:
 
     async def ingest(self, viewer: Viewer, rows: Iterable[SourceRow]) -> readings.IngestReport:
         _require(viewer)
-        return await readings.ingest(self.database, rows, scopes=list(viewer.jurisdictions))
+        return await ingest.ingest(self.database, rows, scopes=list(viewer.jurisdictions))
 
     async def meters_of(self, viewer: Viewer, credit_code: str) -> list[Meter]:
         return [m for m in await self.repository.of_enterprises([credit_code]) if viewer.covers(m.jurisdiction)]

@@ -50,11 +50,22 @@ def detect_format(name: str, head: bytes) -> str:
 
 
 def _decoded_lines(stream: BinaryIO) -> Iterator[str]:
-    first = True
-    for raw in stream:
-        if first:
-            raw, first = raw.removeprefix(_BOM), False
-        yield raw.decode("utf-8", errors="surrogateescape")
+    """The stream's lines (split at \\n only, ends kept), decoded in blocks; bytes that are not UTF-8
+    survive as lone surrogates for the row checks to report."""
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="surrogateescape")
+    pending, head = "", b""
+    while block := stream.read(1 << 16):
+        if head is not None:  # the byte-order mark, if any, is the first three bytes of the stream
+            head += block
+            if len(head) < len(_BOM) and head == _BOM[:len(head)]:
+                continue
+            block, head = head.removeprefix(_BOM), None
+        parts = (pending + decoder.decode(block)).split("\n")
+        pending = parts.pop()
+        yield from [part + "\n" for part in parts]
+    rest = pending + decoder.decode(head or b"", final=True)
+    if rest:
+        yield rest
 
 
 _UNDECODABLE = re.compile("[\udc80-\udcff]")  # what surrogateescape leaves for bytes that are not UTF-8
@@ -85,13 +96,14 @@ def read_csv(stream: BinaryIO, required: list[str]) -> Iterator[SourceRow]:
         except csv.Error as exc:
             yield SourceRow(number, {}, [FieldError("", f"row is not valid CSV: {exc}", "MALFORMED_ROW")])
             continue
-        if not cells or all(not c.strip() for c in cells):
+        joined = "".join(cells)
+        if not joined.strip():
             continue
         row = SourceRow(number, dict(zip(header, cells, strict=False)))
         if len(cells) != len(header):
             row.errors.append(FieldError(
                 "", f"row has {len(cells)} fields, the header has {len(header)}", "MALFORMED_ROW"))
-        elif _has_bad_bytes(row.values):
+        elif not joined.isascii() and _UNDECODABLE.search(joined):
             row.errors.append(FieldError("", "row is not valid UTF-8", "INVALID_ENCODING"))
         yield row
 

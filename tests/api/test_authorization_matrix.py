@@ -13,6 +13,7 @@ from alert_checks import ALERT_CHECKS
 from conftest import USERS, enterprise_row, gql, token_for
 from event_checks import EVENT_CHECKS
 from field_checks import FIELD_CHECKS, seed_field_matrix
+from lead_checks import LEAD_CHECKS
 from nonsite_checks import NONSITE_CHECKS, seed_nonsite_matrix
 from plan_checks import PLAN_CHECKS
 from policy_checks import POLICY_CHECKS
@@ -177,7 +178,7 @@ CHECKS = {
 
 def test_matrix_covers_every_root_field() -> None:
     assert (set(CHECKS) | set(PLAN_CHECKS) | set(POLICY_CHECKS) | set(ALERT_CHECKS) | set(EVENT_CHECKS)
-            | set(FIELD_CHECKS) | set(NONSITE_CHECKS) == set(ACCESS))
+            | set(FIELD_CHECKS) | set(NONSITE_CHECKS) | set(LEAD_CHECKS) == set(ACCESS))
 
 
 @pytest.mark.parametrize("field", sorted(CHECKS))
@@ -250,7 +251,7 @@ async def test_field_matrix(client: httpx.AsyncClient, users: dict[str, str], se
             await FIELD_CHECKS[field](client, tokens[role], role, where, setup)
 
 
-@pytest.mark.parametrize("field", sorted(NONSITE_CHECKS))
+@pytest.mark.parametrize("field", sorted(NONSITE_CHECKS) + sorted(LEAD_CHECKS))
 async def test_nonsite_matrix(client: httpx.AsyncClient, users: dict[str, str], database: Database,
                               tmp_path: Path, field: str) -> None:
     await seed_nonsite_matrix(database, tmp_path)
@@ -261,4 +262,4 @@ async def test_nonsite_matrix(client: httpx.AsyncClient, users: dict[str, str], 
     assert setup is not None
     for role in ROLES:
         for where in ("xian", "baoji"):
-            await NONSITE_CHECKS[field](client, tokens[role], role, where, setup)
+            await {**NONSITE_CHECKS, **LEAD_CHECKS}[field](client, tokens[role], role, where, setup)

@@ -93,3 +93,37 @@ def test_night_usage_above_day_usage_is_a_watch() -> None:
     arrays["treatment"][1] = np.roll(arrays["treatment"][1], 48)
     found = _run(arrays)
     assert [(a.credit_code, a.kind, a.severity) for a in found] == [("E1", AlertKind.NIGHT_DAY_WATCH, "low")]
+
+
+def test_thresholds_follow_the_measure_in_force_slot_by_slot() -> None:
+    """A halt from day 3 makes day 3 strict (15 minutes, high) and leaves days 1-2 at their own minimum."""
+    arrays = _series(1)
+    arrays["measure"][0, 2 * 96:] = MEASURE_CODES["halt"]
+    arrays["production"][0, 2 * 96 + 40:2 * 96 + 48] = 400.0  # producing through the halt: a violation
+    arrays["treatment"][0, 48:50] = 0.0  # day 1: 30 minutes off, below the 60-minute minimum of "none"
+    arrays["treatment"][0, 2 * 96 + 48:2 * 96 + 50] = 0.0  # day 3: 30 minutes off, above the halt's 15
+    shape = (1, SLOTS)
+    halted = arrays["measure"] == MEASURE_CODES["halt"]
+    limits = Thresholds(production_on_share=np.full(shape, 0.1), treatment_off_share=np.full(shape, 0.05),
+                        min_minutes=np.where(halted, 15.0, 60.0), restriction_margin_pct=np.full(shape, 5.0),
+                        night_day_ratio=np.full(shape, 1.5), severity=np.where(halted, 2, 1))
+    found = _run(arrays, limits)
+    treatment = [a for a in found if a.kind is AlertKind.TREATMENT_NOT_RUNNING]
+    assert [(a.starts_at, a.minutes, a.severity) for a in treatment] == [
+        (datetime(2026, 12, 4, 4, 0, tzinfo=UTC), 30, "high")]
+    # The same thresholds given per enterprise (the strictest everywhere) also alert day 1: the old behaviour.
+    strict = Thresholds(production_on_share=np.full(1, 0.1), treatment_off_share=np.full(1, 0.05),
+                        min_minutes=np.full(1, 15.0), restriction_margin_pct=np.full(1, 5.0),
+                        night_day_ratio=np.full(1, 1.5), severity=["high"])
+    assert len([a for a in _run(arrays, strict) if a.kind is AlertKind.TREATMENT_NOT_RUNNING]) == 2
+
+
+def test_a_run_takes_the_highest_severity_of_its_slots() -> None:
+    arrays = _series(1)
+    arrays["treatment"][0, 40:48] = 0.0  # 10:00-12:00 Beijing on day 1
+    severity = np.ones((1, SLOTS), dtype=np.int64)
+    severity[0, 46] = 2  # high for one slot inside the run
+    limits = Thresholds(production_on_share=np.full(1, 0.1), treatment_off_share=np.full(1, 0.05),
+                        min_minutes=np.full(1, 30.0), restriction_margin_pct=np.full(1, 5.0),
+                        night_day_ratio=np.full(1, 1.5), severity=severity)
+    assert [(a.minutes, a.severity) for a in _run(arrays, limits)] == [(120, "high")]
