@@ -36,7 +36,7 @@ run: $(STAMP) $(CJK_FONT)
 
 test: $(STAMP) $(CHROMIUM) $(CJK_FONT)
 	$(BIN)/ruff check api core rules scheduler tests bench
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto  # one worker (and one embedded server) per core
 
 lint: $(STAMP)
 	$(BIN)/ruff check api core rules scheduler tests bench

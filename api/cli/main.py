@@ -11,6 +11,7 @@ import typer
 from api.cli.fieldwork import verify_task_command
 from api.cli.jobs import scheduler_app
 from api.cli.meters import meters_app
+from api.cli.nonsite import alerts_app, complaints_app, flight_app, hotspot_app, leads_app
 from api.cli.plans import plan_app, verify_draw
 from api.cli.runtime import fail, load_settings, run_with_database
 from core.accounts.models import Role
@@ -31,6 +32,11 @@ app.add_typer(db_app, name="db")
 app.add_typer(plan_app, name="plan")
 app.add_typer(scheduler_app, name="scheduler")
 app.add_typer(meters_app, name="meters")
+app.add_typer(alerts_app, name="alerts")
+app.add_typer(leads_app, name="leads")
+app.add_typer(complaints_app, name="complaints")
+app.add_typer(hotspot_app, name="hotspot")
+app.add_typer(flight_app, name="flight")
 app.command("verify-draw")(verify_draw)
 app.command("verify-task")(verify_task_command)
 
