@@ -4,39 +4,25 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import typer
 
 from api.cli.meters import SYSTEM
-from api.cli.runtime import fail, load_settings, run_with_database
-from core.db import Database
-from core.errors import DomainError
+from api.cli.runtime import run_action
 from core.nonsite.complaints import ComplaintService
 from core.nonsite.drone import DroneService
 from core.nonsite.leads import LeadService
 from core.nonsite.power_alerts import PowerAlertService
 
-T = TypeVar("T")
 alerts_app = typer.Typer(help="Power-usage alerts: list them, record a lead, make a verification task.",
                          no_args_is_help=True)
 leads_app = typer.Typer(help="Leads on enterprises: list, convert to a task, dismiss.", no_args_is_help=True)
 complaints_app = typer.Typer(help="Complaints (12369 and others): record, list.", no_args_is_help=True)
 hotspot_app = typer.Typer(help="Hotspot-grid alerts (3 km cells).", no_args_is_help=True)
 flight_app = typer.Typer(help="Drone flights: record a GPX or CSV track.", no_args_is_help=True)
-
-
-def _run(action: Callable[[Database], Awaitable[T]]) -> T:
-    async def guarded(database: Database) -> T:
-        try:
-            return await action(database)
-        except DomainError as exc:
-            raise fail(f"[{exc.code}] {exc.message}") from None
-
-    return run_with_database(load_settings(), guarded)
 
 
 def _echo(value: Any) -> None:
@@ -47,7 +33,7 @@ def _echo(value: Any) -> None:
 def list_alerts(all_: Annotated[bool, typer.Option("--all", help="Closed ones too")] = False,
                 credit_code: Annotated[str | None, typer.Option(help="One enterprise's history")] = None) -> None:
     """Power alerts, newest first, one line each: id, enterprise, kind, severity, stage, age, task, lead."""
-    found = _run(lambda db: PowerAlertService(db).list(SYSTEM, open_only=not all_, credit_code=credit_code))
+    found = run_action(lambda db: PowerAlertService(db).list(SYSTEM, open_only=not all_, credit_code=credit_code))
     now = datetime.now(UTC)
     for alert in found:
         age = (now - alert.created_at.replace(tzinfo=UTC)).total_seconds() / 3600
@@ -58,20 +44,20 @@ def list_alerts(all_: Annotated[bool, typer.Option("--all", help="Closed ones to
 @alerts_app.command("lead")
 def alert_lead(alert_id: str, summary: Annotated[str, typer.Option()] = "") -> None:
     """Record the alert's lead on its enterprise (once per alert)."""
-    lead, created = _run(lambda db: LeadService(db).record_for_alert(SYSTEM, alert_id, summary=summary))
+    lead, created = run_action(lambda db: LeadService(db).record_for_alert(SYSTEM, alert_id, summary=summary))
     _echo({"lead": lead.id, "status": lead.status.value, "created": created})
 
 
 @alerts_app.command("task")
 def alert_task(alert_id: str) -> None:
     """A targeted verification task for the alert's enterprise (once per alert)."""
-    _echo({"task": _run(lambda db: PowerAlertService(db).create_task(SYSTEM, alert_id))})
+    _echo({"task": run_action(lambda db: PowerAlertService(db).create_task(SYSTEM, alert_id))})
 
 
 @leads_app.command("list")
 def list_leads(status: Annotated[str | None, typer.Option(help="open, converted or dismissed")] = None,
                credit_code: Annotated[str | None, typer.Option()] = None) -> None:
-    for lead in _run(lambda db: LeadService(db).list(SYSTEM, status=status, credit_code=credit_code)):
+    for lead in run_action(lambda db: LeadService(db).list(SYSTEM, status=status, credit_code=credit_code)):
         typer.echo(f"{lead.id} {lead.credit_code} {lead.status.value} v{lead.version} {lead.source}:{lead.source_id} "
                    f"task={lead.task_id or '-'} {lead.summary}")
 
@@ -79,7 +65,7 @@ def list_leads(status: Annotated[str | None, typer.Option(help="open, converted 
 @leads_app.command("convert")
 def convert_lead(lead_id: str, version: Annotated[int, typer.Option()]) -> None:
     """Turn an open lead into the on-site verification task."""
-    lead = _run(lambda db: LeadService(db).convert(SYSTEM, lead_id, version=version))
+    lead = run_action(lambda db: LeadService(db).convert(SYSTEM, lead_id, version=version))
     _echo({"lead": lead.id, "status": lead.status.value, "task": lead.task_id})
 
 
@@ -87,7 +73,7 @@ def convert_lead(lead_id: str, version: Annotated[int, typer.Option()]) -> None:
 def dismiss_lead(lead_id: str, version: Annotated[int, typer.Option()],
                  reason: Annotated[str, typer.Option()]) -> None:
     """Close an open lead without a visit."""
-    lead = _run(lambda db: LeadService(db).dismiss(SYSTEM, lead_id, version=version, reason=reason))
+    lead = run_action(lambda db: LeadService(db).dismiss(SYSTEM, lead_id, version=version, reason=reason))
     _echo({"lead": lead.id, "status": lead.status.value})
 
 
@@ -100,14 +86,14 @@ def record_complaint(content: Annotated[str, typer.Option()], jurisdiction: Anno
     """Record a complaint received now; a known enterprise gets a targeted task."""
     data = {"id": complaint_id or str(uuid.uuid4()), "channel": channel, "received_at": datetime.now(UTC),
             "jurisdiction": jurisdiction, "content": content, "credit_code": credit_code}
-    doc, created = _run(lambda db: ComplaintService(db).record_complaint(SYSTEM, data))
+    doc, created = run_action(lambda db: ComplaintService(db).record_complaint(SYSTEM, data))
     _echo({"complaint": doc["_id"], "task": doc.get("task_id"), "created": created})
 
 
 @complaints_app.command("list")
 def list_complaints(status: Annotated[str | None, typer.Option(help="received, founded or unfounded")] = None
                     ) -> None:
-    for doc in _run(lambda db: ComplaintService(db).complaints(SYSTEM, status=status)):
+    for doc in run_action(lambda db: ComplaintService(db).complaints(SYSTEM, status=status)):
         typer.echo(f"{doc['_id']} {doc.get('status')} {doc.get('credit_code') or '-'} task={doc.get('task_id') or '-'}"
                    f" {str(doc.get('content'))[:60]}")
 
@@ -118,7 +104,7 @@ def record_hotspot(cell_id: str, pm25: Annotated[float, typer.Option()], jurisdi
     """A hotspot-grid alert and its grid-level task (one per cell and day)."""
     data = {"cell_id": cell_id, "date": date.fromisoformat(day) if day else datetime.now(UTC).date(), "pm25": pm25,
             "jurisdiction": jurisdiction}
-    doc, created = _run(lambda db: ComplaintService(db).record_hotspot(SYSTEM, data))
+    doc, created = run_action(lambda db: ComplaintService(db).record_hotspot(SYSTEM, data))
     _echo({"hotspot": doc["_id"], "task": doc.get("task_id"), "created": created})
 
 
@@ -131,5 +117,5 @@ def record_flight(track: Annotated[Path, typer.Argument(exists=True, dir_okay=Fa
     data = {"id": flight_id or str(uuid.uuid4()), "jurisdiction": jurisdiction,
             "format": "gpx" if track.suffix.lower() == ".gpx" else "csv",
             "track": track.read_text(encoding="utf-8", errors="replace"), "radius_m": radius_m}
-    doc, created = _run(lambda db: DroneService(db).record(SYSTEM, data))
+    doc, created = run_action(lambda db: DroneService(db).record(SYSTEM, data))
     _echo({"flight": doc["_id"], "created": created, "passes": doc.get("passes"), "problems": doc.get("problems")})

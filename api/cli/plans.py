@@ -9,10 +9,9 @@ from typing import Annotated, Any
 
 import typer
 
-from api.cli.runtime import fail, load_settings, run_with_database
+from api.cli.runtime import fail, run_action
 from core.accounts.models import Role, Viewer
 from core.db import Database
-from core.errors import DomainError
 from core.inspections.service import PlanService
 from core.reference import tables
 from scheduler.export import draw_document
@@ -21,16 +20,6 @@ from scheduler.verification import verify
 
 plan_app = typer.Typer(help="Random-check plans: create, freeze, draw, publish, export.", no_args_is_help=True)
 OPERATOR = Viewer(username="cli", roles=frozenset({Role.ADMIN}), jurisdictions=(tables.root_code(),))
-
-
-def _run(action: Any) -> Any:
-    async def guarded(database: Database) -> Any:
-        try:
-            return await action(database)
-        except DomainError as exc:
-            raise fail(f"[{exc.code}] {exc.message}") from None
-
-    return run_with_database(load_settings(), guarded)
 
 
 @plan_app.command("create")
@@ -51,14 +40,14 @@ def create(
         raise fail(f"bad option: {exc}") from None
     if ratios:
         data["ratios"] = ratios
-    plan = _run(lambda db: PlanService(db).create(OPERATOR, data, request_id="cli"))
+    plan = run_action(lambda db: PlanService(db).create(OPERATOR, data, request_id="cli"))
     typer.echo(plan.id)
 
 
 @plan_app.command("freeze")
 def freeze(plan_id: str) -> None:
     """Freeze the population and print the published commitment."""
-    plan = _run(lambda db: PlanFlows(db).freeze(OPERATOR, plan_id, request_id="cli"))
+    plan = run_action(lambda db: PlanFlows(db).freeze(OPERATOR, plan_id, request_id="cli"))
     typer.echo(f"frozen: {plan.population_size} objects, strata {plan.stratum_sizes}, quotas {plan.quotas}")
     typer.echo(f"population hash: {plan.population_hash}")
     typer.echo(f"commitment:      {plan.commitment}")
@@ -69,7 +58,7 @@ def draw(
     plan_id: str, public_value: Annotated[str, typer.Option(help="Public value mixed into the seed")] = "",
 ) -> None:
     """Draw objects, then inspectors; print the result."""
-    result = _run(lambda db: PlanFlows(db).draw(OPERATOR, plan_id, public_value=public_value, request_id="cli"))
+    result = run_action(lambda db: PlanFlows(db).draw(OPERATOR, plan_id, public_value=public_value, request_id="cli"))
     typer.echo(f"draw {result.id}: {result.drawn_count} objects, {result.staffed_count} staffed, "
                f"{len(result.unstaffed)} unstaffed; seed {result.seed}")
     for code, reason in sorted(result.unstaffed.items()):
@@ -79,7 +68,7 @@ def draw(
 @plan_app.command("publish")
 def publish(plan_id: str) -> None:
     """Publish the plan's draw (一公开)."""
-    _run(lambda db: PlanFlows(db).publish(OPERATOR, plan_id, request_id="cli"))
+    run_action(lambda db: PlanFlows(db).publish(OPERATOR, plan_id, request_id="cli"))
     typer.echo(f"published the draw of plan {plan_id}")
 
 
@@ -90,7 +79,7 @@ def export(plan_id: str, output: Annotated[Path, typer.Option(help="Where to wri
         plan = await PlanService(db).get(OPERATOR, plan_id)
         return await draw_document(PlanService(db).repository, plan.draw_id) if plan.draw_id else None
 
-    document = _run(build)
+    document = run_action(build)
     if document is None:
         raise fail(f"plan {plan_id} has not been drawn")
     output.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")

@@ -14,6 +14,7 @@ from api import logs
 from api.app import prepare
 from core.config import Settings
 from core.db import Database, EmbeddedServerError
+from core.errors import DomainError
 
 T = TypeVar("T")
 
@@ -52,3 +53,15 @@ def run_with_database(settings: Settings, action: Callable[[Database], Awaitable
             return await action(database)
 
     return asyncio.run(main())
+
+
+def run_action(action: Callable[[Database], Awaitable[T]]) -> T:
+    """Run a service call on the configured database; a refusal (DomainError) is one coded line, exit 1."""
+
+    async def guarded(database: Database) -> T:
+        try:
+            return await action(database)
+        except DomainError as exc:
+            raise fail(f"[{exc.code}] {exc.message}") from None
+
+    return run_with_database(load_settings(), guarded)
