@@ -95,21 +95,33 @@ async def load_series(database: Database, meters: list[Meter], start: date, days
         if meter.role is not MeterRole.TOTAL:
             target[index[meter.credit_code]] += meter.rated_kw
     day_keys = [(start + timedelta(days=n)).isoformat() for n in range(days)]
+    # Every reading as (meter, slot, kW); one meter's readings inside a slot are averaged, then the
+    # meters of one role are added up (NaN where none of them read).
+    meter_rows: dict[tuple[str, str], int] = {}  # (meter, the enterprise its bucket was stored under)
+    meter_of: list[int] = []
+    slot_of: list[int] = []
+    value_of: list[float] = []
     for doc in await MeterRepository(database).days(codes=codes, day_keys=day_keys):
         kind = role.get(doc["meter_id"])
         if kind is None or kind is MeterRole.TOTAL:
             continue
-        grid = treatment if kind is MeterRole.TREATMENT else production
-        row = index[doc["credit_code"]]
+        number = meter_rows.setdefault((doc["meter_id"], doc["credit_code"]), len(meter_rows))
         base = (date.fromisoformat(doc["day"]) - start).days * SLOTS_PER_DAY
-        # One meter's readings inside a slot are averaged; the meters of one role are then added up.
-        per_slot: dict[int, list[float]] = {}
-        for minute, value in doc.get("r", {}).items():
-            if "kw" in value:
-                per_slot.setdefault(base + int(minute) // SLOT_MINUTES, []).append(float(value["kw"]))
-        for slot, values in per_slot.items():
-            mean = sum(values) / len(values)
-            grid[row, slot] = mean + (0.0 if np.isnan(grid[row, slot]) else grid[row, slot])
+        powered = [(minute, value["kw"]) for minute, value in doc.get("r", {}).items() if "kw" in value]
+        slot_of += [base + int(minute) // SLOT_MINUTES for minute, _ in powered]
+        value_of += [kw for _, kw in powered]
+        meter_of += [number] * len(powered)
+    if meter_rows:
+        cells = len(meter_rows) * slots
+        key = np.asarray(meter_of, dtype=np.int64) * slots + np.asarray(slot_of, dtype=np.int64)
+        counts = np.bincount(key, minlength=cells)
+        sums = np.bincount(key, weights=np.asarray(value_of, dtype=float), minlength=cells)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            means = (sums / counts).reshape(len(meter_rows), slots)  # NaN where the meter did not read
+        for (meter_id, credit_code), number in meter_rows.items():
+            grid = treatment if role[meter_id] is MeterRole.TREATMENT else production
+            row = index[credit_code]
+            grid[row] = np.where(np.isnan(grid[row]), means[number], grid[row] + np.nan_to_num(means[number]))
     origin = datetime(start.year, start.month, start.day, tzinfo=UTC)
     return Series(codes=codes, start=origin, production=production, treatment=treatment, rated_production=rated_p,
                   rated_treatment=rated_t, measure=np.zeros((len(codes), slots), dtype=np.int8),
