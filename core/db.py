@@ -20,7 +20,7 @@ from typing import Any
 
 from pymongo import AsyncMongoClient, IndexModel
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import CollectionInvalid, OperationFailure, PyMongoError
+from pymongo.errors import CollectionInvalid, DuplicateKeyError, OperationFailure, PyMongoError
 
 from core.config import Settings
 
@@ -214,3 +214,15 @@ class Database:
         await self.client.close()
         if self.embedded is not None:
             await asyncio.to_thread(self.embedded.stop)
+
+
+def lost_race(exc: BaseException) -> bool:
+    """A duplicate key, a write conflict or an aborted transaction: another writer got there first.
+
+    Services catch these outside their transaction (an error inside one aborts it) and read what the
+    other writer stored.
+    """
+    if isinstance(exc, DuplicateKeyError):
+        return True
+    return isinstance(exc, OperationFailure) and (exc.has_error_label("TransientTransactionError")
+                                                  or exc.code in (112, 251))  # WriteConflict, NoSuchTransaction

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import typer
 
 from api.cli.meters import SYSTEM
-from api.cli.runtime import run_action
+from api.cli.runtime import fail, run_action
 from core.nonsite.complaints import ComplaintService
 from core.nonsite.drone import DroneService
 from core.nonsite.leads import LeadService
@@ -102,8 +102,11 @@ def list_complaints(status: Annotated[str | None, typer.Option(help="received, f
 def record_hotspot(cell_id: str, pm25: Annotated[float, typer.Option()], jurisdiction: Annotated[str, typer.Option()],
                    day: Annotated[str | None, typer.Option("--date", help="Default today (UTC)")] = None) -> None:
     """A hotspot-grid alert and its grid-level task (one per cell and day)."""
-    data = {"cell_id": cell_id, "date": date.fromisoformat(day) if day else datetime.now(UTC).date(), "pm25": pm25,
-            "jurisdiction": jurisdiction}
+    try:
+        when = date.fromisoformat(day) if day else datetime.now(UTC).date()
+    except ValueError:
+        raise fail(f"--date {day} is not a date (YYYY-MM-DD)") from None
+    data = {"cell_id": cell_id, "date": when, "pm25": pm25, "jurisdiction": jurisdiction}
     doc, created = run_action(lambda db: ComplaintService(db).record_hotspot(SYSTEM, data))
     _echo({"hotspot": doc["_id"], "task": doc.get("task_id"), "created": created})
 

@@ -40,8 +40,9 @@ SEVERITIES = ("low", "medium", "high")
 @dataclass(frozen=True)
 class Thresholds:
     """From the electricity_triggers policy: per enterprise [N], or per enterprise and slot [N, T] when
-    the measure in force (and so the policy's answer) changes inside the window. A run takes the
-    values of its first slot and the highest severity over its slots."""
+    the measure in force (and so the policy's answer) changes inside the window. A run needs the
+    smallest minimum length and takes the highest severity over its slots; its other figures are
+    those of its first slot."""
 
     production_on_share: np.ndarray
     treatment_off_share: np.ndarray
@@ -73,7 +74,7 @@ class Anomaly:
 
 def runs(mask: np.ndarray, min_length: np.ndarray) -> list[tuple[int, int, int]]:
     """(row, first slot, slot after the last) of every run of True at least ``min_length`` long (per row
-    [N], or per slot [N, T]: the value at the run's first slot)."""
+    [N], or per slot [N, T]: the smallest value over the run's slots)."""
     padded = np.zeros((mask.shape[0], mask.shape[1] + 2), dtype=np.int8)
     padded[:, 1:-1] = mask
     edges = np.diff(padded, axis=1)
@@ -81,7 +82,11 @@ def runs(mask: np.ndarray, min_length: np.ndarray) -> list[tuple[int, int, int]]
     ends = np.argwhere(edges == -1)
     # argwhere is row-major, so the k-th start and the k-th end belong to the same run.
     lengths = ends[:, 1] - starts[:, 1]
-    needed = min_length[starts[:, 0], starts[:, 1]] if min_length.ndim == 2 else min_length[starts[:, 0]]
+    if min_length.ndim == 2:  # the smallest minimum over the run's slots: a halt inside it makes it strict
+        needed = np.array([min_length[r, s:e].min() for (r, s), e in zip(starts, ends[:, 1], strict=True)],
+                          dtype=np.int64)
+    else:
+        needed = min_length[starts[:, 0]]
     keep = lengths >= needed
     return [(int(r), int(s), int(e)) for (r, s), e in zip(starts[keep], ends[keep][:, 1], strict=True)]
 

@@ -13,6 +13,8 @@ one day while this process parses the next; writes never overlap each other.
 from __future__ import annotations
 
 import asyncio
+import logging
+from bisect import bisect_left
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from operator import itemgetter
@@ -25,8 +27,9 @@ from core.registry.sources import SourceRow
 
 BATCH = 20_000  # readings between two flush decisions
 CHUNK = 250  # rows parsed together; the write in flight takes a step between two chunks
-MAX_OPEN = 4_000  # open day buckets kept in memory (~96 readings each)
+MAX_OPEN = 10_000  # open day buckets kept in memory (~96 readings each; ~200 MB when full)
 FLUSH_MIN = 1_000  # finished buckets written together (one insert_many's worth)
+logger = logging.getLogger(__name__)
 
 
 async def ingest(database: Database, rows: Iterable[SourceRow], *, scopes: list[str] | None = None,
@@ -80,8 +83,10 @@ async def ingest(database: Database, rows: Iterable[SourceRow], *, scopes: list[
                 await asyncio.sleep(0)  # let the write in flight take its next step
         await buffer.add(batch)
         await buffer.flush(buffer.everything())
-    finally:
         await buffer.settle()
+    except BaseException:
+        await buffer.abandon()  # the write in flight finishes; the first error is the one raised
+        raise
     await buffer.repository.set_last(buffer.last)
     return report
 
@@ -93,7 +98,7 @@ class _Buffer:
         self.repository, self.scopes, self.report = repository, scopes, report
         self.meters: dict[str, dict[str, Any] | None] = {}  # None: unknown or outside the scopes
         self.open: dict[str, dict[str, dict[str, Any]]] = {}  # day -> meter -> {minute: reading}
-        self.previous: dict[str, tuple[datetime, float]] = {}
+        self.counters: dict[str, tuple[list[datetime], list[float]]] = {}  # accepted kWh readings by time
         self.last: dict[str, tuple[datetime, float | None]] = {}
         self.writing: asyncio.Task[tuple[int, int]] | None = None
         self.assume_new = True
@@ -106,7 +111,8 @@ class _Buffer:
             scopes = set(self.scopes) if self.scopes is not None else None
             for meter_id in unknown:
                 meter = found.get(meter_id)
-                inside = meter is not None and (scopes is None or bool(set(meter["jurisdiction_path"]) & scopes))
+                inside = meter is not None and (scopes is None
+                                                or bool(set(meter.get("jurisdiction_path", [])) & scopes))
                 self.meters[meter_id] = meter if inside else None
 
     async def add(self, batch: list[Reading]) -> None:
@@ -161,14 +167,26 @@ class _Buffer:
         self.report.accepted += len(batch) - (len(errors) - rejected)
 
     def _counter_ok(self, meter_id: str, at: datetime, kwh: float) -> bool:
-        """A cumulative kWh counter never goes down: against the batch's earlier reading and the stored last one."""
-        before = self.previous.get(meter_id)
-        stored = (self.meters[meter_id] or {}).get("last") or {}
-        if before is None and stored.get("kwh") is not None and stored["ts"].replace(tzinfo=UTC) < at:
-            before = (stored["ts"], float(stored["kwh"]))
-        if before is not None and kwh < before[1]:
+        """A cumulative kWh counter never goes down in time: the reading must lie between its neighbours in
+        time among this ingest's accepted readings and the meter's stored last reading, whatever the
+        order the rows came in."""
+        counter = self.counters.get(meter_id)
+        if counter is None:
+            counter = self.counters[meter_id] = ([], [])
+            stored = (self.meters[meter_id] or {}).get("last") or {}
+            if stored.get("kwh") is not None:
+                counter[0].append(stored["ts"].replace(tzinfo=UTC))
+                counter[1].append(float(stored["kwh"]))
+        times, values = counter
+        at_or_after = bisect_left(times, at)
+        after = at_or_after + 1 if at_or_after < len(times) and times[at_or_after] == at else at_or_after
+        if (at_or_after > 0 and values[at_or_after - 1] > kwh) or (after < len(times) and values[after] < kwh):
             return False
-        self.previous[meter_id] = (at, kwh)
+        if after > at_or_after:  # the same minute again: the later row wins
+            values[at_or_after] = kwh
+        else:
+            times.insert(at_or_after, at)
+            values.insert(at_or_after, kwh)
         known = self.last.get(meter_id)
         if known is None or known[0] < at:  # only energy readings move the counter the next check compares with
             self.last[meter_id] = (at, kwh)
@@ -212,10 +230,20 @@ class _Buffer:
         return created, changed
 
     async def settle(self) -> None:
-        """Wait for the write in flight and count it (an abandoned ingest still waits: nothing half-sent)."""
+        """Wait for the write in flight and count it. Cancelling the ingest does not cancel the write."""
         if self.writing is None:
             return
-        writing, self.writing = self.writing, None
-        created, changed = await writing
+        created, changed = await asyncio.shield(self.writing)
+        self.writing = None
         self.report.buckets_created += created
         self.report.buckets_changed += changed
+
+    async def abandon(self) -> None:
+        """After a failure or a cancellation: let the write in flight finish (nothing half-sent); its own
+        error is logged, not raised over the first one."""
+        writing, self.writing = self.writing, None
+        if writing is None:
+            return
+        await asyncio.wait({writing})
+        if not writing.cancelled() and writing.exception() is not None:
+            logger.warning("meter bucket write failed after the ingest had failed: %r", writing.exception())

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 
 from core.accounts.models import Viewer
-from core.db import Database
+from core.db import Database, lost_race
 from core.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
-from core.nonsite.models import Lead, LeadStatus
-from core.nonsite.power_alerts import LEAD_SOURCE, STAFF, SUPERVISORS, PowerAlertService, new_lead
+from core.nonsite.models import Lead, LeadStatus, PowerAlert
+from core.nonsite.power_alerts import LEAD_SOURCE, RACE_ATTEMPTS, STAFF, SUPERVISORS, PowerAlertService, new_lead
 from core.nonsite.repository import LeadRepository, MeterRepository
 from core.reference import tables
 from core.registry.repository import EnterpriseRepository
@@ -38,39 +39,44 @@ class LeadService:
                                           limit=MAX_LISTED)
 
     async def record_for_alert(self, viewer: Viewer, alert_id: str, *, summary: str = "") -> tuple[Lead, bool]:
-        """The alert's lead on its enterprise, recorded once: (lead, created); a repeat returns the first."""
+        """The alert's lead on its enterprise, recorded once: (lead, created); a repeat returns the first.
+
+        An alert that already has its task gets its lead as converted to that task.
+        """
         alert = await self.alerts.get(viewer, alert_id)
         if not viewer.has_any(SUPERVISORS):
             raise PermissionDenied("supervisors record leads")
-        existing = await self.repository.of_source(LEAD_SOURCE, alert_id)
-        if existing is not None:
-            return existing, False
+        for attempt in range(RACE_ATTEMPTS):
+            existing = await self.repository.of_source(LEAD_SOURCE, alert_id)
+            if existing is not None:
+                return existing, False
+            try:
+                return await self._record(viewer, alert, summary), True
+            except Exception as exc:  # recorded meanwhile by someone else: read theirs on the next round
+                if not lost_race(exc):
+                    raise
+                await asyncio.sleep(0.01 * (attempt + 1))
+        raise Conflict(f"the lead of power alert {alert_id} kept changing", code="STALE_VERSION")
+
+    async def _record(self, viewer: Viewer, alert: PowerAlert, summary: str) -> Lead:
         enterprise = (await EnterpriseRepository(self.database).by_codes([alert.credit_code])).get(alert.credit_code)
         now = datetime.now(UTC)
         positive = bool(enterprise and enterprise.positive_list and enterprise.positive_list.covers(now.date()))
         lead = new_lead(alert, viewer, summary=summary, positive_list=positive, now=now)
+        if alert.task_id:
+            lead = lead.model_copy(update={"status": LeadStatus.CONVERTED, "task_id": alert.task_id,
+                                           "closed_by": viewer.username, "closed_at": now})
         async with self.database.start_session() as session, await session.start_transaction():
-            created = await self.repository.insert(lead, tables.ancestors(alert.jurisdiction), session=session)
-            if created:
-                await MeterRepository(self.database).link_lead(alert_id, lead.id, session=session)
-        if not created:  # recorded meanwhile by someone else
-            found = await self.repository.of_source(LEAD_SOURCE, alert_id)
-            assert found is not None
-            return found, False
-        return lead, True
+            await self.repository.insert(lead, tables.ancestors(alert.jurisdiction), session=session)
+            await MeterRepository(self.database).link_lead(alert.id, lead.id, session=session)
+        return lead
 
     async def convert(self, viewer: Viewer, lead_id: str, *, version: int) -> Lead:
         """An on-site verification task for the lead's enterprise (the alert's task, made or reused)."""
         lead = await self._open(viewer, lead_id, version)
-        task_id = await self.alerts.create_task(viewer, lead.source_id)  # converts the lead in its transaction
+        await self.alerts.create_task(viewer, lead.source_id, lead=(lead_id, version))
         converted = await self.repository.get(lead_id)
         assert converted is not None
-        if converted.status is LeadStatus.OPEN:  # the alert had its task before the lead was recorded
-            converted = await self.repository.update(lead_id, converted.version, {
-                "status": LeadStatus.CONVERTED.value, "task_id": task_id, "closed_by": viewer.username,
-                "closed_at": datetime.now(UTC)})
-            if converted is None:
-                raise Conflict(f"lead {lead_id} changed meanwhile", code="STALE_VERSION", field="version")
         return converted
 
     async def dismiss(self, viewer: Viewer, lead_id: str, *, version: int, reason: str) -> Lead:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import UTC, datetime
+from typing import Any
 
 from core.accounts.models import Role, Viewer
-from core.db import Database
+from core.db import Database, lost_race
 from core.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
 from core.inspections.models import TaskKind
 from core.inspections.repository import InspectionRepository
@@ -20,6 +22,7 @@ SUPERVISORS = frozenset({Role.SUPERVISOR, Role.ADMIN})
 STAFF = frozenset(Role) - {Role.RULE_AUTHOR}
 WHO = {"handle": SUPERVISORS, "feedback": STAFF, "verify": STAFF, "review": SUPERVISORS}
 LEAD_SOURCE = "power_alert"
+RACE_ATTEMPTS = 8  # rounds of read, then write, when a concurrent call keeps winning
 
 
 def origin(alert_id: str) -> str:
@@ -72,46 +75,71 @@ class PowerAlertService:
             raise Conflict(f"power alert {alert_id} changed meanwhile", code="STALE_VERSION", field="version")
         return updated
 
-    async def create_task(self, viewer: Viewer, alert_id: str) -> str:
+    async def create_task(self, viewer: Viewer, alert_id: str, *, lead: tuple[str, int] | None = None) -> str:
         """A targeted verification task for the alert's enterprise (once per alert).
 
-        The alert's open lead, if any, is converted in the same transaction. A positive-list
-        enterprise is visited only on a recorded lead (DOMAIN rule 10): without one, a lead is
-        recorded with the task; after its lead was dismissed no task is made.
+        The alert's open lead is converted in the same transaction; ``lead`` (id, version) names
+        the lead the caller converts and must be open at that version. A positive-list enterprise
+        is visited only on a recorded lead (DOMAIN rule 10): without one, a lead is recorded with
+        the task; after its lead was dismissed no task is made. A concurrent call that wins the race
+        leaves its task, which is returned.
         """
         alert = await self.get(viewer, alert_id)
         if not viewer.has_any(SUPERVISORS):
             raise PermissionDenied("supervisors create verification tasks")
-        existing = await self.tasks.targeted_of(origin(alert_id))
+        for attempt in range(RACE_ATTEMPTS):
+            try:
+                return await self._create_task(viewer, alert, lead)
+            except Exception as exc:  # another call won: the next round finds its task (or its lead's change)
+                if not lost_race(exc):
+                    raise
+                await asyncio.sleep(0.01 * (attempt + 1))
+        raise Conflict(f"power alert {alert_id} kept changing", code="STALE_VERSION", field="version")
+
+    async def _create_task(self, viewer: Viewer, alert: PowerAlert, expected: tuple[str, int] | None) -> str:
+        now = datetime.now(UTC)
+        current = await self.leads.of_source(LEAD_SOURCE, alert.id)
+        if expected is not None and (current is None or current.id != expected[0]):
+            raise NotFound(f"lead {expected[0]} not found", field="leadId")
+        if expected is not None and current is not None and current.status is not LeadStatus.OPEN:
+            raise Conflict(f"lead {current.id} is {current.status.value}", code="WRONG_STATUS", field="leadId")
+        version = expected[1] if expected is not None else (current.version if current else 0)
+        existing = await self.tasks.targeted_of(origin(alert.id))
         if existing:
+            if current is not None and current.status is LeadStatus.OPEN:
+                await self._convert(current.id, version, _converted(existing[0].id, viewer, now), session=None)
             return existing[0].id
         enterprise = (await EnterpriseRepository(self.database).by_codes([alert.credit_code])).get(alert.credit_code)
-        today = datetime.now(UTC).date()
-        positive = bool(enterprise and enterprise.positive_list and enterprise.positive_list.covers(today))
-        lead = await self.leads.of_source(LEAD_SOURCE, alert_id)
-        if positive and lead is not None and lead.status is LeadStatus.DISMISSED:
-            raise Conflict(f"the lead of power alert {alert_id} was dismissed: {lead.reason}", code="LEAD_DISMISSED")
-        task = targeted_task(kind=TaskKind.ANOMALY_VERIFICATION.value, origin=origin(alert_id),
+        positive = bool(enterprise and enterprise.positive_list and enterprise.positive_list.covers(now.date()))
+        if positive and current is not None and current.status is LeadStatus.DISMISSED:
+            raise Conflict(f"the lead of power alert {alert.id} was dismissed: {current.reason}",
+                           code="LEAD_DISMISSED")
+        task = targeted_task(kind=TaskKind.ANOMALY_VERIFICATION.value, origin=origin(alert.id),
                              credit_code=alert.credit_code, name=alert.enterprise_name,
                              jurisdiction=alert.jurisdiction,
-                             target={"power_alert": alert_id, "kind": alert.kind.value, "severity": alert.severity,
+                             target={"power_alert": alert.id, "kind": alert.kind.value, "severity": alert.severity,
                                      "starts_at": alert.starts_at.isoformat(), "ends_at": alert.ends_at.isoformat()})
-        now = datetime.now(UTC)
-        converted = {"status": LeadStatus.CONVERTED.value, "task_id": task.id, "closed_by": viewer.username,
-                     "closed_at": now}
+        converted = _converted(task.id, viewer, now)
         async with self.database.start_session() as session, await session.start_transaction():
             await self.tasks.insert_targeted([task], session=session)
-            await self.repository.link_task(alert_id, task.id, session=session)
-            if lead is not None and lead.status is LeadStatus.OPEN and await self.leads.update(
-                    lead.id, lead.version, converted, session=session) is None:
-                raise Conflict(f"lead {lead.id} changed meanwhile", code="STALE_VERSION", field="version")
-            if positive and lead is None:
+            await self.repository.link_task(alert.id, task.id, session=session)
+            if current is not None and current.status is LeadStatus.OPEN:
+                await self._convert(current.id, version, converted, session=session)
+            if positive and current is None:
                 made = new_lead(alert, viewer, summary="recorded with its verification task (positive list)",
                                 positive_list=True, now=now).model_copy(
                     update={**converted, "status": LeadStatus.CONVERTED})
                 await self.leads.insert(made, tables.ancestors(alert.jurisdiction), session=session)
-                await self.repository.link_lead(alert_id, made.id, session=session)
+                await self.repository.link_lead(alert.id, made.id, session=session)
         return task.id
+
+    async def _convert(self, lead_id: str, version: int, changes: dict[str, object], *, session: Any) -> None:
+        if await self.leads.update(lead_id, version, changes, session=session) is None:
+            raise Conflict(f"lead {lead_id} changed meanwhile", code="STALE_VERSION", field="version")
+
+
+def _converted(task_id: str, viewer: Viewer, now: datetime) -> dict[str, object]:
+    return {"status": LeadStatus.CONVERTED.value, "task_id": task_id, "closed_by": viewer.username, "closed_at": now}
 
 
 def new_lead(alert: PowerAlert, viewer: Viewer, *, summary: str, positive_list: bool, now: datetime) -> Lead:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import random
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
@@ -14,6 +16,7 @@ from core.db import IN_CHUNK, CollectionSpec, Database, chunks
 from core.nonsite.models import Lead, Meter, PowerAlert
 
 METERS, DAYS, POWER_ALERTS = "meters", "meter_days", "power_alerts"
+WRITE_ATTEMPTS = 30  # merge rounds when other writers keep changing the same day buckets
 COMPLAINTS, HOTSPOTS, FLIGHTS, LEADS = "complaints", "hotspot_alerts", "drone_flights", "leads"
 COLLECTIONS = [
     CollectionSpec(METERS, indexes=[IndexModel([("credit_code", ASCENDING)]),
@@ -107,9 +110,11 @@ class MeterRepository:
         if assume_new:
             inserted, pending = await self._insert(pending, set())
             created += inserted
-        for _ in range(5):
+        for attempt in range(WRITE_ATTEMPTS):
             if not pending:
                 break
+            if attempt:  # concurrent writers on the same buckets: step aside a little, at random
+                await asyncio.sleep(random.uniform(0, 0.02 * attempt))
             stored = await self.buckets(list(pending))
             inserted, retry = await self._insert(pending, set(stored))
             created += inserted
@@ -286,14 +291,11 @@ class LeadRepository:
     def _lead(doc: dict[str, Any]) -> Lead:
         return Lead.model_validate({("id" if k == "_id" else k): v for k, v in doc.items() if k != "jurisdiction_path"})
 
-    async def insert(self, lead: Lead, path: list[str], *, session: Any) -> bool:
-        """False when the source already has its lead (the caller returns that one)."""
-        try:
-            await self.collection.insert_one({"_id": lead.id, **lead.model_dump(exclude={"id"}),
-                                              "jurisdiction_path": path}, session=session)
-        except DuplicateKeyError:
-            return False
-        return True
+    async def insert(self, lead: Lead, path: list[str], *, session: Any) -> None:
+        """Raises DuplicateKeyError when the source already has its lead: inside a transaction the error
+        aborts it, so the caller catches it outside and reads the stored lead."""
+        await self.collection.insert_one({"_id": lead.id, **lead.model_dump(exclude={"id"}),
+                                          "jurisdiction_path": path}, session=session)
 
     async def get(self, lead_id: str, *, session: Any = None) -> Lead | None:
         doc = await self.collection.find_one({"_id": lead_id}, session=session)

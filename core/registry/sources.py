@@ -53,17 +53,23 @@ def _decoded_lines(stream: BinaryIO) -> Iterator[str]:
     """The stream's lines (split at \\n only, ends kept), decoded in blocks; bytes that are not UTF-8
     survive as lone surrogates for the row checks to report."""
     decoder = codecs.getincrementaldecoder("utf-8")(errors="surrogateescape")
-    pending, head = "", b""
+    pending: list[str] = []
+    head: bytes | None = b""
     while block := stream.read(1 << 16):
         if head is not None:  # the byte-order mark, if any, is the first three bytes of the stream
             head += block
             if len(head) < len(_BOM) and head == _BOM[:len(head)]:
                 continue
             block, head = head.removeprefix(_BOM), None
-        parts = (pending + decoder.decode(block)).split("\n")
-        pending = parts.pop()
+        text = decoder.decode(block)
+        if "\n" not in text:  # a long line: keep the pieces, join them once (not once per block)
+            pending.append(text)
+            continue
+        parts = text.split("\n")
+        parts[0] = "".join(pending) + parts[0]
+        pending = [parts.pop()]
         yield from [part + "\n" for part in parts]
-    rest = pending + decoder.decode(head or b"", final=True)
+    rest = "".join(pending) + decoder.decode(head or b"", final=True)
     if rest:
         yield rest
 

@@ -95,13 +95,36 @@ async def test_converting_makes_the_alerts_task_once(database: Database, alerts:
     assert info.value.code == "WRONG_STATUS"
 
 
-async def test_a_lead_recorded_after_the_task_converts_to_that_task(database: Database,
-                                                                   alerts: dict[str, str]) -> None:
+async def test_a_lead_recorded_after_the_task_is_that_tasks_lead(database: Database,
+                                                                  alerts: dict[str, str]) -> None:
     task_id = await PowerAlertService(database).create_task(SUPERVISOR, alerts["plain"])
     service = LeadService(database)
+    lead, created = await service.record_for_alert(SUPERVISOR, alerts["plain"])
+    assert (created, lead.status.value, lead.task_id) == (True, "converted", task_id)
+    with pytest.raises(Conflict) as info:  # the visit is decided: the lead cannot be dismissed any more
+        await service.dismiss(SUPERVISOR, lead.id, version=lead.version, reason="误报")
+    assert info.value.code == "WRONG_STATUS"
+    assert len(await InspectionRepository(database).targeted_of(origin(alerts["plain"]))) == 1
+
+
+async def test_convert_checks_the_callers_version(database: Database, alerts: dict[str, str]) -> None:
+    service = LeadService(database)
     lead, _ = await service.record_for_alert(SUPERVISOR, alerts["plain"])
-    converted = await service.convert(SUPERVISOR, lead.id, version=lead.version)
-    assert (converted.status.value, converted.task_id) == ("converted", task_id)
+    with pytest.raises(Conflict) as info:
+        await service.convert(SUPERVISOR, lead.id, version=lead.version + 1)
+    assert info.value.code == "STALE_VERSION"
+    assert await InspectionRepository(database).targeted_of(origin(alerts["plain"])) == []
+
+
+async def test_concurrent_calls_record_one_lead_and_one_task(database: Database, alerts: dict[str, str]) -> None:
+    import asyncio
+
+    service = LeadService(database)
+    leads = await asyncio.gather(*(service.record_for_alert(SUPERVISOR, alerts["listed"]) for _ in range(4)))
+    assert len({lead.id for lead, _ in leads}) == 1 and sum(created for _, created in leads) == 1
+    tasks = await asyncio.gather(*(PowerAlertService(database).create_task(SUPERVISOR, alerts["plain"])
+                                   for _ in range(3)))
+    assert len(set(tasks)) == 1
     assert len(await InspectionRepository(database).targeted_of(origin(alerts["plain"]))) == 1
 
 

@@ -310,3 +310,51 @@ async def test_a_write_that_loses_a_race_is_merged_again(database: Database, mon
         "taken as written when its v equals version + 1, which the competing writer's replace also produces; the "
         f"reading at minute 15 should be merged again, got {maps} and write_readings returned {result}")
 
+
+
+@pytest.mark.parametrize(("at_ten", "at_nine", "refused"), [("100", "200", [501]), ("200", "100", [])])
+async def test_counters_are_checked_in_time_across_chunks(database: Database, meters: MeterService, at_ten: str,
+                                                          at_nine: str, refused: list[int]) -> None:
+    """A kWh reading earlier in time but later in the file is checked against its neighbours in time, also when a
+    power-only chunk lies between the two (the rows then reach the buffer in two batches)."""
+    day = TODAY - timedelta(days=2)
+    items = [reading("XA-P", day, 600, kwh=at_ten)]
+    items += [reading("XA-T", day, m, kw="1") for m in range(499)]
+    items += [reading("XA-P", day, 540, kwh=at_nine)]
+    report = await meters.ingest(SUPERVISOR, rows(items))
+    assert [(e.row, e.code) for e in report.errors] == [(row, "DECREASING_COUNTER") for row in refused]
+    stored_r = (await r_maps(database))[f"XA-P:{day.isoformat()}"]
+    assert all(stored_r[str(a)]["kwh"] <= stored_r[str(b)]["kwh"] for a, b in [(540, 600)] if str(a) in stored_r)
+    assert report.accepted == len(items) - len(refused)
+
+
+async def test_cancelling_an_ingest_lets_the_write_in_flight_finish(database: Database, meters: MeterService,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    import asyncio
+
+    from core.nonsite import ingest as ingest_module
+    from core.nonsite.repository import MeterRepository
+
+    monkeypatch.setattr(ingest_module, "CHUNK", 2)
+    monkeypatch.setattr(ingest_module, "BATCH", 2)
+    monkeypatch.setattr(ingest_module, "FLUSH_MIN", 1)
+    real = MeterRepository.write_readings
+    written: list[list[str]] = []
+
+    async def slow(self: MeterRepository, buckets: dict[str, Any], **kwargs: Any) -> tuple[int, int]:
+        await asyncio.sleep(0.3)  # the write is in flight when the ingest is cancelled
+        result = await real(self, buckets, **kwargs)
+        written.append(sorted(buckets))
+        return result
+
+    monkeypatch.setattr(MeterRepository, "write_readings", slow)
+    first = TODAY - timedelta(days=6)
+    items = [reading(m, first + timedelta(days=d), 0, kw="1") for d in range(5) for m in ("XA-P", "XA-T")]
+    running = asyncio.ensure_future(meters.ingest(SUPERVISOR, rows(items)))
+    await asyncio.sleep(0.15)
+    running.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await running
+    await asyncio.sleep(0.5)
+    assert written, "the write in flight was cancelled with the ingest"
+    assert set(await stored(database)) == {key for keys in written for key in keys}

@@ -127,3 +127,14 @@ def test_a_run_takes_the_highest_severity_of_its_slots() -> None:
                         min_minutes=np.full(1, 30.0), restriction_margin_pct=np.full(1, 5.0),
                         night_day_ratio=np.full(1, 1.5), severity=severity)
     assert [(a.minutes, a.severity) for a in _run(arrays, limits)] == [(120, "high")]
+
+
+def test_a_run_needs_the_smallest_minimum_over_its_slots() -> None:
+    """A run that starts before a halt and ends inside it is judged by the halt's shorter minimum."""
+    mask = np.zeros((1, 10), dtype=bool)
+    mask[0, 3:6] = True  # three slots, the last one under a strict minimum of 1
+    minimum = np.full((1, 10), 4)
+    minimum[0, 5:] = 1
+    assert runs(mask, minimum) == [(0, 3, 6)]
+    minimum[0, 5:] = 4
+    assert runs(mask, minimum) == []
