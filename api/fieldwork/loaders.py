@@ -59,3 +59,12 @@ def checklist_by_plan(context: Any) -> DataLoader[str, Checklist | None]:
         return {plan_id: latest.get(plan.matters[0]) for plan_id, plan in plans.items()}
 
     return _loader(context, "checklist_by_plan", fetch, None)
+
+
+def checklist_by_matter(context: Any) -> DataLoader[str, Checklist | None]:
+    """ChecklistByMatterLoader: the latest checklist of each matter (targeted tasks' kinds)."""
+
+    async def fetch(matters: list[str]) -> dict[str, Any]:
+        return await context.services.checklists.latest_of(sorted(set(matters)))
+
+    return _loader(context, "checklist_by_matter", fetch, None)

@@ -15,6 +15,7 @@ from api.fieldwork import types as field_types
 from api.graphql.relay import Node, to_global_id
 from api.registry import types as registry_types
 from core.accounts.models import Role
+from core.fieldwork.checklists import TARGETED_MATTERS
 from core.inspections import models
 
 
@@ -234,11 +235,15 @@ class Task(Node):
         found = await loaders.results_by_code(info.context).load(self.credit_code)
         return [Task.from_domain(t) for t in found if t.id != self.task_id]
 
-    @strawberry.field(description="Dossier: the latest checklist of the plan's matter.")
+    @strawberry.field(description="Dossier: the latest checklist of the plan's matter, or of the task's kind for a "
+                                  "targeted task (TGT-POWER, TGT-ALERT, TGT-COMPLAINT, TGT-HOTSPOT).")
     async def checklist(self, info: strawberry.Info) -> field_types.Checklist | None:
-        if not self.plan_id:
+        if self.plan_id:
+            found = await loaders.checklist_by_plan(info.context).load(self.plan_id)
+        elif self.kind in TARGETED_MATTERS:
+            found = await loaders.checklist_by_matter(info.context).load(TARGETED_MATTERS[self.kind])
+        else:
             return None
-        found = await loaders.checklist_by_plan(info.context).load(self.plan_id)
         return field_types.Checklist.from_domain(found) if found else None
 
     @strawberry.field(description="The current on-site inspection (its inspectors and covering supervisors).")

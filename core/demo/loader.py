@@ -62,6 +62,9 @@ async def load_demo(database: Database, settings: Settings, *, enterprises: int 
         if await checklists.latest(matter["code"]) is None:
             await checklists.create_version(SYSTEM, matter=matter["code"], title=template["default"]["title"],
                                             items=template["default"]["items"])
+    for code, checklist in template["targeted"].items():  # the checklists of targeted tasks, by kind
+        if await checklists.latest(code) is None:
+            await checklists.create_version(SYSTEM, matter=code, title=checklist["title"], items=checklist["items"])
     accounts = AccountService(database, settings)
     for username, roles, jurisdictions, inspector_id, label in DEMO_USERS:
         await accounts.create_user(username=username, password=DEMO_PASSWORD, roles=roles,

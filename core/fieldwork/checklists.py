@@ -18,6 +18,12 @@ from core.registry.rows import field_errors
 SUPERVISORS = frozenset({Role.SUPERVISOR, Role.ADMIN})
 
 
+# Targeted (non-random) tasks have no plan and so no matter of the item list: their checklists are
+# kept under these codes, one per task kind.
+TARGETED_MATTERS = {"alert_verification": "TGT-ALERT", "anomaly_verification": "TGT-POWER",
+                    "complaint": "TGT-COMPLAINT", "hotspot": "TGT-HOTSPOT"}
+
+
 class ChecklistService:
     def __init__(self, database: Database) -> None:
         self.database = database
@@ -27,7 +33,7 @@ class ChecklistService:
                              items: list[dict[str, Any]]) -> Checklist:
         if not viewer.has_any(SUPERVISORS):
             raise PermissionDenied("only supervisors maintain checklists")
-        if not await self.repository.matter_exists(matter):
+        if matter not in TARGETED_MATTERS.values() and not await self.repository.matter_exists(matter):
             raise ValidationFailed([FieldError("matter", f"unknown matter {matter}", "UNKNOWN_MATTER")])
         try:
             parsed = [ChecklistItem.model_validate(item) for item in items]

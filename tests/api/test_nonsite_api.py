@@ -440,3 +440,25 @@ async def test_a_drone_flight_passes_one_site_and_draws_its_map(client: httpx.As
     north = {"flightId": str(uuid.uuid4()), "jurisdiction": "610100", "format": "csv", "track": track_csv(34.62)}
     passes = (await gql(client, FLIGHT, {"i": north}, token=inspector))["data"]["recordDroneFlight"]["record"]["passes"]
     assert [p["credit_code"] for p in passes] == [MISS["credit_code"]]
+
+
+async def test_targeted_tasks_carry_the_checklist_of_their_kind(client: httpx.AsyncClient,
+                                                                world: dict[str, str]) -> None:
+    boss = world["xian_supervisor"]
+    data = {"cellId": "XA_10891_3421", "date": TODAY.isoformat(), "pm25": 150.0, "jurisdiction": "610100"}
+    task_id = (await gql(client, HOTSPOT, {"i": data}, token=boss))["data"]["recordHotspotAlert"]["taskId"]
+    query = """query($id: ID!) { node(id: $id) { ... on Task { kind checklist { checklistId matter
+      items { itemId } } } } }"""
+    node = (await gql(client, query, {"id": to_global_id("Task", task_id)}, token=boss))["data"]["node"]
+    assert node["kind"] == "hotspot" and node["checklist"]["matter"] == "TGT-HOTSPOT", node
+    assert [i["itemId"] for i in node["checklist"]["items"]] == ["problems_found", "sources", "notes"]
+    # Supervisors keep these checklists like any other; the new version is what the task shows next.
+    create = """mutation($i: CreateChecklistVersionInput!) { createChecklistVersion(input: $i) {
+      checklist { checklistId } userErrors { code } } }"""
+    items = [{"itemId": "problems_found", "text": "网格内发现的问题数", "type": "number", "unit": "个"},
+             {"itemId": "dust_sources", "text": "扬尘源", "type": "text", "required": False}]
+    made = (await gql(client, create, {"i": {"matter": "TGT-HOTSPOT", "title": "热点网格排查表（修订）",
+                                              "items": items}}, token=boss))["data"]["createChecklistVersion"]
+    assert made == {"checklist": {"checklistId": "TGT-HOTSPOT:v2"}, "userErrors": []}, made
+    node = (await gql(client, query, {"id": to_global_id("Task", task_id)}, token=boss))["data"]["node"]
+    assert node["checklist"]["checklistId"] == "TGT-HOTSPOT:v2"
