@@ -66,13 +66,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
-import functools
 import os
 import signal
 import statistics
 import sys
-import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -80,159 +77,13 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from _common import database_name, database_server, emit, log, machine, temp_dir
+from _measure import Cpu, RssSampler, timed, vmhwm_mb
+from _meter_feed import PRODUCTION_KW, SLOTS_PER_DAY, TREATMENT_KW, Readings, isnan, synthetic_series
 
 TARGET_RATIO = 1.5
 TARGET_SCAN_S = 1.0
 BATCH = 1000  # documents per insert_many in the baseline
-SLOT_MINUTES = 15
-SLOTS_PER_DAY = 1440 // SLOT_MINUTES
-PRODUCTION_KW, TREATMENT_KW = 500.0, 50.0  # rated power of each enterprise's two meters
 BASELINE = "bench_meter_days_baseline"
-
-
-# --------------------------------------------------------------------------- synthetic readings
-
-
-class Readings:
-    """The readings of ``meters`` meters × ``slots`` slots from ``origin``; a value is a pure function."""
-
-    def __init__(self, codes: list[str], slots: int, origin: datetime) -> None:
-        self.codes = codes  # one enterprise per pair of meters
-        self.slots = slots
-        self.origin = origin
-        self.stamps = [(origin + timedelta(minutes=SLOT_MINUTES * s)).strftime("%Y-%m-%dT%H:%M:00Z")
-                       for s in range(slots)]
-        self.hours = [(origin + timedelta(hours=8, minutes=SLOT_MINUTES * s)).hour for s in range(slots)]
-
-    @staticmethod
-    def meter_id(enterprise: int, treatment: bool) -> str:
-        return f"BM{enterprise:05d}-{'T' if treatment else 'P'}"
-
-    def kw(self, enterprise: int, treatment: bool, slot: int) -> str:
-        hour = self.hours[slot]
-        working = 8 <= hour < 20
-        if enterprise % 50 == 1:
-            working = not working  # night shift
-        noise = ((enterprise * 1_000_003 + slot * 7919 + treatment * 31) % 101) / 1000 - 0.05
-        if treatment:
-            value = 40.0 * (1 + noise) if working else 1.0
-            if enterprise % 50 == 0 and 12 <= hour < 14:
-                value = 0.5  # treatment off while producing
-        else:
-            value = 400.0 * (1 + noise) if working else 5.0
-        return f"{value:.2f}"
-
-    def table(self) -> list[tuple[str, list[str]]]:
-        """Every meter's id and its kW values as the text a feed carries (built once, outside the timers)."""
-        return [(self.meter_id(e, treatment), [self.kw(e, treatment, slot) for slot in range(self.slots)])
-                for e in range(len(self.codes)) for treatment in (False, True)]
-
-    def rows(self, order: str, table: list[tuple[str, list[str]]] | None = None) -> Iterator[Any]:
-        """The feed as reader rows. With ``table`` the values are looked up, not computed: what is left
-        is what a reader does per row (one row object and its dict of strings)."""
-        from core.registry.sources import SourceRow
-
-        table = table if table is not None else self.table()
-        number = 0
-        if order == "time":
-            for slot, stamp in enumerate(self.stamps):
-                for meter, values in table:
-                    number += 1
-                    yield SourceRow(number, {"meter": meter, "timestamp": stamp, "kw": values[slot]})
-        else:
-            for meter, values in table:
-                for slot, stamp in enumerate(self.stamps):
-                    number += 1
-                    yield SourceRow(number, {"meter": meter, "timestamp": stamp, "kw": values[slot]})
-
-    def write_csv(self, path: Any, order: str, table: list[tuple[str, list[str]]]) -> None:
-        with open(path, "w", encoding="utf-8", newline="") as out:
-            out.write("meter,timestamp,kw\n")
-            for row in self.rows(order, table):
-                out.write(f"{row.values['meter']},{row.values['timestamp']},{row.values['kw']}\n")
-
-    def buckets(self) -> Iterator[dict[str, Any]]:
-        """The documents write_readings leaves behind: one per meter per UTC day."""
-        for e, code in enumerate(self.codes):
-            for treatment in (False, True):
-                meter = self.meter_id(e, treatment)
-                doc: dict[str, Any] | None = None
-                for slot in range(self.slots):
-                    at = self.origin + timedelta(minutes=SLOT_MINUTES * slot)
-                    day = at.date().isoformat()
-                    if doc is None or doc["day"] != day:
-                        if doc is not None:
-                            yield doc
-                        doc = {"_id": f"{meter}:{day}", "meter_id": meter, "day": day, "credit_code": code,
-                               "r": {}}
-                    doc["r"][str(at.hour * 60 + at.minute)] = {"kw": float(self.kw(e, treatment, slot))}
-                if doc is not None:
-                    yield doc
-
-
-# --------------------------------------------------------------------------- measuring helpers
-
-
-class RssSampler:
-    """Peak RSS (MiB) of this process and of the server process, sampled by a thread."""
-
-    def __init__(self, server_pid: int | None, interval_s: float = 0.05) -> None:
-        import psutil
-
-        self.me = psutil.Process()
-        self.server = psutil.Process(server_pid) if server_pid else None
-        self.interval_s = interval_s
-        self.peak = self.server_peak = 0.0
-        self.samples = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def _sample(self) -> None:
-        self.peak = max(self.peak, self.me.memory_info().rss / 2**20)
-        if self.server is not None:
-            with contextlib.suppress(Exception):
-                self.server_peak = max(self.server_peak, self.server.memory_info().rss / 2**20)
-        self.samples += 1
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.interval_s):
-            self._sample()
-
-    def __enter__(self) -> RssSampler:
-        self._sample()
-        self._thread.start()
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
-        self._sample()
-
-
-class Cpu:
-    """CPU seconds of this process and of the server process between start() and stop()."""
-
-    def __init__(self, server_pid: int | None) -> None:
-        import psutil
-
-        self.me = psutil.Process()
-        self.server = psutil.Process(server_pid) if server_pid else None
-        self.client_s = 0.0
-        self.server_s: float | None = None
-
-    def _now(self) -> tuple[float, float | None]:
-        mine = self.me.cpu_times()
-        theirs = self.server.cpu_times() if self.server is not None else None
-        return mine.user + mine.system, (theirs.user + theirs.system) if theirs is not None else None
-
-    def start(self) -> None:
-        self._start = self._now()
-
-    def stop(self) -> None:
-        client, server = self._now()
-        self.client_s += client - self._start[0]
-        if server is not None and self._start[1] is not None:
-            self.server_s = (self.server_s or 0.0) + server - self._start[1]
 
 
 def _r(value: float | None, digits: int = 3) -> float | None:
@@ -328,7 +179,7 @@ async def _ingest(database: Any, rows: Callable[[], Iterator[Any]], total: int, 
     stages: dict[str, float] = {}
     originals = {name: getattr(MeterRepository, name) for name in ("by_ids", "write_readings", "set_last")}
     for name, function in originals.items():
-        setattr(MeterRepository, name, _timed(stages, name, function))
+        setattr(MeterRepository, name, timed(stages, name, function))
     try:
         with RssSampler(server_pid) as rss:
             before = rss.peak
@@ -402,27 +253,6 @@ async def _compare(database: Any) -> tuple[int, int]:
     return stored, mismatches + await database[BASELINE].count_documents({}) - matched
 
 
-def _timed(stages: dict[str, float], name: str, function: Callable[..., Any]) -> Callable[..., Any]:
-    if asyncio.iscoroutinefunction(function):
-        @functools.wraps(function)
-        async def wrapper_async(*args: Any, **kwargs: Any) -> Any:
-            started = time.perf_counter()
-            try:
-                return await function(*args, **kwargs)
-            finally:
-                stages[name] = stages.get(name, 0.0) + time.perf_counter() - started
-        return wrapper_async
-
-    @functools.wraps(function)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        started = time.perf_counter()
-        try:
-            return function(*args, **kwargs)
-        finally:
-            stages[name] = stages.get(name, 0.0) + time.perf_counter() - started
-    return wrapper
-
-
 async def _scan_from_database(database: Any, policies: Any, start: date, days: int) -> dict[str, Any]:
     from core.nonsite.repository import DAYS, MeterRepository
     from core.nonsite.service import load_series
@@ -437,7 +267,7 @@ async def _scan_from_database(database: Any, policies: Any, start: date, days: i
     t2 = time.perf_counter()
     day_keys = [(start + timedelta(days=n)).isoformat() for n in range(days)]
     documents = await database[DAYS].count_documents({"day": {"$in": day_keys}})
-    filled = int((~_isnan(series.production)).sum() + (~_isnan(series.treatment)).sum())
+    filled = int((~isnan(series.production)).sum() + (~isnan(series.treatment)).sum())
     log(f"load: {len(meters):,} meters in {t1 - t0:.2f}s, series of {len(series.codes):,} enterprises × "
         f"{series.production.shape[1]} slots from {documents:,} day documents in {t2 - t1:.2f}s")
 
@@ -447,9 +277,9 @@ async def _scan_from_database(database: Any, policies: Any, start: date, days: i
         patched = {name: getattr(power_scan, name) for name in
                    ("load_series", "apply_measures", "thresholds", "detect", "_store")}
         for name, function in patched.items():
-            setattr(power_scan, name, _timed(stages, name, function))
+            setattr(power_scan, name, timed(stages, name, function))
         repo_in_scope = MeterRepository.in_scope
-        MeterRepository.in_scope = _timed(stages, "in_scope", repo_in_scope)  # type: ignore[method-assign]
+        MeterRepository.in_scope = timed(stages, "in_scope", repo_in_scope)  # type: ignore[method-assign]
         try:
             started = time.perf_counter()
             result = await power_scan.scan(database, policies, scopes=scopes, start=start, days=days)
@@ -472,61 +302,6 @@ async def _scan_from_database(database: Any, policies: Any, start: date, days: i
         "rescan_db_s": rescan_s, "rescan_db_stages_s": {k: round(v, 3) for k, v in rescan_stages.items()},
         "rescan_db_created": rescan_result.get("created"),
     }
-
-
-def _isnan(values: Any) -> Any:
-    import numpy as np
-
-    return np.isnan(values)
-
-
-def synthetic_series(codes: list[str], start: datetime, slots: int, seed: int) -> tuple[Any, dict[str, int]]:
-    """N enterprises × ``slots``; returns the Series and how many rows carry each planted problem."""
-    import numpy as np
-
-    from core.nonsite.detect import MEASURE_CODES, Series
-
-    rng = np.random.default_rng(seed)
-    n = len(codes)
-    hours = (np.arange(slots) * SLOT_MINUTES // 60 + 8) % 24  # Beijing hours for a UTC-midnight start
-    working = np.tile((hours >= 8) & (hours < 20), (n, 1))
-    pick = rng.permutation(n)
-    share = max(1, n // 100)
-    treatment_off, night, halt, cut, gaps = (pick[k * 2 * share:(k + 1) * 2 * share] for k in range(5))
-    night = night[:share]
-    working[night] = ~working[night]
-    production = np.where(working, 400.0 * (1 + rng.uniform(-0.05, 0.05, (n, slots))), 5.0)
-    treatment = np.where(working, 40.0 * (1 + rng.uniform(-0.05, 0.05, (n, slots))), 1.0)
-    measure = np.zeros((n, slots), dtype=np.int8)
-    reduction = np.zeros((n, slots))
-    noon = 4 * 60 // SLOT_MINUTES  # 12:00 Beijing is 04:00 UTC
-    for row in treatment_off:
-        day = int(rng.integers(0, max(1, slots // SLOTS_PER_DAY)))
-        first = day * SLOTS_PER_DAY + noon + int(rng.integers(0, 16))
-        treatment[row, first:first + int(rng.integers(1, 17))] = 0.5
-    halt_window = slice(min(slots, SLOTS_PER_DAY + 0), min(slots, SLOTS_PER_DAY + 24))  # Beijing 08:00-14:00
-    for k, row in enumerate(halt):
-        measure[row, halt_window] = MEASURE_CODES["halt"]
-        if k % 2:
-            production[row, halt_window] = 0.0
-            treatment[row, halt_window] = 0.0
-    cut_window = slice(min(slots, 2 * SLOTS_PER_DAY), min(slots, 2 * SLOTS_PER_DAY + 24))
-    for k, row in enumerate(cut):
-        measure[row, cut_window] = MEASURE_CODES["reduce"]
-        reduction[row, cut_window] = 30.0
-        if k % 2:
-            production[row, cut_window] *= 0.6
-    for row in gaps:
-        first = int(rng.integers(0, max(1, slots - 8)))
-        production[row, first:first + 8] = np.nan
-        treatment[row, first:first + 8] = np.nan
-    series = Series(codes=codes, start=start, production=production, treatment=treatment,
-                    rated_production=np.full(n, PRODUCTION_KW), rated_treatment=np.full(n, TREATMENT_KW),
-                    measure=measure, reduction_pct=reduction)
-    planted = {"treatment_off_rows": len(treatment_off), "night_rows": len(night), "halt_rows": len(halt),
-               "halt_producing_rows": (len(halt) + 1) // 2, "cut_rows": len(cut),
-               "cut_ignored_rows": (len(cut) + 1) // 2, "gap_rows": len(gaps)}
-    return series, planted
 
 
 async def _detect(database: Any, policies: Any, codes: list[str], start: date, repeat: int) -> dict[str, Any]:
@@ -694,15 +469,6 @@ def _per_row(values: Any, strictest: Callable[[Any], Any] = max) -> list[Any]:
     return [strictest(row) for row in values]
 
 
-def _vmhwm_mb(pid: str) -> float | None:
-    """Peak RSS (VmHWM) of a process from /proc, in MiB; None off Linux."""
-    with contextlib.suppress(OSError), open(f"/proc/{pid}/status", encoding="ascii") as status:
-        for line in status:
-            if line.startswith("VmHWM:"):
-                return round(int(line.split()[1]) / 1024, 1)
-    return None
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--meters", type=int, default=1000, help="meters to ingest for (even; default 1000)")
@@ -733,8 +499,8 @@ def main() -> None:
         log(f"database at {server.uri}")
         figures.update(asyncio.run(run(server.uri, server.pid, args)))
         # Whole-run peaks (set-up, thresholds over every enterprise and the comparison included).
-        figures["client_vmhwm_whole_run_mb"] = _vmhwm_mb("self")
-        figures["server_vmhwm_whole_run_mb"] = _vmhwm_mb(str(server.pid)) if server.pid else None
+        figures["client_vmhwm_whole_run_mb"] = vmhwm_mb("self")
+        figures["server_vmhwm_whole_run_mb"] = vmhwm_mb(str(server.pid)) if server.pid else None
     figures["wall_s"] = round(time.perf_counter() - started, 1)
     figures["loadavg_1m_at_end"] = round(os.getloadavg()[0], 2)
     emit(figures)

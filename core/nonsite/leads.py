@@ -9,10 +9,17 @@ from core.accounts.models import Viewer
 from core.db import Database, lost_race
 from core.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
 from core.nonsite.models import Lead, LeadStatus, PowerAlert
-from core.nonsite.power_alerts import LEAD_SOURCE, RACE_ATTEMPTS, STAFF, SUPERVISORS, PowerAlertService, new_lead
+from core.nonsite.power_alerts import (
+    LEAD_SOURCE,
+    RACE_ATTEMPTS,
+    STAFF,
+    SUPERVISORS,
+    PowerAlertService,
+    new_lead,
+    on_positive_list,
+)
 from core.nonsite.repository import LeadRepository, MeterRepository
 from core.reference import tables
-from core.registry.repository import EnterpriseRepository
 
 MAX_LISTED = 200
 
@@ -59,9 +66,8 @@ class LeadService:
         raise Conflict(f"the lead of power alert {alert_id} kept changing", code="STALE_VERSION")
 
     async def _record(self, viewer: Viewer, alert: PowerAlert, summary: str) -> Lead:
-        enterprise = (await EnterpriseRepository(self.database).by_codes([alert.credit_code])).get(alert.credit_code)
         now = datetime.now(UTC)
-        positive = bool(enterprise and enterprise.positive_list and enterprise.positive_list.covers(now.date()))
+        positive = await on_positive_list(self.database, alert.credit_code, now.date())
         lead = new_lead(alert, viewer, summary=summary, positive_list=positive, now=now)
         if alert.task_id:
             lead = lead.model_copy(update={"status": LeadStatus.CONVERTED, "task_id": alert.task_id,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from core.accounts.models import Role, Viewer
@@ -109,8 +109,7 @@ class PowerAlertService:
             if current is not None and current.status is LeadStatus.OPEN:
                 await self._convert(current.id, version, _converted(existing[0].id, viewer, now), session=None)
             return existing[0].id
-        enterprise = (await EnterpriseRepository(self.database).by_codes([alert.credit_code])).get(alert.credit_code)
-        positive = bool(enterprise and enterprise.positive_list and enterprise.positive_list.covers(now.date()))
+        positive = await on_positive_list(self.database, alert.credit_code, now.date())
         if positive and current is not None and current.status is LeadStatus.DISMISSED:
             raise Conflict(f"the lead of power alert {alert.id} was dismissed: {current.reason}",
                            code="LEAD_DISMISSED")
@@ -140,6 +139,11 @@ class PowerAlertService:
 
 def _converted(task_id: str, viewer: Viewer, now: datetime) -> dict[str, object]:
     return {"status": LeadStatus.CONVERTED.value, "task_id": task_id, "closed_by": viewer.username, "closed_at": now}
+
+
+async def on_positive_list(database: Database, credit_code: str, day: date) -> bool:
+    enterprise = (await EnterpriseRepository(database).by_codes([credit_code])).get(credit_code)
+    return bool(enterprise and enterprise.positive_list and enterprise.positive_list.covers(day))
 
 
 def new_lead(alert: PowerAlert, viewer: Viewer, *, summary: str, positive_list: bool, now: datetime) -> Lead:
