@@ -22,6 +22,7 @@ from api.http.metrics import metrics
 from api.http.middleware import RequestContextMiddleware
 from api.http.public import public_draw_document
 from api.http.records import RECORD_ROUTES
+from api.http.unavailable import UNAVAILABLE_HANDLERS
 from api.public import views
 from core.accounts.service import AccountService
 from core.config import Settings
@@ -36,6 +37,7 @@ from core.nonsite.complaints import ComplaintService
 from core.nonsite.service import MeterService
 from core.registry.service import RegistryService
 from core.schema import COLLECTIONS
+from core.supervision import Supervisor
 from rules.alerts import AlertService
 from rules.lifecycle import PolicyService
 from rules.population import policy_classifier_factory
@@ -61,6 +63,10 @@ def create_app(
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         owned = database is None
         db = Database.from_settings(settings) if owned else database
+        # An embedded database that dies is restarted on its port; requests meanwhile answer UNAVAILABLE.
+        supervisor = Supervisor(db.embedded) if db.embedded is not None else None
+        if supervisor is not None:
+            supervisor.start()
         try:
             await prepare(db)
             app.state.database = db
@@ -82,6 +88,8 @@ def create_app(
                 await on_ready(db)
             yield
         finally:
+            if supervisor is not None:
+                await supervisor.stop()
             if owned:
                 await db.close()
 
@@ -104,6 +112,7 @@ def create_app(
             *FLIGHT_ROUTES,
         ],
         lifespan=lifespan,
+        exception_handlers=UNAVAILABLE_HANDLERS,
     )
     app.state.schema = schema
     return RequestContextMiddleware(app, max_body_bytes=settings.max_body_bytes)  # type: ignore[return-value]

@@ -10,8 +10,11 @@ from typing import Literal
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEFAULT_SECRET = "dev-insecure-secret-change-me-0123456789"
-DEMO_SECRET = "ecoinspect-demo-secret-not-for-production"
+# Secrets that earlier versions shipped in the source, so anyone can sign tokens with them: refused
+# in every mode. Without a configured secret the server generates one per data directory
+# (core/accounts/secret.py).
+PUBLISHED_SECRETS = frozenset({"dev-insecure-secret-change-me-0123456789",
+                               "ecoinspect-demo-secret-not-for-production"})
 
 
 class Mode(StrEnum):
@@ -30,12 +33,16 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, validation_alias="PORT", ge=0, le=65535)
     mode: Mode = Mode.DEV
-    secret_key: str = DEFAULT_SECRET
+    secret_key: str | None = None
     access_token_minutes: int = Field(default=30, ge=1)
     refresh_token_days: int = Field(default=7, ge=1)
     login_slowdown_after: int = Field(default=3, ge=1)
     login_lock_after: int = Field(default=10, ge=2)
     login_lock_minutes: int = Field(default=15, ge=1)
+    login_address_lock_after: int = Field(default=100, ge=2)
+    login_account_lock_after: int = Field(default=50, ge=2)
+    login_account_lock_minutes: int = Field(default=5, ge=1)
+    account_cache_seconds: float = Field(default=5.0, ge=0, le=60)
     password_hash_profile: Literal["standard", "fast"] = "standard"
     login_delay_max_seconds: float = Field(default=2.0, ge=0)
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
@@ -43,6 +50,7 @@ class Settings(BaseSettings):
     query_max_tokens: int = Field(default=2000, ge=50)
     query_max_aliases: int = Field(default=15, ge=1)
     query_max_nodes: int = Field(default=5000, ge=10)
+    query_validation_budget_ms: int = Field(default=300, ge=10, le=10_000)
     publication_deadline_days: int = Field(default=20, ge=1, le=365)
     holidays: str = ""  # comma-separated YYYY-MM-DD public holidays
     makeup_days: str = ""  # comma-separated YYYY-MM-DD make-up working days (调休)
@@ -57,6 +65,7 @@ class Settings(BaseSettings):
     evidence_max_audio_mb: int = Field(default=200, ge=1)
     evidence_max_document_mb: int = Field(default=50, ge=1)
     embedded_start_timeout_s: float = Field(default=30.0, gt=0)
+    db_server_selection_timeout_ms: int = Field(default=2000, ge=100, le=120_000)  # then UNAVAILABLE
     log_level: str = "INFO"
     log_json: bool = True
 
@@ -70,17 +79,20 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_weak_secret_in_production(self) -> Settings:
-        if self.production and (
-            self.secret_key in (DEFAULT_SECRET, DEMO_SECRET) or len(self.secret_key) < 32
-        ):
+        if self.secret_key in PUBLISHED_SECRETS:
+            raise ValueError("ECOINSPECT_SECRET_KEY is a value published in the source; set a random one")
+        if self.production and len(self.secret_key or "") < 32:
             raise ValueError(
                 "production mode needs ECOINSPECT_SECRET_KEY set to a random value of at least "
-                "32 characters (the default and demo secrets are refused)"
+                "32 characters, the same on every replica"
             )
         if self.production and self.password_hash_profile != "standard":
             raise ValueError("production mode needs ECOINSPECT_PASSWORD_HASH_PROFILE=standard")
         if self.login_lock_after <= self.login_slowdown_after:
             raise ValueError("ECOINSPECT_LOGIN_LOCK_AFTER must exceed ECOINSPECT_LOGIN_SLOWDOWN_AFTER")
+        if min(self.login_account_lock_after, self.login_address_lock_after) <= self.login_lock_after:
+            raise ValueError("ECOINSPECT_LOGIN_ACCOUNT_LOCK_AFTER and ECOINSPECT_LOGIN_ADDRESS_LOCK_AFTER must "
+                             "exceed ECOINSPECT_LOGIN_LOCK_AFTER")
         return self
 
 

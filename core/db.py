@@ -1,32 +1,32 @@
-"""Database access: the embedded SecantusDB child process, the async client, schema set-up.
+"""Database access: the async client, schema set-up, and which errors mean "the database is unreachable".
 
-pymongo is imported here and in ``core/**/repository.py`` only.
+pymongo is imported here and in ``core/**/repository.py`` only. The embedded SecantusDB child lives in
+``core/embedded.py`` (re-exported here).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
-import re
-import signal
-import subprocess
-import sys
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
+import pymongo
 from pymongo import AsyncMongoClient, IndexModel
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import CollectionInvalid, DuplicateKeyError, OperationFailure, PyMongoError
+from pymongo.errors import CollectionInvalid, ConnectionFailure, DuplicateKeyError, OperationFailure, PyMongoError
 
 from core.config import Settings
+from core.embedded import EmbeddedServer, EmbeddedServerError
+from core.errors import Unavailable
 
+__all__ = ["IN_CHUNK", "UNAVAILABLE_ERRORS", "CollectionSpec", "Database", "EmbeddedServer", "EmbeddedServerError",
+           "chunks", "is_unavailable", "lost_race"]
 log = logging.getLogger(__name__)
-
-_LISTENING = re.compile(r"listening on ([\d.]+):(\d+)")
 
 
 # SecantusDB answers `$in` in time that grows with the square of the list (1,000 codes: 0.79 s;
@@ -39,10 +39,6 @@ def chunks(values: list[Any], size: int = IN_CHUNK) -> list[list[Any]]:
     return [values[start:start + size] for start in range(0, len(values), size)]
 
 
-class EmbeddedServerError(RuntimeError):
-    """The embedded database could not start; the message names the cause in one line."""
-
-
 @dataclass
 class CollectionSpec:
     """A collection with its indexes and optional ``$jsonSchema`` validator."""
@@ -52,111 +48,34 @@ class CollectionSpec:
     json_schema: dict[str, Any] | None = None
 
 
-class EmbeddedServer:
-    """SecantusDB run as a child process on loopback, data kept in ``storage_path``."""
-
-    def __init__(self, storage_path: Path, *, port: int = 0, timeout_s: float = 30.0) -> None:
-        self.storage_path = storage_path
-        self.port = port
-        self.timeout_s = timeout_s
-        self.log_path = storage_path.parent / "db.log"
-        self._process: subprocess.Popen[bytes] | None = None
-        self._log_offset = 0
-        self.uri: str | None = None
-
-    def start(self) -> str:
-        self.storage_path.mkdir(parents=True, exist_ok=True)
-        # Append, so that a refused second start does not wipe a running server's log; only what
-        # this start writes (after ``self._log_offset``) is read.
-        log_file = self.log_path.open("ab")
-        self._log_offset = log_file.tell()
-        command = [
-            sys.executable, "-m", "secantus", "--host", "127.0.0.1",
-            "--port", str(self.port), "--storage-path", str(self.storage_path),
-        ]
-        # The child runs in the data directory's parent so that no stray secantusd.toml
-        # in the caller's working directory changes its configuration.
-        self._process = subprocess.Popen(
-            command, stdout=log_file, stderr=subprocess.STDOUT, cwd=self.storage_path.parent,
-            start_new_session=True,
-        )
-        log_file.close()
-        deadline = time.monotonic() + self.timeout_s
-        while time.monotonic() < deadline:
-            text = self._read_log()
-            if self._process.poll() is not None:
-                raise EmbeddedServerError(self._explain_exit(text))
-            match = _LISTENING.search(text)
-            if match:
-                self.uri = f"mongodb://127.0.0.1:{match.group(2)}/?directConnection=true"
-                log.info("embedded database listening", extra={"uri": self.uri})
-                return self.uri
-            time.sleep(0.05)
-        self.stop()
-        raise EmbeddedServerError(
-            f"embedded database did not start within {self.timeout_s:.0f}s (log: {self.log_path})"
-        )
-
-    def stop(self) -> None:
-        process, self._process = self._process, None
-        if process is None or process.poll() is not None:
-            return
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-    @property
-    def running(self) -> bool:
-        return self._process is not None and self._process.poll() is None
-
-    def _read_log(self) -> str:
-        try:
-            with self.log_path.open("rb") as handle:
-                handle.seek(self._log_offset)
-                return handle.read().decode(errors="replace")
-        except FileNotFoundError:
-            return ""
-
-    def _explain_exit(self, text: str) -> str:
-        if "Address already in use" in text:
-            return f"embedded database: port {self.port} on 127.0.0.1 is already in use"
-        if "resource busy" in text or "WiredTiger.lock" in text or "Resource temporarily" in text:
-            return (
-                f"embedded database: data directory {self.storage_path} is locked by another "
-                "running server (stop it, or set ECOINSPECT_DATA_DIR to another directory)"
-            )
-        if "Permission denied" in text:
-            return f"embedded database: permission denied on {self.storage_path}"
-        last = next((line for line in reversed(text.strip().splitlines()) if line.strip()), "")
-        return f"embedded database exited during start-up: {last} (log: {self.log_path})"
-
-
 class Database:
     """The async client and the application database, owned by the app's lifespan."""
 
     def __init__(
         self, uri: str, name: str, *, embedded: EmbeddedServer | None = None,
-        event_listeners: list[Any] | None = None,
+        event_listeners: list[Any] | None = None, server_selection_timeout_ms: int | None = None,
     ) -> None:
+        options: dict[str, Any] = {}
+        # pymongo lets a keyword override the URI; here a serverSelectionTimeoutMS the operator put in the URI stands.
+        if server_selection_timeout_ms is not None and "serverselectiontimeoutms" not in uri.lower():
+            options["serverSelectionTimeoutMS"] = server_selection_timeout_ms
         self.client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
-            uri, tz_aware=True, uuidRepresentation="standard", event_listeners=event_listeners or []
+            uri, tz_aware=True, uuidRepresentation="standard", event_listeners=event_listeners or [], **options
         )
         self.db: AsyncDatabase[dict[str, Any]] = self.client[name]
         self.embedded = embedded
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Database:
+        timeout_ms = settings.db_server_selection_timeout_ms
         if settings.mongodb_uri:
-            return cls(settings.mongodb_uri, settings.database_name)
+            return cls(settings.mongodb_uri, settings.database_name, server_selection_timeout_ms=timeout_ms)
         port = int(os.environ.get("ECOINSPECT_EMBEDDED_DB_PORT", "0"))
         server = EmbeddedServer(
             settings.db_dir.resolve(), port=port, timeout_s=settings.embedded_start_timeout_s
         )
         uri = server.start()
-        return cls(uri, settings.database_name, embedded=server)
+        return cls(uri, settings.database_name, embedded=server, server_selection_timeout_ms=timeout_ms)
 
     def __getitem__(self, name: str) -> Any:
         return self.db[name]
@@ -164,9 +83,13 @@ class Database:
     def start_session(self) -> Any:
         return self.client.start_session()
 
-    async def ping(self) -> bool:
+    async def ping(self, timeout_s: float | None = None) -> bool:
+        """Whether the database answers, within ``timeout_s`` if given (server selection included)."""
+        if self.embedded is not None and self.embedded.crashed:
+            return False  # known down: no need to wait for a timeout to say so
         try:
-            await self.client.admin.command("ping")
+            with pymongo.timeout(timeout_s) if timeout_s is not None else contextlib.nullcontext():
+                await self.client.admin.command("ping")
         except PyMongoError:
             return False
         return True
@@ -226,3 +149,30 @@ def lost_race(exc: BaseException) -> bool:
         return True
     return isinstance(exc, OperationFailure) and (exc.has_error_label("TransientTransactionError")
                                                   or exc.code in (112, 251))  # WriteConflict, NoSuchTransaction
+
+
+# Server states that mean "no usable server right now" when an operation reaches one anyway:
+# ShutdownInProgress, InterruptedAtShutdown, InterruptedDueToReplStateChange, PrimarySteppedDown,
+# NotWritablePrimary, NotPrimaryNoSecondaryOk, NotPrimaryOrSecondary.
+_UNAVAILABLE_CODES = frozenset({91, 11600, 11602, 189, 10107, 13435, 13436})
+# The exception classes an HTTP handler registers for; ``is_unavailable`` decides within them.
+UNAVAILABLE_ERRORS: tuple[type[Exception], ...] = (ConnectionFailure, OperationFailure, Unavailable)
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """The database could not be reached (down, restarting, no primary): answer UNAVAILABLE, not a fault.
+
+    pymongo's ConnectionFailure covers AutoReconnect, NetworkTimeout, NotPrimaryError and
+    ServerSelectionTimeoutError. An operation that failed so may or may not have been applied: clients
+    retry with the same ids, which the idempotency keys make safe. Errors raised ``from`` one count too.
+    """
+    seen: BaseException | None = exc
+    for _ in range(4):
+        if seen is None:
+            return False
+        if isinstance(seen, ConnectionFailure | Unavailable):
+            return True
+        if isinstance(seen, OperationFailure) and seen.code in _UNAVAILABLE_CODES:
+            return True
+        seen = seen.__cause__
+    return False

@@ -6,7 +6,9 @@ DomainError
 ├── Conflict           CONFLICT, STALE_VERSION, ID_CONFLICT
 ├── PermissionDenied   FORBIDDEN
 ├── Unauthenticated    UNAUTHENTICATED, INVALID_TOKEN, TOKEN_EXPIRED
-└── AccountLocked      ACCOUNT_LOCKED
+├── AccountLocked      ACCOUNT_LOCKED
+├── TooManyAttempts    TOO_MANY_ATTEMPTS (logins from one client address)
+└── Unavailable        UNAVAILABLE (the database cannot be reached: retry later)
 """
 
 from __future__ import annotations
@@ -69,3 +71,11 @@ class Unauthenticated(DomainError):
 
 class AccountLocked(DomainError):
     code = "ACCOUNT_LOCKED"
+
+
+class TooManyAttempts(DomainError):
+    code = "TOO_MANY_ATTEMPTS"
+
+
+class Unavailable(DomainError):
+    code = "UNAVAILABLE"

@@ -14,6 +14,7 @@ from core.alerts.repository import AlertRepository
 from core.db import Database
 from core.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
 from core.inspections.repository import InspectionRepository
+from core.pagination import check_first
 from core.reference import tables
 from core.registry.rows import field_errors
 from rules import alert_tasks
@@ -89,8 +90,9 @@ class AlertService:
         return await self.repository.list(scopes)
 
     async def measures(self, viewer: Viewer, alert_id: str, *, first: int, after: str | None) -> list[dict[str, Any]]:
+        check_first(first)
         await self.get(viewer, alert_id)
-        return await self.repository.measures(alert_id, first=min(max(first, 1), 100), after=after)
+        return await self.repository.measures(alert_id, first=first, after=after)
 
     async def _measures(self, alert: AlertData) -> tuple[str, list[dict[str, Any]]]:
         day = alert.starts_at.date()

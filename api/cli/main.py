@@ -13,8 +13,9 @@ from api.cli.jobs import scheduler_app
 from api.cli.meters import meters_app
 from api.cli.nonsite import alerts_app, complaints_app, flight_app, hotspot_app, leads_app
 from api.cli.plans import plan_app, verify_draw
-from api.cli.runtime import fail, load_settings, run_with_database
+from api.cli.runtime import fail, load_settings, run_action, run_with_database
 from core.accounts.models import Role
+from core.accounts.secret import SecretFileError, with_signing_secret
 from core.accounts.service import AccountService
 from core.db import Database
 from core.errors import Conflict
@@ -55,7 +56,11 @@ def serve(
     from core.db import EmbeddedServerError
     from core.demo.loader import DEMO_PASSWORD, demo_logins, load_demo_if_empty
 
-    settings = load_settings(port=port, host=host)
+    try:
+        # Resolved here so that an unusable secret file stops start-up with one line, not a request.
+        settings = with_signing_secret(load_settings(port=port, host=host))
+    except SecretFileError as exc:
+        raise fail(str(exc)) from None
     logs.configure(settings.log_level, as_json=settings.log_json)
 
     async def on_ready(database: Database) -> None:
@@ -166,6 +171,37 @@ def user_create(
 
     run_with_database(settings, run)
     typer.echo(f"created user {username}")
+
+
+@user_app.command("disable")
+def user_disable(username: str) -> None:
+    """Disable an account: its logins are refused and its tokens revoked."""
+    run_action(lambda db: AccountService(db, load_settings()).disable_user(username, actor="cli"))
+    typer.echo(f"disabled user {username}; its tokens are revoked")
+
+
+@user_app.command("enable")
+def user_enable(username: str) -> None:
+    """Enable a disabled account again (tokens issued before it was disabled stay revoked)."""
+    run_action(lambda db: AccountService(db, load_settings()).enable_user(username, actor="cli"))
+    typer.echo(f"enabled user {username}")
+
+
+@user_app.command("password")
+def user_password(
+    username: str,
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)],
+) -> None:
+    """Set a new password; every token issued before is revoked."""
+    run_action(lambda db: AccountService(db, load_settings()).change_password(username, password, actor="cli"))
+    typer.echo(f"changed the password of {username}; its tokens are revoked")
+
+
+@user_app.command("unlock")
+def user_unlock(username: str) -> None:
+    """Lift the account's login locks from every address."""
+    run_action(lambda db: AccountService(db, load_settings()).unlock_user(username, actor="cli"))
+    typer.echo(f"unlocked user {username}")
 
 
 @db_app.command("status")

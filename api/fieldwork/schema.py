@@ -38,7 +38,7 @@ class SyncOpInput:
     device_time: datetime
     gps_time: datetime | None = None
     place: PlaceInput | None = None
-    payload: JSON = strawberry.field(default_factory=dict)
+    payload: JSON | None = strawberry.field(default=None, description="The op's content (an object); omitted means {}.")
 
 
 @strawberry.input
@@ -96,7 +96,9 @@ def _op(item: SyncOpInput) -> dict[str, Any]:
     return {"op_id": item.op_id, "type": item.type.value, "task_id": item.task_id, "record_id": item.record_id,
             "base_version": item.base_version, "device_time": item.device_time, "gps_time": item.gps_time,
             "place": ({"lat": item.place.lat, "lon": item.place.lon, "accuracy_m": item.place.accuracy_m}
-                      if item.place else None), "payload": dict(item.payload or {})}
+                      if item.place else None),
+            # As sent: a payload that is not an object is the service's to reject for this op alone.
+            "payload": {} if item.payload is None else item.payload}
 
 
 def _errors(exc: DomainError) -> list[UserError]:

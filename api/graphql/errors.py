@@ -6,6 +6,7 @@ import logging
 
 from graphql import GraphQLError
 
+from core.db import is_unavailable
 from core.errors import DomainError
 
 log = logging.getLogger(__name__)
@@ -25,7 +26,10 @@ def is_expected(error: GraphQLError) -> bool:
     original = error.original_error
     if original is None:
         return True  # syntax, validation and limit errors built by graphql-core itself
-    if isinstance(original, ApiError | DomainError):
+    if is_unavailable(original):  # the database is down or restarting: retryable, coded, not a fault
+        error.message, error.extensions = "the database is unavailable; retry shortly", {"code": "UNAVAILABLE"}
         return True
+    if isinstance(original, GraphQLError | DomainError):
+        return True  # our own coded errors, and graphql-core's input coercion errors wrapping its own
     log.error("unexpected error in resolver", exc_info=original, extra={"path": error.path})
     return False

@@ -6,15 +6,8 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import (
-    AddValidationRules,
-    MaskErrors,
-    MaxAliasesLimiter,
-    MaxTokensLimiter,
-    ParserCache,
-    QueryDepthLimiter,
-    ValidationCache,
-)
+from strawberry.extensions import MaskErrors, MaxTokensLimiter, ParserCache
+from strawberry.schema.config import StrawberryConfig
 from strawberry.types import Info
 
 from api.alerts.schema import AlertMutation, AlertQuery
@@ -22,9 +15,11 @@ from api.context import Context
 from api.events.schema import EventMutation, EventQuery
 from api.fieldwork.schema import FieldMutation, FieldQuery
 from api.graphql.errors import is_expected
-from api.graphql.limits import make_node_limit
+from api.graphql.limits import Limits, make_limit_rule
 from api.graphql.permissions import AccessControl
 from api.graphql.relay import Node, from_global_id
+from api.graphql.scalars import SafeJSON
+from api.graphql.validation import budgeted_validation
 from api.inspections import types as inspection_types
 from api.inspections.mutations.inputs import DrawPlanPayload, PlanPayload
 from api.inspections.mutations.plan_create import CreatePlanInput, create_plan
@@ -158,23 +153,21 @@ class Schema(strawberry.Schema):
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:
-    # The limit rules are built once: new rule classes per request would defeat the ValidationCache,
-    # whose key includes the rules.
-    limit_rules = [
-        *QueryDepthLimiter(max_depth=settings.query_max_depth).validation_rules,
-        *MaxAliasesLimiter(max_alias_count=settings.query_max_aliases).validation_rules,
-        make_node_limit(settings.query_max_nodes),
-    ]
+    # The rules are built once: the validation outcomes are cached by document text for this schema.
+    limits = Limits(max_depth=settings.query_max_depth, max_aliases=settings.query_max_aliases,
+                    max_nodes=settings.query_max_nodes)
+    validation = budgeted_validation([make_limit_rule(limits)],
+                                     budget_s=settings.query_validation_budget_ms / 1000)
     return Schema(
         query=Query,
         mutation=Mutation,
         types=[registry_types.Enterprise, registry_types.Inspector, inspection_types.Plan, inspection_types.Task],
+        config=StrawberryConfig(scalar_map={strawberry.scalars.JSON: SafeJSON}),
         extensions=[
             AccessControl,
             lambda: MaxTokensLimiter(max_token_count=settings.query_max_tokens),
-            lambda: AddValidationRules(limit_rules),
             lambda: ParserCache(maxsize=512),
-            lambda: ValidationCache(maxsize=512),
+            validation,
             lambda: MaskErrors(should_mask_error=lambda error: not is_expected(error)),
         ],
     )

@@ -9,18 +9,24 @@ from starlette.responses import JSONResponse
 
 from api import logs
 from core.accounts.models import Viewer
-from core.errors import AccountLocked, Unauthenticated
+from core.errors import AccountLocked, TooManyAttempts, Unauthenticated
 
 log = logging.getLogger(__name__)
 
 
-def bearer_viewer(request: Request) -> Viewer:
+async def bearer_viewer(request: Request) -> Viewer:
     """The signed-in viewer of a plain-HTTP endpoint (files, PDFs, maps); Unauthenticated otherwise."""
     scheme, _, raw = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not raw.strip():
         raise Unauthenticated("send an Authorization: Bearer <token> header")
-    viewer: Viewer = request.app.state.accounts.viewer_from_token(raw.strip())
+    viewer: Viewer = await request.app.state.accounts.viewer_from_token(raw.strip())
     return viewer
+
+
+def client_address(request: Request) -> str:
+    """The peer's address as the server sees it. uvicorn replaces it with X-Forwarded-For only when
+    the peer is a trusted proxy (FORWARDED_ALLOW_IPS); the header itself is never read here."""
+    return request.client.host if request.client else "unknown"
 
 
 def _oauth_error(error: str, description: str, status: int, code: str) -> JSONResponse:
@@ -38,29 +44,31 @@ async def token(request: Request) -> JSONResponse:
     else:
         form = dict(await request.form())
     accounts, audit = request.app.state.accounts, request.app.state.registry.audit
-    grant = str(form.get("grant_type", "password"))
+    grant, address = str(form.get("grant_type", "password")), client_address(request)
+
+    async def record(outcome: str) -> None:
+        name = str(form.get("username"))
+        await audit.append(actor=name, action="login", target=f"user:{name}", request_id=logs.request_id.get(),
+                           outcome=outcome, detail={"address": address})
+
     try:
         if grant == "password":
             username, password = str(form.get("username", "")), str(form.get("password", ""))
             if not username or not password:
                 return _oauth_error("invalid_request", "username and password are required", 400, "BAD_REQUEST")
-            user = await accounts.authenticate(username, password)
+            user = await accounts.authenticate(username, password, address=address)
             tokens = accounts.issue_tokens(user)
-            await audit.append(actor=username, action="login", target=f"user:{username}",
-                               request_id=logs.request_id.get(), outcome="ok")
+            await record("ok")
         elif grant == "refresh_token":
             tokens = await accounts.refresh(str(form.get("refresh_token", "")))
         else:
             return _oauth_error("unsupported_grant_type", f"grant_type {grant} is not supported", 400,
                                 "UNSUPPORTED_GRANT_TYPE")
-    except AccountLocked as exc:
-        await audit.append(actor=str(form.get("username")), action="login", target=f"user:{form.get('username')}",
-                           request_id=logs.request_id.get(), outcome=f"refused:{exc.code}")
-        return _oauth_error("invalid_grant", exc.message, 423, exc.code)
+    except (AccountLocked, TooManyAttempts) as exc:
+        await record(f"refused:{exc.code}")
+        return _oauth_error("invalid_grant", exc.message, 423 if isinstance(exc, AccountLocked) else 429, exc.code)
     except Unauthenticated as exc:
         if grant == "password":
-            await audit.append(actor=str(form.get("username")), action="login",
-                               target=f"user:{form.get('username')}", request_id=logs.request_id.get(),
-                               outcome=f"refused:{exc.code}")
+            await record(f"refused:{exc.code}")
         return _oauth_error("invalid_grant", exc.message, 401, exc.code)
     return JSONResponse(tokens, headers={"Cache-Control": "no-store"})

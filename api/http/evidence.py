@@ -42,8 +42,8 @@ def service(request: Request) -> EvidenceUploadService:
     return found
 
 
-def _viewer(request: Request) -> Viewer:
-    return bearer_viewer(request)
+async def _viewer(request: Request) -> Viewer:
+    return await bearer_viewer(request)
 
 
 def _content_range(header: str | None) -> ContentRange:
@@ -116,7 +116,7 @@ async def put_evidence(request: Request) -> Response:
     uploads = service(request)
     body = _Body(request)
     try:
-        evidence = await uploads.receive(_viewer(request), evidence_id,
+        evidence = await uploads.receive(await _viewer(request), evidence_id,
                                          content_range=_content_range(request.headers.get("content-range")),
                                          body=body.pieces(), declared_length=_content_length(request))
     except DomainError as exc:
@@ -127,7 +127,7 @@ async def put_evidence(request: Request) -> Response:
 
 async def evidence_status(request: Request) -> Response:
     try:
-        evidence = await service(request).status(_viewer(request), request.path_params["evidence_id"])
+        evidence = await service(request).status(await _viewer(request), request.path_params["evidence_id"])
     except DomainError as exc:
         return _error(exc)
     if request.method == "HEAD":
@@ -137,7 +137,7 @@ async def evidence_status(request: Request) -> Response:
 
 async def evidence_content(request: Request) -> Response:
     try:
-        evidence, chunks = await service(request).content(_viewer(request), request.path_params["evidence_id"])
+        evidence, chunks = await service(request).content(await _viewer(request), request.path_params["evidence_id"])
     except DomainError as exc:
         return _error(exc)
     name = evidence.file_name or evidence.id

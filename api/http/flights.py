@@ -14,7 +14,7 @@ from core.nonsite.drone import DroneService
 
 async def preview(request: Request) -> Response:
     try:
-        viewer = bearer_viewer(request)
+        viewer = await bearer_viewer(request)
         service = DroneService(request.app.state.database)
         doc = await service.get(viewer, request.path_params["flight_id"])
     except DomainError as exc:

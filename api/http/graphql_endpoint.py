@@ -14,6 +14,7 @@ import time
 from typing import Any
 
 import strawberry
+from graphql import GraphQLError, VariableDefinitionNode
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from strawberry.schema.exceptions import InvalidOperationTypeError
@@ -22,7 +23,8 @@ from strawberry.types.graphql import OperationType
 from api import logs
 from api.context import Context
 from api.http.metrics import GRAPHQL_LATENCY, GRAPHQL_REQUESTS
-from core.errors import Unauthenticated
+from core.errors import DomainError, Unauthenticated
+from core.jsonsafe import BAD_USER_INPUT, find_unsafe, sanitise_for_output
 
 log = logging.getLogger(__name__)
 GRAPHQL_RESPONSE = "application/graphql-response+json"
@@ -74,12 +76,22 @@ async def _params(request: Request, media: str) -> dict[str, Any] | Response:
     if content_type != JSON:
         return _error("POST bodies must be application/json", "UNSUPPORTED_MEDIA_TYPE", 415, media)
     try:
-        body = json.loads(await request.body())
-    except (json.JSONDecodeError, UnicodeDecodeError):
+        body = json.loads(await request.body(), parse_constant=_refuse_constant)
+    except _NonFinite as exc:
+        return _error(f"the body holds {exc}, which JSON does not allow", BAD_USER_INPUT, 400, media)
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
         return _error("the body is not valid JSON", "BAD_REQUEST", 400, media)
     if not isinstance(body, dict):
         return _error("the body must be a JSON object", "BAD_REQUEST", 400, media)
     return body
+
+
+class _NonFinite(ValueError):
+    pass
+
+
+def _refuse_constant(name: str) -> Any:
+    raise _NonFinite(name)  # NaN, Infinity, -Infinity: Python's json reads them, JSON has none
 
 
 def _well_formed(params: dict[str, Any]) -> str | None:
@@ -90,6 +102,14 @@ def _well_formed(params: dict[str, Any]) -> str | None:
     if params.get("operationName") is not None and not isinstance(params["operationName"], str):
         return "operationName must be a string"
     return None
+
+
+def _unsafe(params: dict[str, Any]) -> str | None:
+    """A value no input may hold (non-finite, over-wide integer, lone surrogate), wherever it is."""
+    problem = find_unsafe(params.get("variables") or {}, "variables")
+    if problem:
+        return problem
+    return find_unsafe(params["query"], "query") or find_unsafe(params.get("operationName"), "operationName")
 
 
 class GraphQLEndpoint:
@@ -115,8 +135,11 @@ class GraphQLEndpoint:
         problem = _well_formed(params)
         if problem:
             return _error(problem, "BAD_REQUEST", 400, media)
+        problem = _unsafe(params)
+        if problem:
+            return _error(f"not storable: {problem}", BAD_USER_INPUT, 400, media)
         try:
-            viewer = request.app.state.accounts.viewer_from_token(_bearer(request))
+            viewer = await request.app.state.accounts.viewer_from_token(_bearer(request))
         except Unauthenticated as exc:
             return _error(exc.message, exc.code, 401, media, **{"WWW-Authenticate": "Bearer"})
         context = Context(viewer=viewer, services=request.app.state.services,
@@ -130,15 +153,20 @@ class GraphQLEndpoint:
                 params["query"], variable_values=params.get("variables"), context_value=context,
                 operation_name=params.get("operationName"), allowed_operation_types=allowed,
             )
-        except InvalidOperationTypeError:
+        except InvalidOperationTypeError as exc:
+            if exc.operation_type is OperationType.SUBSCRIPTION:
+                return _error("subscriptions are not supported over HTTP; use a query or a mutation",
+                              "OPERATION_NOT_SUPPORTED", 400, media)
             return _error("mutations need POST", "METHOD_NOT_ALLOWED", 405, media, Allow="POST")
         GRAPHQL_LATENCY.labels(operation).observe(time.perf_counter() - started)
         return self._respond(result, media, operation)
 
     def _respond(self, result: Any, media: str, operation: str) -> Response:
-        errors = [e.formatted for e in result.errors or []]
-        for error in errors:
-            error.setdefault("extensions", {}).setdefault("code", _code(error))
+        errors = []
+        for error in result.errors or []:
+            formatted = error.formatted
+            formatted.setdefault("extensions", {}).setdefault("code", error_code(error))
+            errors.append(formatted)
         request_error = bool(result.errors) and result.data is None and all(
             not e.path for e in result.errors)
         GRAPHQL_REQUESTS.labels(operation, "request_error" if request_error else
@@ -147,12 +175,32 @@ class GraphQLEndpoint:
         if errors:
             body["errors"] = errors
         status = 400 if request_error and media == GRAPHQL_RESPONSE else 200
-        return JSONResponse(body, status_code=status, media_type=media)
+        headers = {"Retry-After": RETRY_AFTER_S} if any(
+            e["extensions"]["code"] in RETRYABLE for e in errors) else None
+        try:
+            return JSONResponse(body, status_code=status, media_type=media, headers=headers)
+        except (ValueError, TypeError):
+            # A stored value that JSON cannot hold (written before inputs were checked): answer with what
+            # can be encoded rather than fail the whole response.
+            log.warning("response held values JSON cannot encode; sanitised", extra={"operation": operation})
+            return JSONResponse(sanitise_for_output(body), status_code=status, media_type=media, headers=headers)
 
 
-def _code(error: dict[str, Any]) -> str:
-    if error.get("path"):
+RETRY_AFTER_S = "2"
+RETRYABLE = {"UNAVAILABLE", "SYNC_BUSY"}
+
+
+def error_code(error: GraphQLError) -> str:
+    """The code of an error that carries none: input errors, limits, parse errors, or an internal fault."""
+    if isinstance(error.original_error, DomainError):
+        return error.original_error.code  # a resolver let a domain refusal through: its own code
+    if error.path:
         return "INTERNAL_ERROR"
+    if error.nodes and isinstance(error.nodes[0], VariableDefinitionNode):
+        return BAD_USER_INPUT  # graphql-core could not coerce a variable to its declared type
+    message = error.message
+    if message.startswith("Syntax Error"):
+        return "TOO_MANY_TOKENS" if "tokens" in message and "Parsing aborted" in message else "GRAPHQL_PARSE_FAILED"
     return "GRAPHQL_VALIDATION_FAILED"
 
 

@@ -19,7 +19,7 @@ REQUIRED = ["meter", "timestamp"]
 
 async def post_readings(request: Request) -> JSONResponse:
     try:
-        viewer = bearer_viewer(request)
+        viewer = await bearer_viewer(request)
     except DomainError as exc:
         return JSONResponse({"code": exc.code, "message": exc.message}, status_code=401)
     suffix = ".csv" if "csv" in request.headers.get("content-type", "") else ".jsonl"

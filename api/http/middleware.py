@@ -41,16 +41,15 @@ class RequestContextMiddleware:
                 await _too_large(send, rid, limit)
                 return
 
-            received = 0
-
-            async def limited_receive() -> dict[str, Any]:
-                nonlocal received
-                message = await receive()
-                if message["type"] == "http.request" and limit is not None:
-                    received += len(message.get("body", b""))
-                    if received > limit:
-                        raise _BodyTooLarge
-                return message
+            if limit is not None and scope["method"] in ("POST", "PUT", "PATCH"):
+                # Read the body here, before the app: a body over the limit (declared or not, chunked
+                # included) is refused with 413 before any handler starts, and nothing half-read leaks.
+                body = await _read_body(receive, limit)
+                if body is None:
+                    status = 413
+                    await _too_large(send, rid, limit)
+                    return
+                receive = _replay(body, receive)
 
             async def send_with_id(message: dict[str, Any]) -> None:
                 nonlocal status
@@ -59,11 +58,7 @@ class RequestContextMiddleware:
                     message.setdefault("headers", []).append((b"x-request-id", rid.encode()))
                 await send(message)
 
-            try:
-                await self.app(scope, limited_receive, send_with_id)
-            except _BodyTooLarge:
-                status = 413
-                await _too_large(send, rid, self.max_body_bytes)
+            await self.app(scope, receive, send_with_id)
         finally:
             elapsed = time.perf_counter() - started
             route = scope["path"] if scope["path"] in _ROUTES else "other"
@@ -78,13 +73,38 @@ _ROUTES = {"/graphql", "/auth/token", "/healthz", "/readyz", "/metrics"}
 _OWN_LIMIT_PREFIXES = ("/evidence/", "/meters/readings")  # streamed uploads with their own limits
 
 
-class _BodyTooLarge(Exception):
-    pass
+async def _read_body(receive: Any, limit: int) -> bytes | None:
+    """The whole request body, or None as soon as it passes ``limit`` bytes."""
+    parts, size = [], 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            return b"".join(parts)  # the client went away: the app sees an empty body
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            return None
+        parts.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(parts)
+
+
+def _replay(body: bytes, receive: Any) -> Any:
+    sent = False
+
+    async def replay() -> dict[str, Any]:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()  # after the body: disconnect notices come from the server
+
+    return replay
 
 
 async def _too_large(send: Any, rid: str, limit: int) -> None:
     body = json.dumps({"errors": [{"message": f"request body exceeds {limit} bytes",
-                                   "extensions": {"code": "PAYLOAD_TOO_LARGE"}}]}).encode()
+                                   "extensions": {"code": "BODY_TOO_LARGE"}}]}).encode()
     await send({"type": "http.response.start", "status": 413,
                 "headers": [(b"content-type", b"application/json"), (b"x-request-id", rid.encode()),
                             (b"content-length", str(len(body)).encode())]})

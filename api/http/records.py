@@ -19,7 +19,7 @@ _STATUS = {"UNAUTHENTICATED": 401, "INVALID_TOKEN": 401, "TOKEN_EXPIRED": 401, "
 
 async def onsite_record_pdf(request: Request) -> Response:
     try:
-        viewer = bearer_viewer(request)
+        viewer = await bearer_viewer(request)
         database = request.app.state.database
         task = await readable_task(database, viewer, request.path_params["task_id"])
         record = await onsite_record(database, task)

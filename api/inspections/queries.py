@@ -11,6 +11,7 @@ from api.context import Context
 from api.graphql.errors import from_domain
 from api.inspections import types
 from core.errors import DomainError
+from core.pagination import check_first
 
 
 @strawberry.type
@@ -51,8 +52,9 @@ class InspectionQuery:
     async def my_tasks(self, info: Info[Context, None], first: int = 50, status: list[types.TaskStatus] | None = None,
                        since: date | None = None) -> list[types.Task]:
         try:
+            check_first(first)
             tasks = await info.context.services.plans.my_tasks(
-                info.context.viewer, limit=min(max(first, 1), 100),
+                info.context.viewer, limit=first,
                 statuses=[s.value for s in status] if status else None, since=since)
         except DomainError as exc:
             raise from_domain(exc) from exc

@@ -152,10 +152,13 @@ class PolicyMutation:
                                       input: SimulatePolicyVersionInput  # noqa: A002
                                       ) -> SimulationPayload:
         services = info.context.services
+        if input.assume is not None and not isinstance(input.assume, dict):
+            return SimulationPayload(simulation=None, user_errors=[UserError(
+                field="assume", message="assume must be a JSON object of facts", code="INVALID_VALUE")])
         try:
             await services.policies.scoped_version(info.context.viewer, input.version_id)
             result = await simulate(services.registry.database, services.policies, input.version_id,
-                                    assume=dict(input.assume or {}))
+                                    assume=input.assume or {})
         except DomainError as exc:
             return SimulationPayload(simulation=None, user_errors=_errors(exc.as_field_errors()))
         return SimulationPayload(simulation=types.Simulation(

@@ -8,6 +8,9 @@ from typing import Any
 import strawberry
 from strawberry.scalars import JSON
 
+from api.graphql.errors import from_domain
+from core.errors import DomainError
+from core.pagination import check_first
 from core.policies import models
 
 
@@ -75,7 +78,11 @@ class Policy:
 
     @strawberry.field(description="The append-only change log, newest first.")
     async def changes(self, info: strawberry.Info, first: int = 50) -> list[ChangeEntry]:
-        rows = await info.context.services.policies.repository.changes(self.policy_id, min(max(first, 1), 100))
+        try:
+            check_first(first)
+        except DomainError as exc:
+            raise from_domain(exc) from exc
+        rows = await info.context.services.policies.repository.changes(self.policy_id, first)
         return [ChangeEntry(version_id=r["version_id"], actor=r["actor"], action=r["action"], reason=r["reason"],
                             at=r["at"], detail=r["detail"]) for r in rows]
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
+from core.csvsafe import render
 from core.inspections.models import Plan, Task
 from scheduler.results import as_row
 
@@ -82,11 +81,8 @@ async def download(request: Request) -> Response:
     headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
     if fmt == "json":
         return JSONResponse({"plan_id": plan.id, "plan": plan.name, what: rows}, headers=headers)
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=columns)
-    writer.writeheader()
-    writer.writerows(rows)
-    return Response("\ufeff" + buffer.getvalue(), media_type="text/csv; charset=utf-8", headers=headers)
+    # The BOM lets Excel read the UTF-8 Chinese names; ``render`` neutralises formula-like cells.
+    return Response("\ufeff" + render(columns, rows), media_type="text/csv; charset=utf-8", headers=headers)
 
 
 async def verify_page(_request: Request) -> HTMLResponse:

@@ -27,9 +27,10 @@ class User(BaseModel):
     jurisdictions: list[str] = Field(min_length=1)
     inspector_id: str | None = None
     display_name: str = ""
-    failed_logins: int = 0
-    locked_until: datetime | None = None
     disabled: bool = False
+    # Embedded in every token; replaced when the account is disabled, re-created or given a new
+    # password, which revokes the tokens issued before. "" for accounts stored before it existed.
+    token_generation: str = ""
     created_at: datetime
 
 

@@ -13,6 +13,7 @@ from core.db import Database
 from core.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
 from core.fieldwork.models import Checklist, ChecklistItem
 from core.fieldwork.repository import FieldRepository
+from core.reference import tables
 from core.registry.rows import field_errors
 
 SUPERVISORS = frozenset({Role.SUPERVISOR, Role.ADMIN})
@@ -22,6 +23,15 @@ SUPERVISORS = frozenset({Role.SUPERVISOR, Role.ADMIN})
 # kept under these codes, one per task kind.
 TARGETED_MATTERS = {"alert_verification": "TGT-ALERT", "anomaly_verification": "TGT-POWER",
                     "complaint": "TGT-COMPLAINT", "hotspot": "TGT-HOTSPOT"}
+
+
+def scope_of(latest: Checklist | None) -> str:
+    """Where a matter's checklist applies, and so who may version it: the scope of its latest version.
+
+    A matter has one checklist, served to every task of the matter in every city, so a first version
+    and one stored before checklists had a scope are province-wide (the root division).
+    """
+    return latest.jurisdiction if latest and latest.jurisdiction else tables.root_code()
 
 
 class ChecklistService:
@@ -35,6 +45,11 @@ class ChecklistService:
             raise PermissionDenied("only supervisors maintain checklists")
         if matter not in TARGETED_MATTERS.values() and not await self.repository.matter_exists(matter):
             raise ValidationFailed([FieldError("matter", f"unknown matter {matter}", "UNKNOWN_MATTER")])
+        latest = await self.latest(matter)
+        scope = scope_of(latest)
+        if not viewer.covers(scope):
+            raise PermissionDenied(f"checklist {matter} applies in {scope}; only a supervisor whose jurisdiction "
+                                   "covers it may version it", field="matter")
         try:
             parsed = [ChecklistItem.model_validate(item) for item in items]
         except ValidationError as exc:
@@ -45,10 +60,10 @@ class ChecklistService:
                                                "INVALID_VALUE")])
         if not title.strip():
             raise ValidationFailed([FieldError("title", "a checklist needs a title", "REQUIRED")])
-        latest = await self.latest(matter)
         number = (latest.version if latest else 0) + 1
         checklist = Checklist(id=f"{matter}:v{number}", matter=matter, version=number, title=title.strip(),
-                              items=parsed, created_by=viewer.username or "", created_at=datetime.now(UTC))
+                              items=parsed, created_by=viewer.username or "", created_at=datetime.now(UTC),
+                              jurisdiction=scope)
         try:
             await self.repository.insert_checklist(checklist)
         except DuplicateKeyError:

@@ -11,7 +11,9 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from core.jsonsafe import INT64_MAX
 
 UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 
@@ -79,6 +81,9 @@ class Checklist(BaseModel):
     items: list[ChecklistItem]
     created_by: str
     created_at: datetime
+    # Division whose supervisors may version it (core/fieldwork/checklists.py); None: stored before
+    # checklists had a scope, which makes it province-wide (the root division).
+    jurisdiction: str | None = None
 
     def item(self, item_id: str) -> ChecklistItem | None:
         return next((i for i in self.items if i.id == item_id), None)
@@ -92,6 +97,7 @@ class GeoPoint(BaseModel):
     accuracy_m: float | None = Field(default=None, ge=0, le=100000)
 
 
+EARLIEST_YEAR, LATEST_YEAR = 1970, 2199
 OpType = Literal["start_task", "answer_item", "record_finding", "delete_record", "register_evidence", "sign",
                  "record_party", "submit_task", "correct_task"]
 
@@ -105,11 +111,20 @@ class SyncOp(BaseModel):
     type: OpType
     task_id: str = Field(min_length=1, max_length=200)
     record_id: str = Field(pattern=UUID_PATTERN)
-    base_version: int | None = Field(default=None, ge=1)
+    base_version: int | None = Field(default=None, ge=1, le=INT64_MAX, strict=True)
     device_time: datetime
     gps_time: datetime | None = None
     place: GeoPoint | None = None
     payload: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("device_time", "gps_time")
+    @classmethod
+    def _plausible(cls, value: datetime | None) -> datetime | None:
+        # A phone reset to 1970 is a real clock; year 1 or 9999 is not, and shifting it by the
+        # clock skew or an offset would overflow the date range.
+        if value is not None and not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
+            raise ValueError(f"must fall within the years {EARLIEST_YEAR}-{LATEST_YEAR}")
+        return value
 
 
 class OpStatus(StrEnum):

@@ -78,6 +78,14 @@ def _text(value: Any) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
+def _reference(op: SyncOp, name: str) -> str | None:
+    """An id the payload names: absent, or a string (a list or an object is no id, and not hashable)."""
+    value = op.payload.get(name)
+    if value is None or isinstance(value, str):
+        return value
+    raise Refused("INVALID_VALUE", f"{name} must be a string id, got {type(value).__name__}")
+
+
 def _time_flags(op: SyncOp, ctx: Context) -> list[str]:
     if op.device_time.tzinfo is None or (op.gps_time is not None and op.gps_time.tzinfo is None):
         raise Refused("INVALID_TIMESTAMP", "times need a UTC offset")
@@ -121,7 +129,7 @@ def _start(batch: Batch, task: TaskState, op: SyncOp, ctx: Context) -> tuple[Ins
     current = batch.active_inspection.get(task.id)
     if current is not None:
         raise Conflicted("INSPECTION_EXISTS", f"task {task.id} was already started as inspection {current}")
-    checklist_id = op.payload.get("checklist_id")
+    checklist_id = _reference(op, "checklist_id")
     if checklist_id is not None and checklist_id not in batch.checklists:
         raise Refused("UNKNOWN_CHECKLIST", f"checklist {checklist_id} not found")
     flags = _place_flags(task, op, ctx)
@@ -258,7 +266,7 @@ def _party(batch: Batch, task: TaskState, op: SyncOp, ctx: Context) -> tuple[Ins
         raise Refused("REQUIRED", "the inspected party's representative needs a name")
     if refused and not _text(p.get("reason")):
         raise Refused("REASON_REQUIRED", "a refusal to sign needs the reason")
-    signature = p.get("signature_evidence_id")
+    signature = _reference(op, "signature_evidence_id")
     if not refused:
         image = batch.records.get(str(signature))
         if signature not in inspection.evidence or image is None or image.body.get("kind") != "photo":

@@ -103,20 +103,13 @@ class FieldRepository:
     async def commit(self, *, ops: list[dict[str, Any]], entries: list[dict[str, Any]],
                      inspections: list[tuple[dict[str, Any], int]], chains: list[tuple[str, str, int, int]],
                      tasks: list[tuple[str, int, str]], registrations: list[dict[str, Any]],
-                     events: list[dict[str, Any]],
-                     conflicts: list[dict[str, Any]], session: Any) -> int:
-        """Write one push; returns the first seq given to ``entries``. Raises RetryBatch on a lost race."""
-        first = await counters.reserve(self.database, SEQ, len(entries), session=session) if entries else 0
-        for offset, entry in enumerate(entries):
-            entry["seq"] = first + offset
-        seqs = {e["_id"]: e["seq"] for e in entries}
-        for op in ops:
-            if op["_id"] in seqs:
-                op["result"]["seq"] = seqs[op["_id"]]
-        if ops:
-            await self.database[SYNC_OPS].insert_many(ops, ordered=True, session=session)
-        if entries:
-            await self.database[LOG].insert_many(entries, ordered=True, session=session)
+                     events: list[dict[str, Any]], conflicts: list[dict[str, Any]],
+                     rejections: list[dict[str, Any]], session: Any) -> int:
+        """Write one push; returns the first seq given to ``entries``. Raises RetryBatch on a lost race.
+
+        The guards go first, so that a lost race aborts before much is sent; the change-sequence
+        counter, which every push takes, goes last, so that it is held for as short a time as can be.
+        """
         for doc, expected in inspections:
             if expected == 0:
                 await self.database[INSPECTIONS].insert_one(doc, session=session)
@@ -141,6 +134,19 @@ class FieldRepository:
                                                                 upsert=True, session=session)
         if conflicts:
             await self.database[CONFLICTS].insert_many(conflicts, session=session)
+        if rejections:
+            await self.database[REJECTIONS].insert_many(rejections, session=session)
+        first = await counters.reserve(self.database, SEQ, len(entries), session=session) if entries else 0
+        for offset, entry in enumerate(entries):
+            entry["seq"] = first + offset
+        seqs = {e["_id"]: e["seq"] for e in entries}
+        for op in ops:
+            if op["_id"] in seqs:
+                op["result"]["seq"] = seqs[op["_id"]]
+        if ops:
+            await self.database[SYNC_OPS].insert_many(ops, ordered=True, session=session)
+        if entries:
+            await self.database[LOG].insert_many(entries, ordered=True, session=session)
         return first
 
     async def _advance_chain(self, task_id: str, head: str, length: int, expected: int, session: Any) -> None:

@@ -1,19 +1,23 @@
 """Offline sync: ``push`` applies a device's operations exactly once, ``pull`` pages what changed.
 
 Idempotency is enforced by unique indexes, never by check-then-insert: an op id is the ``_id`` of
-its ``sync_ops`` entry and a record's first version is unique on (record id, version). A push is
-one transaction; if a concurrent push wins a race, the transaction fails on one of those guards,
-and the push is read and applied again — now finding the ops processed (REPLAYED).
+its ``sync_ops`` entry and a record's first version is unique on (record id, version). Each op is
+screened first (``screening``): a bad one is REJECTED alone, with its code. The rest of a push, with
+the rejection records, is written in one transaction or not at all. Pushes that touch the same task
+take turns (``contention``); if a concurrent push (another process) still wins a race, the
+transaction fails on a guard, and the push is read and applied again after a random pause — now
+finding the ops processed (REPLAYED). A push that cannot settle within its budget answers
+``SYNC_BUSY``, with nothing written.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from pydantic import ValidationError
 from pymongo.errors import BulkWriteError, OperationFailure
 
 from core.accounts.models import Viewer
@@ -21,15 +25,22 @@ from core.config import Settings
 from core.db import Database
 from core.errors import FieldError, PermissionDenied, ValidationFailed
 from core.evidence import media
+from core.fieldwork import contention, screening
 from core.fieldwork import ops as apply_ops
 from core.fieldwork.access import CLOSED_TO_FIELD
-from core.fieldwork.models import InspectionStatus, OpResult, OpStatus, SyncOp
+from core.fieldwork.models import EARLIEST_YEAR, LATEST_YEAR, InspectionStatus, OpResult, OpStatus, SyncOp
 from core.fieldwork.repository import FieldRepository, RetryBatch
 from core.fieldwork.state import GENESIS, Batch, InspectionState, RecordHead, TaskState, body_hash
+from core.jsonsafe import sanitise_for_output
 
 log = logging.getLogger(__name__)
-ATTEMPTS = 8
 DUPLICATE_KEY = 11000
+BUSY_BUDGET_S = 10.0  # waiting for the task's turn plus every retry; well below a client's HTTP timeout
+RETRY_AFTER_S = 1
+# Shared by every SyncService of the process: the pushes of a task queue here instead of aborting
+# each other's transactions, and commits (which all take the one sequence counter) go one at a time.
+TASK_TURNS = contention.KeyedLocks()
+COMMIT_TURN = contention.KeyedLocks()
 
 
 def _limits(settings: Settings) -> media.EvidenceLimits:
@@ -40,8 +51,14 @@ def _limits(settings: Settings) -> media.EvidenceLimits:
 
 
 def _lost_race(exc: OperationFailure) -> bool:
-    """A concurrent push got there first: a unique index or a transaction conflict refused our write."""
-    if exc.has_error_label("TransientTransactionError") or exc.code == DUPLICATE_KEY:
+    """A concurrent push got there first: a unique index or a transaction conflict refused our write.
+
+    An unknown commit result is retried too: the ops are idempotent, so a commit that did land
+    reads back as REPLAYED.
+    """
+    if exc.has_error_label("TransientTransactionError") or exc.has_error_label("UnknownTransactionCommitResult"):
+        return True
+    if exc.code == DUPLICATE_KEY:
         return True
     if isinstance(exc, BulkWriteError):
         return any(e.get("code") == DUPLICATE_KEY for e in exc.details.get("writeErrors", []))
@@ -52,36 +69,69 @@ def op_hash(raw: dict[str, Any]) -> str:
     return body_hash({k: v for k, v in raw.items() if k != "op_id"})
 
 
+def _check_device_now(device_now: datetime) -> None:
+    if device_now.tzinfo is None:
+        raise ValidationFailed([FieldError("deviceNow", "deviceNow needs a UTC offset", "INVALID_TIMESTAMP")])
+    if not EARLIEST_YEAR <= device_now.year <= LATEST_YEAR:
+        raise ValidationFailed([FieldError("deviceNow", f"deviceNow must fall within the years {EARLIEST_YEAR}-"
+                                                        f"{LATEST_YEAR}", "INVALID_TIMESTAMP")])
+
+
 class SyncService:
-    def __init__(self, database: Database, settings: Settings) -> None:
+    def __init__(self, database: Database, settings: Settings, *, busy_budget_s: float = BUSY_BUDGET_S) -> None:
         self.database = database
         self.settings = settings
         self.repository = FieldRepository(database)
+        self.busy_budget_s = busy_budget_s
 
-    async def push(self, viewer: Viewer, raw_ops: list[dict[str, Any]], *, device_now: datetime) -> list[OpResult]:
-        """One result per op, in order: APPLIED, REPLAYED, CONFLICT or REJECTED (with a code)."""
+    async def push(self, viewer: Viewer, raw_ops: list[Any], *, device_now: datetime) -> list[OpResult]:
+        """One result per op, in order: APPLIED, REPLAYED, CONFLICT or REJECTED (with a code).
+
+        Raises ``SyncBusy`` (code SYNC_BUSY, retryable, nothing written) when the push cannot settle.
+        """
         if viewer.inspector_id is None:
             raise PermissionDenied("only an account linked to an inspector syncs field work",
                                    code="NOT_AN_INSPECTOR")
         if len(raw_ops) > self.settings.sync_max_ops:
             raise ValidationFailed([FieldError("ops", f"at most {self.settings.sync_max_ops} ops per push",
                                                "TOO_MANY_OPS")])
-        if device_now.tzinfo is None:
-            raise ValidationFailed([FieldError("deviceNow", "deviceNow needs a UTC offset", "INVALID_TIMESTAMP")])
-        for attempt in range(ATTEMPTS):
+        _check_device_now(device_now)
+        screened = [screening.screen(raw) for raw in raw_ops]
+        tasks = sorted({s.task_id for s in screened if isinstance(s, SyncOp)})
+        deadline = asyncio.get_running_loop().time() + self.busy_budget_s
+        try:
+            async with TASK_TURNS.hold(tasks, deadline=deadline):
+                return await self._settle(viewer, raw_ops, screened, device_now, deadline)
+        except contention.TurnTimeout:  # only waiting for the turn times out; a write in flight is never cut off
+            raise contention.SyncBusy(f"task {', '.join(tasks[:3])}", RETRY_AFTER_S) from None
+
+    async def _settle(self, viewer: Viewer, raw_ops: list[Any], screened: list[SyncOp | OpResult],
+                      device_now: datetime, deadline: float) -> list[OpResult]:
+        loop = asyncio.get_running_loop()
+        attempt = 0
+        while True:
             try:
-                return await self._attempt(viewer, raw_ops, device_now)
+                return await self._attempt(viewer, raw_ops, screened, device_now)
             except RetryBatch as exc:
-                log.info("sync push retried", extra={"attempt": attempt + 1, "reason": str(exc)})
+                reason = str(exc)
             except OperationFailure as exc:
                 if not _lost_race(exc):
                     raise
-                log.info("sync push retried", extra={"attempt": attempt + 1, "reason": exc.code})
-        raise RetryBatch(f"push did not settle after {ATTEMPTS} attempts")
+                reason = str(exc.code)
+            attempt += 1
+            pause = contention.pause(attempt)
+            if loop.time() + pause > deadline:
+                log.warning("sync push busy", extra={"attempts": attempt, "reason": reason})
+                raise contention.SyncBusy("the push", RETRY_AFTER_S)
+            log.info("sync push retried", extra={"attempt": attempt, "reason": reason})
+            await asyncio.sleep(pause)
 
-    async def _attempt(self, viewer: Viewer, raw_ops: list[dict[str, Any]], device_now: datetime) -> list[OpResult]:
+    async def _attempt(self, viewer: Viewer, raw_ops: list[Any], screened: list[SyncOp | OpResult],
+                       device_now: datetime) -> list[OpResult]:
         now = datetime.now(UTC)
-        parsed, results = self._parse(raw_ops)
+        results: list[OpResult | None] = [s if isinstance(s, OpResult) else None for s in screened]
+        parsed = {index: s for index, s in enumerate(screened) if isinstance(s, SyncOp)}
+        rejections = [self._rejection(viewer, raw_ops[i], r, now) for i, r in enumerate(results) if r is not None]
         processed = await self.repository.processed([op.op_id for op in parsed.values()])
         for index, op in list(parsed.items()):
             stored = processed.get(op.op_id)
@@ -90,7 +140,7 @@ class SyncService:
                 del parsed[index]
         batch = await self._load(viewer, list(parsed.values()))
         ctx = await self._context(viewer, now, device_now)
-        op_docs, rejections = [], []
+        op_docs = []
         seen: dict[str, str] = {}
         for index, op in parsed.items():
             digest = op_hash(raw_ops[index])
@@ -106,27 +156,18 @@ class SyncService:
                 op_docs.append({"_id": op.op_id, "hash": digest, "task_id": op.task_id, "at": now,
                                 "result": result.model_dump()})
             elif result.status is OpStatus.REJECTED:
-                rejections.append({"op_id": op.op_id, "task_id": op.task_id, "by": viewer.username,
-                                   "code": result.code, "message": result.message, "op": raw_ops[index], "at": now})
-        await self._commit(batch, op_docs)
-        await self.repository.reject(rejections)
+                rejections.append(self._rejection(viewer, raw_ops[index], result, now))
+        await self._commit(batch, op_docs, rejections)
         seqs = {e["_id"]: e["seq"] for e in batch.entries}
         return [r.model_copy(update={"seq": seqs.get(r.op_id)}) if r.status is OpStatus.APPLIED else r
                 for r in results if r is not None]
 
-    def _parse(self, raw_ops: list[dict[str, Any]]) -> tuple[dict[int, SyncOp], list[OpResult | None]]:
-        parsed: dict[int, SyncOp] = {}
-        results: list[OpResult | None] = [None] * len(raw_ops)
-        for index, raw in enumerate(raw_ops):
-            try:
-                parsed[index] = SyncOp.model_validate(raw)
-            except ValidationError as exc:
-                first = exc.errors()[0]
-                where = ".".join(str(p) for p in first["loc"])
-                code = "INVALID_COORDINATES" if where.startswith("place") else "MALFORMED_OP"
-                results[index] = OpResult(op_id=str(raw.get("op_id", "")), status=OpStatus.REJECTED, code=code,
-                                          message=f"{where}: {first['msg']}")
-        return parsed, results
+    @staticmethod
+    def _rejection(viewer: Viewer, raw: Any, result: OpResult, now: datetime) -> dict[str, Any]:
+        """What a device sent and was refused, in a form that can always be stored."""
+        task_id = raw.get("task_id") if isinstance(raw, dict) else None
+        return {"op_id": result.op_id, "task_id": screening.storable(task_id), "by": viewer.username,
+                "code": result.code, "message": result.message, "op": screening.storable(raw), "at": now}
 
     @staticmethod
     def _replayed(stored: dict[str, Any], raw: dict[str, Any]) -> OpResult:
@@ -208,19 +249,21 @@ class SyncService:
             max_distance_m=self.settings.field_max_start_distance_m,
             max_accuracy_m=self.settings.field_max_accuracy_m, limits=_limits(self.settings))
 
-    async def _commit(self, batch: Batch, op_docs: list[dict[str, Any]]) -> int:
+    async def _commit(self, batch: Batch, op_docs: list[dict[str, Any]], rejections: list[dict[str, Any]]) -> None:
         if not op_docs:
-            return 0
+            await self.repository.reject(rejections)
+            return
         touched = {e["task_id"] for e in batch.entries}
-        async with self.database.start_session() as session, await session.start_transaction():
-            return await self.repository.commit(
+        async with COMMIT_TURN.hold(["commit"]), self.database.start_session() as session, \
+                await session.start_transaction():
+            await self.repository.commit(
                 ops=op_docs, entries=batch.entries,
                 inspections=[(i.document(), i.version) for i in batch.inspections.values() if i.changed],
                 chains=[(t.id, t.chain_head, t.chain_length, t.chain_version) for t in batch.tasks.values()
                         if t.id in touched],
                 tasks=[(t.id, t.version, t.status) for t in batch.tasks.values() if t.status_changed],
                 registrations=batch.registrations, events=batch.events, conflicts=batch.conflicts,
-                session=session)
+                rejections=rejections, session=session)
 
     async def pull(self, viewer: Viewer, *, since: int, first: int) -> dict[str, Any]:
         """Changes (and tombstones) of the viewer's tasks after ``since``, and tasks to purge."""
@@ -235,7 +278,8 @@ class SyncService:
         purge = sorted(t["_id"] for t in mine if t["_id"] not in active)
         entries = await self.repository.changes(active, since, first + 1) if active else []
         more = len(entries) > first
-        entries = entries[:first]
+        # A value stored before pushes were screened (NaN) must not fail the page for everyone.
+        entries = [sanitise_for_output(e) for e in entries[:first]]
         return {"changes": entries, "purge": purge, "next_since": entries[-1]["seq"] if entries else since,
                 "has_more": more, "tasks": active}
 

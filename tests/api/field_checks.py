@@ -35,6 +35,7 @@ CITY = {"xian": "610100", "baoji": "610300"}
 ROLES = ["anonymous", *USERS]
 MATTER = "STJ-WRY-02"  # a matter of the demo item list
 SEEDED_CONFLICTS = 4
+PROVINCE_SUPERVISE = {"prov_supervisor", "admin"}  # supervisors whose jurisdiction covers the whole province
 ITEMS = [{"itemId": "permit_posted", "text": "排污许可证正本悬挂", "type": "yes_no", "passValue": True},
          {"itemId": "treatment_state", "text": "治理设施运行状态", "type": "choice",
           "choices": ["running", "stopped", "idle"], "passValue": "running"}]
@@ -167,7 +168,9 @@ async def check_create_checklist(client: httpx.AsyncClient, token: str | None, r
         assert _code(result) == "UNAUTHENTICATED"
     elif role not in SUPERVISE:
         assert _code(result) == "FORBIDDEN" and result["data"] is None
-    else:  # any supervisor, whatever their jurisdiction: a matter's checklist is province-wide
+    elif role not in PROVINCE_SUPERVISE:  # a matter's checklist is province-wide: a city supervisor may not version it
+        assert result["data"]["createChecklistVersion"] == {"checklist": None, "userErrors": [{"code": "FORBIDDEN"}]}
+    else:
         created = result["data"]["createChecklistVersion"]
         version = before["version"] + 1
         assert created == {"checklist": {"checklistId": f"{MATTER}:v{version}", "matter": MATTER, "version": version,

@@ -452,13 +452,15 @@ async def test_targeted_tasks_carry_the_checklist_of_their_kind(client: httpx.As
     node = (await gql(client, query, {"id": to_global_id("Task", task_id)}, token=boss))["data"]["node"]
     assert node["kind"] == "hotspot" and node["checklist"]["matter"] == "TGT-HOTSPOT", node
     assert [i["itemId"] for i in node["checklist"]["items"]] == ["problems_found", "sources", "notes"]
-    # Supervisors keep these checklists like any other; the new version is what the task shows next.
+    # Supervisors keep these checklists like any other (province-wide ones by a province supervisor, not
+    # by the Xi'an one); the new version is what the task shows next.
     create = """mutation($i: CreateChecklistVersionInput!) { createChecklistVersion(input: $i) {
       checklist { checklistId } userErrors { code } } }"""
     items = [{"itemId": "problems_found", "text": "网格内发现的问题数", "type": "number", "unit": "个"},
              {"itemId": "dust_sources", "text": "扬尘源", "type": "text", "required": False}]
     made = (await gql(client, create, {"i": {"matter": "TGT-HOTSPOT", "title": "热点网格排查表（修订）",
-                                              "items": items}}, token=boss))["data"]["createChecklistVersion"]
+                                              "items": items}}, token=world["prov_supervisor"])
+            )["data"]["createChecklistVersion"]
     assert made == {"checklist": {"checklistId": "TGT-HOTSPOT:v2"}, "userErrors": []}, made
     node = (await gql(client, query, {"id": to_global_id("Task", task_id)}, token=boss))["data"]["node"]
     assert node["checklist"]["checklistId"] == "TGT-HOTSPOT:v2"

@@ -89,7 +89,7 @@ async def test_refused_recommendations(client: httpx.AsyncClient, inspector: str
 
 async def test_an_unknown_violation_type_is_refused_by_the_schema(client: httpx.AsyncClient, inspector: str) -> None:
     result = await recommend(client, inspector, case("LITTERING"))
-    assert result.get("data") is None and result["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+    assert result.get("data") is None and result["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
 
 
 @pytest.fixture

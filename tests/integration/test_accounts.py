@@ -44,8 +44,9 @@ async def test_repeated_failures_lock_the_account(client: httpx.AsyncClient, use
     locked = await client.post("/auth/token", data={"username": "author", "password": PASSWORD})
     assert locked.status_code == 423 and locked.json()["code"] == "ACCOUNT_LOCKED"
     # Once the lock has expired, the right password works again.
-    await database["users"].update_one({"username": "author"},
-                                       {"$set": {"locked_until": datetime.now(UTC) - timedelta(seconds=1)}})
+    past = datetime.now(UTC) - timedelta(seconds=1)
+    await database["login_throttle"].update_many({"locked_until": {"$ne": None}},
+                                                 {"$set": {"locked_until": past, "window_until": past}})
     assert (await client.post("/auth/token", data={"username": "author", "password": PASSWORD})).status_code == 200
     audit = await database["audit"].find({"target": "user:author"}).to_list()
     assert {a["outcome"] for a in audit} >= {"ok", "refused:INVALID_CREDENTIALS", "refused:ACCOUNT_LOCKED"}
@@ -104,11 +105,14 @@ async def test_bad_token_requests(client: httpx.AsyncClient, data: dict[str, str
 def test_production_refuses_default_or_short_secret() -> None:
     from pydantic import ValidationError
 
-    from core.config import DEFAULT_SECRET, DEMO_SECRET, Mode
+    from core.config import PUBLISHED_SECRETS, Mode
 
-    for secret in (DEFAULT_SECRET, DEMO_SECRET, "short"):
+    for secret in (*PUBLISHED_SECRETS, "short", None):
         with pytest.raises(ValidationError, match="ECOINSPECT_SECRET_KEY"):
             Settings(mode=Mode.PRODUCTION, secret_key=secret)
+    for secret in PUBLISHED_SECRETS:  # published in the source: refused in development too
+        with pytest.raises(ValidationError, match="ECOINSPECT_SECRET_KEY"):
+            Settings(secret_key=secret)
     assert Settings(mode=Mode.PRODUCTION, secret_key="z" * 40).production
 
 

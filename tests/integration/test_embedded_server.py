@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
+import os
 import socket
+import subprocess
+import sys
+import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
@@ -10,7 +16,7 @@ from urllib.parse import urlsplit
 
 import psutil
 import pytest
-from pymongo import ASCENDING, IndexModel, MongoClient
+from pymongo import ASCENDING, IndexModel, MongoClient, WriteConcern
 from pymongo.errors import DuplicateKeyError, WriteError
 
 from core.db import CollectionSpec, Database, EmbeddedServer, EmbeddedServerError
@@ -54,7 +60,7 @@ def secantus_children(storage_path: Path) -> list[psutil.Process]:
                 continue
         except psutil.NoSuchProcess:
             continue
-        if "secantus" in cmdline and str(storage_path) in cmdline:
+        if any("secantus" in part for part in cmdline) and str(storage_path) in cmdline:
             found.append(child)
     return found
 
@@ -187,6 +193,140 @@ def test_restart_after_stop_on_the_same_object(make_server: MakeServer, tmp_path
     uri = server.start()
     assert server.running
     assert ping(uri) == 1.0
+
+
+def test_restart_after_a_crash_reuses_the_port_and_keeps_the_data(make_server: MakeServer, tmp_path: Path) -> None:
+    server = make_server(tmp_path / "crash" / "data")
+    uri = server.start()
+    with MongoClient(uri, serverSelectionTimeoutMS=10_000) as client:
+        # Journaled: without j, SecantusDB flushes its log a moment later, and a SIGKILL before then loses the write.
+        client["survival"].get_collection("things", write_concern=WriteConcern(j=True)).insert_one({"_id": "kept"})
+    assert not server.crashed
+    psutil.Process(server.pid).kill()
+    psutil.Process(server.pid).wait(timeout=30)
+    assert server.crashed and not server.running
+    assert server.restart() == uri  # the same port: a client's URI stays valid
+    assert server.running and not server.crashed
+    with MongoClient(uri, serverSelectionTimeoutMS=10_000) as client:
+        assert client["survival"]["things"].find_one({"_id": "kept"}) == {"_id": "kept"}
+    server.stop()
+    assert not server.crashed
+    assert server.restart() is None  # stopped on purpose: nothing to restart
+
+
+# --- ownership of the data directory, and the parent's death ------------------------------------
+
+ROOT = Path(__file__).resolve().parents[2]
+OWNER = """
+import sys, time
+from pathlib import Path
+from core.embedded import EmbeddedServer
+server = EmbeddedServer(Path(sys.argv[1]), timeout_s=60)
+print(server.start(), server.pid, flush=True)
+time.sleep(600)
+"""
+
+
+class Owner:
+    """Another process that starts the embedded server on ``storage`` and keeps it running."""
+
+    def __init__(self, storage: Path) -> None:
+        self.process = subprocess.Popen([sys.executable, "-c", OWNER, str(storage)], cwd=ROOT,
+                                        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline().decode().split()
+        assert len(line) == 2, "the owner process did not start its database"
+        self.uri, self.child = line[0], psutil.Process(int(line[1]))
+
+    def kill(self) -> None:
+        self.process.kill()
+        self.process.wait(timeout=30)
+
+
+@pytest.fixture
+def owners() -> Iterator[Callable[[Path], Owner]]:
+    started: list[Owner] = []
+
+    def make(storage: Path) -> Owner:
+        started.append(Owner(storage))
+        return started[-1]
+
+    yield make
+    for owner in started:
+        owner.kill()
+        with contextlib.suppress(psutil.NoSuchProcess):
+            owner.child.kill()
+
+
+def gone(process: psutil.Process, timeout_s: float) -> bool:
+    """Whether the process ended (or is a zombie nobody reaps) within ``timeout_s`` — a bound that detects a hang."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            if process.status() == psutil.STATUS_ZOMBIE:
+                return True
+        except psutil.NoSuchProcess:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_the_database_dies_with_its_killed_parent(owners: Callable[[Path], Owner], tmp_path: Path) -> None:
+    owner = owners(tmp_path / "orphan" / "data")
+    assert ping(owner.uri) == 1.0
+    assert owner.child.ppid() == owner.process.pid
+    owner.kill()  # SIGKILL: the parent gets no chance to stop its child
+    assert gone(owner.child, 30), "the database outlived its killed parent"
+
+
+def test_start_right_after_the_owner_was_killed_is_not_refused(
+    owners: Callable[[Path], Owner], make_server: MakeServer, tmp_path: Path
+) -> None:
+    storage = tmp_path / "restart" / "data"
+    owner = owners(storage)
+    with MongoClient(owner.uri, serverSelectionTimeoutMS=10_000) as client:
+        client["survival"]["things"].insert_one({"_id": "kept"})
+    owner.kill()
+    server = make_server(storage)
+    with MongoClient(server.start(), serverSelectionTimeoutMS=10_000) as client:
+        assert client["survival"]["things"].find_one({"_id": "kept"}) == {"_id": "kept"}
+    assert gone(owner.child, 1)
+
+
+def test_a_database_left_running_by_a_dead_owner_is_stopped_at_start(
+    owners: Callable[[Path], Owner], make_server: MakeServer, tmp_path: Path
+) -> None:
+    storage = tmp_path / "stale" / "data"
+    owner = owners(storage)
+    # Frozen, its watchdog cannot act: the orphan keeps the data directory, as one from a release without
+    # the watchdog would.
+    owner.child.suspend()
+    owner.kill()
+    assert not gone(owner.child, 0.5)
+    record = json.loads((storage / "ecoinspect.lock").read_text())
+    assert record["pid"] == owner.process.pid and record["child_pid"] == owner.child.pid
+    server = make_server(storage)
+    uri = server.start()
+    assert gone(owner.child, 1)
+    assert ping(uri) == 1.0
+    record = json.loads((storage / "ecoinspect.lock").read_text())
+    assert record["pid"] == os.getpid() and record["child_pid"] == server.pid
+
+
+def test_a_live_owner_in_another_process_is_refused_in_one_line(
+    owners: Callable[[Path], Owner], make_server: MakeServer, tmp_path: Path
+) -> None:
+    storage = tmp_path / "live" / "data"
+    owner = owners(storage)
+    second = make_server(storage)
+    with pytest.raises(EmbeddedServerError) as info:
+        second.start()
+    message = str(info.value)
+    assert "locked by another running server" in message and f"pid {owner.process.pid}" in message
+    assert "\n" not in message
+    assert not second.running
+    assert ping(owner.uri) == 1.0  # untouched
+    assert owner.child.is_running() and owner.child.status() != psutil.STATUS_STOPPED
 
 
 # --- Database.ensure_schema -----------------------------------------------------------------
