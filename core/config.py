@@ -50,7 +50,7 @@ class Settings(BaseSettings):
     query_max_tokens: int = Field(default=2000, ge=50)
     query_max_aliases: int = Field(default=15, ge=1)
     query_max_nodes: int = Field(default=5000, ge=10)
-    query_validation_budget_ms: int = Field(default=300, ge=10, le=10_000)
+    query_validation_budget_ms: int = Field(default=2000, ge=10, le=10_000)
     publication_deadline_days: int = Field(default=20, ge=1, le=365)
     holidays: str = ""  # comma-separated YYYY-MM-DD public holidays
     makeup_days: str = ""  # comma-separated YYYY-MM-DD make-up working days (调休)
