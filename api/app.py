@@ -10,7 +10,7 @@ from functools import partial
 from starlette.applications import Starlette
 from starlette.routing import Route
 
-from api.context import Services
+from api.assembly import build_services
 from api.graphql.schema import build_schema
 from api.http.auth import token
 from api.http.evidence import EVIDENCE_ROUTES
@@ -27,23 +27,10 @@ from api.public import views
 from core.accounts.service import AccountService
 from core.config import Settings
 from core.db import Database
-from core.events.service import EventService
 from core.evidence.upload import EvidenceUploadService
-from core.fieldwork.checklists import ChecklistService
 from core.fieldwork.completion import evidence_completed
-from core.fieldwork.oversight import Oversight
-from core.fieldwork.sync import SyncService
-from core.nonsite.complaints import ComplaintService
-from core.nonsite.service import MeterService
-from core.registry.service import RegistryService
 from core.schema import COLLECTIONS
 from core.supervision import Supervisor
-from rules.alerts import AlertService
-from rules.lifecycle import PolicyService
-from rules.population import policy_classifier_factory
-from scheduler.flows import PlanFlows
-from scheduler.redraw_flow import RedrawFlow
-from scheduler.results import ResultFlows
 
 log = logging.getLogger(__name__)
 OnReady = Callable[[Database], Awaitable[None]]
@@ -72,15 +59,8 @@ def create_app(
             app.state.database = db
             app.state.settings = settings
             app.state.accounts = AccountService(db, settings)
-            app.state.registry = RegistryService(db)
-            policies = PolicyService(db)
-            flows = PlanFlows(db, policy_classifier=policy_classifier_factory(policies))
-            app.state.services = Services(registry=app.state.registry, plans=flows.plans, flows=flows,
-                                          redraws=RedrawFlow(flows), results=ResultFlows(flows.plans, settings),
-                                          policies=policies, alerts=AlertService(db, policies),
-                                          events=EventService(db), sync=SyncService(db, settings),
-                                          checklists=ChecklistService(db), oversight=Oversight(db),
-                                          meters=MeterService(db), complaints=ComplaintService(db))
+            app.state.services = build_services(db, settings)
+            app.state.registry = app.state.services.registry
             app.state.evidence_uploads = EvidenceUploadService(db, settings,
                                                                on_complete=partial(evidence_completed, db))
             await app.state.services.policies.install_default_packs()

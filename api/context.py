@@ -16,8 +16,10 @@ from core.fieldwork.oversight import Oversight
 from core.fieldwork.sync import SyncService
 from core.inspections.service import PlanService
 from core.nonsite.complaints import ComplaintService
+from core.nonsite.drone import DroneService
+from core.nonsite.leads import LeadService
+from core.nonsite.power_alerts import PowerAlertService
 from core.nonsite.service import MeterService
-from core.policies.repository import DecisionRepository
 from core.registry.models import Enterprise
 from core.registry.service import RegistryService
 from rules.alerts import AlertService
@@ -42,6 +44,9 @@ class Services:
     oversight: Oversight
     meters: MeterService
     complaints: ComplaintService
+    leads: LeadService
+    drones: DroneService
+    power_alerts: PowerAlertService
 
 
 @dataclass
@@ -68,7 +73,7 @@ class Context:
         """EnterpriseDecisionsByCodeLoader: the current policy decisions of every enterprise on a page."""
         if "decisions_by_code" not in self.loaders:
             async def load(codes: list[str]) -> list[dict[str, Any]]:
-                found = await DecisionRepository(self.services.registry.database).current(list(codes))
+                found = await self.services.policies.current_decisions(list(codes))
                 return [found.get(code, {}) for code in codes]
 
             self.loaders["decisions_by_code"] = DataLoader(load_fn=load)

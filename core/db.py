@@ -11,9 +11,9 @@ import contextlib
 import logging
 import os
 import time
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import pymongo
 from pymongo import AsyncMongoClient, IndexModel
@@ -22,10 +22,11 @@ from pymongo.errors import CollectionInvalid, ConnectionFailure, DuplicateKeyErr
 
 from core.config import Settings
 from core.embedded import EmbeddedServer, EmbeddedServerError
-from core.errors import Unavailable
+from core.errors import Conflict, Unavailable
 
 __all__ = ["IN_CHUNK", "UNAVAILABLE_ERRORS", "CollectionSpec", "Database", "EmbeddedServer", "EmbeddedServerError",
-           "chunks", "is_unavailable", "lost_race"]
+           "DUPLICATE_KEY", "TRANSACTION_ATTEMPTS", "TransactionBusy", "chunks", "is_duplicate_key",
+           "is_unavailable", "lost_race"]
 log = logging.getLogger(__name__)
 
 
@@ -33,6 +34,17 @@ log = logging.getLogger(__name__)
 # 10 × 100: 0.15 s, measured), so look-ups by many keys go in chunks. 100 keeps one page
 # (first ≤ 100) to one round trip.
 IN_CHUNK = 100
+# The server's code for a unique-index violation; named here once.
+DUPLICATE_KEY = 11000
+# How many times ``Database.transaction`` runs a unit (and, separately, retries its commit) before giving up.
+TRANSACTION_ATTEMPTS = 5
+T = TypeVar("T")
+
+
+class TransactionBusy(Conflict):
+    """Coded and retryable: the transaction kept meeting other writers; nothing of it was kept."""
+
+    code = "TRANSACTION_BUSY"
 
 
 def chunks(values: list[Any], size: int = IN_CHUNK) -> list[list[Any]]:
@@ -82,6 +94,38 @@ class Database:
 
     def start_session(self) -> Any:
         return self.client.start_session()
+
+    async def transaction(self, work: Callable[[Any], Awaitable[T]], *, attempts: int = TRANSACTION_ATTEMPTS) -> T:
+        """Run ``work(session)`` in one transaction, with pymongo's ``with_transaction`` retry semantics.
+
+        A TransientTransactionError (write conflict, aborted transaction) reruns the whole unit; an
+        UnknownTransactionCommitResult retries the commit alone (committing twice is safe). Both are
+        bounded by ``attempts``; past it a ``TransactionBusy`` is raised. Other errors abort and propagate,
+        so ``work`` must only write through ``session`` and may run more than once.
+        """
+        last: PyMongoError | None = None
+        async with self.client.start_session() as session:
+            for attempt in range(attempts):
+                await session.start_transaction()
+                try:
+                    result = await work(session)
+                except BaseException as exc:
+                    if session.in_transaction:
+                        await session.abort_transaction()
+                    if isinstance(exc, PyMongoError) and exc.has_error_label("TransientTransactionError"):
+                        last = exc
+                        await asyncio.sleep(0.005 * (attempt + 1))  # let the other writer finish
+                        continue
+                    raise
+                try:
+                    await _commit(session, attempts)
+                except PyMongoError as exc:
+                    if not exc.has_error_label("TransientTransactionError"):
+                        raise
+                    last = exc
+                    continue
+                return result
+        raise TransactionBusy(f"the transaction met other writers {attempts} times; retry") from last
 
     async def ping(self, timeout_s: float | None = None) -> bool:
         """Whether the database answers, within ``timeout_s`` if given (server selection included)."""
@@ -139,13 +183,36 @@ class Database:
             await asyncio.to_thread(self.embedded.stop)
 
 
+async def _commit(session: Any, attempts: int) -> None:
+    """Commit, retrying while the outcome is unknown; past the bound raise ``Unavailable``."""
+    for attempt in range(attempts):
+        try:
+            await session.commit_transaction()
+            return
+        except PyMongoError as exc:
+            if not exc.has_error_label("UnknownTransactionCommitResult"):
+                raise
+            if attempt + 1 >= attempts:  # coded: the client retries with the same ids, which is safe
+                raise Unavailable("the database did not confirm the commit; retry") from exc
+
+
+def is_duplicate_key(exc: BaseException) -> bool:
+    """A unique index refused the write (alone or as one of a bulk write's errors)."""
+    if isinstance(exc, DuplicateKeyError):
+        return True
+    if isinstance(exc, OperationFailure) and exc.code == DUPLICATE_KEY:
+        return True
+    details = getattr(exc, "details", None) or {}
+    return isinstance(details, dict) and any(e.get("code") == DUPLICATE_KEY for e in details.get("writeErrors", []))
+
+
 def lost_race(exc: BaseException) -> bool:
     """A duplicate key, a write conflict or an aborted transaction: another writer got there first.
 
     Services catch these outside their transaction (an error inside one aborts it) and read what the
     other writer stored.
     """
-    if isinstance(exc, DuplicateKeyError):
+    if isinstance(exc, TransactionBusy) or is_duplicate_key(exc):  # a bulk insert's duplicate counts too
         return True
     return isinstance(exc, OperationFailure) and (exc.has_error_label("TransientTransactionError")
                                                   or exc.code in (112, 251))  # WriteConflict, NoSuchTransaction

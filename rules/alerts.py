@@ -8,7 +8,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from core.accounts.models import Role, Viewer
+from core.accounts.models import Viewer
+from core.accounts.roles import SUPERVISORS
 from core.alerts.models import Alert, AlertData
 from core.alerts.repository import AlertRepository
 from core.db import Database
@@ -21,7 +22,6 @@ from rules import alert_tasks
 from rules.facts import facts_batches
 from rules.lifecycle import PolicyService, compiled
 
-SUPERVISORS = frozenset({Role.SUPERVISOR, Role.ADMIN})
 POLICY_KIND = "heavy_pollution_measures"
 
 
@@ -40,9 +40,11 @@ class AlertService:
                       issued_at=datetime.now(UTC), policy_version=version_id, affected=len(measures),
                       history=[{"at": datetime.now(UTC), "actor": viewer.username, "action": "issue",
                                 "level": alert_data.level}])
-        async with self.database.start_session() as session, await session.start_transaction():
+        async def issue(session: Any) -> None:
             await self.repository.insert(alert, measures, session=session)
             await alert_tasks.sync_tasks(self.tasks, alert.id, alert.level, measures, session=session)
+
+        await self.database.transaction(issue)
         return alert
 
     async def update(self, viewer: Viewer, alert_id: str, *, version: int, changes: dict[str, Any]) -> Alert:
@@ -55,7 +57,7 @@ class AlertService:
         version_id, measures = await self._measures(merged)
         entry = {"at": datetime.now(UTC), "actor": viewer.username, "action": "update",
                  "changes": {k: str(v) for k, v in changes.items()}}
-        async with self.database.start_session() as session, await session.start_transaction():
+        async def apply(session: Any) -> Alert:
             updated = await self.repository.update(
                 alert_id, version, {**merged.model_dump(), "policy_version": version_id, "affected": len(measures)},
                 entry, session=session)
@@ -63,7 +65,9 @@ class AlertService:
                 raise Conflict(f"alert {alert_id} changed meanwhile", code="STALE_VERSION", field="version")
             await self.repository.replace_measures(alert_id, measures, session=session)
             await alert_tasks.sync_tasks(self.tasks, alert_id, merged.level, measures, session=session)
-        return updated
+            return updated
+
+        return await self.database.transaction(apply)
 
     async def lift(self, viewer: Viewer, alert_id: str, *, version: int, reason: str) -> Alert:
         alert = await self.get(viewer, alert_id)
@@ -71,13 +75,15 @@ class AlertService:
             raise Conflict(f"alert {alert_id} is {alert.status}", code="ALERT_NOT_ACTIVE")
         now = datetime.now(UTC)
         entry = {"at": now, "actor": viewer.username, "action": "lift", "reason": reason}
-        async with self.database.start_session() as session, await session.start_transaction():
+        async def apply(session: Any) -> Alert:
             lifted = await self.repository.update(alert_id, version, {"status": "lifted", "ends_at": now}, entry,
                                                   session=session)
             if lifted is None:
                 raise Conflict(f"alert {alert_id} changed meanwhile", code="STALE_VERSION", field="version")
             await alert_tasks.cancel_all(self.tasks, alert_id, session=session)
-        return lifted
+            return lifted
+
+        return await self.database.transaction(apply)
 
     async def get(self, viewer: Viewer, alert_id: str) -> Alert:
         alert = await self.repository.get(alert_id)
@@ -109,6 +115,10 @@ class AlertService:
                                  "jurisdiction": doc["jurisdiction"], **decision.outputs,
                                  "rules": list(decision.applied), "policy_version": version.id})
         return version.id, measures
+
+    async def active_measures_of(self, codes: list[str]) -> dict[str, list[dict[str, Any]]]:
+        """The heavy-pollution measures in force now for each enterprise (a batch read for loaders)."""
+        return await self.repository.active_measures(codes, datetime.now(UTC))
 
 
 def _parse(data: dict[str, Any]) -> AlertData:

@@ -11,18 +11,18 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from core.accounts.models import Role, Viewer
+from core.accounts.models import Viewer
+from core.accounts.roles import AUTHORS
 from core.db import Database
 from core.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
 from core.policies.models import GoldenCase, Period, Policy, PolicyVersion, VersionStatus
-from core.policies.repository import PolicyRepository
+from core.policies.repository import DecisionRepository, PolicyRepository
 from core.reference import tables
 from rules import packs
 from rules.analysis import analyse
 from rules.engine import CompiledPolicy, Engine, EngineError
 from rules.model import PolicyContent, parse
 
-AUTHORS = frozenset({Role.RULE_AUTHOR, Role.ADMIN})
 SYSTEM = "system"
 ENGINE = Engine()  # one long-lived host per process
 
@@ -222,7 +222,8 @@ class PolicyService:
             raise ValidationFailed([FieldError(
                 "effectiveFrom", f"must be after {current.periods[-1].start}, when {current.id} took effect",
                 "OVERLAPPING_PERIOD")])
-        async with self.database.start_session() as session, await session.start_transaction():
+
+        async def switch(session: Any) -> PolicyVersion:
             if current is not None:
                 periods = current.periods[:-1] if same_day_undo else [
                     *current.periods[:-1], Period(start=current.periods[-1].start, end=start - timedelta(days=1))]
@@ -244,6 +245,9 @@ class PolicyService:
                                       action=action, reason=reason,
                                       detail={"effective_from": start.isoformat(),
                                               "retired": current.id if current else None}, session=session)
+            return activated
+
+        activated = await self.database.transaction(switch)
         compiled(activated)
         return activated
 
@@ -257,6 +261,10 @@ class PolicyService:
         await self.repository.log(policy_id=version.policy_id, version_id=version.id, actor=viewer.username,
                                   action=action)
         return moved
+
+    async def current_decisions(self, codes: list[str]) -> dict[str, dict[str, Any]]:
+        """The current policy decisions of each enterprise, by credit code (a batch read for loaders)."""
+        return await DecisionRepository(self.database).current(codes)
 
 
 def _resumed(periods: list[Period], start: date) -> list[Period]:

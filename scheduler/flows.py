@@ -11,10 +11,8 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from pymongo.errors import DuplicateKeyError, OperationFailure
-
 from core.accounts.models import Viewer
-from core.db import Database, chunks
+from core.db import Database, chunks, lost_race
 from core.errors import Conflict
 from core.events.service import history_for
 from core.inspections import classes
@@ -120,7 +118,7 @@ class PlanFlows:
                    "population_size": len(rows), "stratum_sizes": population.sizes(), "quotas": quotas,
                    "stratum_ratios": ratios,
                    "excluded": excluded}
-        async with self.database.start_session() as session, await session.start_transaction():
+        async def store(session: Any) -> Plan:
             await self.repository.save_population(plan.id, rows, session=session)
             await self.repository.save_secret(plan.id, secret, session=session)
             frozen = await self.repository.update_plan(plan.id, expect={"status": PlanStatus.DRAFT.value,
@@ -128,6 +126,9 @@ class PlanFlows:
                                                        changes=changes, session=session)
             if frozen is None:
                 raise Conflict(f"plan {plan_id} changed while freezing", code="STALE_VERSION")
+            return frozen
+
+        frozen = await self.database.transaction(store)
         await self.plans.audit.append(actor=viewer.username, action="freezePlan", target=f"plan:{plan.id}",
                                       request_id=request_id, outcome="ok",
                                       detail={"population": len(rows), "commitment": changes["commitment"]})
@@ -174,17 +175,18 @@ class PlanFlows:
                       created_by=viewer.username or "", created_at=now)
         tasks = [_task(plan, draw_id, code, stratum_of[code], enterprises[code], result, now)
                  for code in sorted(stratum_of)]
+        async def store(session: Any) -> None:
+            moved = await self.repository.update_plan(
+                plan.id, expect={"status": PlanStatus.FROZEN.value},
+                changes={"status": PlanStatus.DRAWN.value, "draw_id": draw_id}, session=session)
+            if moved is None:
+                raise Conflict(f"plan {plan_id} was drawn meanwhile", code="ALREADY_DRAWN")
+            await self.repository.insert_draw(record, snapshot, tasks, session=session)
+
         try:
-            async with self.database.start_session() as session, await session.start_transaction():
-                moved = await self.repository.update_plan(
-                    plan.id, expect={"status": PlanStatus.FROZEN.value},
-                    changes={"status": PlanStatus.DRAWN.value, "draw_id": draw_id}, session=session)
-                if moved is None:
-                    raise Conflict(f"plan {plan_id} was drawn meanwhile", code="ALREADY_DRAWN")
-                await self.repository.insert_draw(record, snapshot, tasks, session=session)
-        except (DuplicateKeyError, OperationFailure) as exc:
-            if isinstance(exc, OperationFailure) and not exc.has_error_label("TransientTransactionError") \
-                    and exc.code != 11000:
+            await self.database.transaction(store)
+        except Exception as exc:  # another draw got there first (its draw id, or it kept conflicting)
+            if not lost_race(exc):
                 raise
             raise Conflict(f"plan {plan_id} was drawn meanwhile", code="ALREADY_DRAWN") from exc
         await self.plans.audit.append(actor=viewer.username, action="drawPlan", target=f"plan:{plan.id}",

@@ -6,9 +6,8 @@ from collections import defaultdict
 from datetime import UTC, datetime
 from typing import Any
 
-from pymongo.errors import DuplicateKeyError
-
 from core.accounts.models import Viewer
+from core.db import is_duplicate_key
 from core.errors import Conflict
 from core.inspections.models import Draw, Plan, Task, TaskStatus
 from core.inspections.service import field_error, require_supervisor
@@ -57,13 +56,17 @@ class RedrawFlow:
             changes, new_task = await self._object(plan, task, tasks, pool, loads, seed, original, record)
         else:
             raise field_error("kind", "kind must be inspector or object", "INVALID_VALUE")
+        async def store(session: Any) -> None:
+            applied = await self.repository.apply_redraw(record, task_id=task.id, task_version=task.version,
+                                                         task_changes=changes, new_task=new_task, session=session)
+            if not applied:
+                raise Conflict(f"task {task.id} changed meanwhile", code="STALE_VERSION")
+
         try:
-            async with self.flows.database.start_session() as session, await session.start_transaction():
-                applied = await self.repository.apply_redraw(record, task_id=task.id, task_version=task.version,
-                                                             task_changes=changes, new_task=new_task, session=session)
-                if not applied:
-                    raise Conflict(f"task {task.id} changed meanwhile", code="STALE_VERSION")
-        except DuplicateKeyError as exc:
+            await self.flows.database.transaction(store)
+        except Exception as exc:
+            if not is_duplicate_key(exc):
+                raise
             raise Conflict(f"another replacement of plan {plan_id} happened meanwhile", code="STALE_VERSION") from exc
         await self.flows.plans.audit.append(actor=viewer.username, action="redraw", target=f"task:{task.id}",
                                             request_id=request_id, outcome="ok",

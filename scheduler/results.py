@@ -10,10 +10,11 @@ from typing import Any
 from pydantic import ValidationError
 
 from core.accounts.models import Viewer
+from core.accounts.roles import SUPERVISORS
 from core.config import Settings
 from core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from core.inspections.models import Task, TaskResult, TaskStatus
-from core.inspections.service import SUPERVISORS, PlanService, field_error, require_supervisor
+from core.inspections.service import PlanService, field_error, require_supervisor
 from core.registry.rows import field_errors
 from scheduler.calendar import WorkingCalendar
 

@@ -40,8 +40,9 @@ async def staff_targeted(database: Database, viewer: Viewer, origin: str) -> dic
     slots = [assignment.TaskSlot(t.credit_code, tuple(tables.ancestors(t.jurisdiction))) for t in waiting]
     result = assignment.assign(slots, pool, seed_hex=seed, on=today, team_size=TEAM_SIZE,
                                initial_loads=await repository.open_loads([c.staff_id for c in pool]))
-    staffed = 0
-    async with database.start_session() as session, await session.start_transaction():
+
+    async def store(session: Any) -> int:
+        staffed = 0  # counted afresh on each attempt: a rerun starts from nothing written
         for task in waiting:
             team = result.teams.get(task.credit_code)
             if team:
@@ -51,4 +52,7 @@ async def staff_targeted(database: Database, viewer: Viewer, origin: str) -> dic
             else:  # keep why, as a drawn plan's unstaffed task does
                 await repository.mark_unstaffed(task.id, task.version, result.unstaffed.get(task.credit_code, ""),
                                                 session=session)
+        return staffed
+
+    staffed = await database.transaction(store)
     return {"staffed": staffed, "unstaffed": result.unstaffed, "seed": seed}

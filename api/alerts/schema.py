@@ -10,7 +10,6 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from api.context import Context
-from api.graphql.errors import from_domain
 from api.graphql.relay import UserError
 from api.inspections.types import Task
 from core.alerts import models
@@ -112,10 +111,7 @@ class StaffAlertTasksPayload:
 class AlertQuery:
     @strawberry.field(description="The verification tasks an alert created (one per halted or cut enterprise).")
     async def alert_tasks(self, info: Info[Context, None], alert_id: str) -> list[Task]:
-        try:
-            await info.context.services.alerts.get(info.context.viewer, alert_id)
-        except DomainError as exc:
-            raise from_domain(exc) from exc
+        await info.context.services.alerts.get(info.context.viewer, alert_id)
         found = await info.context.services.plans.repository.targeted_of(alert_tasks.origin(alert_id))
         return [Task.from_domain(t) for t in sorted(found, key=lambda t: t.credit_code)]
 
@@ -126,10 +122,7 @@ class AlertQuery:
     @strawberry.field(description="Each enterprise's measures under an alert, by credit code.")
     async def alert_measures(self, info: Info[Context, None], alert_id: str, first: int,
                              after: str | None = None) -> list[AlertMeasure]:
-        try:
-            rows = await info.context.services.alerts.measures(info.context.viewer, alert_id, first=first, after=after)
-        except DomainError as exc:
-            raise from_domain(exc) from exc
+        rows = await info.context.services.alerts.measures(info.context.viewer, alert_id, first=first, after=after)
         return [AlertMeasure(credit_code=r["credit_code"], name=r["name"], jurisdiction=r["jurisdiction"],
                              measure=r["measure"], reduction_pct=r["reduction_pct"], rules=r["rules"],
                              policy_version=r["policy_version"]) for r in rows]

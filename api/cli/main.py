@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from api.assembly import build_services
 from api.cli.fieldwork import verify_task_command
 from api.cli.jobs import scheduler_app
 from api.cli.meters import meters_app
@@ -19,7 +20,7 @@ from core.accounts.secret import SecretFileError, with_signing_secret
 from core.accounts.service import AccountService
 from core.db import Database
 from core.errors import Conflict
-from core.registry.importing import ImportReport, import_enterprises, import_inspectors
+from core.registry.importing import ImportReport, import_inspectors
 from core.registry.sources import SourceError
 from rules.apply import apply_decisions
 from rules.lifecycle import PolicyService
@@ -132,12 +133,9 @@ def import_(
 
             try:
                 if kind == "enterprises":
-                    report = await import_enterprises(database, file, actor="cli", progress=advance)
-                    policies = PolicyService(database)
-                    await policies.install_default_packs()
-                    await apply_decisions(database, policies, query={"import_id": report.import_id},
-                                          trigger=f"import:{report.import_id}")
-                    return report
+                    services = build_services(database, settings)
+                    await services.policies.install_default_packs()
+                    return await services.registry.import_and_redecide(file, actor="cli", progress=advance)
                 return await import_inspectors(database, file, progress=advance)
             except SourceError as exc:
                 raise fail(f"{file}: [{exc.code}] {exc}") from None

@@ -10,11 +10,9 @@ from strawberry.types import Info
 
 from api.context import Context
 from api.events.types import EnterpriseEvent, EventKind
-from api.graphql.errors import from_domain
 from api.graphql.relay import UserError
 from core.errors import DomainError
 from rules import penalties
-from rules.apply import apply_decisions
 
 ViolationType = strawberry.enum(Enum("ViolationType", {v.upper(): v for v in penalties.VIOLATION_TYPES}))  # type: ignore[misc]
 
@@ -79,14 +77,11 @@ class EventMutation:
                 "occurred_on": input.occurred_on, "ends_on": input.ends_on, "reference": input.reference,
                 "description": input.description}
         try:
-            event, created = await context.services.events.record(context.viewer, data,
-                                                                    request_id=context.request_id)
+            event, created, changed = await context.services.events.record_and_redecide(
+                context.viewer, data, request_id=context.request_id)
         except DomainError as exc:
             return RecordEnterpriseEventPayload(event=None, replayed=False, decisions_changed=0,
                                                 user_errors=[UserError.from_domain(e) for e in exc.as_field_errors()])
-        changed = await apply_decisions(context.services.registry.database, context.services.policies,
-                                        query={"credit_code": event.credit_code},
-                                        trigger=f"event:{event.kind.value}:{event.id}")
         return RecordEnterpriseEventPayload(event=EnterpriseEvent.from_domain(event), replayed=not created,
                                             decisions_changed=changed, user_errors=[])
 
@@ -101,11 +96,8 @@ class EventQuery:
                 "means": input.means, "object": input.object, "correction": input.correction,
                 "repeat_offence": input.repeat_offence, "corrected": input.corrected,
                 "caused_harm": input.caused_harm}
-        try:
-            found = await penalties.recommend(info.context.services.policies, data,
-                                              day=on or datetime.now(UTC).date())
-        except DomainError as exc:
-            raise from_domain(exc) from exc
+        found = await penalties.recommend(info.context.services.policies, data,
+                                          day=on or datetime.now(UTC).date())
         return PenaltyRecommendation(
             amount_yuan=found.amount_yuan, minimum_yuan=found.minimum_yuan, maximum_yuan=found.maximum_yuan,
             legal_basis=found.legal_basis, level=found.level, not_penalised=found.not_penalised,

@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
 from typing import Any
 
 from strawberry.dataloader import DataLoader
 
-from core.alerts.repository import AlertRepository
 from core.fieldwork.models import Checklist
-from core.fieldwork.repository import FieldRepository
 from core.inspections.models import Task
-from core.inspections.repository import InspectionRepository
 
 Batch = Callable[[list[str]], Awaitable[dict[str, Any]]]
 
@@ -29,32 +25,23 @@ def _loader(context: Any, name: str, fetch: Batch, default: Any) -> DataLoader[s
 
 def measures_by_code(context: Any) -> DataLoader[str, list[dict[str, Any]]]:
     """AlertMeasuresByCodeLoader: the heavy-pollution measures in force now for each enterprise."""
-    repository = AlertRepository(context.services.registry.database)
-
-    async def fetch(codes: list[str]) -> dict[str, Any]:
-        return await repository.active_measures(codes, datetime.now(UTC))
-
-    return _loader(context, "measures_by_code", fetch, [])
+    return _loader(context, "measures_by_code", context.services.alerts.active_measures_of, [])
 
 
 def results_by_code(context: Any) -> DataLoader[str, list[Task]]:
     """PastInspectionsByCodeLoader: each enterprise's latest tasks with a recorded result."""
-    repository = InspectionRepository(context.services.registry.database)
-    return _loader(context, "results_by_code", repository.results_of, [])
+    return _loader(context, "results_by_code", context.services.plans.results_of, [])
 
 
 def inspection_by_task(context: Any) -> DataLoader[str, dict[str, Any] | None]:
     """InspectionByTaskLoader: the current (not superseded) on-site inspection of each task."""
-    repository = FieldRepository(context.services.registry.database)
-    return _loader(context, "inspection_by_task", repository.current_inspections, None)
+    return _loader(context, "inspection_by_task", context.services.oversight.current_inspections, None)
 
 
 def checklist_by_plan(context: Any) -> DataLoader[str, Checklist | None]:
     """ChecklistByPlanLoader: the latest checklist of each plan's first matter ("" for targeted tasks)."""
-    repository = InspectionRepository(context.services.registry.database)
-
     async def fetch(plan_ids: list[str]) -> dict[str, Any]:
-        plans = await repository.plans_by_ids([p for p in plan_ids if p])
+        plans = await context.services.plans.plans_by_ids([p for p in plan_ids if p])
         latest = await context.services.checklists.latest_of(sorted({p.matters[0] for p in plans.values()}))
         return {plan_id: latest.get(plan.matters[0]) for plan_id, plan in plans.items()}
 

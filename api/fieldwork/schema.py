@@ -12,7 +12,6 @@ from strawberry.types import Info
 
 from api.context import Context
 from api.fieldwork import types
-from api.graphql.errors import from_domain
 from api.graphql.relay import UserError
 from core.errors import DomainError
 
@@ -110,10 +109,7 @@ class FieldQuery:
     @strawberry.field(description="Changes to the records of your tasks after `since` (a server sequence), "
                                   "and the tasks to purge from the device.")
     async def sync_pull(self, info: Info[Context, None], since: int = 0, first: int = 100) -> types.SyncPage:
-        try:
-            page = await info.context.services.sync.pull(info.context.viewer, since=since, first=first)
-        except DomainError as exc:
-            raise from_domain(exc) from exc
+        page = await info.context.services.sync.pull(info.context.viewer, since=since, first=first)
         return types.SyncPage(changes=[types.FieldChange.from_entry(e) for e in page["changes"]],
                               purge=page["purge"], next_since=page["next_since"], has_more=page["has_more"])
 
@@ -125,29 +121,20 @@ class FieldQuery:
     @strawberry.field(description="Progress of a plan's tasks (or of a targeted origin such as alert:<id>).")
     async def field_progress(self, info: Info[Context, None], plan_id: str | None = None,
                              origin: str | None = None) -> types.FieldProgress:
-        try:
-            found = await info.context.services.oversight.progress(info.context.viewer, plan_id=plan_id,
-                                                                   origin=origin)
-        except DomainError as exc:
-            raise from_domain(exc) from exc
+        found = await info.context.services.oversight.progress(info.context.viewer, plan_id=plan_id,
+                                                               origin=origin)
         return types.FieldProgress(total=found["total"], by_status=found["by_status"],
                                    awaiting_evidence=found["awaiting_evidence"],
                                    open_conflicts=found["open_conflicts"], pending_evidence=found["pending_evidence"])
 
     @strawberry.field(description="Open sync conflicts in your jurisdictions, newest first.")
     async def sync_conflicts(self, info: Info[Context, None]) -> list[types.SyncConflict]:
-        try:
-            found = await info.context.services.oversight.conflicts(info.context.viewer)
-        except DomainError as exc:
-            raise from_domain(exc) from exc
+        found = await info.context.services.oversight.conflicts(info.context.viewer)
         return [types.SyncConflict.from_document(d) for d in found]
 
     @strawberry.field(description="Evidence registered but not yet fully uploaded, oldest first.")
     async def pending_evidence(self, info: Info[Context, None]) -> JSON:
-        try:
-            found = await info.context.services.oversight.pending_evidence(info.context.viewer)
-        except DomainError as exc:
-            raise from_domain(exc) from exc
+        found = await info.context.services.oversight.pending_evidence(info.context.viewer)
         return types.plain([{"evidenceId": d["_id"], "taskId": d["task_id"], "kind": d["kind"], "size": d["size"],
                              "received": d.get("received", 0), "registeredAt": d["registered_at"],
                              "registeredBy": d["registered_by"]} for d in found])

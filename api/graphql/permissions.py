@@ -13,25 +13,20 @@ from strawberry.extensions import SchemaExtension
 
 from api.graphql.errors import ApiError
 from core.accounts.models import Role
-
-PUBLIC: frozenset[Role] = frozenset()
-STAFF = frozenset(Role)
-SUPERVISORS = frozenset({Role.SUPERVISOR, Role.ADMIN})
-AUTHORS = frozenset({Role.RULE_AUTHOR, Role.ADMIN})
-POLICY_READERS = frozenset({Role.RULE_AUTHOR, Role.SUPERVISOR, Role.ADMIN})
+from core.accounts.roles import ANY_ROLE, AUTHORS, POLICY_READERS, PUBLIC, SUPERVISORS
 
 ACCESS: dict[str, frozenset[Role]] = {
     "Query.viewer": PUBLIC,
     "Query.node": PUBLIC,  # resolves only what the viewer may see
     "Query.matters": PUBLIC,  # the random-check item list is published
-    "Query.enterprises": STAFF,
-    "Query.enterprise": STAFF,
+    "Query.enterprises": ANY_ROLE,
+    "Query.enterprise": ANY_ROLE,
     "Query.inspectors": SUPERVISORS,
     "Query.plans": SUPERVISORS,
     "Query.plan": SUPERVISORS,
     "Query.draw": SUPERVISORS,
     "Query.planTasks": SUPERVISORS,
-    "Query.myTasks": STAFF,  # an account linked to an inspector sees its own tasks
+    "Query.myTasks": ANY_ROLE,  # an account linked to an inspector sees its own tasks
     "Query.publishedPlans": PUBLIC,
     "Query.publishedDraw": PUBLIC,
     "Mutation.createPlan": SUPERVISORS,
@@ -48,7 +43,7 @@ ACCESS: dict[str, frozenset[Role]] = {
     "Query.policies": POLICY_READERS,
     "Query.policy": POLICY_READERS,
     "Query.policyVersion": POLICY_READERS,
-    "Query.explainDecision": STAFF,
+    "Query.explainDecision": ANY_ROLE,
     "Mutation.createPolicyVersion": AUTHORS,
     "Mutation.updatePolicyDraft": AUTHORS,
     "Mutation.validatePolicyVersion": AUTHORS,
@@ -59,35 +54,35 @@ ACCESS: dict[str, frozenset[Role]] = {
     "Mutation.approvePolicyVersion": AUTHORS,
     "Mutation.activatePolicyVersion": AUTHORS,
     "Mutation.rollbackPolicy": AUTHORS,
-    "Query.alerts": STAFF,
-    "Query.alertMeasures": STAFF,
-    "Query.alertLevelFromForecast": STAFF,
+    "Query.alerts": ANY_ROLE,
+    "Query.alertMeasures": ANY_ROLE,
+    "Query.alertLevelFromForecast": ANY_ROLE,
     "Mutation.issueAlert": SUPERVISORS,
     "Mutation.updateAlert": SUPERVISORS,
     "Mutation.liftAlert": SUPERVISORS,
-    "Query.alertTasks": STAFF,
+    "Query.alertTasks": ANY_ROLE,
     "Mutation.staffAlertTasks": SUPERVISORS,
     "Mutation.updateEnterprise": SUPERVISORS,
     "Mutation.importEnterprises": SUPERVISORS,
     "Mutation.recordEnterpriseEvent": SUPERVISORS,
-    "Query.recommendPenalty": STAFF,
-    "Mutation.syncPush": STAFF,  # the service admits accounts linked to an inspector, for their own tasks
-    "Query.syncPull": STAFF,
-    "Query.checklist": STAFF,
+    "Query.recommendPenalty": ANY_ROLE,
+    "Mutation.syncPush": ANY_ROLE,  # the service admits accounts linked to an inspector, for their own tasks
+    "Query.syncPull": ANY_ROLE,
+    "Query.checklist": ANY_ROLE,
     "Mutation.createChecklistVersion": SUPERVISORS,
     "Query.fieldProgress": SUPERVISORS,
     "Query.syncConflicts": SUPERVISORS,
     "Query.pendingEvidence": SUPERVISORS,
     "Mutation.resolveSyncConflict": SUPERVISORS,
-    "Query.powerAlerts": STAFF,  # services refuse rule authors and filter by jurisdiction
+    "Query.powerAlerts": ANY_ROLE,  # services refuse rule authors and filter by jurisdiction
     "Query.meterGaps": SUPERVISORS,
     "Query.complaints": SUPERVISORS,
     "Mutation.registerMeters": SUPERVISORS,
     "Mutation.ingestReadings": SUPERVISORS,
     "Mutation.scanPowerUsage": SUPERVISORS,
-    "Mutation.advancePowerAlert": STAFF,  # handle and review: supervisors; feedback and verify: inspectors too
+    "Mutation.advancePowerAlert": ANY_ROLE,  # handle and review: supervisors; feedback and verify: inspectors too
     "Mutation.createPowerAlertTask": SUPERVISORS,
-    "Query.leads": STAFF,  # services refuse rule authors and filter by jurisdiction
+    "Query.leads": ANY_ROLE,  # services refuse rule authors and filter by jurisdiction
     "Mutation.createPowerAlertLead": SUPERVISORS,
     "Mutation.convertLead": SUPERVISORS,
     "Mutation.dismissLead": SUPERVISORS,
@@ -95,8 +90,8 @@ ACCESS: dict[str, frozenset[Role]] = {
     "Mutation.recordComplaint": SUPERVISORS,
     "Mutation.closeComplaint": SUPERVISORS,
     "Mutation.recordHotspotAlert": SUPERVISORS,
-    "Query.droneFlight": STAFF,  # inspectors, supervisors and admins covering the flight's jurisdiction
-    "Mutation.recordDroneFlight": STAFF,
+    "Query.droneFlight": ANY_ROLE,  # inspectors, supervisors and admins covering the flight's jurisdiction
+    "Mutation.recordDroneFlight": ANY_ROLE,
 }
 
 

@@ -8,7 +8,6 @@ import strawberry
 from strawberry.types import Info
 
 from api.context import Context
-from api.graphql.errors import from_domain
 from api.inspections import types
 from core.errors import DomainError
 from core.pagination import check_first
@@ -18,10 +17,7 @@ from core.pagination import check_first
 class InspectionQuery:
     @strawberry.field(description="Plans in the viewer's jurisdictions, newest first (supervisors).")
     async def plans(self, info: Info[Context, None]) -> list[types.Plan]:
-        try:
-            plans = await info.context.services.plans.list(info.context.viewer)
-        except DomainError as exc:
-            raise from_domain(exc) from exc
+        plans = await info.context.services.plans.list(info.context.viewer)
         return [types.Plan.from_domain(p) for p in plans]
 
     @strawberry.field(description="One plan by id, if in the viewer's scope.")
@@ -41,23 +37,17 @@ class InspectionQuery:
 
     @strawberry.field(description="The tasks a plan's draw created (supervisors of its jurisdiction).")
     async def plan_tasks(self, info: Info[Context, None], plan_id: str) -> list[types.Task]:
-        try:
-            tasks = await info.context.services.plans.tasks_of(info.context.viewer, plan_id)
-        except DomainError as exc:
-            raise from_domain(exc) from exc
+        tasks = await info.context.services.plans.tasks_of(info.context.viewer, plan_id)
         return [types.Task.from_domain(t) for t in tasks]
 
     @strawberry.field(description="Tasks assigned to the signed-in inspector, newest first; by status and by "
                                   "creation on or after a date.")
     async def my_tasks(self, info: Info[Context, None], first: int = 50, status: list[types.TaskStatus] | None = None,
                        since: date | None = None) -> list[types.Task]:
-        try:
-            check_first(first)
-            tasks = await info.context.services.plans.my_tasks(
-                info.context.viewer, limit=first,
-                statuses=[s.value for s in status] if status else None, since=since)
-        except DomainError as exc:
-            raise from_domain(exc) from exc
+        check_first(first)
+        tasks = await info.context.services.plans.my_tasks(
+            info.context.viewer, limit=first,
+            statuses=[s.value for s in status] if status else None, since=since)
         return [types.Task.from_domain(t) for t in tasks]
 
     @strawberry.field(description="Published plans (一公开), for anyone.")
@@ -80,17 +70,11 @@ class InspectionQuery:
 
     @strawberry.field(description="Completed checks whose result is unpublished past its deadline (supervisors).")
     async def overdue_results(self, info: Info[Context, None]) -> list[types.Task]:
-        try:
-            tasks = await info.context.services.results.overdue(info.context.viewer)
-        except DomainError as exc:
-            raise from_domain(exc) from exc
+        tasks = await info.context.services.results.overdue(info.context.viewer)
         return [types.Task.from_domain(t) for t in tasks]
 
     @strawberry.field(description="Per jurisdiction: completed, published and overdue results in a year.")
     async def publication_coverage(self, info: Info[Context, None], year: int) -> list[types.PublicationCoverage]:
-        try:
-            rows = await info.context.services.results.coverage(info.context.viewer, year)
-        except DomainError as exc:
-            raise from_domain(exc) from exc
+        rows = await info.context.services.results.coverage(info.context.viewer, year)
         return [types.PublicationCoverage(jurisdiction=r.jurisdiction, completed=r.completed, published=r.published,
                                           overdue=r.overdue, ratio=r.ratio) for r in rows]

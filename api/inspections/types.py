@@ -14,7 +14,7 @@ from api.fieldwork import loaders
 from api.fieldwork import types as field_types
 from api.graphql.relay import Node, to_global_id
 from api.registry import types as registry_types
-from core.accounts.models import Role
+from core.accounts.roles import SUPERVISORS
 from core.fieldwork.checklists import TARGETED_MATTERS
 from core.inspections import models
 
@@ -250,7 +250,7 @@ class Task(Node):
     async def inspection(self, info: strawberry.Info) -> field_types.Inspection | None:
         viewer = info.context.viewer
         own = viewer.inspector_id is not None and viewer.inspector_id in self.inspectors
-        oversees = viewer.has_any(frozenset({Role.SUPERVISOR, Role.ADMIN})) and viewer.covers(self.jurisdiction)
+        oversees = viewer.has_any(SUPERVISORS) and viewer.covers(self.jurisdiction)
         if not (own or oversees):
             return None
         found = await loaders.inspection_by_task(info.context).load(self.task_id)

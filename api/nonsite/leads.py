@@ -8,11 +8,9 @@ import strawberry
 from strawberry.types import Info
 
 from api.context import Context
-from api.graphql.errors import from_domain
 from api.graphql.relay import UserError
 from core.errors import DomainError
 from core.nonsite import models
-from core.nonsite.leads import LeadService
 
 
 @strawberry.type(description="A clue (线索) from a non-site check, recorded on the enterprise. A positive-list "
@@ -86,11 +84,8 @@ class LeadQuery:
                                   "(open, converted, dismissed) and enterprise.")
     async def leads(self, info: Info[Context, None], status: str | None = None,
                     credit_code: str | None = None) -> list[Lead]:
-        try:
-            found = await LeadService(info.context.services.registry.database).list(
-                info.context.viewer, status=status, credit_code=credit_code)
-        except DomainError as exc:
-            raise from_domain(exc) from exc
+        found = await info.context.services.leads.list(
+            info.context.viewer, status=status, credit_code=credit_code)
         return [Lead.from_domain(lead) for lead in found]
 
 
@@ -100,7 +95,7 @@ class LeadMutation:
     async def create_power_alert_lead(self, info: Info[Context, None],
                                       input: CreatePowerAlertLeadInput) -> LeadPayload:  # noqa: A002
         try:
-            lead, created = await LeadService(info.context.services.registry.database).record_for_alert(
+            lead, created = await info.context.services.leads.record_for_alert(
                 info.context.viewer, input.alert_id, summary=input.summary)
         except DomainError as exc:
             return _payload(exc=exc)
@@ -109,7 +104,7 @@ class LeadMutation:
     @strawberry.mutation(description="Turn an open lead into an on-site verification task (the alert's task).")
     async def convert_lead(self, info: Info[Context, None], input: ConvertLeadInput) -> LeadPayload:  # noqa: A002
         try:
-            lead = await LeadService(info.context.services.registry.database).convert(
+            lead = await info.context.services.leads.convert(
                 info.context.viewer, input.lead_id, version=input.version)
         except DomainError as exc:
             return _payload(exc=exc)
@@ -118,7 +113,7 @@ class LeadMutation:
     @strawberry.mutation(description="Close an open lead without a visit, with the reason.")
     async def dismiss_lead(self, info: Info[Context, None], input: DismissLeadInput) -> LeadPayload:  # noqa: A002
         try:
-            lead = await LeadService(info.context.services.registry.database).dismiss(
+            lead = await info.context.services.leads.dismiss(
                 info.context.viewer, input.lead_id, version=input.version, reason=input.reason)
         except DomainError as exc:
             return _payload(exc=exc)

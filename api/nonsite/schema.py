@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
@@ -12,18 +11,11 @@ from strawberry.types import Info
 
 from api.context import Context
 from api.fieldwork.types import plain
-from api.graphql.errors import from_domain
 from api.graphql.relay import UserError
 from api.inspections.types import Task
-from core.accounts.models import Role, Viewer
 from core.errors import DomainError, FieldError, ValidationFailed
-from core.events.service import EventService
 from core.nonsite import models, readings
-from core.nonsite.drone import DroneService
-from core.nonsite.power_alerts import PowerAlertService
-from core.reference import tables
 from core.registry.sources import SourceRow
-from rules.apply import apply_decisions
 from rules.power_scan import scan
 from scheduler.targeted import staff_targeted
 
@@ -196,7 +188,7 @@ class NonsiteQuery:
                                   "The map preview is GET /flights/<id>/preview.png.")
     async def drone_flight(self, info: Info[Context, None], flight_id: str) -> JSON | None:
         try:
-            return _flight(await DroneService(info.context.services.registry.database).get(info.context.viewer,
+            return _flight(await info.context.services.drones.get(info.context.viewer,
                                                                                              flight_id))
         except DomainError:
             return None
@@ -205,27 +197,18 @@ class NonsiteQuery:
                                   "one enterprise's history with creditCode.")
     async def power_alerts(self, info: Info[Context, None], open_only: bool = True,
                            credit_code: str | None = None) -> list[PowerAlert]:
-        try:
-            found = await PowerAlertService(info.context.services.registry.database).list(
-                info.context.viewer, open_only=open_only, credit_code=credit_code)
-        except DomainError as exc:
-            raise from_domain(exc) from exc
+        found = await info.context.services.power_alerts.list(
+            info.context.viewer, open_only=open_only, credit_code=credit_code)
         return [PowerAlert.from_domain(a) for a in found]
 
     @strawberry.field(description="Runs of 15-minute slots without a reading, for one meter.")
     async def meter_gaps(self, info: Info[Context, None], meter_id: str, start: date, days: int = 1) -> JSON:
-        try:
-            found = await info.context.services.meters.gaps(info.context.viewer, meter_id, start, min(days, 31))
-        except DomainError as exc:
-            raise from_domain(exc) from exc
+        found = await info.context.services.meters.gaps(info.context.viewer, meter_id, start, min(days, 31))
         return [{"from": a.isoformat(), "to": b.isoformat()} for a, b in found]
 
     @strawberry.field(description="Complaints in your jurisdictions and their handling status (supervisors).")
     async def complaints(self, info: Info[Context, None], status: str | None = None) -> JSON:
-        try:
-            found = await info.context.services.complaints.complaints(info.context.viewer, status=status)
-        except DomainError as exc:
-            raise from_domain(exc) from exc
+        found = await info.context.services.complaints.complaints(info.context.viewer, status=status)
         return plain([{k: v for k, v in d.items() if k != "jurisdiction_path"} for d in found])
 
 
@@ -265,34 +248,27 @@ class NonsiteMutation:
         viewer = info.context.viewer
         scope = input.jurisdiction or (viewer.jurisdictions[0] if viewer.jurisdictions else "")
         if not viewer.covers(scope) or not 1 <= input.days <= 31:
-            raise from_domain(ValidationFailed([FieldError("input", "a jurisdiction you cover and 1-31 days",
-                                                           "INVALID_VALUE")]))
-        try:
-            return await scan(info.context.services.registry.database, info.context.services.policies,
-                              scopes=[scope], start=input.start, days=input.days)
-        except DomainError as exc:
-            raise from_domain(exc) from exc
+            raise ValidationFailed([FieldError("input", "a jurisdiction you cover and 1-31 days", "INVALID_VALUE")])
+        return await scan(info.context.services.registry.database, info.context.services.policies,
+                          scopes=[scope], start=input.start, days=input.days)
 
     @strawberry.mutation(description="Move a power alert on: handle → feedback → verify (evidence and finding) "
                                      "→ review (closed). A violation found at verification counts as a case.")
     async def advance_power_alert(self, info: Info[Context, None], input: AdvancePowerAlertInput  # noqa: A002
                                   ) -> PowerAlertPayload:
         context = info.context
-        database = context.services.registry.database
         try:
-            alert = await PowerAlertService(database).advance(
-                context.viewer, input.alert_id, version=input.version, action=input.action, note=input.note,
-                evidence=input.evidence, violation=input.violation)
+            alert = await context.services.power_alerts.advance_and_report(
+                context.viewer, input.alert_id, request_id=context.request_id, version=input.version,
+                action=input.action, note=input.note, evidence=input.evidence, violation=input.violation)
         except DomainError as exc:
             return _power_payload(exc=exc)
-        if input.action == "verify" and alert.violation:
-            await _violation_event(context, alert)
         return _power_payload(alert)
 
     @strawberry.mutation(description="A targeted verification task for a power alert's enterprise.")
     async def create_power_alert_task(self, info: Info[Context, None], alert_id: str) -> RecordPayload:
         try:
-            task_id = await PowerAlertService(info.context.services.registry.database).create_task(
+            task_id = await info.context.services.power_alerts.create_task(
                 info.context.viewer, alert_id)
         except DomainError as exc:
             return _record_refused(exc)
@@ -311,7 +287,7 @@ class NonsiteMutation:
         data = {"id": input.flight_id, "jurisdiction": input.jurisdiction, "format": input.format,
                 "track": input.track, "images": input.images, "task_id": input.task_id, "radius_m": input.radius_m}
         try:
-            doc, created = await DroneService(info.context.services.registry.database).record(info.context.viewer, data)
+            doc, created = await info.context.services.drones.record(info.context.viewer, data)
         except DomainError as exc:
             return _record_refused(exc)
         return RecordPayload(record=_flight(doc), replayed=not created, task_id=doc.get("task_id"), user_errors=[])
@@ -340,8 +316,10 @@ class NonsiteMutation:
         except DomainError as exc:
             return _record_refused(exc)
         if input.founded and doc.get("credit_code"):
-            await _event(context, doc["credit_code"], "complaint_verified", f"complaint:{doc['_id']}",
-                         str(doc["content"])[:500], doc["_id"])
+            await context.services.events.record_verified(
+                context.viewer.username or "", credit_code=doc["credit_code"], kind="complaint_verified",
+                reference=f"complaint:{doc['_id']}", description=str(doc["content"])[:500], key=doc["_id"],
+                request_id=context.request_id, source="nonsite")
         return RecordPayload(record=plain({k: v for k, v in doc.items() if k != "jurisdiction_path"}),
                              replayed=False, task_id=doc.get("task_id"), user_errors=[])
 
@@ -355,25 +333,6 @@ class NonsiteMutation:
             return _record_refused(exc)
         return RecordPayload(record=plain({k: v for k, v in doc.items() if k != "jurisdiction_path"}),
                              replayed=not created, task_id=doc.get("task_id"), user_errors=[])
-
-
-async def _violation_event(context: Context, alert: models.PowerAlert) -> None:
-    await _event(context, alert.credit_code, "case", f"power:{alert.id}",
-                 f"electricity anomaly verified: {alert.kind.value}", alert.id)
-
-
-async def _event(context: Context, code: str, kind: str, reference: str, description: str, key: str) -> None:
-    """The verified fact enters the enterprise's events (same id for a replay), then policies decide again."""
-    event_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"ecoinspect:{kind}:{key}"))
-    data = {"id": event_id, "credit_code": code, "kind": kind, "occurred_on": datetime.now(UTC).date(),
-            "reference": reference, "description": description}
-    # Recorded by the system on the verifier's behalf: the verification itself was authorised above.
-    system = Viewer(username=f"{context.viewer.username} (verified)", roles=frozenset({Role.ADMIN}),
-                    jurisdictions=(tables.root_code(),))
-    await EventService(context.services.registry.database).record(system, data, request_id=context.request_id,
-                                                                  source="nonsite")
-    await apply_decisions(context.services.registry.database, context.services.policies,
-                          query={"credit_code": code}, trigger=f"event:{kind}:{event_id}")
 
 
 __all__ = ["NonsiteMutation", "NonsiteQuery", "Task"]

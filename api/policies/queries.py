@@ -8,7 +8,6 @@ import strawberry
 from strawberry.types import Info
 
 from api.context import Context
-from api.graphql.errors import from_domain
 from api.policies import types
 from core.errors import DomainError
 from rules.simulation import explain
@@ -44,11 +43,8 @@ class PolicyQuery:
         enterprise = await context.enterprise_by_code.load(credit_code.strip().upper())
         if enterprise is None:
             return None
-        try:
-            await context.services.policies.policy(policy_id, context.viewer)
-            found = await explain(context.services.registry.database, context.services.policies,
-                                  credit_code=enterprise.credit_code, policy_id=policy_id,
-                                  at=at or datetime.now(UTC).date())
-        except DomainError as exc:
-            raise from_domain(exc) from exc
+        await context.services.policies.policy(policy_id, context.viewer)
+        found = await explain(context.services.registry.database, context.services.policies,
+                              credit_code=enterprise.credit_code, policy_id=policy_id,
+                              at=at or datetime.now(UTC).date())
         return types.Explanation.from_dict(found)

@@ -8,8 +8,6 @@ from typing import Any
 import strawberry
 from strawberry.scalars import JSON
 
-from api.graphql.errors import from_domain
-from core.errors import DomainError
 from core.pagination import check_first
 from core.policies import models
 
@@ -78,10 +76,7 @@ class Policy:
 
     @strawberry.field(description="The append-only change log, newest first.")
     async def changes(self, info: strawberry.Info, first: int = 50) -> list[ChangeEntry]:
-        try:
-            check_first(first)
-        except DomainError as exc:
-            raise from_domain(exc) from exc
+        check_first(first)
         rows = await info.context.services.policies.repository.changes(self.policy_id, first)
         return [ChangeEntry(version_id=r["version_id"], actor=r["actor"], action=r["action"], reason=r["reason"],
                             at=r["at"], detail=r["detail"]) for r in rows]

@@ -6,10 +6,8 @@ import strawberry
 from strawberry.types import Info
 
 from api.context import Context
-from api.graphql.errors import from_domain
 from api.graphql.relay import PageInfo
 from api.registry import types
-from core.errors import DomainError
 from core.registry.models import CreditTier
 from core.registry.service import EnterpriseFilter
 
@@ -27,11 +25,8 @@ class RegistryQuery:
             credit_tier=CreditTier(filter.credit_tier.value) if filter and filter.credit_tier else None,
             key_discharger=filter.key_discharger if filter else None,
         )
-        try:
-            page = await info.context.services.registry.list_enterprises(
-                info.context.viewer, first=first, after=after, where=where)
-        except DomainError as exc:
-            raise from_domain(exc) from exc
+        page = await info.context.services.registry.list_enterprises(
+            info.context.viewer, first=first, after=after, where=where)
         loader = info.context.enterprise_by_code
         for item in page.items:
             loader.prime(item.credit_code, item)
@@ -51,11 +46,8 @@ class RegistryQuery:
         self, info: Info[Context, None], first: int, after: str | None = None,
         jurisdiction: str | None = None,
     ) -> types.InspectorConnection:
-        try:
-            page = await info.context.services.registry.list_inspectors(
-                info.context.viewer, first=first, after=after, jurisdiction=jurisdiction)
-        except DomainError as exc:
-            raise from_domain(exc) from exc
+        page = await info.context.services.registry.list_inspectors(
+            info.context.viewer, first=first, after=after, jurisdiction=jurisdiction)
         return types.InspectorConnection(
             edges=[types.InspectorEdge(cursor=c, node=types.Inspector.from_domain(i))
                    for i, c in zip(page.items, page.cursors, strict=True)],

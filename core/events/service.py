@@ -2,28 +2,31 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from pydantic import ValidationError
-from pymongo.errors import DuplicateKeyError, OperationFailure
 
 from core.accounts.models import Role, Viewer
+from core.accounts.roles import ANY_ROLE, SUPERVISORS
 from core.audit.repository import AuditRepository
-from core.db import Database
+from core.db import Database, is_duplicate_key
 from core.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
 from core.events.models import EnterpriseEvent, EventData, history_facts
 from core.events.repository import EventRepository
+from core.hooks import FactsChanged
+from core.reference import tables
 from core.registry.repository import EnterpriseRepository
 from core.registry.rows import field_errors
 
-RECORDERS = frozenset({Role.SUPERVISOR, Role.ADMIN})
-STAFF = frozenset(Role)
+RECORDERS = SUPERVISORS  # who records enterprise events by hand
 
 
 class EventService:
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, *, on_facts_changed: FactsChanged | None = None) -> None:
         self.database = database
+        self.on_facts_changed = on_facts_changed
         self.events = EventRepository(database)
         self.enterprises = EnterpriseRepository(database)
         self.audit = AuditRepository(database)
@@ -48,7 +51,9 @@ class EventService:
                                 recorded_at=datetime.now(UTC))
         try:
             await self._store(event, viewer, request_id)
-        except DuplicateKeyError:
+        except Exception as exc:
+            if not is_duplicate_key(exc):
+                raise
             # The unique _id decided: this id was recorded before (the transaction is gone; read outside it).
             stored = await self.events.get(parsed.id)
             if stored is None or EventData.model_validate(stored.model_dump(include=set(EventData.model_fields))) \
@@ -60,24 +65,44 @@ class EventService:
 
     async def _store(self, event: EnterpriseEvent, viewer: Viewer, request_id: str) -> None:
         """The event and its audit record in one transaction, retried when a concurrent write conflicts."""
-        for attempt in range(5):
-            try:
-                async with self.database.start_session() as session, await session.start_transaction():
-                    await self.events.insert(event, session=session)
-                    await self.audit.append(actor=viewer.username, action="recordEnterpriseEvent",
-                                            target=f"enterprise:{event.credit_code}", request_id=request_id,
-                                            outcome="ok", detail={"event": event.id, "kind": event.kind.value},
-                                            session=session)
-                return
-            except OperationFailure as exc:
-                if not exc.has_error_label("TransientTransactionError") or attempt == 4:
-                    raise
+        async def store(session: Any) -> None:
+            await self.events.insert(event, session=session)
+            await self.audit.append(actor=viewer.username, action="recordEnterpriseEvent",
+                                    target=f"enterprise:{event.credit_code}", request_id=request_id,
+                                    outcome="ok", detail={"event": event.id, "kind": event.kind.value},
+                                    session=session)
+
+        await self.database.transaction(store)
 
     async def of_enterprises(self, viewer: Viewer, codes: list[str]) -> dict[str, list[EnterpriseEvent]]:
         """Recent events of enterprises the caller has already resolved within the viewer's scope."""
-        if not viewer.has_any(STAFF):
+        if not viewer.has_any(ANY_ROLE):
             return {}
         return await self.events.of_enterprises(codes)
+
+    async def record_and_redecide(self, viewer: Viewer, data: dict[str, Any], *,
+                                  request_id: str) -> tuple[EnterpriseEvent, bool, int]:
+        """``record``, then the enterprise's policies decide again; returns also how many decisions changed."""
+        event, created = await self.record(viewer, data, request_id=request_id)
+        changed = 0
+        if self.on_facts_changed is not None:
+            changed = await self.on_facts_changed({"credit_code": event.credit_code},
+                                                  f"event:{event.kind.value}:{event.id}")
+        return event, created, changed
+
+    async def record_verified(self, actor: str, *, credit_code: str, kind: str, reference: str, description: str,
+                              key: str, request_id: str, source: str) -> None:
+        """A fact verified by another flow enters the enterprise's events (same id for a replay),
+        then its policies decide again. The caller's flow authorised the verification itself, so
+        the event is recorded by the system on the verifier's behalf."""
+        event_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"ecoinspect:{kind}:{key}"))
+        data = {"id": event_id, "credit_code": credit_code, "kind": kind, "occurred_on": datetime.now(UTC).date(),
+                "reference": reference, "description": description}
+        system = Viewer(username=f"{actor} (verified)", roles=frozenset({Role.ADMIN}),
+                        jurisdictions=(tables.root_code(),))
+        await self.record(system, data, request_id=request_id, source=source)
+        if self.on_facts_changed is not None:
+            await self.on_facts_changed({"credit_code": credit_code}, f"event:{kind}:{event_id}")
 
 
 async def history_for(database: Database, codes: list[str], day: date) -> dict[str, dict[str, Any]]:

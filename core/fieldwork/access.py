@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from core.accounts.models import Role, Viewer
+from core.accounts.models import Viewer
+from core.accounts.roles import SUPERVISORS
 from core.db import Database
 from core.errors import NotFound
 from core.inspections.models import Task, TaskStatus
@@ -19,7 +20,7 @@ def may_work_on(viewer: Viewer, task: Task) -> bool:
 
 def may_oversee(viewer: Viewer, task: Task) -> bool:
     """Supervisors and admins whose jurisdictions cover the task's enterprise."""
-    return viewer.has_any(frozenset({Role.SUPERVISOR, Role.ADMIN})) and viewer.covers(task.jurisdiction)
+    return viewer.has_any(SUPERVISORS) and viewer.covers(task.jurisdiction)
 
 
 async def assigned_task(database: Database, viewer: Viewer, task_id: str) -> Task:

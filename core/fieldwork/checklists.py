@@ -8,16 +8,14 @@ from typing import Any
 from pydantic import ValidationError
 from pymongo.errors import DuplicateKeyError
 
-from core.accounts.models import Role, Viewer
+from core.accounts.models import Viewer
+from core.accounts.roles import SUPERVISORS
 from core.db import Database
 from core.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
 from core.fieldwork.models import Checklist, ChecklistItem
 from core.fieldwork.repository import FieldRepository
 from core.reference import tables
 from core.registry.rows import field_errors
-
-SUPERVISORS = frozenset({Role.SUPERVISOR, Role.ADMIN})
-
 
 # Targeted (non-random) tasks have no plan and so no matter of the item list: their checklists are
 # kept under these codes, one per task kind.

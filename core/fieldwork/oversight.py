@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from core.accounts.models import Role, Viewer
+from core.accounts.models import Viewer
+from core.accounts.roles import SUPERVISORS
 from core.db import Database
 from core.errors import FieldError, NotFound, PermissionDenied, ValidationFailed
 from core.fieldwork.repository import CONFLICTS, FieldRepository
 
-SUPERVISORS = frozenset({Role.SUPERVISOR, Role.ADMIN})
 RESOLUTIONS = ("accept", "discard")
 
 
@@ -66,3 +66,7 @@ class Oversight:
             conflict_id, {"resolution": resolution, "note": note, "by": viewer.username}, datetime.now(UTC))
         if not done:
             raise NotFound(f"open conflict {conflict_id} not found", field="conflictId")
+
+    async def current_inspections(self, task_ids: list[str]) -> dict[str, dict[str, Any]]:
+        """The current (not superseded) on-site inspection of each task (a batch read for loaders)."""
+        return await self.repository.current_inspections(task_ids)

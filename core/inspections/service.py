@@ -8,7 +8,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from core.accounts.models import Role, Viewer
+from core.accounts.models import Viewer
+from core.accounts.roles import SUPERVISORS
 from core.audit.repository import AuditRepository
 from core.db import Database
 from core.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
@@ -16,8 +17,6 @@ from core.inspections.models import Draw, Plan, PlanSettings, PlanStatus, Task
 from core.inspections.repository import InspectionRepository
 from core.reference import tables
 from core.registry.rows import field_errors
-
-SUPERVISORS = frozenset({Role.SUPERVISOR, Role.ADMIN})
 
 
 def require_supervisor(viewer: Viewer, jurisdiction: str) -> None:
@@ -121,6 +120,14 @@ class PlanService:
         if since is not None:
             query["created_at"] = {"$gte": datetime.combine(since, time.min, tzinfo=UTC)}
         return await self.repository.tasks_for(query, limit=limit)
+
+    async def results_of(self, codes: list[str]) -> dict[str, list[Task]]:
+        """Each enterprise's latest tasks with a recorded result (a batch read for loaders)."""
+        return await self.repository.results_of(codes)
+
+    async def plans_by_ids(self, plan_ids: list[str]) -> dict[str, Plan]:
+        """Plans by id (a batch read for loaders; callers resolved them within the viewer's scope)."""
+        return await self.repository.plans_by_ids(plan_ids)
 
 
 def field_error(field: str, message: str, code: str) -> ValidationFailed:

@@ -12,10 +12,10 @@ from datetime import UTC, date, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from pymongo.errors import DuplicateKeyError
 
-from core.accounts.models import Role, Viewer
-from core.db import Database
+from core.accounts.models import Viewer
+from core.accounts.roles import SUPERVISORS
+from core.db import Database, is_duplicate_key
 from core.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
 from core.fieldwork.models import UUID_PATTERN, GeoPoint
 from core.inspections.models import TaskKind
@@ -25,8 +25,6 @@ from core.nonsite.repository import MeterRepository
 from core.reference import tables
 from core.registry.repository import EnterpriseRepository
 from core.registry.rows import field_errors
-
-SUPERVISORS = frozenset({Role.SUPERVISOR, Role.ADMIN})
 
 
 class ComplaintData(BaseModel):
@@ -95,11 +93,15 @@ class ComplaintService:
                                          "content": complaint.content[:500]})
             doc["task_id"] = task.id
         try:
-            async with self.database.start_session() as session, await session.start_transaction():
+            async def store(session: Any) -> None:
                 await self.repository.insert_complaint(doc, session=session)
                 if task is not None:
                     await self.tasks.insert_targeted([task], session=session)
-        except DuplicateKeyError:
+
+            await self.database.transaction(store)
+        except Exception as exc:  # the unique id decided: compare with what was stored
+            if not is_duplicate_key(exc):
+                raise
             stored = await self.repository.complaint(complaint.id)
             sent = complaint.model_dump(mode="json", exclude={"id", "received_at"})
             same = stored is not None and all(stored.get(k) == v for k, v in sent.items())
@@ -141,10 +143,14 @@ class ComplaintService:
         doc = {"_id": key, **hotspot.model_dump(mode="json"), "task_id": task.id, "recorded_by": viewer.username,
                "jurisdiction_path": tables.ancestors(hotspot.jurisdiction), "at": datetime.now(UTC)}
         try:
-            async with self.database.start_session() as session, await session.start_transaction():
+            async def store(session: Any) -> None:
                 await self.repository.insert_hotspot(doc, session=session)
                 await self.tasks.insert_targeted([task], session=session)
-        except DuplicateKeyError:
+
+            await self.database.transaction(store)
+        except Exception as exc:  # the unique id decided: compare with what was stored
+            if not is_duplicate_key(exc):
+                raise
             stored = dict(await self.repository.hotspot(key) or {})
             if stored.get("pm25") != hotspot.pm25 or stored.get("jurisdiction") != hotspot.jurisdiction:
                 raise Conflict(f"hotspot {key} was recorded with other figures", code="ID_CONFLICT",

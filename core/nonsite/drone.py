@@ -12,7 +12,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from core.accounts.models import Role, Viewer
+from core.accounts.models import Viewer
+from core.accounts.roles import FIELD_STAFF
 from core.db import Database
 from core.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
 from core.fieldwork.models import UUID_PATTERN
@@ -22,7 +23,6 @@ from core.nonsite.repository import MeterRepository
 from core.reference import tables
 from core.registry.rows import field_errors
 
-STAFF = frozenset({Role.INSPECTOR, Role.SUPERVISOR, Role.ADMIN})
 MAX_TRACK_BYTES = 5 * 1024 * 1024
 
 
@@ -53,7 +53,7 @@ class DroneService:
         self.repository = MeterRepository(database)
 
     async def record(self, viewer: Viewer, data: dict[str, Any]) -> tuple[dict[str, Any], bool]:
-        if not viewer.has_any(STAFF):
+        if not viewer.has_any(FIELD_STAFF):
             raise PermissionDenied("drone flights are recorded by enforcement staff")
         try:
             flight = FlightData.model_validate(data)
@@ -92,7 +92,7 @@ class DroneService:
 
     async def get(self, viewer: Viewer, flight_id: str) -> dict[str, Any]:
         doc = await self.repository.flight(flight_id)
-        if doc is None or not viewer.has_any(STAFF) or not viewer.covers(doc["jurisdiction"]):
+        if doc is None or not viewer.has_any(FIELD_STAFF) or not viewer.covers(doc["jurisdiction"]):
             raise NotFound(f"flight {flight_id} not found", field="flightId")
         return doc
 

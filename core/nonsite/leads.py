@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
+from typing import Any
 
 from core.accounts.models import Viewer
+from core.accounts.roles import FIELD_STAFF, SUPERVISORS
 from core.db import Database, lost_race
 from core.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
 from core.nonsite.models import Lead, LeadStatus, PowerAlert
 from core.nonsite.power_alerts import (
     LEAD_SOURCE,
     RACE_ATTEMPTS,
-    STAFF,
-    SUPERVISORS,
     PowerAlertService,
     new_lead,
     on_positive_list,
@@ -32,12 +32,12 @@ class LeadService:
 
     async def get(self, viewer: Viewer, lead_id: str) -> Lead:
         lead = await self.repository.get(lead_id)
-        if lead is None or not viewer.has_any(STAFF) or not viewer.covers(lead.jurisdiction):
+        if lead is None or not viewer.has_any(FIELD_STAFF) or not viewer.covers(lead.jurisdiction):
             raise NotFound(f"lead {lead_id} not found", field="leadId")
         return lead
 
     async def list(self, viewer: Viewer, *, status: str | None = None, credit_code: str | None = None) -> list[Lead]:
-        if not viewer.has_any(STAFF):
+        if not viewer.has_any(FIELD_STAFF):
             raise PermissionDenied("leads are for enforcement staff")
         if status is not None and status not in set(LeadStatus):
             raise ValidationFailed([FieldError("status", "status must be open, converted or dismissed",
@@ -72,9 +72,11 @@ class LeadService:
         if alert.task_id:
             lead = lead.model_copy(update={"status": LeadStatus.CONVERTED, "task_id": alert.task_id,
                                            "closed_by": viewer.username, "closed_at": now})
-        async with self.database.start_session() as session, await session.start_transaction():
+        async def store(session: Any) -> None:
             await self.repository.insert(lead, tables.ancestors(alert.jurisdiction), session=session)
             await MeterRepository(self.database).link_lead(alert.id, lead.id, session=session)
+
+        await self.database.transaction(store)
         return lead
 
     async def convert(self, viewer: Viewer, lead_id: str, *, version: int) -> Lead:

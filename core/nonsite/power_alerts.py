@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime
 from typing import Any
 
-from core.accounts.models import Role, Viewer
+from core.accounts.models import Viewer
+from core.accounts.roles import FIELD_STAFF, SUPERVISORS
 from core.db import Database, lost_race
 from core.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
 from core.inspections.models import TaskKind
@@ -18,10 +20,10 @@ from core.nonsite.repository import LeadRepository, MeterRepository
 from core.reference import tables
 from core.registry.repository import EnterpriseRepository
 
-SUPERVISORS = frozenset({Role.SUPERVISOR, Role.ADMIN})
-STAFF = frozenset(Role) - {Role.RULE_AUTHOR}
-WHO = {"handle": SUPERVISORS, "feedback": STAFF, "verify": STAFF, "review": SUPERVISORS}
+WHO = {"handle": SUPERVISORS, "feedback": FIELD_STAFF, "verify": FIELD_STAFF, "review": SUPERVISORS}
 LEAD_SOURCE = "power_alert"
+# A verification found a violation: (alert, verifier, request id). Injected at assembly.
+OnViolation = Callable[[PowerAlert, str, str], Awaitable[None]]
 RACE_ATTEMPTS = 8  # rounds of read, then write, when a concurrent call keeps winning
 
 
@@ -30,20 +32,21 @@ def origin(alert_id: str) -> str:
 
 
 class PowerAlertService:
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, *, on_violation: OnViolation | None = None) -> None:
         self.database = database
+        self.on_violation = on_violation
         self.repository = MeterRepository(database)
         self.tasks = InspectionRepository(database)
         self.leads = LeadRepository(database)
 
     async def get(self, viewer: Viewer, alert_id: str) -> PowerAlert:
         alert = await self.repository.alert(alert_id)
-        if alert is None or not viewer.has_any(STAFF) or not viewer.covers(alert.jurisdiction):
+        if alert is None or not viewer.has_any(FIELD_STAFF) or not viewer.covers(alert.jurisdiction):
             raise NotFound(f"power alert {alert_id} not found", field="alertId")
         return alert
 
     async def list(self, viewer: Viewer, *, open_only: bool, credit_code: str | None = None) -> list[PowerAlert]:
-        if not viewer.has_any(STAFF):
+        if not viewer.has_any(FIELD_STAFF):
             raise PermissionDenied("power alerts are for enforcement staff")
         return await self.repository.alerts(list(viewer.jurisdictions), open_only=open_only,
                                             credit_code=credit_code)
@@ -119,7 +122,7 @@ class PowerAlertService:
                              target={"power_alert": alert.id, "kind": alert.kind.value, "severity": alert.severity,
                                      "starts_at": alert.starts_at.isoformat(), "ends_at": alert.ends_at.isoformat()})
         converted = _converted(task.id, viewer, now)
-        async with self.database.start_session() as session, await session.start_transaction():
+        async def store(session: Any) -> None:
             await self.tasks.insert_targeted([task], session=session)
             await self.repository.link_task(alert.id, task.id, session=session)
             if current is not None and current.status is LeadStatus.OPEN:
@@ -130,11 +133,22 @@ class PowerAlertService:
                     update={**converted, "status": LeadStatus.CONVERTED})
                 await self.leads.insert(made, tables.ancestors(alert.jurisdiction), session=session)
                 await self.repository.link_lead(alert.id, made.id, session=session)
+
+        await self.database.transaction(store)
         return task.id
 
     async def _convert(self, lead_id: str, version: int, changes: dict[str, object], *, session: Any) -> None:
         if await self.leads.update(lead_id, version, changes, session=session) is None:
             raise Conflict(f"lead {lead_id} changed meanwhile", code="STALE_VERSION", field="version")
+
+    async def advance_and_report(self, viewer: Viewer, alert_id: str, *, request_id: str, version: int,
+                                 action: str, note: str, evidence: list[str], violation: bool | None) -> PowerAlert:
+        """``advance``, then a violation found at verification is reported to the injected hook (a case)."""
+        alert = await self.advance(viewer, alert_id, version=version, action=action, note=note,
+                                   evidence=evidence, violation=violation)
+        if action == "verify" and alert.violation and self.on_violation is not None:
+            await self.on_violation(alert, viewer.username or "", request_id)
+        return alert
 
 
 def _converted(task_id: str, viewer: Viewer, now: datetime) -> dict[str, object]:

@@ -9,7 +9,8 @@ from typing import Any
 import numpy as np
 from pydantic import ValidationError
 
-from core.accounts.models import Role, Viewer
+from core.accounts.models import Viewer
+from core.accounts.roles import SUPERVISORS
 from core.db import Database
 from core.errors import NotFound, PermissionDenied
 from core.nonsite import ingest, readings
@@ -20,7 +21,6 @@ from core.reference import tables
 from core.registry.repository import EnterpriseRepository
 from core.registry.sources import SourceRow
 
-SUPERVISORS = frozenset({Role.SUPERVISOR, Role.ADMIN})
 SLOTS_PER_DAY = 1440 // SLOT_MINUTES
 
 

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from core import counters
 from core.db import Database
@@ -67,6 +68,14 @@ def content_hash(record: EnterpriseData) -> str:
 def diff_records(old: EnterpriseData, new: EnterpriseData) -> dict[str, list[object]]:
     before, after = old.model_dump(mode="json"), new.model_dump(mode="json")
     return {k: [before[k], after[k]] for k in after if before.get(k) != after[k]}
+
+
+class _StaleRows(Exception):
+    """Aborts the update transaction: some rows changed meanwhile (their codes in ``codes``)."""
+
+    def __init__(self, codes: Any) -> None:
+        super().__init__("stale rows")
+        self.codes = codes
 
 
 class EnterpriseImporter:
@@ -184,10 +193,7 @@ class EnterpriseImporter:
                     "credit_code", "written concurrently by another import; re-run to update",
                     "CONCURRENT_WRITE")])
         if updates:
-            async with self.database.start_session() as session, await session.start_transaction():
-                stale = await self.repository.apply_updates(updates, history, session=session)
-                if stale:
-                    await session.abort_transaction()
+            stale = await self._apply(updates, history)
             if stale:
                 retry = []
                 for number, record in batch:
@@ -200,6 +206,19 @@ class EnterpriseImporter:
                 return
             self.report.updated += len(updates)
         self.progress(len(batch))
+
+    async def _apply(self, updates: list[tuple[dict[str, Any], int]], history: list[dict[str, Any]]) -> set[str]:
+        """Write the updates in one transaction; none is kept when any row changed meanwhile (its codes returned)."""
+        async def store(session: Any) -> None:
+            stale = await self.repository.apply_updates(updates, history, session=session)
+            if stale:
+                raise _StaleRows(stale)
+
+        try:
+            await self.database.transaction(store)
+        except _StaleRows as exc:
+            return set(exc.codes)
+        return set()
 
 
 async def import_enterprises(

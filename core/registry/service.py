@@ -2,24 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
-from core.accounts.models import Role, Viewer
+from core.accounts.models import Viewer
+from core.accounts.roles import ANY_ROLE, SUPERVISORS
 from core.audit.repository import AuditRepository
 from core.db import Database
 from core.errors import FieldError, NotFound, PermissionDenied, StaleVersion, ValidationFailed
+from core.hooks import FactsChanged
 from core.pagination import Page, check_first, decode_cursor, encode_cursor, read_page
 from core.registry import repository as repo
-from core.registry.importing import content_hash, diff_records
+from core.registry.importing import ImportReport, Progress, content_hash, diff_records, import_enterprises
 from core.registry.models import CreditTier, Enterprise, EnterpriseData, Inspector, Matter
 from core.registry.rows import field_errors
 
-STAFF = frozenset({Role.INSPECTOR, Role.SUPERVISOR, Role.RULE_AUTHOR, Role.ADMIN})
-EDITORS = frozenset({Role.SUPERVISOR, Role.ADMIN})
+EDITORS = SUPERVISORS  # who edits enterprise records
 
 
 @dataclass(frozen=True)
@@ -32,7 +35,7 @@ class EnterpriseFilter:
 
 def _scope(viewer: Viewer, field: str, requested: str | None) -> dict[str, Any]:
     """A query restricted to the viewer's jurisdictions (and the requested one inside them)."""
-    if not viewer.has_any(STAFF):
+    if not viewer.has_any(ANY_ROLE):
         raise PermissionDenied("registry data is for enforcement staff")
     if requested is not None:
         if not viewer.covers(requested):
@@ -47,8 +50,9 @@ async def _max_seq(database: Database, name: str) -> int:
 
 
 class RegistryService:
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, *, on_facts_changed: FactsChanged | None = None) -> None:
         self.database = database
+        self.on_facts_changed = on_facts_changed
         self.enterprises = repo.EnterpriseRepository(database)
         self.inspectors = repo.InspectorRepository(database)
         self.matters = repo.MatterRepository(database)
@@ -78,7 +82,7 @@ class RegistryService:
 
     async def enterprises_by_code(self, viewer: Viewer, codes: list[str]) -> dict[str, Enterprise]:
         """Enterprises the viewer may see, by credit code (missing or out of scope: absent)."""
-        if not viewer.has_any(STAFF):
+        if not viewer.has_any(ANY_ROLE):
             return {}
         found = await self.enterprises.by_codes(codes)
         return {code: e for code, e in found.items() if viewer.covers(e.jurisdiction)}
@@ -111,27 +115,27 @@ class RegistryService:
         entry = {"credit_code": credit_code, "version": version + 1, "at": now,
                  "actor": viewer.username, "source": f"request:{request_id}",
                  "changes": diff_records(current.data(), record)}
-        async with self.database.start_session() as session, await session.start_transaction():
-            stale = await self.enterprises.apply_updates([(doc, version)], [entry], session=session)
-            if stale:
-                await session.abort_transaction()
-                raise StaleVersion(f"enterprise {credit_code} changed meanwhile", field="version")
+        async def store(session: Any) -> None:
+            if await self.enterprises.apply_updates([(doc, version)], [entry], session=session):
+                raise StaleVersion(f"enterprise {credit_code} changed meanwhile", field="version")  # aborts
             await self.audit.append(actor=viewer.username, action="updateEnterprise",
                                     target=f"enterprise:{credit_code}", request_id=request_id,
                                     outcome="ok", detail={"fields": sorted(entry["changes"])},
                                     session=session)
+
+        await self.database.transaction(store)
         return (await self.enterprises.by_codes([credit_code]))[credit_code]
 
     async def history_by_code(self, viewer: Viewer, codes: list[str]) -> dict[str, list[dict[str, Any]]]:
         """Change history of enterprises the caller has already resolved within the viewer's scope."""
-        if not viewer.has_any(STAFF):
+        if not viewer.has_any(ANY_ROLE):
             return {}
         return await self.enterprises.history_by_codes(codes)
 
     async def list_inspectors(self, viewer: Viewer, *, first: int, after: str | None,
                               jurisdiction: str | None) -> Page[Inspector]:
         check_first(first)
-        if not viewer.has_any(frozenset({Role.SUPERVISOR, Role.ADMIN})):
+        if not viewer.has_any(SUPERVISORS):
             raise PermissionDenied("the inspector database is for supervisors and administrators")
         query = _scope(viewer, "jurisdiction_path", jurisdiction)
 
@@ -146,7 +150,7 @@ class RegistryService:
     async def inspector(self, viewer: Viewer, staff_id: str) -> Inspector:
         """An inspector record, for supervisors whose jurisdictions cover one of the inspector's."""
         found = (await self.inspectors.by_ids([staff_id])).get(staff_id)
-        if (found is None or not viewer.has_any(frozenset({Role.SUPERVISOR, Role.ADMIN}))
+        if (found is None or not viewer.has_any(SUPERVISORS)
                 or not any(viewer.covers(j) for j in found.jurisdictions)):
             raise NotFound(f"inspector {staff_id} not found", field="id")
         return found
@@ -154,3 +158,21 @@ class RegistryService:
     async def list_matters(self, viewer: Viewer) -> list[Matter]:
         # The random-check item list is public (一公开): anyone may read it.
         return await self.matters.list()
+
+    async def update_and_redecide(
+        self, viewer: Viewer, *, credit_code: str, version: int, changes: dict[str, Any], request_id: str,
+    ) -> Enterprise:
+        """``update_enterprise``, then the enterprise's policies decide again (injected hook)."""
+        enterprise = await self.update_enterprise(viewer, credit_code=credit_code, version=version,
+                                                  changes=changes, request_id=request_id)
+        if self.on_facts_changed is not None:
+            await self.on_facts_changed({"credit_code": credit_code}, f"edit:{request_id}")
+        return enterprise
+
+    async def import_and_redecide(self, path: Path, *, actor: str, progress: Progress | None = None,
+                                  allowed: Callable[[str], bool] | None = None) -> ImportReport:
+        """Import enterprises from a file, then the imported enterprises' policies decide again."""
+        report = await import_enterprises(self.database, path, actor=actor, progress=progress, allowed=allowed)
+        if self.on_facts_changed is not None:
+            await self.on_facts_changed({"import_id": report.import_id}, f"import:{report.import_id}")
+        return report

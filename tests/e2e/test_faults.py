@@ -364,3 +364,4 @@ def test_server_killed_mid_sync_restarts_and_keeps_every_acknowledged_op_once(se
     counts = asyncio.run(_log_counts(served.db_uri, task_id))
     assert {by_op[op["opId"]] for op in sent} <= set(counts) and all(n == 1 for n in counts.values())
     assert len(counts) == len(sent) + 1  # the findings and the start
+

@@ -12,9 +12,8 @@ from strawberry.types import Info
 
 from api.context import Context
 from api.graphql.relay import UserError
-from core.registry.importing import ImportReport, import_enterprises
+from core.registry.importing import ImportReport
 from core.registry.sources import SourceError
-from rules.apply import apply_decisions
 
 
 @strawberry.enum
@@ -71,17 +70,14 @@ async def import_enterprises_mutation(
         path = Path(folder) / f"upload.{input.format.value}"
         await asyncio.to_thread(path.write_text, input.content, "utf-8")
         try:
-            report = await import_enterprises(
-                context.services.registry.database, path, actor=context.viewer.username or "",
-                allowed=context.viewer.covers)
+            report = await context.services.registry.import_and_redecide(
+                path, actor=context.viewer.username or "", allowed=context.viewer.covers)
         except SourceError as exc:
             await context.services.registry.audit.append(
                 actor=context.viewer.username, action="importEnterprises", target="enterprises",
                 request_id=context.request_id, outcome=f"refused:{exc.code}")
             return ImportEnterprisesPayload(
                 result=None, user_errors=[UserError(field="content", message=str(exc), code=exc.code)])
-    await apply_decisions(context.services.registry.database, context.services.policies,
-                          query={"import_id": report.import_id}, trigger=f"import:{report.import_id}")
     await context.services.registry.audit.append(
         actor=context.viewer.username, action="importEnterprises", target="enterprises",
         request_id=context.request_id, outcome="ok",

@@ -11,7 +11,6 @@ from api.context import Context
 from api.graphql.relay import UserError
 from api.registry import types
 from core.errors import DomainError
-from rules.apply import apply_decisions
 
 
 @strawberry.input
@@ -79,7 +78,7 @@ async def update_enterprise(info: Info[Context, None], input: UpdateEnterpriseIn
     context = info.context
     code = input.credit_code.strip().upper()
     try:
-        enterprise = await context.services.registry.update_enterprise(
+        enterprise = await context.services.registry.update_and_redecide(
             context.viewer, credit_code=code, version=input.version, changes=_changes(input),
             request_id=context.request_id)
     except DomainError as exc:
@@ -88,6 +87,4 @@ async def update_enterprise(info: Info[Context, None], input: UpdateEnterpriseIn
             request_id=context.request_id, outcome=f"refused:{exc.code}")
         return UpdateEnterprisePayload(enterprise=None,
                                        user_errors=[UserError.from_domain(e) for e in exc.as_field_errors()])
-    await apply_decisions(context.services.registry.database, context.services.policies,
-                          query={"credit_code": code}, trigger=f"edit:{context.request_id}")
     return UpdateEnterprisePayload(enterprise=types.Enterprise.from_domain(enterprise), user_errors=[])

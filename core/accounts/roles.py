@@ -1,0 +1,12 @@
+"""Named role sets: the one place the permission table and the services take "who may" from."""
+
+from __future__ import annotations
+
+from core.accounts.models import Role
+
+PUBLIC: frozenset[Role] = frozenset()  # no sign-in needed
+ANY_ROLE = frozenset(Role)  # any signed-in account
+FIELD_STAFF = frozenset({Role.INSPECTOR, Role.SUPERVISOR, Role.ADMIN})  # everyone except rule authors
+SUPERVISORS = frozenset({Role.SUPERVISOR, Role.ADMIN})
+AUTHORS = frozenset({Role.RULE_AUTHOR, Role.ADMIN})
+POLICY_READERS = frozenset({Role.RULE_AUTHOR, Role.SUPERVISOR, Role.ADMIN})
