@@ -8,7 +8,9 @@ import math
 import os
 import platform
 import shutil
+import signal
 import socket
+import subprocess
 import sys
 import tempfile
 import time
@@ -102,3 +104,25 @@ def percentile(values: Sequence[float], q: float) -> float:
         raise ValueError("no values")
     rank = max(1, min(len(ordered), math.ceil(q / 100 * len(ordered))))
     return ordered[rank - 1]
+
+
+def stop_server(process: subprocess.Popen[bytes], *, timeout_s: float = 60) -> None:
+    """SIGTERM a served process (its lifespan stops the embedded database), then reap what it started."""
+    import psutil
+
+    descendants: list[Any] = []
+    with contextlib.suppress(psutil.Error):
+        descendants = psutil.Process(process.pid).children(recursive=True)
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    for child in descendants:  # only processes this server started
+        with contextlib.suppress(psutil.Error):
+            child.wait(timeout=20)
+        with contextlib.suppress(psutil.Error):
+            if child.is_running():
+                child.kill()

@@ -29,7 +29,18 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from _common import ROOT, database_name, database_server, emit, free_port, log, machine, percentile, temp_dir
+from _common import (
+    ROOT,
+    database_name,
+    database_server,
+    emit,
+    free_port,
+    log,
+    machine,
+    percentile,
+    stop_server,
+    temp_dir,
+)
 
 TARGET_RATIO_P50 = 2.0
 DEMO_ENTERPRISES = 5000
@@ -85,7 +96,6 @@ def serve_plain() -> None:
 def server_process(kind: str, env: dict[str, str], log_path: Path, timeout_s: float) -> Iterator[str]:
     """Start ``--serve kind`` in a subprocess, wait for /readyz, yield its base URL, stop it."""
     import httpx
-    import psutil
 
     port = free_port()
     env = {**os.environ, **env, "PORT": str(port)}
@@ -109,23 +119,7 @@ def server_process(kind: str, env: dict[str, str], log_path: Path, timeout_s: fl
             time.sleep(0.25)
         yield base
     finally:
-        # SIGTERM lets uvicorn run the lifespan shutdown, which stops the embedded database.
-        descendants = []
-        with contextlib.suppress(psutil.Error):
-            descendants = psutil.Process(process.pid).children(recursive=True)
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        for child in descendants:  # only processes this server started
-            with contextlib.suppress(psutil.Error):
-                child.wait(timeout=20)
-            with contextlib.suppress(psutil.Error):
-                if child.is_running():
-                    child.kill()
+        stop_server(process, timeout_s=30)
 
 
 # --------------------------------------------------------------------------- latency

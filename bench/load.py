@@ -40,7 +40,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from _common import ROOT, emit, free_port, log, machine, percentile, temp_dir
+from _common import ROOT, emit, free_port, log, machine, percentile, stop_server, temp_dir
 from _measure import Cpu, RssSampler
 
 ECOINSPECT = Path(sys.executable).with_name("ecoinspect")
@@ -69,7 +69,6 @@ HEADERS = {"accept": "application/graphql-response+json"}
 def served(workdir: Path, timeout_s: float) -> Iterator[tuple[str, int]]:
     """``ecoinspect serve --demo`` on a free loopback port; yields (base URL, pid); stops it with SIGTERM."""
     import httpx
-    import psutil
 
     port = free_port()
     env = {**os.environ, "ECOINSPECT_DATA_DIR": str(workdir / "data"), "PORT": str(port),
@@ -94,22 +93,7 @@ def served(workdir: Path, timeout_s: float) -> Iterator[tuple[str, int]]:
             time.sleep(0.5)
         yield base, process.pid
     finally:
-        descendants: list[Any] = []
-        with contextlib.suppress(psutil.Error):
-            descendants = psutil.Process(process.pid).children(recursive=True)
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)  # uvicorn's lifespan shutdown stops the embedded database
-            try:
-                process.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        for child in descendants:  # only processes this server started
-            with contextlib.suppress(psutil.Error):
-                child.wait(timeout=20)
-            with contextlib.suppress(psutil.Error):
-                if child.is_running():
-                    child.kill()
+        stop_server(process, timeout_s=60)
 
 
 def rss_mb(pid: int) -> float:

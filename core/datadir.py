@@ -113,15 +113,16 @@ def stop_orphan(record: OwnerRecord) -> bool:
                     extra={"pid": child.pid, "owner_pid": record.pid})
         child.terminate()
         child.send_signal(signal.SIGCONT)  # a stopped process must run to act on SIGTERM
-        if not _wait_gone(child, ORPHAN_GRACE_S):
+        if not wait_gone(child, ORPHAN_GRACE_S):
             child.kill()
-            _wait_gone(child, ORPHAN_GRACE_S)
+            wait_gone(child, ORPHAN_GRACE_S)
     except psutil.NoSuchProcess:
         return False
     return True
 
 
-def _wait_gone(process: psutil.Process, timeout_s: float) -> bool:
+def wait_gone(process: psutil.Process, timeout_s: float) -> bool:
+    """Whether the process ended (exited, or a zombie nobody reaps) within ``timeout_s`` seconds."""
     # Not psutil's wait(): an orphan's new parent may never reap it, and a zombie holds no files.
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:

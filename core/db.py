@@ -218,6 +218,11 @@ def lost_race(exc: BaseException) -> bool:
                                                   or exc.code in (112, 251))  # WriteConflict, NoSuchTransaction
 
 
+def commit_unknown(exc: BaseException) -> bool:
+    """The commit may or may not have landed: safe to retry only work that is idempotent."""
+    return isinstance(exc, PyMongoError) and exc.has_error_label("UnknownTransactionCommitResult")
+
+
 # Server states that mean "no usable server right now" when an operation reaches one anyway:
 # ShutdownInProgress, InterruptedAtShutdown, InterruptedDueToReplStateChange, PrimarySteppedDown,
 # NotWritablePrimary, NotPrimaryNoSecondaryOk, NotPrimaryOrSecondary.

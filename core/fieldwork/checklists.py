@@ -6,11 +6,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import ValidationError
-from pymongo.errors import DuplicateKeyError
 
 from core.accounts.models import Viewer
 from core.accounts.roles import SUPERVISORS
-from core.db import Database
+from core.db import Database, is_duplicate_key
 from core.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
 from core.fieldwork.models import Checklist, ChecklistItem
 from core.fieldwork.repository import FieldRepository
@@ -64,7 +63,9 @@ class ChecklistService:
                               jurisdiction=scope)
         try:
             await self.repository.insert_checklist(checklist)
-        except DuplicateKeyError:
+        except Exception as exc:
+            if not is_duplicate_key(exc):
+                raise
             raise Conflict(f"checklist {matter} changed meanwhile", code="STALE_VERSION", field="matter") from None
         return checklist
 

@@ -18,11 +18,9 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from pymongo.errors import BulkWriteError, OperationFailure
-
 from core.accounts.models import Viewer
 from core.config import Settings
-from core.db import Database
+from core.db import Database, commit_unknown, lost_race
 from core.errors import FieldError, PermissionDenied, ValidationFailed
 from core.evidence import media
 from core.fieldwork import contention, screening
@@ -34,7 +32,6 @@ from core.fieldwork.state import GENESIS, Batch, InspectionState, RecordHead, Ta
 from core.jsonsafe import sanitise_for_output
 
 log = logging.getLogger(__name__)
-DUPLICATE_KEY = 11000
 BUSY_BUDGET_S = 10.0  # waiting for the task's turn plus every retry; well below a client's HTTP timeout
 RETRY_AFTER_S = 1
 # Shared by every SyncService of the process: the pushes of a task queue here instead of aborting
@@ -48,21 +45,6 @@ def _limits(settings: Settings) -> media.EvidenceLimits:
     return media.EvidenceLimits(photo=settings.evidence_max_photo_mb * mib, video=settings.evidence_max_video_mb * mib,
                                 audio=settings.evidence_max_audio_mb * mib,
                                 document=settings.evidence_max_document_mb * mib)
-
-
-def _lost_race(exc: OperationFailure) -> bool:
-    """A concurrent push got there first: a unique index or a transaction conflict refused our write.
-
-    An unknown commit result is retried too: the ops are idempotent, so a commit that did land
-    reads back as REPLAYED.
-    """
-    if exc.has_error_label("TransientTransactionError") or exc.has_error_label("UnknownTransactionCommitResult"):
-        return True
-    if exc.code == DUPLICATE_KEY:
-        return True
-    if isinstance(exc, BulkWriteError):
-        return any(e.get("code") == DUPLICATE_KEY for e in exc.details.get("writeErrors", []))
-    return False
 
 
 def op_hash(raw: dict[str, Any]) -> str:
@@ -114,10 +96,12 @@ class SyncService:
                 return await self._attempt(viewer, raw_ops, screened, device_now)
             except RetryBatch as exc:
                 reason = str(exc)
-            except OperationFailure as exc:
-                if not _lost_race(exc):
+            except Exception as exc:
+                # Another push got there first (a unique index or a transaction conflict), or the commit's
+                # fate is unknown: the ops are idempotent, so a commit that did land reads back as REPLAYED.
+                if not (lost_race(exc) or commit_unknown(exc)):
                     raise
-                reason = str(exc.code)
+                reason = str(getattr(exc, "code", type(exc).__name__))
             attempt += 1
             pause = contention.pause(attempt)
             if loop.time() + pause > deadline:

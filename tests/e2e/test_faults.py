@@ -27,6 +27,7 @@ import pytest
 from core.accounts.models import Role, Viewer
 from core.accounts.service import AccountService
 from core.config import Settings
+from core.datadir import wait_gone
 from core.db import Database
 from core.demo import generator
 from core.fieldwork.chain import verify_task
@@ -179,25 +180,12 @@ def _code(response: httpx.Response) -> str | None:
     return errors[0]["extensions"]["code"] if errors else body.get("code")
 
 
-def _gone(process: psutil.Process, timeout: float) -> bool:
-    """Whether the process ended (exited, or a zombie its parent has not reaped) within ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if process.status() == psutil.STATUS_ZOMBIE:
-                return True
-        except psutil.NoSuchProcess:
-            return True
-        time.sleep(0.05)
-    return False
-
-
 def _hold_port(served: Served) -> socket.socket:
     """Kill the database child and hold its port, so that its restart fails until the port is released."""
     for _ in range(5):
         child = served.db_child()
         child.kill()
-        assert _gone(child, 30)
+        assert wait_gone(child, 30)
         holder = socket.socket()
         holder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
@@ -259,7 +247,7 @@ def test_api_recovers_from_a_database_crash(served: Served) -> None:
     crashed = served.db_child()
     killed_at = time.monotonic()
     crashed.kill()
-    assert _gone(crashed, 30)
+    assert wait_gone(crashed, 30)
     while not served.ready():
         assert time.monotonic() - killed_at < 10, "not serving again 10 s after the database crashed"
         time.sleep(0.2)
@@ -349,7 +337,7 @@ def test_server_killed_mid_sync_restarts_and_keeps_every_acknowledged_op_once(se
     applied = {op_id for op_id, status in results.items() if status == "APPLIED"}
     assert applied and len(sent) > len(results), "the kill should land while pushes are in flight"
     # The orphaned database child notices that its parent died and stops, releasing the data directory.
-    assert _gone(child, 30), "the database child outlived its killed parent by 30 s"
+    assert wait_gone(child, 30), "the database child outlived its killed parent by 30 s"
 
     served.start()  # the same command on the same data directory: no lock error
     counts = asyncio.run(_log_counts(served.db_uri, task_id))

@@ -8,7 +8,6 @@ import os
 import socket
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
@@ -19,6 +18,7 @@ import pytest
 from pymongo import ASCENDING, IndexModel, MongoClient, WriteConcern
 from pymongo.errors import DuplicateKeyError, WriteError
 
+from core.datadir import wait_gone
 from core.db import CollectionSpec, Database, EmbeddedServer, EmbeddedServerError
 
 MakeServer = Callable[[Path], EmbeddedServer]
@@ -258,25 +258,12 @@ def owners() -> Iterator[Callable[[Path], Owner]]:
             owner.child.kill()
 
 
-def gone(process: psutil.Process, timeout_s: float) -> bool:
-    """Whether the process ended (or is a zombie nobody reaps) within ``timeout_s`` — a bound that detects a hang."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        try:
-            if process.status() == psutil.STATUS_ZOMBIE:
-                return True
-        except psutil.NoSuchProcess:
-            return True
-        time.sleep(0.05)
-    return False
-
-
 def test_the_database_dies_with_its_killed_parent(owners: Callable[[Path], Owner], tmp_path: Path) -> None:
     owner = owners(tmp_path / "orphan" / "data")
     assert ping(owner.uri) == 1.0
     assert owner.child.ppid() == owner.process.pid
     owner.kill()  # SIGKILL: the parent gets no chance to stop its child
-    assert gone(owner.child, 30), "the database outlived its killed parent"
+    assert wait_gone(owner.child, 30), "the database outlived its killed parent"
 
 
 def test_start_right_after_the_owner_was_killed_is_not_refused(
@@ -290,7 +277,7 @@ def test_start_right_after_the_owner_was_killed_is_not_refused(
     server = make_server(storage)
     with MongoClient(server.start(), serverSelectionTimeoutMS=10_000) as client:
         assert client["survival"]["things"].find_one({"_id": "kept"}) == {"_id": "kept"}
-    assert gone(owner.child, 1)
+    assert wait_gone(owner.child, 1)
 
 
 def test_a_database_left_running_by_a_dead_owner_is_stopped_at_start(
@@ -302,12 +289,12 @@ def test_a_database_left_running_by_a_dead_owner_is_stopped_at_start(
     # the watchdog would.
     owner.child.suspend()
     owner.kill()
-    assert not gone(owner.child, 0.5)
+    assert not wait_gone(owner.child, 0.5)
     record = json.loads((storage / "ecoinspect.lock").read_text())
     assert record["pid"] == owner.process.pid and record["child_pid"] == owner.child.pid
     server = make_server(storage)
     uri = server.start()
-    assert gone(owner.child, 1)
+    assert wait_gone(owner.child, 1)
     assert ping(uri) == 1.0
     record = json.loads((storage / "ecoinspect.lock").read_text())
     assert record["pid"] == os.getpid() and record["child_pid"] == server.pid

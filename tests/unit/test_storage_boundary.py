@@ -9,18 +9,9 @@ ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("api", "core", "rules", "scheduler")
 STORAGE_MODULES = {
     "core/db.py",  # the client, the one transaction helper, the error codes
-    # Storage primitives, each the only writer of its own collection (a lease document, a counter
-    # document): they are repositories in all but name.
-    "core/leases.py",
-    "core/counters.py",
 }
 # Not yet moved behind a repository; shrink this list, never grow it.
-KNOWN_DEBT = {
-    # Its contention handling (core/fieldwork/contention.py) was just rewritten for a concurrency
-    # defect; its batch writes and their error codes move into its repository in a later step.
-    "core/fieldwork/sync.py",
-    "core/fieldwork/checklists.py",
-}
+KNOWN_DEBT: set[str] = set()
 # Modules that still build ``{"$...": ...}`` documents or query collections themselves (measured when the
 # check was added; some may be false positives of the heuristic). Fixing one means removing it here.
 FILTER_DEBT = {"api/cli/meters.py", "core/fieldwork/oversight.py", "core/inspections/service.py",

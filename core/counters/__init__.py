@@ -1,0 +1,5 @@
+"""Named sequence counters that hand out blocks of numbers (storage in repository.py)."""
+
+from core.counters.repository import COLLECTIONS, reserve
+
+__all__ = ["COLLECTIONS", "reserve"]
