@@ -68,7 +68,7 @@ async def users(database: Database, settings: Settings) -> dict[str, str]:
 @pytest.fixture
 async def client(database: Database, settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(settings, database=database)
-    async with LifespanManager(app) as manager:
+    async with LifespanManager(app, startup_timeout=60, shutdown_timeout=60) as manager:
         transport = httpx.ASGITransport(app=manager.app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
             yield http

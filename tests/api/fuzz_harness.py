@@ -56,7 +56,7 @@ STALL_S = 60.0
 async def app_client(settings: Settings, database: Database) -> AsyncIterator[httpx.AsyncClient]:
     """The app over ASGI; unlike the shared ``client`` fixture a raised exception is caught and reported."""
     app = create_app(settings, database=database)
-    async with LifespanManager(app) as manager:
+    async with LifespanManager(app, startup_timeout=60, shutdown_timeout=60) as manager:
         transport = httpx.ASGITransport(app=manager.app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test", timeout=120) as http:
             yield http

@@ -31,7 +31,7 @@ async def outage(tmp_path: Path, settings: Settings) -> AsyncIterator[tuple[http
     database = Database(server.start(), "outage", embedded=server, server_selection_timeout_ms=500)
     try:
         app = create_app(settings, database=database)
-        async with LifespanManager(app) as manager:
+        async with LifespanManager(app, startup_timeout=60, shutdown_timeout=60) as manager:
             await MatterRepository(database).upsert_many([Matter.model_validate(generator.matters()[0])])
             transport = httpx.ASGITransport(app=manager.app)
             async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:

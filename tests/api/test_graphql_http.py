@@ -82,7 +82,7 @@ async def test_get_allowed_in_dev_but_never_for_mutations(client: httpx.AsyncCli
 async def test_get_and_graphiql_off_in_production(database: Database) -> None:
     settings = Settings(mode=Mode.PRODUCTION, secret_key="p" * 40)
     app = create_app(settings, database=database)
-    async with LifespanManager(app) as manager, httpx.AsyncClient(
+    async with LifespanManager(app, startup_timeout=60, shutdown_timeout=60) as manager, httpx.AsyncClient(
         transport=httpx.ASGITransport(app=manager.app), base_url="http://test"
     ) as http:
         assert (await http.get("/graphql", params={"query": QUERY})).status_code == 405
@@ -117,7 +117,7 @@ async def test_depth_limit(database: Database) -> None:
     app = create_app(Settings(query_max_depth=3), database=database)
     deep = "{ enterprises(first: 1) { edges { node { credit { tier } } } } }"
     shallow = "{ enterprises(first: 1) { edges { node { name } } } }"
-    async with LifespanManager(app) as manager, httpx.AsyncClient(
+    async with LifespanManager(app, startup_timeout=60, shutdown_timeout=60) as manager, httpx.AsyncClient(
         transport=httpx.ASGITransport(app=manager.app), base_url="http://test"
     ) as http:
         refused = await http.post("/graphql", json={"query": deep}, headers={"accept": GRAPHQL_RESPONSE})

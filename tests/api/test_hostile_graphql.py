@@ -95,7 +95,7 @@ async def test_depth_limit_code(database) -> None:
 
     app = create_app(Settings(query_max_depth=3), database=database)
     deep = "{ enterprises(first: 1) { edges { node { credit { tier } } } } }"
-    async with LifespanManager(app) as manager, httpx.AsyncClient(
+    async with LifespanManager(app, startup_timeout=60, shutdown_timeout=60) as manager, httpx.AsyncClient(
         transport=httpx.ASGITransport(app=manager.app), base_url="http://test"
     ) as http:
         response = await post(http, deep)

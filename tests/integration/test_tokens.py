@@ -41,7 +41,7 @@ def uncached(settings: Settings) -> Settings:
 async def _serve(database: Database, settings: Settings) -> AsyncIterator[tuple[httpx.AsyncClient, Any]]:
     """A client of a fresh app, and that app's Starlette state."""
     app = create_app(settings, database=database)
-    async with LifespanManager(app) as manager:
+    async with LifespanManager(app, startup_timeout=60, shutdown_timeout=60) as manager:
         transport = httpx.ASGITransport(app=manager.app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
             yield client, app.app.state
@@ -171,7 +171,7 @@ async def test_tokens_signed_with_the_old_source_constants_are_refused(
     settings = Settings(data_dir=tmp_path, password_hash_profile="fast", login_delay_max_seconds=0.01)
     app = create_app(settings, database=database)
     try:
-        async with LifespanManager(app) as manager:
+        async with LifespanManager(app, startup_timeout=60, shutdown_timeout=60) as manager:
             await AccountService(database, settings).create_user(username="admin", password=PASSWORD,
                                                                  roles=[Role.ADMIN], jurisdictions=["610000"])
             transport = httpx.ASGITransport(app=manager.app)
