@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
-from functools import partial
 
 from starlette.applications import Starlette
 from starlette.routing import Route
@@ -27,8 +26,6 @@ from api.public import views
 from core.accounts.service import AccountService
 from core.config import Settings
 from core.db import Database
-from core.evidence.upload import EvidenceUploadService
-from core.fieldwork.completion import evidence_completed
 from core.schema import COLLECTIONS
 from core.supervision import Supervisor
 
@@ -61,8 +58,6 @@ def create_app(
             app.state.accounts = AccountService(db, settings)
             app.state.services = build_services(db, settings)
             app.state.registry = app.state.services.registry
-            app.state.evidence_uploads = EvidenceUploadService(db, settings,
-                                                               on_complete=partial(evidence_completed, db))
             await app.state.services.policies.install_default_packs()
             if on_ready is not None:
                 await on_ready(db)

@@ -8,8 +8,12 @@ from api.context import Services
 from core.config import Settings
 from core.db import Database
 from core.events.service import EventService
+from core.evidence.models import Evidence
+from core.evidence.upload import EvidenceUploadService
 from core.fieldwork.checklists import ChecklistService
+from core.fieldwork.completion import evidence_completed
 from core.fieldwork.oversight import Oversight
+from core.fieldwork.record import OnsiteRecordService
 from core.fieldwork.sync import SyncService
 from core.nonsite.complaints import ComplaintService
 from core.nonsite.drone import DroneService
@@ -44,9 +48,22 @@ def build_services(db: Database, settings: Settings) -> Services:
                                      description=f"electricity anomaly verified: {alert.kind.value}",
                                      key=alert.id, request_id=request_id, source="nonsite")
 
+    async def complaint_founded(complaint: dict[str, Any], verifier: str, request_id: str) -> None:
+        """A complaint closed as founded counts in the enterprise's events (a verified complaint)."""
+        await events.record_verified(verifier, credit_code=complaint["credit_code"], kind="complaint_verified",
+                                     reference=f"complaint:{complaint['_id']}",
+                                     description=str(complaint["content"])[:500], key=complaint["_id"],
+                                     request_id=request_id, source="nonsite")
+
+    async def evidence_complete(evidence: Evidence) -> None:
+        """An uploaded file is complete: its inspection's evidence list (and status) follow."""
+        await evidence_completed(db, evidence)
+
     return Services(registry=RegistryService(db, on_facts_changed=facts_changed), plans=flows.plans, flows=flows,
                     redraws=RedrawFlow(flows), results=ResultFlows(flows.plans, settings),
                     policies=policies, alerts=AlertService(db, policies), events=events,
                     sync=SyncService(db, settings), checklists=ChecklistService(db), oversight=Oversight(db),
-                    meters=MeterService(db), complaints=ComplaintService(db), leads=LeadService(db),
+                    evidence_uploads=EvidenceUploadService(db, settings, on_complete=evidence_complete),
+                    records=OnsiteRecordService(db), meters=MeterService(db),
+                    complaints=ComplaintService(db, on_founded=complaint_founded), leads=LeadService(db),
                     drones=DroneService(db), power_alerts=PowerAlertService(db, on_violation=violation_found))

@@ -11,8 +11,10 @@ from core.accounts.models import Viewer
 from core.config import Settings
 from core.events.models import EnterpriseEvent
 from core.events.service import EventService
+from core.evidence.upload import EvidenceUploadService
 from core.fieldwork.checklists import ChecklistService
 from core.fieldwork.oversight import Oversight
+from core.fieldwork.record import OnsiteRecordService
 from core.fieldwork.sync import SyncService
 from core.inspections.service import PlanService
 from core.nonsite.complaints import ComplaintService
@@ -42,6 +44,8 @@ class Services:
     sync: SyncService
     checklists: ChecklistService
     oversight: Oversight
+    evidence_uploads: EvidenceUploadService
+    records: OnsiteRecordService
     meters: MeterService
     complaints: ComplaintService
     leads: LeadService

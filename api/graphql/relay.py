@@ -6,7 +6,7 @@ import base64
 
 import strawberry
 
-from core.errors import FieldError
+from core.errors import DomainError, FieldError
 
 
 @strawberry.interface(description="An object with a globally unique, opaque id.")
@@ -42,3 +42,8 @@ class UserError:
     @classmethod
     def from_domain(cls, error: FieldError) -> UserError:
         return cls(field=error.field, message=error.message, code=error.code)
+
+
+def user_errors(exc: DomainError) -> list[UserError]:
+    """A refused mutation's payload errors: one per field the domain error names."""
+    return [UserError.from_domain(e) for e in exc.as_field_errors()]

@@ -12,8 +12,10 @@ from strawberry.types import Info
 
 from api.alerts.schema import AlertMutation, AlertQuery
 from api.context import Context
-from api.events.schema import EventMutation, EventQuery
-from api.fieldwork.schema import FieldMutation, FieldQuery
+from api.events.mutations import EventMutation
+from api.events.queries import EventQuery
+from api.fieldwork.mutations import FieldMutation
+from api.fieldwork.queries import FieldQuery
 from api.graphql.errors import is_expected
 from api.graphql.limits import Limits, make_limit_rule
 from api.graphql.permissions import AccessControl
@@ -37,8 +39,8 @@ from api.inspections.mutations.results import (
     record_task_result,
 )
 from api.inspections.queries import InspectionQuery
-from api.nonsite.leads import LeadMutation, LeadQuery
-from api.nonsite.schema import NonsiteMutation, NonsiteQuery
+from api.nonsite.mutations import NonsiteMutation
+from api.nonsite.queries import NonsiteQuery
 from api.policies.mutations import PolicyMutation
 from api.policies.queries import PolicyQuery
 from api.registry import types as registry_types
@@ -67,8 +69,7 @@ class Viewer:
 
 
 @strawberry.type
-class Query(RegistryQuery, InspectionQuery, PolicyQuery, AlertQuery, EventQuery, FieldQuery, NonsiteQuery,
-            LeadQuery):
+class Query(RegistryQuery, InspectionQuery, PolicyQuery, AlertQuery, EventQuery, FieldQuery, NonsiteQuery):
     @strawberry.field(description="Who is asking.")
     def viewer(self, info: Info[Context, None]) -> Viewer:
         v = info.context.viewer
@@ -97,7 +98,7 @@ class Query(RegistryQuery, InspectionQuery, PolicyQuery, AlertQuery, EventQuery,
 
 
 @strawberry.type
-class Mutation(PolicyMutation, AlertMutation, EventMutation, FieldMutation, NonsiteMutation, LeadMutation):
+class Mutation(PolicyMutation, AlertMutation, EventMutation, FieldMutation, NonsiteMutation):
     @strawberry.mutation(description="Create a draft random-check plan (抽查计划).")
     async def create_plan(self, info: Info[Context, None], input: CreatePlanInput) -> PlanPayload:  # noqa: A002
         return await create_plan(info, input)

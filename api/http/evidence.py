@@ -33,13 +33,9 @@ _NO_STORE = {"Cache-Control": "no-store"}
 
 
 def service(request: Request) -> EvidenceUploadService:
-    """The app's upload service: ``app.state.evidence_uploads`` when the app set one (with its completion
-    hook), else one made here from the app's database and settings."""
-    state = request.app.state
-    found: EvidenceUploadService | None = getattr(state, "evidence_uploads", None)
-    if found is None:
-        found = state.evidence_uploads = EvidenceUploadService(state.database, state.settings)
-    return found
+    """The app's upload service, assembled once with its completion hook (``api/assembly.py``)."""
+    uploads: EvidenceUploadService = request.app.state.services.evidence_uploads
+    return uploads
 
 
 async def _viewer(request: Request) -> Viewer:

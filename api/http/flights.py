@@ -9,18 +9,16 @@ from starlette.routing import Route
 
 from api.http.auth import bearer_viewer
 from core.errors import DomainError
-from core.nonsite.drone import DroneService
 
 
 async def preview(request: Request) -> Response:
     try:
         viewer = await bearer_viewer(request)
-        service = DroneService(request.app.state.database)
-        doc = await service.get(viewer, request.path_params["flight_id"])
+        png = await request.app.state.services.drones.preview(
+            viewer, request.path_params["flight_id"], render=lambda *args: to_thread.run_sync(*args))
     except DomainError as exc:
         status = 401 if exc.code in ("UNAUTHENTICATED", "INVALID_TOKEN", "TOKEN_EXPIRED") else 404
         return JSONResponse({"code": exc.code, "message": exc.message}, status_code=status)
-    png = await service.preview_of(doc, render=lambda *args: to_thread.run_sync(*args))
     return Response(png, media_type="image/png")
 
 

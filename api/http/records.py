@@ -9,8 +9,6 @@ from starlette.routing import Route
 
 from api.http.auth import bearer_viewer
 from core.errors import DomainError
-from core.fieldwork.access import readable_task
-from core.fieldwork.record import onsite_record
 from core.fieldwork.record_pdf import render_onsite_record
 
 _STATUS = {"UNAUTHENTICATED": 401, "INVALID_TOKEN": 401, "TOKEN_EXPIRED": 401, "NOT_FOUND": 404,
@@ -20,15 +18,13 @@ _STATUS = {"UNAUTHENTICATED": 401, "INVALID_TOKEN": 401, "TOKEN_EXPIRED": 401, "
 async def onsite_record_pdf(request: Request) -> Response:
     try:
         viewer = await bearer_viewer(request)
-        database = request.app.state.database
-        task = await readable_task(database, viewer, request.path_params["task_id"])
-        record = await onsite_record(database, task)
+        record = await request.app.state.services.records.get(viewer, request.path_params["task_id"])
     except DomainError as exc:
         return JSONResponse({"code": exc.code, "message": exc.message}, status_code=_STATUS.get(exc.code, 400))
     # reportlab is synchronous and keeps a global font registry: render off the event loop.
     pdf = await to_thread.run_sync(render_onsite_record, record)
     return Response(pdf, media_type="application/pdf",
-                    headers={"Content-Disposition": f'inline; filename="record-{task.id}.pdf"'})
+                    headers={"Content-Disposition": f'inline; filename="record-{record.task_id}.pdf"'})
 
 
 RECORD_ROUTES = [Route("/tasks/{task_id}/record.pdf", onsite_record_pdf, methods=["GET"])]

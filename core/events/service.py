@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from core.accounts.models import Role, Viewer
+from core.accounts.models import Viewer
 from core.accounts.roles import ANY_ROLE, SUPERVISORS
 from core.audit.repository import AuditRepository
 from core.db import Database, is_duplicate_key
@@ -16,11 +16,21 @@ from core.errors import Conflict, FieldError, NotFound, PermissionDenied, Valida
 from core.events.models import EnterpriseEvent, EventData, history_facts
 from core.events.repository import EventRepository
 from core.hooks import FactsChanged
-from core.reference import tables
 from core.registry.repository import EnterpriseRepository
 from core.registry.rows import field_errors
 
 RECORDERS = SUPERVISORS  # who records enterprise events by hand
+
+
+def _parse(data: dict[str, Any]) -> EventData:
+    try:
+        parsed = EventData.model_validate(data)
+    except ValidationError as exc:
+        raise ValidationFailed(field_errors(exc, {})) from None
+    # Dates are local: allow the earliest time zone's today (UTC+14), refuse anything later.
+    if parsed.occurred_on > (datetime.now(UTC) + timedelta(hours=14)).date():
+        raise ValidationFailed([FieldError("occurredOn", "an event cannot be in the future", "IN_FUTURE")])
+    return parsed
 
 
 class EventService:
@@ -37,20 +47,28 @@ class EventService:
         returns the stored event; a different payload under that id is refused (ID_CONFLICT)."""
         if not viewer.has_any(RECORDERS):
             raise PermissionDenied("only supervisors and administrators record enterprise events")
-        try:
-            parsed = EventData.model_validate(data)
-        except ValidationError as exc:
-            raise ValidationFailed(field_errors(exc, {})) from None
-        # Dates are local: allow the earliest time zone's today (UTC+14), refuse anything later.
-        if parsed.occurred_on > (datetime.now(UTC) + timedelta(hours=14)).date():
-            raise ValidationFailed([FieldError("occurredOn", "an event cannot be in the future", "IN_FUTURE")])
+        parsed = _parse(data)
         enterprise = (await self.enterprises.by_codes([parsed.credit_code])).get(parsed.credit_code)
         if enterprise is None or not viewer.covers(enterprise.jurisdiction):
             raise NotFound(f"enterprise {parsed.credit_code} not found", field="creditCode")
-        event = EnterpriseEvent(**parsed.model_dump(), source=source, recorded_by=viewer.username or "",
+        return await self._record(parsed, recorder=viewer.username, request_id=request_id, source=source)
+
+    async def record_system(self, recorder: str, data: dict[str, Any], *, request_id: str,
+                            source: str) -> tuple[EnterpriseEvent, bool]:
+        """Store an event that another flow has already authorised (a power alert verified as a
+        violation, a complaint closed as founded), in ``recorder``'s name and without a viewer's
+        checks: the same validation, idempotency and audit record as ``record``."""
+        parsed = _parse(data)
+        if (await self.enterprises.by_codes([parsed.credit_code])).get(parsed.credit_code) is None:
+            raise NotFound(f"enterprise {parsed.credit_code} not found", field="creditCode")
+        return await self._record(parsed, recorder=recorder, request_id=request_id, source=source)
+
+    async def _record(self, parsed: EventData, *, recorder: str | None, request_id: str,
+                      source: str) -> tuple[EnterpriseEvent, bool]:
+        event = EnterpriseEvent(**parsed.model_dump(), source=source, recorded_by=recorder or "",
                                 recorded_at=datetime.now(UTC))
         try:
-            await self._store(event, viewer, request_id)
+            await self._store(event, recorder, request_id)
         except Exception as exc:
             if not is_duplicate_key(exc):
                 raise
@@ -63,11 +81,11 @@ class EventService:
             return stored, False
         return event, True
 
-    async def _store(self, event: EnterpriseEvent, viewer: Viewer, request_id: str) -> None:
+    async def _store(self, event: EnterpriseEvent, actor: str | None, request_id: str) -> None:
         """The event and its audit record in one transaction, retried when a concurrent write conflicts."""
         async def store(session: Any) -> None:
             await self.events.insert(event, session=session)
-            await self.audit.append(actor=viewer.username, action="recordEnterpriseEvent",
+            await self.audit.append(actor=actor, action="recordEnterpriseEvent",
                                     target=f"enterprise:{event.credit_code}", request_id=request_id,
                                     outcome="ok", detail={"event": event.id, "kind": event.kind.value},
                                     session=session)
@@ -94,13 +112,11 @@ class EventService:
                               key: str, request_id: str, source: str) -> None:
         """A fact verified by another flow enters the enterprise's events (same id for a replay),
         then its policies decide again. The caller's flow authorised the verification itself, so
-        the event is recorded by the system on the verifier's behalf."""
+        the event is recorded by the system on the verifier's behalf (``record_system``)."""
         event_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"ecoinspect:{kind}:{key}"))
         data = {"id": event_id, "credit_code": credit_code, "kind": kind, "occurred_on": datetime.now(UTC).date(),
                 "reference": reference, "description": description}
-        system = Viewer(username=f"{actor} (verified)", roles=frozenset({Role.ADMIN}),
-                        jurisdictions=(tables.root_code(),))
-        await self.record(system, data, request_id=request_id, source=source)
+        await self.record_system(f"{actor} (verified)", data, request_id=request_id, source=source)
         if self.on_facts_changed is not None:
             await self.on_facts_changed({"credit_code": credit_code}, f"event:{kind}:{event_id}")
 

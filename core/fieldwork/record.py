@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from core.accounts.models import Viewer
 from core.db import Database
 from core.errors import Conflict
 from core.fieldwork import record_pdf as pdf
+from core.fieldwork.access import readable_task
 from core.fieldwork.repository import FieldRepository
 from core.inspections.models import Task
 from core.reference import tables
@@ -77,3 +79,15 @@ async def onsite_record(database: Database, task: Task) -> pdf.OnsiteRecord:
         checklist_title=checklist.title if checklist else "", checklist_version=checklist.id if checklist else "",
         answers=tuple(answers), findings=tuple(findings), evidence=tuple(evidence), signatures=tuple(signatures),
         flags=tuple(inspection.get("flags", [])))
+
+
+class OnsiteRecordService:
+    """The on-site record of a task, for its inspectors and the supervisors over its jurisdiction."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    async def get(self, viewer: Viewer, task_id: str) -> pdf.OnsiteRecord:
+        """NOT_FOUND for a task the viewer may not read; NOT_STARTED before its inspection began."""
+        task = await readable_task(self.database, viewer, task_id)
+        return await onsite_record(self.database, task)

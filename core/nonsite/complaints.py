@@ -1,13 +1,14 @@
 """Complaints (12369 and other channels) and hotspot-grid alerts: each becomes a targeted task.
 
 Targeted tasks stay apart from double-random ones (no plan, their own kind). A complaint verified
-as founded counts in the enterprise's facts (a ``complaint_verified`` event, recorded by the caller
-through the events service so that the policies decide again). Hotspot tasks are grid-level: they
-record the problems and sources found, not a penalty (DOMAIN rule 20).
+as founded counts in the enterprise's facts: ``close_and_report`` hands it to the ``on_founded``
+hook injected at assembly (a ``complaint_verified`` event, so that the policies decide again).
+Hotspot tasks are grid-level: they record the problems and sources found, not a penalty (DOMAIN rule 20).
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime
 from typing import Any, Literal
 
@@ -25,6 +26,9 @@ from core.nonsite.repository import MeterRepository
 from core.reference import tables
 from core.registry.repository import EnterpriseRepository
 from core.registry.rows import field_errors
+
+# A complaint closed as founded about a known enterprise: (complaint, closer, request id). Injected at assembly.
+OnFounded = Callable[[dict[str, Any], str, str], Awaitable[None]]
 
 
 class ComplaintData(BaseModel):
@@ -60,8 +64,9 @@ def _parse(model: type[BaseModel], data: dict[str, Any]) -> Any:
 
 
 class ComplaintService:
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, *, on_founded: OnFounded | None = None) -> None:
         self.database = database
+        self.on_founded = on_founded
         self.tasks = InspectionRepository(database)
         self.repository = MeterRepository(database)
 
@@ -122,6 +127,14 @@ class ComplaintService:
         if changed is None:
             raise Conflict(f"complaint {complaint_id} is already {doc['status']}", code="ALREADY_CLOSED")
         return dict(changed)
+
+    async def close_and_report(self, viewer: Viewer, complaint_id: str, *, request_id: str, founded: bool,
+                               note: str) -> dict[str, Any]:
+        """``close_complaint``, then a founded complaint about a known enterprise goes to the injected hook."""
+        doc = await self.close_complaint(viewer, complaint_id, founded=founded, note=note)
+        if founded and doc.get("credit_code") and self.on_founded is not None:
+            await self.on_founded(doc, viewer.username or "", request_id)
+        return doc
 
     async def complaints(self, viewer: Viewer, *, status: str | None = None) -> list[dict[str, Any]]:
         if not viewer.has_any(SUPERVISORS):

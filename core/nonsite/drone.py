@@ -96,6 +96,10 @@ class DroneService:
             raise NotFound(f"flight {flight_id} not found", field="flightId")
         return doc
 
+    async def preview(self, viewer: Viewer, flight_id: str, *, render: Any = None) -> bytes:
+        """The PNG map of a flight the viewer may see (``get``, then ``preview_of``)."""
+        return await self.preview_of(await self.get(viewer, flight_id), render=render)
+
     async def preview_of(self, doc: dict[str, Any], *, render: Any = None) -> bytes:
         """The PNG map of a flight the caller may see; ``render`` runs the drawing (e.g. in a thread)."""
         parsed = flights.parse_track(doc["track"].encode(), fmt=doc["format"])

@@ -38,22 +38,27 @@ TODAY = datetime.now(UTC).date()
 REGISTER = """mutation($m: [MeterInput!]!) { registerMeters(meters: $m) { inserted updated userErrors { code } } }"""
 INGEST = """mutation($r: [ReadingInput!]!) { ingestReadings(readings: $r) { received accepted bucketsCreated
   userErrors { code } } }"""
-SCAN = "mutation($i: ScanInput!) { scanPowerUsage(input: $i) }"
+SCAN = "mutation($i: ScanInput!) { scanPowerUsage(input: $i) { enterprises anomalies created policyVersion } }"
 ALERTS = "query($o: Boolean!) { powerAlerts(openOnly: $o) { alertId creditCode startsAt stage version taskId } }"
-GAPS = "query($m: String!, $s: Date!) { meterGaps(meterId: $m, start: $s, days: 1) }"
+GAPS = "query($m: String!, $s: Date!) { meterGaps(meterId: $m, start: $s, days: 1) { from to } }"
 ADVANCE = """mutation($i: AdvancePowerAlertInput!) { advancePowerAlert(input: $i) { alert { alertId stage version }
   userErrors { code } } }"""
 CREATE_TASK = """mutation($a: String!) { createPowerAlertTask(alertId: $a) { taskId userErrors { code } } }"""
 TASK = "query($id: ID!) { node(id: $id) { ... on Task { kind status inspectors creditCode planId } } }"
-STAFF = "mutation($o: String!) { staffTargetedTasks(origin: $o) }"
-RECORD_FIELDS = "record replayed taskId userErrors { code }"
-COMPLAINT = f"mutation($i: ComplaintInput!) {{ recordComplaint(input: $i) {{ {RECORD_FIELDS} }} }}"
-CLOSE = f"mutation($i: CloseComplaintInput!) {{ closeComplaint(input: $i) {{ {RECORD_FIELDS} }} }}"
-COMPLAINTS = "{ complaints }"
-HOTSPOT = f"mutation($i: HotspotInput!) {{ recordHotspotAlert(input: $i) {{ {RECORD_FIELDS} }} }}"
+STAFF = "mutation($o: String!) { staffTargetedTasks(origin: $o) { staffed unstaffed seed } }"
+RECORD_FIELDS = "replayed taskId userErrors { code }"
+COMPLAINT_FIELDS = "complaintId status jurisdiction recordedBy closedBy"
+COMPLAINT = (f"mutation($i: ComplaintInput!) {{ recordComplaint(input: $i) {{ record {{ {COMPLAINT_FIELDS} }} "
+             f"{RECORD_FIELDS} }} }}")
+CLOSE = (f"mutation($i: CloseComplaintInput!) {{ closeComplaint(input: $i) {{ record {{ {COMPLAINT_FIELDS} }} "
+         f"{RECORD_FIELDS} }} }}")
+COMPLAINTS = f"{{ complaints {{ {COMPLAINT_FIELDS} }} }}"
+HOTSPOT = f"mutation($i: HotspotInput!) {{ recordHotspotAlert(input: $i) {{ record {{ cellId }} {RECORD_FIELDS} }} }}"
 PROGRESS = "query($o: String!) { fieldProgress(origin: $o) { total } }"
-FLIGHT = f"mutation($i: DroneFlightInput!) {{ recordDroneFlight(input: $i) {{ {RECORD_FIELDS} }} }}"
-SHOW_FLIGHT = "query($f: String!) { droneFlight(flightId: $f) }"
+FLIGHT_FIELDS = "flightId jurisdiction passes { creditCode }"
+FLIGHT = (f"mutation($i: DroneFlightInput!) {{ recordDroneFlight(input: $i) {{ record {{ {FLIGHT_FIELDS} }} "
+          f"{RECORD_FIELDS} }} }}")
+SHOW_FLIGHT = f"query($f: String!) {{ droneFlight(flightId: $f) {{ {FLIGHT_FIELDS} }} }}"
 INSPECTOR_LIST = "query($j: String) { inspectors(first: 10, jurisdiction: $j) { edges { node { staffId } } } }"
 
 
@@ -150,7 +155,7 @@ async def make_complaint(client: httpx.AsyncClient, setup: str, where: str) -> d
 
 async def complaint_status(client: httpx.AsyncClient, setup: str, complaint_id: str) -> str | None:
     listed = (await gql(client, COMPLAINTS, token=setup))["data"]["complaints"]
-    return next((c["status"] for c in listed if c["_id"] == complaint_id), None)
+    return next((c["status"] for c in listed if c["complaintId"] == complaint_id), None)
 
 
 def track(where: str) -> str:
@@ -201,7 +206,7 @@ async def check_complaints(client: httpx.AsyncClient, token: str | None, role: s
     result = await gql(client, COMPLAINTS, token=token)
     if not _gate(result, role, SUPERVISE):
         return
-    listed = {c["_id"]: c for c in result["data"]["complaints"]}
+    listed = {c["complaintId"]: c for c in result["data"]["complaints"]}
     assert (complaint["complaintId"] in listed) == (role in EDITS[where]), (role, where)
     if role == "xian_supervisor":  # nothing of another city leaks into the list
         assert {c["jurisdiction"] for c in listed.values()} <= {"610100"}, listed
@@ -219,7 +224,7 @@ async def check_drone_flight(client: httpx.AsyncClient, token: str | None, role:
     shown = result["data"]["droneFlight"]
     if role in NONSITE_STAFF[where]:
         code = await seeded_code(client, setup, where)
-        assert shown["jurisdiction"] == CITY[where] and [p["credit_code"] for p in shown["passes"]] == [code]
+        assert shown["jurisdiction"] == CITY[where] and [p["creditCode"] for p in shown["passes"]] == [code]
     else:
         assert shown is None, (role, where, shown)
 
@@ -368,7 +373,7 @@ async def check_record_complaint(client: httpx.AsyncClient, token: str | None, r
         written = role in EDITS[where]
         if written:
             assert payload["userErrors"] == [] and payload["replayed"] is False and payload["taskId"], payload
-            assert payload["record"]["status"] == "received" and payload["record"]["recorded_by"] == role
+            assert payload["record"]["status"] == "received" and payload["record"]["recordedBy"] == role
         else:
             assert payload == {"record": None, "replayed": False, "taskId": None,
                                "userErrors": [{"code": "FORBIDDEN"}]}, payload
@@ -386,7 +391,7 @@ async def check_close_complaint(client: httpx.AsyncClient, token: str | None, ro
         closed = role in EDITS[where]
         if closed:
             assert payload["userErrors"] == [] and payload["record"]["status"] == "unfounded", payload
-            assert payload["record"]["closed_by"] == role
+            assert payload["record"]["closedBy"] == role
         else:
             assert payload == {"record": None, "replayed": False, "taskId": None,
                                "userErrors": [{"code": "NOT_FOUND"}]}, payload
@@ -403,7 +408,7 @@ async def check_hotspot(client: httpx.AsyncClient, token: str | None, role: str,
         payload = result["data"]["recordHotspotAlert"]
         written = role in EDITS[where]
         if written:
-            assert payload["userErrors"] == [] and payload["taskId"] and payload["record"]["cell_id"] == cell
+            assert payload["userErrors"] == [] and payload["taskId"] and payload["record"]["cellId"] == cell
         else:
             assert _codes(payload) == ["FORBIDDEN"] and payload["taskId"] is None, payload
     origin = f"hotspot:{cell}:{TODAY.isoformat()}"
@@ -422,7 +427,7 @@ async def check_record_flight(client: httpx.AsyncClient, token: str | None, role
         if written:
             code = await seeded_code(client, setup, where)
             assert payload["userErrors"] == [] and payload["replayed"] is False, payload
-            assert [p["credit_code"] for p in payload["record"]["passes"]] == [code], payload
+            assert [p["creditCode"] for p in payload["record"]["passes"]] == [code], payload
         else:  # rule authors are refused; staff of another city do not find the jurisdiction
             assert _codes(payload) == ["FORBIDDEN" if role in AUTHORS else "NOT_FOUND"], (role, where, payload)
             assert payload["record"] is None

@@ -50,21 +50,31 @@ REGISTER = """mutation($m: [MeterInput!]!) { registerMeters(meters: $m) { insert
 INGEST = """mutation($r: [ReadingInput!]!) { ingestReadings(readings: $r) { received accepted bucketsCreated
   bucketsChanged userErrors { field code } } }"""
 ISSUE = """mutation($i: IssueAlertInput!) { issueAlert(input: $i) { alert { alertId affected } userErrors { code } } }"""
-SCAN = "mutation($i: ScanInput!) { scanPowerUsage(input: $i) }"
+SCAN = "mutation($i: ScanInput!) { scanPowerUsage(input: $i) { enterprises anomalies created policyVersion } }"
 ALERTS = """query($o: Boolean!) { powerAlerts(openOnly: $o) { alertId creditCode kind severity startsAt endsAt
-  minutes stage version verifier evidence violation taskId } }"""
+  minutes stage version verifier evidence violation taskId history { at actor action note } } }"""
 ADVANCE = """mutation($i: AdvancePowerAlertInput!) { advancePowerAlert(input: $i) {
   alert { alertId stage version verifier evidence violation } userErrors { field code } } }"""
-DOSSIER = """query($c: String!) { enterprise(creditCode: $c) { events { kind reference } decisions { kind outputs rules }
+DOSSIER = """query($c: String!) { enterprise(creditCode: $c) { events { kind reference source recordedBy }
+  decisions { kind outputs rules }
   } }"""
 TASK = """query($id: ID!) { node(id: $id) { ... on Task { taskId kind planId drawId creditCode jurisdiction status
   inspectors target } } }"""
-RECORD_FIELDS = "record replayed taskId userErrors { field code }"
-COMPLAINT = f"mutation($i: ComplaintInput!) {{ recordComplaint(input: $i) {{ {RECORD_FIELDS} }} }}"
-CLOSE = f"mutation($i: CloseComplaintInput!) {{ closeComplaint(input: $i) {{ {RECORD_FIELDS} }} }}"
-HOTSPOT = f"mutation($i: HotspotInput!) {{ recordHotspotAlert(input: $i) {{ {RECORD_FIELDS} }} }}"
-FLIGHT = f"mutation($i: DroneFlightInput!) {{ recordDroneFlight(input: $i) {{ {RECORD_FIELDS} }} }}"
-STAFF = "mutation($o: String!) { staffTargetedTasks(origin: $o) }"
+RECORD_FIELDS = "replayed taskId userErrors { field code }"
+COMPLAINT_FIELDS = "complaintId status creditCode place { lat lon } closedBy closedAt"
+COMPLAINT = (f"mutation($i: ComplaintInput!) {{ recordComplaint(input: $i) {{ record {{ {COMPLAINT_FIELDS} }} "
+             f"{RECORD_FIELDS} }} }}")
+CLOSE = (f"mutation($i: CloseComplaintInput!) {{ closeComplaint(input: $i) {{ record {{ {COMPLAINT_FIELDS} }} "
+         f"{RECORD_FIELDS} }} }}")
+COMPLAINTS = f"query($s: String) {{ complaints(status: $s) {{ {COMPLAINT_FIELDS} }} }}"
+HOTSPOT = (f"mutation($i: HotspotInput!) {{ recordHotspotAlert(input: $i) {{ record {{ hotspotId cellId date pm25 }} "
+           f"{RECORD_FIELDS} }} }}")
+FLIGHT_FIELDS = ("flightId recordedBy points passes { creditCode distanceInsideM firstInside byRadius } "
+                 "problems { code row evidenceId }")
+FLIGHT = (f"mutation($i: DroneFlightInput!) {{ recordDroneFlight(input: $i) {{ record {{ {FLIGHT_FIELDS} }} "
+          f"{RECORD_FIELDS} }} }}")
+SHOW_FLIGHT = f"query($f: String!) {{ droneFlight(flightId: $f) {{ {FLIGHT_FIELDS} }} }}"
+STAFF = "mutation($o: String!) { staffTargetedTasks(origin: $o) { staffed unstaffed seed } }"
 PROGRESS = "query($o: String!) { fieldProgress(origin: $o) { total byStatus } }"
 
 
@@ -183,6 +193,7 @@ async def test_a_week_of_readings_an_orange_alert_and_the_scan(client: httpx.Asy
                         token=world["xian_supervisor"])
     result = scanned["data"]["scanPowerUsage"]
     assert result["enterprises"] == 8 and result["created"] == result["anomalies"] == 5, scanned
+    assert result["policyVersion"], scanned  # the electricity-trigger thresholds in force
     rescanned = await gql(client, SCAN, {"i": {"start": START.isoformat(), "days": 7}}, token=boss)
     assert rescanned["data"]["scanPowerUsage"]["created"] == 0  # the province scan finds the same, adds nothing
 
@@ -249,6 +260,10 @@ async def test_a_verified_violation_becomes_a_case_and_redecides_the_positive_li
     closed = [a for a in (await gql(client, ALERTS, {"o": False}, token=boss))["data"]["powerAlerts"]
               if a["alertId"] == alert["alertId"]]
     assert [(a["stage"], a["verifier"], a["violation"]) for a in closed] == [("reviewed", "xian_inspector", True)]
+    assert [(h["action"], h["actor"], h["note"]) for h in closed[0]["history"]] == [
+        ("push", "scan", None), ("handle", "prov_supervisor", "handle note"),
+        ("feedback", "xian_inspector", "feedback note"), ("verify", "xian_inspector", "verify note"),
+        ("review", "xian_supervisor", "review note")]
     assert (await dossier(client, boss, OFF["credit_code"]))[0] == ["CASE"]  # recorded once
 
     # A verification task for the plant that ignored the halt: one targeted task, no plan.
@@ -290,7 +305,10 @@ async def test_a_complaint_becomes_a_targeted_task_and_a_founded_one_counts(clie
     data = complaint_input(HIT["credit_code"])
     first = (await gql(client, COMPLAINT, {"i": data}, token=boss))["data"]["recordComplaint"]
     assert first["userErrors"] == [] and first["replayed"] is False and first["taskId"], first
-    assert first["record"]["status"] == "received" and first["record"]["credit_code"] == HIT["credit_code"]
+    assert first["record"]["status"] == "received" and first["record"]["creditCode"] == HIT["credit_code"]
+    assert first["record"]["complaintId"] == data["complaintId"] and first["record"]["place"] == {"lat": 34.6,
+                                                                                                  "lon": 109.6}
+    assert (first["record"]["closedBy"], first["record"]["closedAt"]) == (None, None)
     task = await task_node(client, boss, first["taskId"])
     assert task is not None and (task["kind"], task["planId"], task["drawId"], task["creditCode"], task["status"],
                                  task["inspectors"]) == (
@@ -314,12 +332,15 @@ async def test_a_complaint_becomes_a_targeted_task_and_a_founded_one_counts(clie
     assert closed["userErrors"] == [] and closed["record"]["status"] == "founded"
     events, decisions = await dossier(client, boss, HIT["credit_code"])
     assert events == ["COMPLAINT_VERIFIED"] and decisions["positive_list"] == ({"eligible": False}, ["pl_complaint"])
+    found = (await gql(client, DOSSIER, {"c": HIT["credit_code"]}, token=boss))["data"]["enterprise"]["events"]
+    assert [(e["reference"], e["source"], e["recordedBy"]) for e in found] == [
+        (f"complaint:{data['complaintId']}", "nonsite", "xian_supervisor (verified)")]  # by the system, for the closer
     again = (await gql(client, CLOSE, {"i": {"complaintId": data["complaintId"], "founded": False}},
                        token=boss))["data"]["closeComplaint"]
     assert [e["code"] for e in again["userErrors"]] == ["ALREADY_CLOSED"]
-    listed = (await gql(client, "{ complaints(status: \"founded\") }", token=boss))["data"]["complaints"]
-    assert [(c["_id"], c["status"], c["closed_by"]) for c in listed] == [(data["complaintId"], "founded",
-                                                                         "xian_supervisor")]
+    listed = (await gql(client, COMPLAINTS, {"s": "founded"}, token=boss))["data"]["complaints"]
+    assert [(c["complaintId"], c["status"], c["closedBy"]) for c in listed] == [(data["complaintId"], "founded",
+                                                                                "xian_supervisor")]
     # An unfounded complaint adds no event.
     plain = complaint_input(MISS["credit_code"])
     await gql(client, COMPLAINT, {"i": plain}, token=boss)
@@ -359,7 +380,9 @@ async def test_a_hotspot_alert_makes_a_grid_level_task(client: httpx.AsyncClient
     boss = world["xian_supervisor"]
     data = {"cellId": "XA_10890_3420", "date": TODAY.isoformat(), "pm25": 186.0, "jurisdiction": "610100"}
     first = (await gql(client, HOTSPOT, {"i": data}, token=boss))["data"]["recordHotspotAlert"]
-    assert first["userErrors"] == [] and first["replayed"] is False and first["record"]["pm25"] == 186.0
+    assert first["userErrors"] == [] and first["replayed"] is False and first["record"] == {
+        "hotspotId": f"XA_10890_3420:{TODAY.isoformat()}", "cellId": "XA_10890_3420", "date": TODAY.isoformat(),
+        "pm25": 186.0}
     origin = f"hotspot:XA_10890_3420:{TODAY.isoformat()}"
     task = await task_node(client, boss, first["taskId"])
     assert task is not None and (task["kind"], task["planId"], task["drawId"], task["creditCode"],
@@ -402,7 +425,7 @@ def track_csv(lat: float = 34.6) -> str:
 def passed(payload: dict[str, Any]) -> list[tuple[str, float, str]]:
     """(site, metres inside, first moment inside to the millisecond the database keeps)."""
     record = payload.get("record", payload)
-    return [(p["credit_code"], p["distance_inside_m"], p["first_inside"][:23]) for p in record["passes"]]
+    return [(p["creditCode"], p["distanceInsideM"], p["firstInside"][:23]) for p in record["passes"]]
 
 
 async def test_a_drone_flight_passes_one_site_and_draws_its_map(client: httpx.AsyncClient,
@@ -414,13 +437,12 @@ async def test_a_drone_flight_passes_one_site_and_draws_its_map(client: httpx.As
     assert first["userErrors"] == [] and first["replayed"] is False, first
     record = first["record"]
     assert record["points"] == 21 and record["problems"] == []
-    assert [(p["credit_code"], p["by_radius"]) for p in record["passes"]] == [(HIT["credit_code"], True)]
-    assert MISS["credit_code"] not in {p["credit_code"] for p in record["passes"]}
-    assert 395 < record["passes"][0]["distance_inside_m"] < 405  # a 200 m radius crossed through its centre
-    shown = (await gql(client, "query($f: String!) { droneFlight(flightId: $f) }", {"f": flight_id},
-                       token=world["prov_supervisor"]))["data"]["droneFlight"]
-    assert shown["recorded_by"] == "xian_inspector" and passed(shown) == passed(first)
-    hidden = await gql(client, "query($f: String!) { droneFlight(flightId: $f) }", {"f": flight_id},
+    assert [(p["creditCode"], p["byRadius"]) for p in record["passes"]] == [(HIT["credit_code"], True)]
+    assert MISS["credit_code"] not in {p["creditCode"] for p in record["passes"]}
+    assert 395 < record["passes"][0]["distanceInsideM"] < 405  # a 200 m radius crossed through its centre
+    shown = (await gql(client, SHOW_FLIGHT, {"f": flight_id}, token=world["prov_supervisor"]))["data"]["droneFlight"]
+    assert (shown["flightId"], shown["recordedBy"]) == (flight_id, "xian_inspector") and passed(shown) == passed(first)
+    hidden = await gql(client, SHOW_FLIGHT, {"f": flight_id},
                        token=world["baoji_inspector"])
     assert hidden["data"]["droneFlight"] is None
 
@@ -439,7 +461,7 @@ async def test_a_drone_flight_passes_one_site_and_draws_its_map(client: httpx.As
     # The other track passes north of HIT, over MISS.
     north = {"flightId": str(uuid.uuid4()), "jurisdiction": "610100", "format": "csv", "track": track_csv(34.62)}
     passes = (await gql(client, FLIGHT, {"i": north}, token=inspector))["data"]["recordDroneFlight"]["record"]["passes"]
-    assert [p["credit_code"] for p in passes] == [MISS["credit_code"]]
+    assert [p["creditCode"] for p in passes] == [MISS["credit_code"]]
 
 
 async def test_targeted_tasks_carry_the_checklist_of_their_kind(client: httpx.AsyncClient,

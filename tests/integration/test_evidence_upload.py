@@ -78,7 +78,8 @@ class Harness:
         async def on_complete(evidence: Evidence) -> None:
             self.completed.append(evidence)
 
-        self.app.state.evidence_uploads = EvidenceUploadService(self.database, self.settings, on_complete=on_complete)
+        self.app.state.services.evidence_uploads = EvidenceUploadService(self.database, self.settings,
+                                                                         on_complete=on_complete)
 
     async def token(self, user: str) -> str:
         if user not in self.tokens:

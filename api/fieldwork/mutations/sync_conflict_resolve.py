@@ -1,0 +1,34 @@
+"""resolveSyncConflict: record a supervisor's decision on a sync conflict."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.types import Info
+
+from api.context import Context
+from api.graphql.relay import UserError, user_errors
+from core.errors import DomainError
+
+
+@strawberry.input
+class ResolveSyncConflictInput:
+    conflict_id: str
+    resolution: str = strawberry.field(description="accept or discard")
+    note: str = ""
+
+
+@strawberry.type
+class ResolveSyncConflictPayload:
+    resolved: bool
+    user_errors: list[UserError]
+
+
+async def resolve_sync_conflict(info: Info[Context, None],
+                                input: ResolveSyncConflictInput  # noqa: A002
+                                ) -> ResolveSyncConflictPayload:
+    try:
+        await info.context.services.oversight.resolve(info.context.viewer, input.conflict_id,
+                                                      resolution=input.resolution, note=input.note)
+    except DomainError as exc:
+        return ResolveSyncConflictPayload(resolved=False, user_errors=user_errors(exc))
+    return ResolveSyncConflictPayload(resolved=True, user_errors=[])

@@ -1,0 +1,48 @@
+"""recordComplaint: a complaint; a known enterprise gets a targeted task. Idempotent by id."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import strawberry
+from strawberry.types import Info
+
+from api.context import Context
+from api.graphql.relay import UserError, user_errors
+from api.nonsite.types import Complaint
+from core.errors import DomainError
+
+
+@strawberry.input
+class ComplaintInput:
+    complaint_id: str
+    channel: str = strawberry.field(description="12369, wechat, web, letter, visit or media")
+    received_at: datetime
+    jurisdiction: str
+    content: str
+    credit_code: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+
+
+@strawberry.type
+class RecordComplaintPayload:
+    record: Complaint | None
+    replayed: bool
+    task_id: str | None
+    user_errors: list[UserError]
+
+
+async def record_complaint(info: Info[Context, None], input: ComplaintInput) -> RecordComplaintPayload:  # noqa: A002
+    data: dict[str, Any] = {"id": input.complaint_id, "channel": input.channel, "received_at": input.received_at,
+                            "jurisdiction": input.jurisdiction, "content": input.content,
+                            "credit_code": input.credit_code}
+    if input.lat is not None and input.lon is not None:
+        data["place"] = {"lat": input.lat, "lon": input.lon}
+    try:
+        doc, created = await info.context.services.complaints.record_complaint(info.context.viewer, data)
+    except DomainError as exc:
+        return RecordComplaintPayload(record=None, replayed=False, task_id=None, user_errors=user_errors(exc))
+    return RecordComplaintPayload(record=Complaint.from_document(doc), replayed=not created,
+                                  task_id=doc.get("task_id"), user_errors=[])

@@ -1,0 +1,40 @@
+"""recordHotspotAlert: a hotspot-grid alert (3 km cell, PM2.5, date) and its grid-level task."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import strawberry
+from strawberry.types import Info
+
+from api.context import Context
+from api.graphql.relay import UserError, user_errors
+from api.nonsite.types import HotspotAlert
+from core.errors import DomainError
+
+
+@strawberry.input
+class HotspotInput:
+    cell_id: str
+    date: date
+    pm25: float
+    jurisdiction: str
+
+
+@strawberry.type
+class RecordHotspotAlertPayload:
+    record: HotspotAlert | None
+    replayed: bool
+    task_id: str | None
+    user_errors: list[UserError]
+
+
+async def record_hotspot_alert(info: Info[Context, None], input: HotspotInput  # noqa: A002
+                               ) -> RecordHotspotAlertPayload:
+    data = {"cell_id": input.cell_id, "date": input.date, "pm25": input.pm25, "jurisdiction": input.jurisdiction}
+    try:
+        doc, created = await info.context.services.complaints.record_hotspot(info.context.viewer, data)
+    except DomainError as exc:
+        return RecordHotspotAlertPayload(record=None, replayed=False, task_id=None, user_errors=user_errors(exc))
+    return RecordHotspotAlertPayload(record=HotspotAlert.from_document(doc), replayed=not created,
+                                     task_id=doc.get("task_id"), user_errors=[])

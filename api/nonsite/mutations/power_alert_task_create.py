@@ -1,0 +1,28 @@
+"""createPowerAlertTask: a targeted verification task for a power alert's enterprise."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.types import Info
+
+from api.context import Context
+from api.graphql.relay import UserError, user_errors
+from api.nonsite.types import PowerAlertRef
+from core.errors import DomainError
+
+
+@strawberry.type
+class CreatePowerAlertTaskPayload:
+    record: PowerAlertRef | None
+    replayed: bool
+    task_id: str | None
+    user_errors: list[UserError]
+
+
+async def create_power_alert_task(info: Info[Context, None], alert_id: str) -> CreatePowerAlertTaskPayload:
+    try:
+        task_id = await info.context.services.power_alerts.create_task(info.context.viewer, alert_id)
+    except DomainError as exc:
+        return CreatePowerAlertTaskPayload(record=None, replayed=False, task_id=None, user_errors=user_errors(exc))
+    return CreatePowerAlertTaskPayload(record=PowerAlertRef(alert_id=alert_id), replayed=False, task_id=task_id,
+                                       user_errors=[])
