@@ -6,10 +6,10 @@ to the viewer's jurisdictions. A root field missing from ACCESS is refused.
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Awaitable, Callable
+from collections.abc import Callable
 from typing import Any
 
-from strawberry.extensions import SchemaExtension
+from graphql import GraphQLResolveInfo, GraphQLSchema, default_field_resolver
 
 from api.graphql.errors import ApiError
 from core.accounts.models import Role
@@ -107,16 +107,28 @@ def check(key: str, viewer: Any) -> None:
         raise ApiError(f"your role may not use {key.split('.', 1)[1]}", "FORBIDDEN")
 
 
-class AccessControl(SchemaExtension):
-    """Checks ACCESS before any root field resolves."""
+def guard_root_fields(schema: GraphQLSchema) -> None:
+    """Wrap the resolver of every root field of the built schema with `check`.
 
-    def resolve(
-        self, _next: Callable[..., Any], root: Any, info: Any, *args: Any, **kwargs: Any
-    ) -> Any:
-        parent = info.parent_type.name
-        if parent in ("Query", "Mutation") and not info.field_name.startswith("__"):
-            check(f"{parent}.{info.field_name}", info.context.viewer)
-        return _next(root, info, *args, **kwargs)
+    Only root fields are guarded (object scope is the services' job), so the check is bound to those
+    fields alone: a schema-wide resolve hook would run for every field of every response, about
+    3,000 times for one inspector's task list with its dossiers.
+    """
+    for root in (schema.query_type, schema.mutation_type):
+        if root is None:
+            continue
+        for name, field in root.fields.items():
+            field.resolve = _guarded(f"{root.name}.{name}", field.resolve)
 
 
-__all__ = ["ACCESS", "AccessControl", "check", "AsyncGenerator", "Awaitable"]
+def _guarded(key: str, resolve: Callable[..., Any] | None) -> Callable[..., Any]:
+    inner = resolve or default_field_resolver
+
+    def guarded(root: Any, info: GraphQLResolveInfo, **kwargs: Any) -> Any:
+        check(key, info.context.viewer)
+        return inner(root, info, **kwargs)
+
+    return guarded
+
+
+__all__ = ["ACCESS", "check", "guard_root_fields"]

@@ -18,7 +18,7 @@ from api.fieldwork.mutations import FieldMutation
 from api.fieldwork.queries import FieldQuery
 from api.graphql.errors import is_expected
 from api.graphql.limits import Limits, make_limit_rule
-from api.graphql.permissions import AccessControl
+from api.graphql.permissions import guard_root_fields
 from api.graphql.relay import Node, from_global_id
 from api.graphql.scalars import SafeJSON
 from api.graphql.validation import budgeted_validation
@@ -159,19 +159,20 @@ def build_schema(settings: Settings) -> strawberry.Schema:
                     max_nodes=settings.query_max_nodes)
     validation = budgeted_validation([make_limit_rule(limits)],
                                      budget_s=settings.query_validation_budget_ms / 1000)
-    return Schema(
+    schema = Schema(
         query=Query,
         mutation=Mutation,
         types=[registry_types.Enterprise, registry_types.Inspector, inspection_types.Plan, inspection_types.Task],
         config=StrawberryConfig(scalar_map={strawberry.scalars.JSON: SafeJSON}),
         extensions=[
-            AccessControl,
             lambda: MaxTokensLimiter(max_token_count=settings.query_max_tokens),
             lambda: ParserCache(maxsize=512),
             validation,
             lambda: MaskErrors(should_mask_error=lambda error: not is_expected(error)),
         ],
     )
+    guard_root_fields(schema._schema)
+    return schema
 
 
 def export_sdl(settings: Settings) -> str:
