@@ -16,7 +16,6 @@ from api.inspections.types import Task
 from core.errors import DomainError, FieldError, ValidationFailed
 from core.nonsite import models, readings
 from core.registry.sources import SourceRow
-from rules.power_scan import scan
 from scheduler.targeted import staff_targeted
 
 MAX_READINGS = 5000
@@ -249,8 +248,7 @@ class NonsiteMutation:
         scope = input.jurisdiction or (viewer.jurisdictions[0] if viewer.jurisdictions else "")
         if not viewer.covers(scope) or not 1 <= input.days <= 31:
             raise ValidationFailed([FieldError("input", "a jurisdiction you cover and 1-31 days", "INVALID_VALUE")])
-        return await scan(info.context.services.registry.database, info.context.services.policies,
-                          scopes=[scope], start=input.start, days=input.days)
+        return await info.context.services.power_scan.scan(scopes=[scope], start=input.start, days=input.days)
 
     @strawberry.mutation(description="Move a power alert on: handle → feedback → verify (evidence and finding) "
                                      "→ review (closed). A violation found at verification counts as a case.")
