@@ -21,24 +21,21 @@ from core.nonsite.leads import LeadService
 from core.nonsite.models import PowerAlert
 from core.nonsite.power_alerts import PowerAlertService
 from core.nonsite.service import MeterService
+from core.policies.service import PolicyService
 from core.registry.service import RegistryService
 from rules.alerts import AlertService
-from rules.apply import apply_decisions
-from rules.lifecycle import PolicyService
+from rules.policy_engine import RulesEngine
 from rules.population import policy_classifier_factory
+from rules.power_scan import PowerScanService
 from scheduler.flows import PlanFlows
 from scheduler.redraw_flow import RedrawFlow
 from scheduler.results import ResultFlows
 
 
 def build_services(db: Database, settings: Settings) -> Services:
-    policies = PolicyService(db)
+    policies = PolicyService(db, engine=RulesEngine())
     flows = PlanFlows(db, policy_classifier=policy_classifier_factory(policies))
-
-    async def facts_changed(query: dict[str, Any], trigger: str) -> int:
-        """Facts of some enterprises changed: their policies decide again."""
-        return await apply_decisions(db, policies, query=query, trigger=trigger)
-
+    facts_changed = policies.redecide  # facts of some enterprises changed: their policies decide again
     events = EventService(db, on_facts_changed=facts_changed)
 
     async def violation_found(alert: PowerAlert, verifier: str, request_id: str) -> None:
@@ -66,4 +63,5 @@ def build_services(db: Database, settings: Settings) -> Services:
                     evidence_uploads=EvidenceUploadService(db, settings, on_complete=evidence_complete),
                     records=OnsiteRecordService(db), meters=MeterService(db),
                     complaints=ComplaintService(db, on_founded=complaint_founded), leads=LeadService(db),
-                    drones=DroneService(db), power_alerts=PowerAlertService(db, on_violation=violation_found))
+                    drones=DroneService(db), power_alerts=PowerAlertService(db, on_violation=violation_found),
+                    power_scan=PowerScanService(db, policies=policies))

@@ -22,10 +22,11 @@ from core.nonsite.drone import DroneService
 from core.nonsite.leads import LeadService
 from core.nonsite.power_alerts import PowerAlertService
 from core.nonsite.service import MeterService
+from core.policies.service import PolicyService
 from core.registry.models import Enterprise
 from core.registry.service import RegistryService
 from rules.alerts import AlertService
-from rules.lifecycle import PolicyService
+from rules.power_scan import PowerScanService
 from scheduler.flows import PlanFlows
 from scheduler.redraw_flow import RedrawFlow
 from scheduler.results import ResultFlows
@@ -51,6 +52,7 @@ class Services:
     leads: LeadService
     drones: DroneService
     power_alerts: PowerAlertService
+    power_scan: PowerScanService
 
 
 @dataclass

@@ -44,8 +44,9 @@ database on MONGODB_URI).
 5. Scan from the database, for the stated set only (``--meters`` meters = meters/2 enterprises ×
    ``--scan-days`` days inside the ingested range, measured, not extrapolated):
    ``MeterRepository.in_scope`` + ``load_series`` timed alone (``load_s``), then the whole
-   ``rules.power_scan.scan`` (``scan_db_s``) with each of its stages timed by wrapping the
-   module's functions (load_series, apply_measures, thresholds, detect, _store), then a rescan
+   ``PowerScanService.scan`` (``scan_db_s``) with each of its stages timed by wrapping the
+   module's functions and the service's methods (load_series, apply_measures, thresholds, detect,
+   _store), then a rescan
    (idempotent: nothing created). A linear extrapolation of load_s to the detect set is printed
    under a name that says so; it is not a measurement.
 6. Detect: a Series of ``--scan-enterprises`` enterprises (every demo enterprise, each with one
@@ -53,7 +54,7 @@ database on MONGODB_URI).
    with numpy (seeded): day-shift plants with noise and, on a few per cent of rows, treatment off
    for 1–16 slots, night work, a mandated halt (half of them producing through it), a mandated
    30 % cut (half of them ignoring it) and gaps of missing readings. Thresholds come from the real
-   ``rules.power_scan.thresholds`` (the default electricity_triggers pack, facts from the registry;
+   ``PowerScanService.thresholds`` (the default electricity_triggers pack, facts from the registry;
    timed as ``thresholds_s``). ``detect(series, thresholds)`` is timed ``--repeat`` times;
    ``scan_10k_meters_72h_s`` is the median (target ≤ 1 s). This figure is detect() alone: loading
    the series and storing alerts are the figures of step 5.
@@ -105,12 +106,13 @@ def _progress(rows: Iterator[Any], label: str, total: int) -> Iterator[Any]:
 async def _setup(database: Any, enterprises: int, today: date) -> tuple[list[str], Any]:
     from api.app import prepare
     from core.demo import generator
+    from core.policies.service import PolicyService
     from core.registry.importing import EnterpriseImporter
     from core.registry.sources import SourceRow
-    from rules.lifecycle import PolicyService
+    from rules.policy_engine import RulesEngine
 
     await prepare(database)
-    policies = PolicyService(database)
+    policies = PolicyService(database, engine=RulesEngine())
     await policies.install_default_packs()
 
     def source() -> Iterator[Any]:
@@ -274,15 +276,17 @@ async def _scan_from_database(database: Any, policies: Any, start: date, days: i
     results = []
     for attempt in ("scan", "rescan"):
         stages: dict[str, float] = {}
-        patched = {name: getattr(power_scan, name) for name in
-                   ("load_series", "apply_measures", "thresholds", "detect", "_store")}
+        scanner = power_scan.PowerScanService(database, policies=policies)
+        patched = {name: getattr(power_scan, name) for name in ("load_series", "detect")}
         for name, function in patched.items():
             setattr(power_scan, name, timed(stages, name, function))
+        for name in ("apply_measures", "thresholds", "_store"):  # an instance attribute hides the method
+            setattr(scanner, name, timed(stages, name, getattr(scanner, name)))
         repo_in_scope = MeterRepository.in_scope
         MeterRepository.in_scope = timed(stages, "in_scope", repo_in_scope)  # type: ignore[method-assign]
         try:
             started = time.perf_counter()
-            result = await power_scan.scan(database, policies, scopes=scopes, start=start, days=days)
+            result = await scanner.scan(scopes=scopes, start=start, days=days)
             seconds = time.perf_counter() - started
         finally:
             for name, function in patched.items():
@@ -306,7 +310,7 @@ async def _scan_from_database(database: Any, policies: Any, start: date, days: i
 
 async def _detect(database: Any, policies: Any, codes: list[str], start: date, repeat: int) -> dict[str, Any]:
     from core.nonsite.detect import detect
-    from rules.power_scan import thresholds
+    from rules.power_scan import PowerScanService
 
     origin = datetime(start.year, start.month, start.day, tzinfo=UTC)
     slots = 3 * SLOTS_PER_DAY
@@ -314,7 +318,7 @@ async def _detect(database: Any, policies: Any, codes: list[str], start: date, r
     series, planted = synthetic_series(sorted(codes), origin, slots, seed=20261128)
     build_s = time.perf_counter() - t0
     t1 = time.perf_counter()
-    limits, version = await thresholds(database, policies, series, start)
+    limits, version = await PowerScanService(database, policies=policies).thresholds(series, start)
     thresholds_s = time.perf_counter() - t1
     log(f"detect: series {len(series.codes):,} × {slots} built in {build_s:.2f}s, thresholds from {version} "
         f"in {thresholds_s:.2f}s ({Counter(_per_row(limits.severity))})")

@@ -8,7 +8,7 @@
    priority, outputs as constants, nothing derived from the JSON).
 2. Enterprise fact sets: N demo enterprises (``core.demo.generator``, seeded), each parsed as the
    importer does (``enterprise_from_row``), stored-document shape (``enterprise_document``) and
-   turned into facts by ``rules.facts.enterprise_facts`` on a fixed day. The registry holds no
+   turned into facts by ``core.policies.facts.enterprise_facts`` on a fixed day. The registry holds no
    event history here, so the history that function reads (penalties, cases, complaints,
    emergencies, exceedances, crime record, supervised case) and the alert level and measure in
    force that a caller supplies are drawn from a seeded ``random.Random`` (counts mostly 0); the
@@ -54,11 +54,11 @@ from _common import emit, log, machine
 from policies_reference import IF_ELSE
 
 from core.demo.generator import DEFAULT_SEED, generate_enterprises
+from core.policies.facts import enterprise_facts
 from core.registry.repository import enterprise_document
 from core.registry.rows import RowError, enterprise_from_row
 from rules import packs
 from rules.engine import CompiledPolicy, Decision, Engine
-from rules.facts import enterprise_facts
 from rules.model import parse
 from rules.vocabulary import VIOLATION_TYPES
 
@@ -351,7 +351,7 @@ def main() -> None:
         "why": "the registry has no event history here (penalties, cases, complaints, emergencies, exceedances, "
                "crime record, supervised case); alert_level and measure_in_force are supplied by callers",
         "how": f"random.Random({FACT_SEED}), one draw per enterprise, independent of the enterprise; passed as "
-               "the history of rules.facts.enterprise_facts",
+               "the history of core.policies.facts.enterprise_facts",
         "penalties_12m_p_0_to_5": list(PENALTY_WEIGHTS),
         "penalties_24m": "penalties_12m + extra, extra_p_0_to_5 " + str(list(EARLIER_PENALTY_WEIGHTS)),
         "cases_12m": "penalties_12m + extra, extra_p_0_to_5 " + str(list(OPEN_CASE_WEIGHTS)),
@@ -375,7 +375,7 @@ def main() -> None:
     }
     figures["facts_from_generator"] = {
         "how": "core.demo.generator rows → core.registry.rows.enterprise_from_row → "
-               "core.registry.repository.enterprise_document → rules.facts.enterprise_facts(day=today)",
+               "core.registry.repository.enterprise_document → core.policies.facts.enterprise_facts(day=today)",
         "generator_seed": DEFAULT_SEED, "today": TODAY.isoformat()}
 
     started = time.perf_counter()

@@ -7,7 +7,7 @@ database, with the app in-process (httpx.ASGITransport, lifespan run, default po
 installed) and a pymongo CommandListener on its client (handshake/heartbeat commands ignored).
 
 Set-up (untimed): the demo registry (``--enterprises``) and logins, policy decisions for every
-enterprise (``apply_decisions``), an orange heavy-pollution alert over Xi'an (measures and
+enterprise (``PolicyService.redecide_all``), an orange heavy-pollution alert over Xi'an (measures and
 unstaffed verification tasks), checklists for two matters (the sync one has 40 typed items), two
 in-progress plans, 50 tasks of ``inspector1`` (paired with another inspector) on distinct Xi'an
 enterprises, 150 noise tasks of other inspectors, 0–5 past tasks with a recorded result for each
@@ -226,13 +226,12 @@ async def build_fixture(database: Any, services: Any, enterprises: int) -> Fixtu
     from core.fieldwork.checklists import ChecklistService
     from core.inspections.models import Plan, PlanStatus
     from core.inspections.repository import InspectionRepository
-    from rules.apply import apply_decisions
 
     rng = random.Random(SEED)
     fx = Fixture(database, services, rng)
     fx.me, fx.partner = generator.DEMO_INSPECTORS
     started = time.perf_counter()
-    changed = await apply_decisions(database, services.policies, query={}, trigger="bench")
+    changed = await services.policies.redecide_all(trigger="bench")
     log(f"set-up: {changed:,} policy decisions recorded in {time.perf_counter() - started:.1f}s")
 
     supervisor = _viewer("supervisor1", "supervisor", "610000")

@@ -16,11 +16,12 @@ from core.db import Database
 from core.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
 from core.inspections.repository import InspectionRepository
 from core.pagination import check_first
+from core.policies.facts import facts_batches
+from core.policies.service import PolicyService
 from core.reference import tables
 from core.registry.rows import field_errors
 from rules import alert_tasks
-from rules.facts import facts_batches
-from rules.lifecycle import PolicyService, compiled
+from rules.policy_engine import compiled
 
 POLICY_KIND = "heavy_pollution_measures"
 

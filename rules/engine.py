@@ -20,7 +20,8 @@ from typing import Any
 
 from durable.engine import Host, MessageNotHandledException
 
-from rules.model import Condition, HitPolicy, PolicyContent
+from core.policies.engine import EvaluationError
+from rules.model import Condition, HitPolicy, PolicyContent, Rule
 from rules.vocabulary import FACTS, NUMERIC_OPERATORS, FactType
 
 ALWAYS = "_always"
@@ -28,7 +29,7 @@ MAX_LIVE_SIDS = 256  # far below durable_rules' 1,024 live sids per ruleset
 MAX_EXACT = 100_000  # exact-value decisions kept per version before the cache starts over
 
 
-class EngineError(RuntimeError):
+class EngineError(EvaluationError):
     """A fact that does not fit the vocabulary, or an error inside the engine."""
 
 
@@ -95,10 +96,19 @@ class CompiledPolicy:
         self._values = _value_getter(self.facts)
         self._slots = threading.BoundedSemaphore(MAX_LIVE_SIDS)
         self._sid = itertools.count()
+        self._rules = {rule.id: rule for rule in content.rules}
 
     @property
     def distinct_signatures(self) -> int:
         return len(self._cache)
+
+    @property
+    def hit_policy(self) -> str:
+        return self.content.hit_policy.value
+
+    def rule(self, rule_id: str) -> Rule:
+        """A rule of this version by id (its rationale and legal reference explain a decision)."""
+        return self._rules[rule_id]
 
     def signature(self, facts: dict[str, Any]) -> tuple[Any, ...]:
         """Facts reduced to what this version can tell apart; equal signatures get equal decisions.

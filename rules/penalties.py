@@ -13,10 +13,11 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from core.errors import Conflict, ValidationFailed
+from core.policies.service import PolicyService
 from core.reference import tables
 from core.registry.rows import field_errors
-from rules.lifecycle import PolicyService, compiled
 from rules.model import PolicyContent
+from rules.policy_engine import compiled
 from rules.vocabulary import VIOLATION_TYPES
 
 POLICY_KIND = "penalty_discretion"

@@ -6,9 +6,10 @@ from typing import Any
 
 from core.inspections.classes import Classifier
 from core.inspections.models import Plan
+from core.policies.facts import enterprise_facts
+from core.policies.service import PolicyService
 from core.reference import tables
-from rules.facts import enterprise_facts
-from rules.lifecycle import PolicyService, compiled
+from rules.policy_engine import compiled
 
 
 def policy_classifier_factory(service: PolicyService) -> Any:

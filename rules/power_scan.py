@@ -19,102 +19,112 @@ from core.nonsite.detect import MEASURE_CODES, SEVERITIES, Anomaly, Series, Thre
 from core.nonsite.models import SLOT_MINUTES, Meter, PowerAlert
 from core.nonsite.repository import MeterRepository
 from core.nonsite.service import load_series
+from core.policies.facts import facts_batches
+from core.policies.repository import enterprises_with_codes
+from core.policies.service import PolicyService
 from core.reference import tables
 from core.registry.repository import EnterpriseRepository
-from rules.facts import facts_batches
-from rules.lifecycle import PolicyService, compiled
 
 POLICY_KIND = "electricity_triggers"
+FIELDS = ("production_on_share", "treatment_off_share", "min_minutes", "restriction_margin_pct", "night_day_ratio")
 
 
-async def apply_measures(database: Database, series: Series, days: int) -> None:
-    """Fill each slot with the strictest heavy-pollution measure in force for the enterprise."""
-    end = series.start + timedelta(days=days)
-    alerts = {a.id: a for a in await AlertRepository(database).overlapping(series.start, end)}
-    if not alerts:
-        return
-    row_of = {code: n for n, code in enumerate(series.codes)}
-    step = timedelta(minutes=SLOT_MINUTES)
-    slots = series.measure.shape[1]
-    for measure in await AlertRepository(database).measures_of(list(alerts), series.codes):
-        alert = alerts[measure["alert_id"]]
-        code = MEASURE_CODES.get(measure["measure"], 0)
-        first = max(0, int((alert.starts_at.replace(tzinfo=UTC) - series.start) / step))
-        last = min(slots, int(np.ceil((alert.ends_at.replace(tzinfo=UTC) - series.start) / step)))
-        row = row_of[measure["credit_code"]]
-        window = slice(first, last)
-        stricter = series.measure[row, window] < code
-        series.measure[row, window] = np.where(stricter, code, series.measure[row, window])
-        series.reduction_pct[row, window] = np.maximum(series.reduction_pct[row, window],
-                                                       float(measure["reduction_pct"]))
+class PowerScanService:
+    """Scans metered enterprises for anomalies and stores each new one as a power alert."""
+
+    def __init__(self, database: Database, *, policies: PolicyService) -> None:
+        self.database = database
+        self.policies = policies
+        self.meters = MeterRepository(database)
+        self.alerts = AlertRepository(database)
+        self.enterprises = EnterpriseRepository(database)
+
+    async def scan(self, *, scopes: list[str], start: date, days: int) -> dict[str, Any]:
+        """Scan every metered enterprise in ``scopes`` over ``days`` UTC days from ``start``."""
+        meters: list[Meter] = await self.meters.in_scope(scopes)
+        if not meters:
+            return {"enterprises": 0, "anomalies": 0, "created": 0}
+        series = await load_series(self.database, meters, start, days)
+        await self.apply_measures(series, days)
+        limits, version_id = await self.thresholds(series, start)
+        found = detect(series, limits)
+        created = await self._store(found, version_id)
+        return {"enterprises": len(series.codes), "anomalies": len(found), "created": created,
+                "policy_version": version_id}
+
+    async def apply_measures(self, series: Series, days: int) -> None:
+        """Fill each slot with the strictest heavy-pollution measure in force for the enterprise."""
+        end = series.start + timedelta(days=days)
+        alerts = {a.id: a for a in await self.alerts.overlapping(series.start, end)}
+        if not alerts:
+            return
+        row_of = {code: n for n, code in enumerate(series.codes)}
+        step = timedelta(minutes=SLOT_MINUTES)
+        slots = series.measure.shape[1]
+        for measure in await self.alerts.measures_of(list(alerts), series.codes):
+            alert = alerts[measure["alert_id"]]
+            code = MEASURE_CODES.get(measure["measure"], 0)
+            first = max(0, int((alert.starts_at.replace(tzinfo=UTC) - series.start) / step))
+            last = min(slots, int(np.ceil((alert.ends_at.replace(tzinfo=UTC) - series.start) / step)))
+            row = row_of[measure["credit_code"]]
+            window = slice(first, last)
+            stricter = series.measure[row, window] < code
+            series.measure[row, window] = np.where(stricter, code, series.measure[row, window])
+            series.reduction_pct[row, window] = np.maximum(series.reduction_pct[row, window],
+                                                           float(measure["reduction_pct"]))
+
+    async def thresholds(self, series: Series, day: date) -> tuple[Thresholds, str]:
+        """The policy's answer for each enterprise under each measure it has in the window.
+
+        When an enterprise's measure changes inside the window (a halt from Tuesday), its slots take
+        the answer for the measure in force at each slot: per enterprise and slot [N, T] arrays.
+        """
+        in_force = await self.policies.rules_in_force(POLICY_KIND, day)
+        if in_force is None:
+            raise Conflict("no electricity-trigger policy is in force", code="NO_POLICY")
+        levels = {code: np.unique(series.measure[n]).tolist() for n, code in enumerate(series.codes)}
+        names = {v: k for k, v in MEASURE_CODES.items()}
+        decided: dict[tuple[str, int], dict[str, Any]] = {}
+        for codes in chunks(series.codes):  # SecantusDB slows down steeply on long $in lists
+            async for part in facts_batches(self.database, enterprises_with_codes(codes), day):
+                for doc, facts in part:
+                    for level in levels[doc["credit_code"]]:
+                        facts["measure_in_force"] = names[level]
+                        decided[doc["credit_code"], level] = in_force.rules.evaluate(facts).outputs
+        return _thresholds(series, levels, decided), in_force.version.id
+
+    async def _store(self, found: list[Anomaly], version_id: str) -> int:
+        if not found:
+            return 0
+        enterprises = await self.enterprises.by_codes(sorted({a.credit_code for a in found}))
+        now = datetime.now(UTC)
+        alerts = []
+        for anomaly in found:
+            enterprise = enterprises[anomaly.credit_code]
+            alert = PowerAlert(id=str(uuid.uuid4()), credit_code=anomaly.credit_code,
+                               enterprise_name=enterprise.name, jurisdiction=enterprise.jurisdiction,
+                               kind=anomaly.kind, severity=anomaly.severity, starts_at=anomaly.starts_at,
+                               ends_at=anomaly.ends_at, minutes=anomaly.minutes, detail=anomaly.detail,
+                               policy_version=version_id, created_at=now,
+                               history=[{"at": now, "actor": "scan", "action": "push"}])
+            alerts.append((alert, tables.ancestors(enterprise.jurisdiction)))
+        return await self.meters.insert_alerts(alerts)
 
 
-async def thresholds(database: Database, policies: PolicyService, series: Series, day: date) -> tuple[Thresholds,
-                                                                                                       str]:
-    """The policy's answer for each enterprise under each measure it has in the window.
-
-    When an enterprise's measure changes inside the window (a halt from Tuesday), its slots take
-    the answer for the measure in force at each slot: per enterprise and slot [N, T] arrays.
-    """
-    version = await policies.in_force(f"{POLICY_KIND}:{tables.root_code()}", day)
-    if version is None:
-        raise Conflict("no electricity-trigger policy is in force", code="NO_POLICY")
-    policy = compiled(version)
-    levels = {code: np.unique(series.measure[n]).tolist() for n, code in enumerate(series.codes)}
-    names = {v: k for k, v in MEASURE_CODES.items()}
-    decided: dict[tuple[str, int], dict[str, Any]] = {}
-    for codes in chunks(series.codes):  # SecantusDB slows down steeply on long $in lists
-        async for part in facts_batches(database, {"credit_code": {"$in": codes}}, day):
-            for doc, facts in part:
-                for level in levels[doc["credit_code"]]:
-                    facts["measure_in_force"] = names[level]
-                    decided[doc["credit_code"], level] = policy.evaluate(facts).outputs
-    fields = ("production_on_share", "treatment_off_share", "min_minutes", "restriction_margin_pct",
-              "night_day_ratio")
+def _thresholds(series: Series, levels: dict[str, list[int]],
+                decided: dict[tuple[str, int], dict[str, Any]]) -> Thresholds:
+    """The decided outputs as arrays: one row per enterprise, or [N, T] when a measure changed in the window."""
     if all(len(found) == 1 for found in levels.values()):  # one measure each: one answer per enterprise
         rows = [decided[code, levels[code][0]] for code in series.codes]
-        values = {name: np.array([r[name] for r in rows], dtype=float) for name in fields}
-        return Thresholds(**values, severity=[str(r["severity"]) for r in rows]), version.id
-    table = {name: np.zeros((len(series.codes), len(MEASURE_CODES))) for name in (*fields, "severity")}
+        values = {name: np.array([r[name] for r in rows], dtype=float) for name in FIELDS}
+        return Thresholds(**values, severity=[str(r["severity"]) for r in rows])
+    table = {name: np.zeros((len(series.codes), len(MEASURE_CODES))) for name in (*FIELDS, "severity")}
     row_of = {code: n for n, code in enumerate(series.codes)}
     for (code, level), outputs in decided.items():
         row = row_of[code]
-        for name in fields:
+        for name in FIELDS:
             table[name][row, level] = float(outputs[name])
         table["severity"][row, level] = SEVERITIES.index(str(outputs["severity"]))
     index = series.measure.astype(np.int64)
     grid = {name: np.take_along_axis(values, index, axis=1) for name, values in table.items()}
-    return Thresholds(**{name: grid[name] for name in fields},
-                      severity=grid["severity"].astype(np.int64)), version.id
-
-
-async def scan(database: Database, policies: PolicyService, *, scopes: list[str], start: date,
-               days: int) -> dict[str, Any]:
-    """Scan every metered enterprise in ``scopes`` over ``days`` UTC days from ``start``."""
-    meters: list[Meter] = await MeterRepository(database).in_scope(scopes)
-    if not meters:
-        return {"enterprises": 0, "anomalies": 0, "created": 0}
-    series = await load_series(database, meters, start, days)
-    await apply_measures(database, series, days)
-    limits, version_id = await thresholds(database, policies, series, start)
-    found = detect(series, limits)
-    created = await _store(database, found, version_id)
-    return {"enterprises": len(series.codes), "anomalies": len(found), "created": created,
-            "policy_version": version_id}
-
-
-async def _store(database: Database, found: list[Anomaly], version_id: str) -> int:
-    if not found:
-        return 0
-    enterprises = await EnterpriseRepository(database).by_codes(sorted({a.credit_code for a in found}))
-    now = datetime.now(UTC)
-    alerts = []
-    for anomaly in found:
-        enterprise = enterprises[anomaly.credit_code]
-        alert = PowerAlert(id=str(uuid.uuid4()), credit_code=anomaly.credit_code, enterprise_name=enterprise.name,
-                           jurisdiction=enterprise.jurisdiction, kind=anomaly.kind, severity=anomaly.severity,
-                           starts_at=anomaly.starts_at, ends_at=anomaly.ends_at, minutes=anomaly.minutes,
-                           detail=anomaly.detail, policy_version=version_id, created_at=now,
-                           history=[{"at": now, "actor": "scan", "action": "push"}])
-        alerts.append((alert, tables.ancestors(enterprise.jurisdiction)))
-    return await MeterRepository(database).insert_alerts(alerts)
+    return Thresholds(**{name: grid[name] for name in FIELDS}, severity=grid["severity"].astype(np.int64))

@@ -5,31 +5,24 @@ from __future__ import annotations
 import asyncio
 import socket
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import typer
 
+from api.assembly import build_services
 from api.cli.runtime import fail, load_settings, open_database
 from api.logs import configure
 from core.db import Database
-from core.inspections.service import PlanService
-from rules.apply import redecide_daily
-from rules.lifecycle import PolicyService
 from scheduler.jobs import Jobs
-from scheduler.results import ResultFlows
 
 scheduler_app = typer.Typer(help="Periodic jobs with leases: plans from templates, publication notices.",
                             no_args_is_help=True)
 
 
 def _jobs(database: Database) -> Jobs:
-    policies = PolicyService(database)
-
-    async def redecide(day: date) -> dict[str, Any]:
-        return await redecide_daily(database, policies, day)
-
-    return Jobs(database, ResultFlows(PlanService(database), load_settings()), extra={"policy-redecide": redecide})
+    services = build_services(database, load_settings())
+    return Jobs(database, services.results, extra={"policy-redecide": services.policies.redecide_daily})
 
 
 @scheduler_app.command("run")

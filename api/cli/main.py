@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -14,16 +15,14 @@ from api.cli.jobs import scheduler_app
 from api.cli.meters import meters_app
 from api.cli.nonsite import alerts_app, complaints_app, flight_app, hotspot_app, leads_app
 from api.cli.plans import plan_app, verify_draw
-from api.cli.runtime import fail, load_settings, run_action, run_with_database
+from api.cli.runtime import fail, load_settings, run_action, run_with_database, run_with_services
 from core.accounts.models import Role
 from core.accounts.secret import SecretFileError, with_signing_secret
 from core.accounts.service import AccountService
 from core.db import Database
 from core.errors import Conflict
-from core.registry.importing import ImportReport, import_inspectors
+from core.registry.importing import ImportReport, Progress, import_inspectors
 from core.registry.sources import SourceError
-from rules.apply import apply_decisions
-from rules.lifecycle import PolicyService
 
 app = typer.Typer(help="Ecoinspect: double-random inspections, policies as data, field evidence.",
                   no_args_is_help=True)
@@ -68,7 +67,7 @@ def serve(
         if demo:
             summary = await load_demo_if_empty(database, settings)
             typer.echo(summary)
-            changed = await apply_decisions(database, PolicyService(database), query={}, trigger="demo")
+            changed = await build_services(database, settings).policies.redecide_all(trigger="demo")
             if changed:
                 typer.echo(f"demo: {changed} policy decisions recorded (supervision class, positive list)")
         typer.echo(f"\nEcoinspect is serving http://{settings.host}:{settings.port}/graphql")
@@ -110,6 +109,21 @@ def _print_report(report: ImportReport, label: str) -> None:
         typer.echo(f"  … {len(report.errors) - 50} more errors; use --errors FILE to save them all")
 
 
+async def _with_progress(kind: str, file: Path,
+                         load: Callable[[Progress], Awaitable[ImportReport]]) -> ImportReport:
+    """Run an import with a progress bar; a file that cannot be read is one coded line, exit 1."""
+    from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
+    from rich.progress import Progress as Bar
+
+    with Bar(TextColumn(f"importing {kind}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+             transient=True) as bar:
+        task = bar.add_task(kind, total=None)
+        try:
+            return await load(lambda count: bar.advance(task, count))
+        except SourceError as exc:
+            raise fail(f"{file}: [{exc.code}] {exc}") from None
+
+
 @app.command("import")
 def import_(
     kind: Annotated[str, typer.Argument(help="enterprises or inspectors")],
@@ -117,30 +131,15 @@ def import_(
     errors: Annotated[Path | None, typer.Option(help="Write every row error to this JSON file")] = None,
 ) -> None:
     """Import a registry file (CSV, JSON array or JSON lines; UTF-8 with or without BOM)."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
     if kind not in {"enterprises", "inspectors"}:
         raise fail("kind must be 'enterprises' or 'inspectors'")
     settings = load_settings()
-
-    async def run(database: Database) -> ImportReport:
-        with Progress(TextColumn(f"importing {kind}"), BarColumn(), MofNCompleteColumn(),
-                      TimeElapsedColumn(), transient=True) as bar:
-            task = bar.add_task(kind, total=None)
-
-            def advance(count: int) -> None:
-                bar.advance(task, count)
-
-            try:
-                if kind == "enterprises":
-                    services = build_services(database, settings)
-                    await services.policies.install_default_packs()
-                    return await services.registry.import_and_redecide(file, actor="cli", progress=advance)
-                return await import_inspectors(database, file, progress=advance)
-            except SourceError as exc:
-                raise fail(f"{file}: [{exc.code}] {exc}") from None
-
-    report = run_with_database(settings, run)
+    if kind == "enterprises":
+        report = run_with_services(settings, lambda services: _with_progress(kind, file, lambda advance: (
+            services.registry.import_and_redecide(file, actor="cli", progress=advance))))
+    else:
+        report = run_with_database(settings, lambda database: _with_progress(kind, file, lambda advance: (
+            import_inspectors(database, file, progress=advance))))
     _print_report(report, kind)
     if errors:
         errors.write_text(json.dumps([e.__dict__ for e in report.errors], ensure_ascii=False, indent=1))

@@ -9,17 +9,12 @@ from typing import Annotated, Any
 
 import typer
 
-from api.cli.runtime import fail, load_settings, run_with_database
+from api.cli.runtime import fail, load_settings, run_action, run_with_services
+from api.context import Services
 from core.accounts.models import Role, Viewer
-from core.db import Database
-from core.demo.meters import demo_meters, week_of_readings
-from core.errors import DomainError
-from core.nonsite.service import MeterService
+from core.demo.meters import load_demo_meters
 from core.reference import tables
-from core.registry.repository import EnterpriseRepository
-from core.registry.sources import SourceError, SourceRow, open_rows
-from rules.lifecycle import PolicyService
-from rules.power_scan import scan
+from core.registry.sources import SourceError, open_rows
 
 meters_app = typer.Typer(help="Electricity sub-meters: register, import readings, scan for anomalies.",
                          no_args_is_help=True)
@@ -37,11 +32,8 @@ def _report(report: Any) -> None:
 def register(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)]) -> None:
     """Register sub-meters from CSV/JSON: meter_id, credit_code, role, unit, rated_kw."""
     rows = [dict(r.values) for r in open_rows(file, ["meter_id", "credit_code", "role", "rated_kw"])]
-
-    async def action(database: Database) -> tuple[int, int, list[Any]]:
-        return await MeterService(database).register(SYSTEM, rows)
-
-    inserted, updated, errors = run_with_database(load_settings(), action)
+    inserted, updated, errors = run_with_services(load_settings(), lambda services: services.meters.register(
+        SYSTEM, rows))
     typer.echo(f"{inserted} meters registered, {updated} updated, {len(errors)} rejected")
     if errors:
         raise typer.Exit(3)
@@ -51,13 +43,13 @@ def register(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)])
 def import_readings(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)]) -> None:
     """Import readings (CSV or JSON lines: meter, timestamp, kw and/or kwh). Re-importing changes nothing."""
 
-    async def action(database: Database) -> Any:
+    async def action(services: Services) -> Any:
         try:
-            return await MeterService(database).ingest(SYSTEM, open_rows(file, ["meter", "timestamp"]))
+            return await services.meters.ingest(SYSTEM, open_rows(file, ["meter", "timestamp"]))
         except SourceError as exc:
             raise fail(f"{file}: [{exc.code}] {exc}") from None
 
-    report = run_with_database(load_settings(), action)
+    report = run_with_services(load_settings(), action)
     _report(report)
     if report.errors:
         raise typer.Exit(3)
@@ -69,29 +61,11 @@ def demo(enterprises: Annotated[int, typer.Option(help="Xi'an enterprises to met
     """Meter demo enterprises in Xi'an and load a week of readings with known problems (see core/demo/meters)."""
     first = date.fromisoformat(start) if start else datetime.now(UTC).date() - timedelta(days=7)
 
-    async def action(database: Database) -> Any:
-        codes = await _demo_codes(database, enterprises)
-        service = MeterService(database)
-        await service.register(SYSTEM, demo_meters(codes))
-        rows = (SourceRow(n, r) for n, r in enumerate(week_of_readings(codes, first), start=1))
-        return codes, await service.ingest(SYSTEM, rows)
-
-    codes, report = run_with_database(load_settings(), action)
+    codes, report = run_action(lambda database: load_demo_meters(database, SYSTEM, enterprises=enterprises,
+                                                                 start=first))
     typer.echo(f"metered {len(codes)} Xi'an enterprises; problems: treatment off {codes[0]}, night shift "
                f"{codes[1]}, ignores alerts {codes[2]}, halted one day {codes[3]}")
     _report(report)
-
-
-async def _demo_codes(database: Database, count: int) -> list[str]:
-    """Xi'an enterprises, the third one C or D graded (so that an orange alert halts it)."""
-    repository = EnterpriseRepository(database)
-    graded = await repository.codes_where({"jurisdiction_path": "610100", "performance.grade": {"$in": ["C", "D"]}},
-                                          limit=1)
-    others = await repository.codes_where({"jurisdiction_path": "610100",
-                                           "performance.grade": {"$nin": ["C", "D"]}}, limit=max(count, 4) - 1)
-    if not graded or len(others) < 3:
-        raise fail("load the demo data first (ecoinspect demo)")
-    return others[:2] + graded + others[2:]
 
 
 @meters_app.command("scan")
@@ -101,12 +75,6 @@ def scan_command(jurisdiction: Annotated[str, typer.Option()] = "610100",
     """Scan metered enterprises for anomalies; new ones become power alerts (rescans add nothing twice)."""
     first = date.fromisoformat(start) if start else datetime.now(UTC).date() - timedelta(days=7)
 
-    async def action(database: Database) -> dict[str, Any]:
-        policies = PolicyService(database)
-        await policies.install_default_packs()
-        try:
-            return await scan(database, policies, scopes=[jurisdiction], start=first, days=days)
-        except DomainError as exc:
-            raise fail(f"[{exc.code}] {exc.message}") from None
-
-    typer.echo(json.dumps(run_with_database(load_settings(), action), ensure_ascii=False))
+    scanned = run_with_services(load_settings(), lambda services: services.power_scan.scan(
+        scopes=[jurisdiction], start=first, days=days))
+    typer.echo(json.dumps(scanned, ensure_ascii=False))

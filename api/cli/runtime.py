@@ -12,6 +12,8 @@ from pydantic import ValidationError
 
 from api import logs
 from api.app import prepare
+from api.assembly import build_services
+from api.context import Services
 from core.config import Settings
 from core.db import Database, EmbeddedServerError
 from core.errors import DomainError
@@ -53,6 +55,21 @@ def run_with_database(settings: Settings, action: Callable[[Database], Awaitable
             return await action(database)
 
     return asyncio.run(main())
+
+
+def run_with_services(settings: Settings, action: Callable[[Services], Awaitable[T]]) -> T:
+    """Run ``action`` with the services the app has (``build_services``), the default policy packs installed
+    as at the app's start; a refusal (DomainError) is one coded line, exit 1."""
+
+    async def guarded(database: Database) -> T:
+        services = build_services(database, settings)
+        await services.policies.install_default_packs()
+        try:
+            return await action(services)
+        except DomainError as exc:
+            raise fail(f"[{exc.code}] {exc.message}") from None
+
+    return run_with_database(settings, guarded)
 
 
 def run_action(action: Callable[[Database], Awaitable[T]]) -> T:

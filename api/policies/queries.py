@@ -10,7 +10,6 @@ from strawberry.types import Info
 from api.context import Context
 from api.policies import types
 from core.errors import DomainError
-from rules.simulation import explain
 
 
 @strawberry.type
@@ -39,12 +38,7 @@ class PolicyQuery:
     @strawberry.field(description="Why an enterprise got its decision under the version in force on a date.")
     async def explain_decision(self, info: Info[Context, None], credit_code: str, policy_id: str,
                                at: date | None = None) -> types.Explanation | None:
-        context = info.context
-        enterprise = await context.enterprise_by_code.load(credit_code.strip().upper())
-        if enterprise is None:
-            return None
-        await context.services.policies.policy(policy_id, context.viewer)
-        found = await explain(context.services.registry.database, context.services.policies,
-                              credit_code=enterprise.credit_code, policy_id=policy_id,
-                              at=at or datetime.now(UTC).date())
-        return types.Explanation.from_dict(found)
+        found = await info.context.services.policies.explain(
+            info.context.viewer, credit_code=credit_code.strip().upper(), policy_id=policy_id,
+            at=at or datetime.now(UTC).date())
+        return types.Explanation.from_domain(found) if found else None

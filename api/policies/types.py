@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
 
 import strawberry
 from strawberry.scalars import JSON
 
 from core.pagination import check_first
 from core.policies import models
+from core.policies import simulation as simulations
 
 
 @strawberry.type
@@ -71,13 +71,13 @@ class Policy:
 
     @strawberry.field(description="Every version, oldest first.")
     async def versions(self, info: strawberry.Info) -> list[PolicyVersion]:
-        found = await info.context.services.policies.repository.versions(self.policy_id)
+        found = await info.context.services.policies.versions(self.policy_id)
         return [PolicyVersion.from_domain(v) for v in found]
 
     @strawberry.field(description="The append-only change log, newest first.")
     async def changes(self, info: strawberry.Info, first: int = 50) -> list[ChangeEntry]:
         check_first(first)
-        rows = await info.context.services.policies.repository.changes(self.policy_id, first)
+        rows = await info.context.services.policies.changes(self.policy_id, first)
         return [ChangeEntry(version_id=r["version_id"], actor=r["actor"], action=r["action"], reason=r["reason"],
                             at=r["at"], detail=r["detail"]) for r in rows]
 
@@ -93,6 +93,10 @@ class GoldenCaseResult:
     expected: JSON
     actual: JSON
     error: str | None
+
+    @classmethod
+    def from_domain(cls, r: models.GoldenCaseResult) -> GoldenCaseResult:
+        return cls(id=r.id, passed=r.passed, expected=r.expected, actual=r.actual, error=r.error)
 
 
 @strawberry.type
@@ -121,6 +125,14 @@ class Simulation:
     transitions: list[Transition]
     enterprises: list[EnterpriseDecisionChange] = strawberry.field(description="The first 200 enterprises that change")
 
+    @classmethod
+    def from_domain(cls, s: simulations.Simulation) -> Simulation:
+        return cls(candidate=s.candidate, baseline=s.baseline, evaluated=s.evaluated, changed=s.changed,
+                   summary=s.summary(),
+                   transitions=[Transition(output=k[0], before=k[1], after=k[2], enterprises=n)
+                                for k, n in s.transitions.most_common()],
+                   enterprises=[EnterpriseDecisionChange(**row) for row in s.listed])
+
 
 @strawberry.type
 class AppliedRule:
@@ -139,6 +151,7 @@ class Explanation:
     hit_policy: str
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> Explanation:
-        return cls(version=d["version"], outputs=d["outputs"], facts=d["facts"], fired=d["fired"],
-                   hit_policy=d["hit_policy"], applied=[AppliedRule(**a) for a in d["applied"]])
+    def from_domain(cls, e: models.Explanation) -> Explanation:
+        return cls(version=e.version, outputs=e.outputs, facts=e.facts, fired=e.fired, hit_policy=e.hit_policy,
+                   applied=[AppliedRule(id=a.id, rationale=a.rationale, legal_reference=a.legal_reference)
+                            for a in e.applied])

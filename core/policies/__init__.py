@@ -1,1 +1,1 @@
-"""Stored policies and their versions, golden cases and the append-only change log."""
+"""Policies as data: versions and their lifecycle, golden cases, simulation, explanations, decisions per enterprise."""

@@ -1,4 +1,4 @@
-"""Policy and version records (the rule content itself is validated by ``rules.model``)."""
+"""Policy and version records, golden-case results and explanations (the rule content is checked by the engine)."""
 
 from __future__ import annotations
 
@@ -66,3 +66,34 @@ class Policy(BaseModel):
     active_version: str | None = None
     latest_number: int = 0
     created_at: datetime
+
+
+class GoldenCaseResult(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    passed: bool
+    actual: dict[str, Any]
+    expected: dict[str, Any]
+    error: str | None = None
+
+
+class AppliedRule(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    rationale: str
+    legal_reference: str
+
+
+class Explanation(BaseModel):
+    """Why an enterprise got its decision: the version in force, the facts it read, the rules behind it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    version: str
+    outputs: dict[str, Any]
+    facts: dict[str, Any]
+    applied: list[AppliedRule]
+    fired: list[str]
+    hit_policy: str

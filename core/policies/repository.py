@@ -1,4 +1,4 @@
-"""Storage of policies, versions and the append-only change log."""
+"""Storage of policies, versions, the append-only change log and the decisions per enterprise; registry queries."""
 
 from __future__ import annotations
 
@@ -25,6 +25,21 @@ def _policy(doc: dict[str, Any]) -> Policy:
 
 def _version(doc: dict[str, Any]) -> PolicyVersion:
     return PolicyVersion.model_validate({("id" if k == "_id" else k): v for k, v in doc.items()})
+
+
+def every_enterprise() -> dict[str, Any]:
+    """The registry query for a full re-decision (the facts are streamed by ``core.policies.facts``)."""
+    return {}
+
+
+def enterprises_within(jurisdiction: str) -> dict[str, Any]:
+    """The registry query for the enterprises inside a jurisdiction."""
+    return {"jurisdiction_path": jurisdiction}
+
+
+def enterprises_with_codes(codes: list[str]) -> dict[str, Any]:
+    """The registry query for some enterprises by credit code (keep ``codes`` near 100: see ``chunks``)."""
+    return {"credit_code": {"$in": codes}}
 
 
 class PolicyRepository:

@@ -17,7 +17,7 @@ ENTERPRISES = "enterprises"
 ENTERPRISE_HISTORY = "enterprise_history"
 INSPECTORS = "inspectors"
 MATTERS = "matters"
-# The registry fields that policies and plans decide on (see rules/facts.py).
+# The registry fields that policies and plans decide on (see core/policies/facts.py).
 DECISION_FIELDS = {"credit_code": 1, "name": 1, "jurisdiction": 1, "industry_code": 1, "credit": 1,
                    "key_discharger": 1, "emergency_risk": 1, "positive_list": 1, "online_monitoring": 1, "permit": 1,
                    "performance": 1, "guarantee": 1}

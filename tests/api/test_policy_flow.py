@@ -14,8 +14,8 @@ from conftest import gql, token_for
 from core.config import Settings
 from core.db import Database
 from core.demo.loader import DEMO_PASSWORD, load_demo
-from rules.apply import apply_decisions
-from rules.lifecycle import PolicyService
+from core.policies.service import PolicyService
+from rules.policy_engine import RulesEngine
 
 POLICY = "positive_list:610000"
 
@@ -34,7 +34,7 @@ async def _call(client: httpx.AsyncClient, token: str, name: str, input_type: st
 @pytest.fixture
 async def demo(client: httpx.AsyncClient, database: Database, settings: Settings) -> dict[str, str]:
     await load_demo(database, settings, enterprises=600)
-    await apply_decisions(database, PolicyService(database), query={}, trigger="demo")
+    await PolicyService(database, engine=RulesEngine()).redecide_all(trigger="demo")
     return {name: await token_for(client, name, DEMO_PASSWORD) for name in ("author1", "admin1", "supervisor1")}
 
 

@@ -11,11 +11,12 @@ from test_draws import SUPERVISOR
 
 from core.db import Database
 from core.inspections.repository import InspectionRepository
+from core.policies.service import PolicyService
 from core.registry.importing import EnterpriseImporter, import_inspector_rows
 from core.registry.sources import SourceRow
 from rules import alert_tasks
 from rules.alerts import AlertService
-from rules.lifecycle import PolicyService
+from rules.policy_engine import RulesEngine
 from scheduler.targeted import staff_targeted
 
 NOW = datetime.now(UTC)
@@ -75,7 +76,7 @@ async def import_inspectors(database: Database, rows: list[dict[str, str]]) -> N
 @pytest.fixture
 async def alerts(database: Database) -> AlertService:
     await import_rows(database, [row for row, _measure in ROWS.values()])
-    policies = PolicyService(database)
+    policies = PolicyService(database, engine=RulesEngine())
     await policies.install_default_packs()
     return AlertService(database, policies)
 

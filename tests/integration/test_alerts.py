@@ -9,8 +9,9 @@ from test_draws import SUPERVISOR, XIAN_SUPERVISOR, seed
 
 from core.db import Database
 from core.errors import Conflict, PermissionDenied, ValidationFailed
+from core.policies.service import PolicyService
 from rules.alerts import AlertService
-from rules.lifecycle import PolicyService
+from rules.policy_engine import RulesEngine
 
 NOW = datetime.now(UTC)
 
@@ -18,7 +19,7 @@ NOW = datetime.now(UTC)
 @pytest.fixture
 async def alerts(database: Database) -> AlertService:
     await seed(database, 400)
-    policies = PolicyService(database)
+    policies = PolicyService(database, engine=RulesEngine())
     await policies.install_default_packs()
     return AlertService(database, policies)
 

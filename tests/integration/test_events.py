@@ -16,10 +16,10 @@ from core.accounts.models import Role, Viewer
 from core.db import Database
 from core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from core.events.service import EventService, history_for
+from core.policies.service import PolicyService
 from core.registry.importing import EnterpriseImporter
 from core.registry.sources import SourceRow
-from rules.lifecycle import PolicyService
-from rules.simulation import explain
+from rules.policy_engine import RulesEngine
 
 TODAY = datetime.now(UTC).date()
 SUPERVISOR = Viewer(username="chief", roles=frozenset({Role.SUPERVISOR}), jurisdictions=("610000",))
@@ -63,7 +63,7 @@ async def token(client: httpx.AsyncClient, users: dict[str, str]) -> str:
 
 @pytest.fixture
 async def service(database: Database) -> EventService:
-    await PolicyService(database).install_default_packs()
+    await PolicyService(database, engine=RulesEngine()).install_default_packs()
     report = await EnterpriseImporter(database, actor="seed").run(
         (SourceRow(i, dict(r)) for i, r in enumerate([XIAN, BAOJI], 1)), rescan=None)
     assert report.inserted == 2
@@ -124,18 +124,19 @@ async def test_a_penalty_makes_the_enterprise_special_and_replay_changes_nothing
 async def test_past_decisions_use_the_events_known_on_their_day(database: Database, service: EventService) -> None:
     code = XIAN["credit_code"]
     await record(service, SUPERVISOR, data(days_ago=30))
-    policies = PolicyService(database)
-    now = await explain(database, policies, credit_code=code, policy_id="supervision_class:610000", at=TODAY)
-    then = await explain(database, policies, credit_code=code, policy_id="supervision_class:610000",
-                         at=TODAY - timedelta(days=31))
-    assert now["outputs"] == {"class": "special"} and now["facts"]["penalties_12m"] == 1
-    assert then["outputs"] == {"class": "general"} and then["facts"]["penalties_12m"] == 0
-    listed = await explain(database, policies, credit_code=code, policy_id="positive_list:610000",
-                           at=TODAY - timedelta(days=31))
-    assert listed["outputs"] == {"eligible": True}
-    a_year_on = await explain(database, policies, credit_code=code, policy_id="supervision_class:610000",
-                              at=TODAY + timedelta(days=400))  # the penalty has left the 12-month window
-    assert a_year_on["outputs"] == {"class": "general"}
+    policies = PolicyService(database, engine=RulesEngine())
+    now = await policies.explain(SUPERVISOR, credit_code=code, policy_id="supervision_class:610000", at=TODAY)
+    then = await policies.explain(SUPERVISOR, credit_code=code, policy_id="supervision_class:610000",
+                                  at=TODAY - timedelta(days=31))
+    assert now is not None and then is not None
+    assert now.outputs == {"class": "special"} and now.facts["penalties_12m"] == 1
+    assert then.outputs == {"class": "general"} and then.facts["penalties_12m"] == 0
+    listed = await policies.explain(SUPERVISOR, credit_code=code, policy_id="positive_list:610000",
+                                    at=TODAY - timedelta(days=31))
+    assert listed is not None and listed.outputs == {"eligible": True}
+    a_year_on = await policies.explain(SUPERVISOR, credit_code=code, policy_id="supervision_class:610000",
+                                       at=TODAY + timedelta(days=400))  # the penalty has left the 12-month window
+    assert a_year_on is not None and a_year_on.outputs == {"class": "general"}
 
 
 async def test_a_different_payload_under_the_same_id_is_refused(database: Database, service: EventService) -> None:

@@ -15,10 +15,11 @@ from core.inspections.repository import InspectionRepository
 from core.nonsite.leads import LeadService
 from core.nonsite.power_alerts import PowerAlertService, origin
 from core.nonsite.service import MeterService
+from core.policies.service import PolicyService
 from core.registry.importing import EnterpriseImporter
 from core.registry.sources import SourceRow
-from rules.lifecycle import PolicyService
-from rules.power_scan import scan
+from rules.policy_engine import RulesEngine
+from rules.power_scan import PowerScanService
 
 TODAY = datetime.now(UTC).date()
 SUPERVISOR = Viewer(username="chief", roles=frozenset({Role.SUPERVISOR}), jurisdictions=("610000",))
@@ -52,7 +53,8 @@ async def _alert(database: Database, code: str, prefix: str, days_ago: int) -> s
                   {"meter": f"{prefix}-T", "timestamp": _at(day, slot * 15), "kw": "0.5"}]
     report = await meters.ingest(SUPERVISOR, [SourceRow(n, item) for n, item in enumerate(items, 1)])
     assert (report.accepted, report.errors) == (16, [])
-    assert (await scan(database, PolicyService(database), scopes=["610100"], start=day, days=1))["created"] == 1
+    scanner = PowerScanService(database, policies=PolicyService(database, engine=RulesEngine()))
+    assert (await scanner.scan(scopes=["610100"], start=day, days=1))["created"] == 1
     doc = await database["power_alerts"].find_one({"credit_code": code})
     assert doc is not None
     return str(doc["_id"])
@@ -64,7 +66,7 @@ async def alerts(database: Database) -> dict[str, str]:
     report = await EnterpriseImporter(database, actor="seed").run(
         (SourceRow(i, dict(r)) for i, r in enumerate(rows, 1)), rescan=None)
     assert report.inserted == 2, report
-    await PolicyService(database).install_default_packs()
+    await PolicyService(database, engine=RulesEngine()).install_default_packs()
     return {"plain": await _alert(database, PLAIN, "PL", 3), "listed": await _alert(database, LISTED, "LS", 5)}
 
 

@@ -20,11 +20,12 @@ from core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from core.inspections.repository import InspectionRepository
 from core.nonsite.power_alerts import PowerAlertService, origin
 from core.nonsite.service import MeterService
+from core.policies.service import PolicyService
 from core.registry.importing import EnterpriseImporter
 from core.registry.sources import SourceRow, open_rows
 from rules.alerts import AlertService
-from rules.lifecycle import PolicyService
-from rules.power_scan import scan
+from rules.policy_engine import RulesEngine
+from rules.power_scan import PowerScanService
 
 NOW = datetime.now(UTC)
 TODAY = NOW.date()
@@ -276,14 +277,14 @@ async def test_a_supervisor_cannot_take_over_a_meter_of_another_jurisdiction(dat
 
 async def test_readings_more_often_than_the_slot_are_not_summed(database: Database, meters: MeterService) -> None:
     """A halted plant reading 20 kW every 5 minutes is at 4 % of its 500 kW: no treatment alert (rule 17)."""
-    policies = PolicyService(database)
+    policies = PolicyService(database, engine=RulesEngine())
     await policies.install_default_packs()
     day = TODAY - timedelta(days=1)
     items = []
     for minute in range(0, 1440, 5):
         items += [reading("XA-P", at(day, minute), kw=20.0), reading("XA-T", at(day, minute), kw=0.5)]
     assert (await meters.ingest(SUPERVISOR, rows(items))).accepted == len(items)
-    result = await scan(database, policies, scopes=["610100"], start=day, days=1)
+    result = await PowerScanService(database, policies=policies).scan(scopes=["610100"], start=day, days=1)
     found = [(a["kind"], a["detail"].get("production_kw")) async for a in database["power_alerts"].find({})]
     assert result["anomalies"] == 0 and found == [], (
         "BUG core/nonsite/service.py load_series (lines 99-102): readings of one meter inside one 15-minute slot "
@@ -310,7 +311,7 @@ async def demo_week(database: Database) -> dict[str, Any]:
     report = await EnterpriseImporter(database, actor="seed").run(
         (SourceRow(i, r) for i, r in enumerate(rows_, 1)), rescan=None)
     assert report.failed == 0
-    policies = PolicyService(database)
+    policies = PolicyService(database, engine=RulesEngine())
     await policies.install_default_packs()
     start = TODAY - timedelta(days=8)
     alert = await AlertService(database, policies).issue(SUPERVISOR, {
@@ -328,7 +329,8 @@ async def demo_week(database: Database) -> dict[str, Any]:
     ingest = await service.ingest(SUPERVISOR, (SourceRow(n, r) for n, r in
                                                enumerate(week_of_readings(codes, start), start=1)))
     assert (ingest.accepted, ingest.errors, ingest.buckets_created) == (8 * 2 * 7 * 96, [], 8 * 2 * 7)
-    return {"codes": codes, "start": start, "policies": policies, "alert": alert, "cut_pct": measures[cut[0]][1]}
+    return {"codes": codes, "start": start, "scanner": PowerScanService(database, policies=policies), "alert": alert,
+            "cut_pct": measures[cut[0]][1]}
 
 
 async def alerts_by_code(database: Database) -> dict[str, list[dict[str, Any]]]:
@@ -345,7 +347,7 @@ def spans(docs: list[dict[str, Any]], kind: str) -> list[tuple[datetime, datetim
 async def test_scan_finds_the_demo_problems_and_only_them(database: Database, demo_week: dict[str, Any]) -> None:
     codes, start = demo_week["codes"], demo_week["start"]
     off, night, ignores, halted, cut, *normal = codes
-    result = await scan(database, demo_week["policies"], scopes=["610100"], start=start, days=7)
+    result = await demo_week["scanner"].scan(scopes=["610100"], start=start, days=7)
     assert result["enterprises"] == 8 and result["policy_version"] == "electricity_triggers:610000:v1"
     found = await alerts_by_code(database)
     assert result["created"] == result["anomalies"] == sum(len(v) for v in found.values())
@@ -380,14 +382,14 @@ async def test_scan_finds_the_demo_problems_and_only_them(database: Database, de
 
 
 async def test_rescanning_creates_nothing_new(database: Database, demo_week: dict[str, Any]) -> None:
-    policies, start = demo_week["policies"], demo_week["start"]
-    first = await scan(database, policies, scopes=["610100"], start=start, days=7)
+    scanner, start = demo_week["scanner"], demo_week["start"]
+    first = await scanner.scan(scopes=["610100"], start=start, days=7)
     ids = sorted([d["_id"] async for d in database["power_alerts"].find({})])
-    again = await scan(database, policies, scopes=["610100"], start=start, days=7)
+    again = await scanner.scan(scopes=["610100"], start=start, days=7)
     assert first["created"] > 0 and again["created"] == 0 and again["anomalies"] == first["anomalies"]
     assert sorted([d["_id"] async for d in database["power_alerts"].find({})]) == ids
     # A scan of another jurisdiction sees no meter and finds nothing.
-    assert await scan(database, policies, scopes=["610300"], start=start, days=7) == {
+    assert await scanner.scan(scopes=["610300"], start=start, days=7) == {
         "enterprises": 0, "anomalies": 0, "created": 0}
 
 
@@ -395,7 +397,7 @@ async def test_without_the_alert_the_same_week_has_no_halt_violation(database: D
                                                                      demo_week: dict[str, Any]) -> None:
     await database["alerts"].delete_many({})
     await database["alert_measures"].delete_many({})
-    await scan(database, demo_week["policies"], scopes=["610100"], start=demo_week["start"], days=7)
+    await demo_week["scanner"].scan(scopes=["610100"], start=demo_week["start"], days=7)
     kinds = Counter([d["kind"] async for d in database["power_alerts"].find({})])
     assert kinds == {"treatment_not_running": 1, "night_day_watch": 1}
 
@@ -406,14 +408,15 @@ async def test_without_the_alert_the_same_week_has_no_halt_violation(database: D
 @pytest.fixture
 async def power_alert(database: Database, meters: MeterService) -> str:
     """One treatment-not-running alert for the Xi'an enterprise (two hours on a day of last week)."""
-    policies = PolicyService(database)
+    policies = PolicyService(database, engine=RulesEngine())
     await policies.install_default_packs()
     day = TODAY - timedelta(days=4)
     items = []
     for slot in range(8, 16):
         items += [reading("XA-P", at(day, slot * 15), kw=400.0), reading("XA-T", at(day, slot * 15), kw=0.5)]
     assert (await meters.ingest(SUPERVISOR, rows(items))).accepted == 16
-    assert (await scan(database, policies, scopes=["610100"], start=day, days=1))["created"] == 1
+    scanned = await PowerScanService(database, policies=policies).scan(scopes=["610100"], start=day, days=1)
+    assert scanned["created"] == 1
     doc = await database["power_alerts"].find_one({})
     assert (doc["kind"], doc["starts_at"], doc["minutes"]) == ("treatment_not_running", at(day, 120), 120)
     return str(doc["_id"])

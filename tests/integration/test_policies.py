@@ -12,9 +12,8 @@ from test_draws import seed
 from core.accounts.models import Role, Viewer
 from core.db import Database
 from core.errors import Conflict, PermissionDenied, ValidationFailed
-from rules.apply import apply_decisions, redecide_daily
-from rules.lifecycle import PolicyService
-from rules.simulation import explain, simulate
+from core.policies.service import PolicyService
+from rules.policy_engine import RulesEngine
 
 ALICE = Viewer(username="alice", roles=frozenset({Role.RULE_AUTHOR}), jurisdictions=("610000",))
 BOB = Viewer(username="bob", roles=frozenset({Role.RULE_AUTHOR}), jurisdictions=("610000",))
@@ -25,7 +24,7 @@ TODAY = datetime.now(UTC).date()
 @pytest.fixture
 async def service(database: Database) -> PolicyService:
     await seed(database, 400)
-    service = PolicyService(database)
+    service = PolicyService(database, engine=RulesEngine())
     assert await service.install_default_packs() == [f"{kind}:610000:v1" for kind in (
         "supervision_class", "positive_list", "sampling_ratio", "heavy_pollution_measures", "electricity_triggers",
         "penalty_discretion")]
@@ -48,7 +47,7 @@ async def test_full_lifecycle(database: Database, service: PolicyService) -> Non
     draft = await service.create_version(ALICE, POLICY)
     assert draft.status.value == "draft" and draft.parent == f"{POLICY}:v1"
     draft = await service.update_draft(ALICE, draft.id, stricter(draft.content), reason="unmonitored key dischargers")
-    assert await service.validate(draft.id) == []
+    assert await service.validate(ALICE, draft.id) == []
     with pytest.raises(ValidationFailed) as caught:
         await service.submit(ALICE, draft.id)
     assert caught.value.errors[0].code == "NO_GOLDEN_CASES"
@@ -70,7 +69,7 @@ async def test_full_lifecycle(database: Database, service: PolicyService) -> Non
     approved = await service.approve(BOB, fresh.id)
     assert approved.approver == "bob"
 
-    simulation = await simulate(database, service, fresh.id)
+    simulation = await service.simulate(ALICE, fresh.id)
     assert simulation.evaluated == 400 and simulation.changed > 0
     assert all(t == ("class", "key", "special") for t in simulation.transitions)
     assert f"{simulation.changed} of 400 enterprises change" in simulation.summary()
@@ -81,11 +80,12 @@ async def test_full_lifecycle(database: Database, service: PolicyService) -> Non
     v1 = await service.version(f"{POLICY}:v1")
     assert v1.status.value == "retired" and v1.periods[-1].end == TODAY
     code = simulation.listed[0]["credit_code"]
-    today_decision = await explain(database, service, credit_code=code, policy_id=POLICY, at=TODAY)
-    later = await explain(database, service, credit_code=code, policy_id=POLICY, at=tomorrow)
-    assert today_decision["version"] == f"{POLICY}:v1" and today_decision["outputs"] == {"class": "key"}
-    assert later["version"] == fresh.id and later["outputs"] == {"class": "special"}
-    assert later["applied"][0]["id"] == "special_unmonitored_key" and later["applied"][0]["rationale"]
+    today_decision = await service.explain(ALICE, credit_code=code, policy_id=POLICY, at=TODAY)
+    later = await service.explain(ALICE, credit_code=code, policy_id=POLICY, at=tomorrow)
+    assert today_decision is not None and later is not None
+    assert today_decision.version == f"{POLICY}:v1" and today_decision.outputs == {"class": "key"}
+    assert later.version == fresh.id and later.outputs == {"class": "special"}
+    assert later.applied[0].id == "special_unmonitored_key" and later.applied[0].rationale
 
     with pytest.raises(Conflict):  # an active version is never edited
         await service.update_draft(ALICE, fresh.id, fresh.content, reason="x")
@@ -170,7 +170,7 @@ async def test_draws_can_take_class_ratio_and_weight_from_the_policies(database:
 
 async def test_future_activation_takes_effect_on_its_day(database: Database, service: PolicyService) -> None:
     today = datetime.now(UTC).date()
-    assert await apply_decisions(database, service, query={}, trigger="seed") > 0
+    assert await service.redecide_all(trigger="seed") > 0
     draft = await service.create_version(ALICE, POLICY)
     draft = await service.update_draft(ALICE, draft.id, stricter(draft.content), reason="from next week")
     facts = {"penalties_12m": 0, "supervised_case": False, "credit_tier": "blue", "emergency_risk": "none",
@@ -181,14 +181,14 @@ async def test_future_activation_takes_effect_on_its_day(database: Database, ser
     start = today + timedelta(days=7)
     await service.activate(BOB, draft.id, effective_from=start)
 
-    await redecide_daily(database, service, start - timedelta(days=1))
+    await service.redecide_daily(start - timedelta(days=1))
     day_before = f"daily:{(start - timedelta(days=1)).isoformat()}"
     # Facts may move with the date (a permit expiring), but the new version is not yet in force.
     assert all(c["version"] != draft.id for c in await database["decision_changes"].find(
         {"trigger": day_before}).to_list())
-    assert await redecide_daily(database, service, start - timedelta(days=1)) == {
+    assert await service.redecide_daily(start - timedelta(days=1)) == {
         "skipped": f"already re-decided on {(start - timedelta(days=1)).isoformat()}"}
-    on_the_day = await redecide_daily(database, service, start)
+    on_the_day = await service.redecide_daily(start)
     assert on_the_day["changed"] > 0
     changed = await database["decision_changes"].find({"trigger": f"daily:{start.isoformat()}"}).to_list()
     assert changed and {(c["before"]["class"], c["after"]["class"]) for c in changed} == {("key", "special")}

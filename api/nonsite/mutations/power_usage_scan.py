@@ -10,7 +10,6 @@ from strawberry.types import Info
 from api.context import Context
 from api.nonsite import types
 from core.errors import FieldError, ValidationFailed
-from rules.power_scan import scan
 
 
 @strawberry.input
@@ -25,6 +24,5 @@ async def scan_power_usage(info: Info[Context, None], input: ScanInput) -> types
     scope = input.jurisdiction or (viewer.jurisdictions[0] if viewer.jurisdictions else "")
     if not viewer.covers(scope) or not 1 <= input.days <= 31:
         raise ValidationFailed([FieldError("input", "a jurisdiction you cover and 1-31 days", "INVALID_VALUE")])
-    found = await scan(info.context.services.registry.database, info.context.services.policies,
-                       scopes=[scope], start=input.start, days=input.days)
+    found = await info.context.services.power_scan.scan(scopes=[scope], start=input.start, days=input.days)
     return types.PowerUsageScan.from_result(found)

@@ -1,8 +1,10 @@
-"""Policy version lifecycle: draft → in review → approved → active → retired, with golden cases.
+"""Policies' use cases: the version lifecycle (draft → in review → approved → active → retired) with golden
+cases, simulation and explanation over the registry, and re-deciding enterprises when their facts change.
 
 An active version is never edited: a change is a new version from a parent. Approval needs a
 second person. Activation retires the previous version from the day before; rollback
-re-activates an earlier one. Every step is written to the append-only change log.
+re-activates an earlier one. Every step is written to the append-only change log. The rule
+engine (vocabulary, analysis, durable_rules, default packs) is injected: ``PolicyEngine``.
 """
 
 from __future__ import annotations
@@ -12,54 +14,44 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from core.accounts.models import Viewer
-from core.accounts.roles import AUTHORS
+from core.accounts.roles import ANY_ROLE, AUTHORS
 from core.db import Database
 from core.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
-from core.policies.models import GoldenCase, Period, Policy, PolicyVersion, VersionStatus
-from core.policies.repository import DecisionRepository, PolicyRepository
+from core.policies import decisions, simulation
+from core.policies.decisions import APPLIED_KINDS
+from core.policies.engine import EvaluationError, PolicyEngine, RulesInForce
+from core.policies.models import (
+    Explanation,
+    GoldenCase,
+    GoldenCaseResult,
+    Period,
+    Policy,
+    PolicyVersion,
+    VersionStatus,
+)
+from core.policies.repository import DecisionRepository, PolicyRepository, every_enterprise
+from core.policies.simulation import CASE_KINDS, Simulation
 from core.reference import tables
-from rules import packs
-from rules.analysis import analyse
-from rules.engine import CompiledPolicy, Engine, EngineError
-from rules.model import PolicyContent, parse
 
 SYSTEM = "system"
-ENGINE = Engine()  # one long-lived host per process
-
-
-def compiled(version: PolicyVersion) -> CompiledPolicy:
-    content = PolicyContent.model_validate(version.content)
-    return ENGINE.load(f"{content.kind}_{version.content_hash[:16]}", content)
-
-
-def run_cases(version: PolicyVersion) -> list[dict[str, Any]]:
-    policy = compiled(version)
-    results = []
-    for case in version.golden_cases:
-        try:
-            outputs = policy.evaluate(case.facts).outputs
-            error = None
-        except EngineError as exc:
-            outputs, error = {}, str(exc)
-        results.append({"id": case.id, "passed": error is None and outputs == case.expected, "actual": outputs,
-                        "expected": case.expected, "error": error})
-    return results
 
 
 class PolicyService:
-    def __init__(self, database: Database) -> None:
-        self.repository = PolicyRepository(database)
+    def __init__(self, database: Database, *, engine: PolicyEngine) -> None:
         self.database = database
+        self.engine = engine
+        self.repository = PolicyRepository(database)
+        self.decisions = DecisionRepository(database)
 
     async def install_default_packs(self) -> list[str]:
         """Load each default pack as the active first version of its province-wide policy, once."""
         installed = []
         now = datetime.now(UTC)
-        for kind in packs.PACKS:
+        for kind, document in self.engine.default_packs().items():
             policy_id = f"{kind}:{tables.root_code()}"
             if await self.repository.get_policy(policy_id):
                 continue
-            content, errors = parse(packs.load(kind))
+            content, errors = self.engine.check(document)
             if content is None or errors:
                 raise RuntimeError(f"default pack {kind} is invalid: {errors}")
             await self.repository.ensure_policy(Policy(id=policy_id, kind=kind, jurisdiction=tables.root_code(),
@@ -67,7 +59,7 @@ class PolicyService:
             number = await self.repository.next_number(policy_id)
             version = PolicyVersion(
                 id=f"{policy_id}:v{number}", policy_id=policy_id, number=number, status=VersionStatus.ACTIVE,
-                content=content.model_dump(mode="json"), content_hash=content.content_hash(), author=SYSTEM,
+                content=content.content, content_hash=content.content_hash, author=SYSTEM,
                 approver=SYSTEM, periods=[Period(start=date(2000, 1, 1))], created_at=now, updated_at=now)
             await self.repository.insert_version(version)
             await self.repository.set_active(policy_id, version.id)
@@ -98,12 +90,25 @@ class PolicyService:
             raise NotFound(f"policy version {version_id} not found", field="versionId")
         return found
 
+    async def versions(self, policy_id: str) -> list[PolicyVersion]:
+        """Every version of a policy, oldest first."""
+        return await self.repository.versions(policy_id)
+
+    async def changes(self, policy_id: str, first: int) -> list[dict[str, Any]]:
+        """The policy's change log, newest first."""
+        return await self.repository.changes(policy_id, first)
+
     async def in_force(self, policy_id: str, day: date) -> PolicyVersion | None:
         """The version that was (or is) in force on ``day``: past events use their own date's rules."""
         for version in reversed(await self.repository.versions(policy_id)):
             if version.in_force_on(day):
                 return version
         return None
+
+    async def rules_in_force(self, kind: str, day: date) -> RulesInForce | None:
+        """The province-wide policy of ``kind`` in force on ``day``, compiled for evaluation."""
+        version = await self.in_force(f"{kind}:{tables.root_code()}", day)
+        return None if version is None else RulesInForce(version=version, rules=self.engine.compile(version))
 
     # -- authoring -------------------------------------------------------------------------------
     async def create_version(self, viewer: Viewer, policy_id: str, *, parent_id: str | None = None) -> PolicyVersion:
@@ -129,31 +134,39 @@ class PolicyService:
         _author(viewer)
         version = await self.scoped_version(viewer, version_id)
         _require_status(version, VersionStatus.DRAFT, "only a draft can be edited")
-        content, errors = parse(document)
+        content, errors = self.engine.check(document)
         if content is None or errors:
             raise ValidationFailed(errors)
         if content.kind != version.content["kind"]:
             raise ValidationFailed([FieldError("kind", "a version cannot change its policy kind", "IMMUTABLE")])
         updated = await self.repository.update_version(
             version_id, expect_status=VersionStatus.DRAFT.value,
-            changes={"content": content.model_dump(mode="json"), "content_hash": content.content_hash()})
+            changes={"content": content.content, "content_hash": content.content_hash})
         if updated is None:
             raise Conflict(f"version {version_id} left the draft state meanwhile", code="STALE_VERSION")
         await self.repository.log(policy_id=version.policy_id, version_id=version_id, actor=viewer.username,
                                   action="update", reason=reason)
         return updated
 
-    async def validate(self, version_id: str) -> list[FieldError]:
-        version = await self.version(version_id)
-        content, errors = parse(version.content)
-        if content is None or errors:
-            return errors
-        errors = analyse(content)
-        try:
-            compiled(version)
-        except Exception as exc:  # noqa: BLE001 - any engine refusal is a validation error to report
-            errors.append(FieldError("rules", f"durable_rules refused the compiled rules: {exc}", "COMPILE_FAILED"))
-        return errors
+    async def validate(self, viewer: Viewer, version_id: str) -> list[FieldError]:
+        """Schema, vocabulary, gaps, conflicts, dead rules and a trial compilation of a version."""
+        return self.engine.validate(await self.scoped_version(viewer, version_id))
+
+    async def run_golden_cases(self, viewer: Viewer, version_id: str) -> list[GoldenCaseResult]:
+        """Each golden case of a version: its facts evaluated, compared with the expected outputs."""
+        return self._run_cases(await self.scoped_version(viewer, version_id))
+
+    def _run_cases(self, version: PolicyVersion) -> list[GoldenCaseResult]:
+        rules = self.engine.compile(version)
+        results = []
+        for case in version.golden_cases:
+            try:
+                outputs, error = rules.evaluate(case.facts).outputs, None
+            except EvaluationError as exc:
+                outputs, error = {}, str(exc)
+            results.append(GoldenCaseResult(id=case.id, passed=error is None and outputs == case.expected,
+                                            actual=outputs, expected=case.expected, error=error))
+        return results
 
     async def add_golden_case(self, viewer: Viewer, version_id: str, *, facts: dict[str, Any],
                               expected: dict[str, Any], note: str = "") -> PolicyVersion:
@@ -174,15 +187,15 @@ class PolicyService:
         _author(viewer)
         version = await self.scoped_version(viewer, version_id)
         _require_status(version, VersionStatus.DRAFT, "only a draft can be submitted")
-        errors = await self.validate(version_id)
+        errors = self.engine.validate(version)
         if errors:
             raise ValidationFailed(errors)
         if not version.golden_cases:
             raise ValidationFailed([FieldError("goldenCases", "add at least one golden case", "NO_GOLDEN_CASES")])
-        failed = [r for r in run_cases(version) if not r["passed"]]
+        failed = [r for r in self._run_cases(version) if not r.passed]
         if failed:
-            raise ValidationFailed([FieldError(f"goldenCases.{r['id']}", f"expected {r['expected']}, got "
-                                               f"{r['actual']}{' — ' + r['error'] if r['error'] else ''}",
+            raise ValidationFailed([FieldError(f"goldenCases.{r.id}", f"expected {r.expected}, got "
+                                               f"{r.actual}{' — ' + r.error if r.error else ''}",
                                                "GOLDEN_CASE_FAILED") for r in failed])
         return await self._move(viewer, version, VersionStatus.DRAFT, VersionStatus.IN_REVIEW, "submit")
 
@@ -248,7 +261,7 @@ class PolicyService:
             return activated
 
         activated = await self.database.transaction(switch)
-        compiled(activated)
+        self.engine.compile(activated)
         return activated
 
     async def _move(self, viewer: Viewer, version: PolicyVersion, before: VersionStatus, after: VersionStatus,
@@ -262,9 +275,62 @@ class PolicyService:
                                   action=action)
         return moved
 
+    # -- over the registry -----------------------------------------------------------------------
+    async def simulate(self, viewer: Viewer, version_id: str, *, assume: dict[str, Any] | None = None,
+                       day: date | None = None) -> Simulation:
+        """Candidate against the active version over the registry; ``assume`` fixes facts for everyone."""
+        candidate = await self.scoped_version(viewer, version_id)
+        policy = await self.policy(candidate.policy_id)
+        if policy.kind in CASE_KINDS:
+            raise Conflict(f"{policy.kind} decides on violations, not on the registry: test it with golden cases",
+                           code="NOT_SIMULATABLE", field="versionId")
+        extra = assume or {}
+        errors = self.engine.check_facts(extra)
+        if errors:
+            raise ValidationFailed([FieldError(f"assume.{e.field}", e.message, e.code) for e in errors])
+        baseline = await self.version(policy.active_version) if policy.active_version else None
+        result = Simulation(candidate=candidate.id, baseline=baseline.id if baseline else None)
+        return await simulation.compare(
+            self.database, result, jurisdiction=policy.jurisdiction, candidate=self.engine.compile(candidate),
+            baseline=self.engine.compile(baseline) if baseline else None, day=day or datetime.now(UTC).date(),
+            assume=extra)
+
+    async def explain(self, viewer: Viewer, *, credit_code: str, policy_id: str, at: date) -> Explanation | None:
+        """The decision for one enterprise under the version in force on ``at``, with the rules behind it;
+        None when the viewer cannot see the enterprise."""
+        found = await simulation.facts_of(self.database, credit_code, at)
+        if found is None or not viewer.has_any(ANY_ROLE) or not viewer.covers(found[0]["jurisdiction"]):
+            return None
+        await self.policy(policy_id, viewer)
+        version = await self.in_force(policy_id, at)
+        if version is None:
+            raise NotFound(f"no version of {policy_id} was in force on {at.isoformat()}", field="at")
+        return simulation.explanation(version, self.engine.compile(version), found[1])
+
     async def current_decisions(self, codes: list[str]) -> dict[str, dict[str, Any]]:
         """The current policy decisions of each enterprise, by credit code (a batch read for loaders)."""
-        return await DecisionRepository(self.database).current(codes)
+        return await self.decisions.current(codes)
+
+    async def redecide(self, query: dict[str, Any], trigger: str, *, day: date | None = None) -> int:
+        """Facts of the enterprises matching ``query`` changed: decide them again as of ``day`` (today).
+
+        Returns how many decisions changed. Injected as the ``on_facts_changed`` hook of the
+        registry and the events at assembly.
+        """
+        today = day or datetime.now(UTC).date()
+        policies = {kind: found for kind in APPLIED_KINDS if (found := await self.rules_in_force(kind, today))}
+        return await decisions.redecide(self.database, self.decisions, policies, query=query, trigger=trigger,
+                                        day=today)
+
+    async def redecide_all(self, *, trigger: str, day: date | None = None) -> int:
+        """Decide every enterprise again (after loading data in bulk)."""
+        return await self.redecide(every_enterprise(), trigger, day=day)
+
+    async def redecide_daily(self, day: date) -> dict[str, Any]:
+        """Once a day, re-decide everyone: versions whose effective date has come, windows that moved."""
+        if not await self.decisions.claim_day(day):
+            return {"skipped": f"already re-decided on {day.isoformat()}"}
+        return {"changed": await self.redecide_all(trigger=f"daily:{day.isoformat()}", day=day)}
 
 
 def _resumed(periods: list[Period], start: date) -> list[Period]:

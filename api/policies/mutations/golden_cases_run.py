@@ -1,0 +1,27 @@
+"""runGoldenCases: run a version's golden cases."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.types import Info
+
+from api.context import Context
+from api.graphql.relay import UserError
+from api.policies import types
+from api.policies.mutations.shared import VersionInput, user_errors
+from core.errors import DomainError
+
+
+@strawberry.type
+class GoldenCasesPayload:
+    results: list[types.GoldenCaseResult]
+    user_errors: list[UserError]
+
+
+async def run_golden_cases(info: Info[Context, None], input: VersionInput  # noqa: A002
+                           ) -> GoldenCasesPayload:
+    try:
+        results = await info.context.services.policies.run_golden_cases(info.context.viewer, input.version_id)
+    except DomainError as exc:
+        return GoldenCasesPayload(results=[], user_errors=user_errors(exc.as_field_errors()))
+    return GoldenCasesPayload(results=[types.GoldenCaseResult.from_domain(r) for r in results], user_errors=[])
