@@ -214,7 +214,7 @@ async def world(database: Database, settings: Settings, tmp_path: Path) -> Async
     assert (await import_inspectors(database, _staff_csv(tmp_path / "staff.csv", staff))).inserted == 2
     await MatterRepository(database).upsert_many([Matter.model_validate(m) for m in generator.matters()])
     asgi = create_app(settings, database=database)
-    async with LifespanManager(asgi) as manager:
+    async with LifespanManager(asgi, startup_timeout=60, shutdown_timeout=60) as manager:
         transport = httpx.ASGITransport(app=manager.app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
             tokens = {}

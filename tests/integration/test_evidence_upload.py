@@ -140,7 +140,7 @@ def with_evidence_routes(asgi: Any) -> Starlette:
 async def harness(database: Database, settings: Settings, world: None) -> AsyncIterator[Harness]:
     asgi = create_app(settings, database=database)
     inner = with_evidence_routes(asgi)
-    async with LifespanManager(asgi) as manager:
+    async with LifespanManager(asgi, startup_timeout=60, shutdown_timeout=60) as manager:
         transport = httpx.ASGITransport(app=manager.app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
             yield Harness(http, inner, settings)

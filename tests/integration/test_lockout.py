@@ -31,7 +31,7 @@ def policy(settings: Settings) -> Settings:
 @contextlib.asynccontextmanager
 async def _serve(database: Database, settings: Settings) -> AsyncIterator[Any]:
     asgi = create_app(settings, database=database)
-    async with LifespanManager(asgi) as manager:
+    async with LifespanManager(asgi, startup_timeout=60, shutdown_timeout=60) as manager:
         manager.app.accounts = asgi.app.state.accounts  # type: ignore[attr-defined]
         yield manager.app
 
