@@ -66,6 +66,9 @@ class Settings(BaseSettings):
     evidence_max_document_mb: int = Field(default=50, ge=1)
     embedded_start_timeout_s: float = Field(default=30.0, gt=0)
     db_server_selection_timeout_ms: int = Field(default=2000, ge=100, le=120_000)  # then UNAVAILABLE
+    # The embedded server fsyncs its log at every commit: an acknowledged write survives a crash of the
+    # database process (without it, a kill -9 right after the acknowledgement lost writes here).
+    db_sync_on_commit: bool = True
     log_level: str = "INFO"
     log_json: bool = True
 

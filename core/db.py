@@ -84,7 +84,8 @@ class Database:
             return cls(settings.mongodb_uri, settings.database_name, server_selection_timeout_ms=timeout_ms)
         port = int(os.environ.get("ECOINSPECT_EMBEDDED_DB_PORT", "0"))
         server = EmbeddedServer(
-            settings.db_dir.resolve(), port=port, timeout_s=settings.embedded_start_timeout_s
+            settings.db_dir.resolve(), port=port, timeout_s=settings.embedded_start_timeout_s,
+            sync_on_commit=settings.db_sync_on_commit,
         )
         uri = server.start()
         return cls(uri, settings.database_name, embedded=server, server_selection_timeout_ms=timeout_ms)

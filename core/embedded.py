@@ -38,8 +38,10 @@ class EmbeddedServer:
     it, so a client's URI stays valid. ``start``, ``restart`` and ``stop`` may be called from any thread.
     """
 
-    def __init__(self, storage_path: Path, *, port: int = 0, timeout_s: float = 30.0) -> None:
+    def __init__(self, storage_path: Path, *, port: int = 0, timeout_s: float = 30.0,
+                 sync_on_commit: bool = True) -> None:
         self.storage_path = storage_path
+        self.sync_on_commit = sync_on_commit
         self.port = port
         self.timeout_s = timeout_s
         self.log_path = storage_path.parent / "db.log"
@@ -142,6 +144,7 @@ class EmbeddedServer:
         command = [
             sys.executable, "-m", "core.secantus_child", "--watchdog-fd", str(read_end), "--",
             "--host", "127.0.0.1", "--port", str(self.port), "--storage-path", str(self.storage_path),
+            *(["--sync-on-commit"] if self.sync_on_commit else []),
         ]
         path = os.pathsep.join(p for p in (_SOURCE_ROOT, os.environ.get("PYTHONPATH")) if p)
         try:

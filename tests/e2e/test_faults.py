@@ -353,3 +353,27 @@ def test_server_killed_mid_sync_restarts_and_keeps_every_acknowledged_op_once(se
     assert {by_op[op["opId"]] for op in sent} <= set(counts) and all(n == 1 for n in counts.values())
     assert len(counts) == len(sent) + 1  # the findings and the start
 
+
+
+# --- (c) the database child is killed right after it acknowledged writes ----------------------------
+
+
+def test_database_killed_right_after_acknowledging_keeps_every_acknowledged_op(served: Served) -> None:
+    ready = asyncio.run(_seed(served.db_uri))
+    task_id = ready["task_id"]
+    token = _token(served.base)
+    auth = {"authorization": f"Bearer {token}"}
+    begin = _op("start_task", task_id, {"checklist_id": ready["checklist_id"]})
+    ops = [_finding(task_id, begin["recordId"], f"第{n}条") for n in range(12)]
+    child = served.db_child()
+    for op in [begin, *ops]:  # one op a push: every acknowledgement is a commit of its own
+        response = httpx.post(f"{served.base}/graphql", json=_body([op]), headers=auth, timeout=30)
+        assert response.json()["data"]["syncPush"]["results"][0]["status"] == "APPLIED", response.text
+    child.kill()  # at once: nothing has had time to reach the disk on a schedule of its own
+    assert wait_gone(child, 30)
+    deadline = time.monotonic() + 20
+    while not served.ready():
+        assert time.monotonic() < deadline, "not serving again 20 s after the database crashed"
+        time.sleep(0.2)
+    counts = asyncio.run(_log_counts(served.db_uri, task_id))
+    assert {op["recordId"] for op in [begin, *ops]} <= set(counts), "an acknowledged op was lost in the crash"
