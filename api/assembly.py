@@ -11,6 +11,11 @@ from core.events.service import EventService
 from core.fieldwork.checklists import ChecklistService
 from core.fieldwork.oversight import Oversight
 from core.fieldwork.sync import SyncService
+from core.inspections.drawing import DrawService
+from core.inspections.redraw import RedrawService
+from core.inspections.results import ResultService
+from core.inspections.service import PlanService
+from core.inspections.targeted import TargetedService
 from core.nonsite.complaints import ComplaintService
 from core.nonsite.drone import DroneService
 from core.nonsite.leads import LeadService
@@ -22,14 +27,13 @@ from rules.alerts import AlertService
 from rules.apply import apply_decisions
 from rules.lifecycle import PolicyService
 from rules.population import policy_classifier_factory
-from scheduler.flows import PlanFlows
-from scheduler.redraw_flow import RedrawFlow
-from scheduler.results import ResultFlows
+from scheduler.calendar import publication_deadline
+from scheduler.engine import SchedulerEngine
 
 
 def build_services(db: Database, settings: Settings) -> Services:
     policies = PolicyService(db)
-    flows = PlanFlows(db, policy_classifier=policy_classifier_factory(policies))
+    plans, engine = PlanService(db), SchedulerEngine()
 
     async def facts_changed(query: dict[str, Any], trigger: str) -> int:
         """Facts of some enterprises changed: their policies decide again."""
@@ -44,9 +48,12 @@ def build_services(db: Database, settings: Settings) -> Services:
                                      description=f"electricity anomaly verified: {alert.kind.value}",
                                      key=alert.id, request_id=request_id, source="nonsite")
 
-    return Services(registry=RegistryService(db, on_facts_changed=facts_changed), plans=flows.plans, flows=flows,
-                    redraws=RedrawFlow(flows), results=ResultFlows(flows.plans, settings),
-                    policies=policies, alerts=AlertService(db, policies), events=events,
+    return Services(registry=RegistryService(db, on_facts_changed=facts_changed), plans=plans,
+                    draws=DrawService(plans, engine, policy_classifier=policy_classifier_factory(policies)),
+                    redraws=RedrawService(plans, engine),
+                    results=ResultService(plans, publication_due=publication_deadline(settings)),
+                    targeted=TargetedService(db, engine), policies=policies, alerts=AlertService(db, policies),
+                    events=events,
                     sync=SyncService(db, settings), checklists=ChecklistService(db), oversight=Oversight(db),
                     meters=MeterService(db), complaints=ComplaintService(db), leads=LeadService(db),
                     drones=DroneService(db), power_alerts=PowerAlertService(db, on_violation=violation_found))

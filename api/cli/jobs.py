@@ -10,26 +10,25 @@ from typing import Annotated, Any
 
 import typer
 
+from api.assembly import build_services
 from api.cli.runtime import fail, load_settings, open_database
 from api.logs import configure
+from core.config import Settings
 from core.db import Database
-from core.inspections.service import PlanService
 from rules.apply import redecide_daily
-from rules.lifecycle import PolicyService
 from scheduler.jobs import Jobs
-from scheduler.results import ResultFlows
 
 scheduler_app = typer.Typer(help="Periodic jobs with leases: plans from templates, publication notices.",
                             no_args_is_help=True)
 
 
-def _jobs(database: Database) -> Jobs:
-    policies = PolicyService(database)
+def _jobs(database: Database, settings: Settings) -> Jobs:
+    services = build_services(database, settings)
 
     async def redecide(day: date) -> dict[str, Any]:
-        return await redecide_daily(database, policies, day)
+        return await redecide_daily(database, services.policies, day)
 
-    return Jobs(database, ResultFlows(PlanService(database), load_settings()), extra={"policy-redecide": redecide})
+    return Jobs(database, services.plans, services.results, extra={"policy-redecide": redecide})
 
 
 @scheduler_app.command("run")
@@ -44,7 +43,7 @@ def run(
 
     async def main() -> None:
         async with open_database(settings) as database:
-            jobs = _jobs(database)
+            jobs = _jobs(database, settings)
             while True:
                 for result in await jobs.run_due(owner):
                     typer.echo(f"{datetime.now(UTC).isoformat(timespec='seconds')} {result.job}: "
@@ -65,17 +64,18 @@ def add_template(
     ratio: Annotated[list[str] | None, typer.Option(help="stratum=ratio (repeatable)")] = None,
 ) -> None:
     """Add a plan template; the scheduler creates a draft plan from it each period."""
-    settings: dict[str, Any] = {"name": name, "jurisdiction": jurisdiction, "matters": matter}
+    template: dict[str, Any] = {"name": name, "jurisdiction": jurisdiction, "matters": matter}
     try:
         if ratio:
-            settings["ratios"] = {k: float(v) for k, v in (item.split("=", 1) for item in ratio)}
+            template["ratios"] = {k: float(v) for k, v in (item.split("=", 1) for item in ratio)}
     except ValueError as exc:
         raise fail(f"bad --ratio: {exc}") from None
+    settings = load_settings()
 
     async def main() -> str:
-        async with open_database(load_settings()) as database:
+        async with open_database(settings) as database:
             try:
-                return await _jobs(database).add_template(settings, cadence)
+                return await build_services(database, settings).plans.add_template(template, cadence)
             except ValueError as exc:
                 raise fail(str(exc).splitlines()[0]) from None
 

@@ -17,7 +17,6 @@ from core.errors import DomainError, FieldError, ValidationFailed
 from core.nonsite import models, readings
 from core.registry.sources import SourceRow
 from rules.power_scan import scan
-from scheduler.targeted import staff_targeted
 
 MAX_READINGS = 5000
 
@@ -277,7 +276,7 @@ class NonsiteMutation:
     @strawberry.mutation(description="Draw two certified inspectors at random for each unstaffed targeted task of "
                                      "an origin (alert:<id>, power:<id>, complaint:<id>, hotspot:<cell>:<date>).")
     async def staff_targeted_tasks(self, info: Info[Context, None], origin: str) -> JSON:
-        done = await staff_targeted(info.context.services.registry.database, info.context.viewer, origin)
+        done = await info.context.services.targeted.staff(info.context.viewer, origin)
         return plain(done)
 
     @strawberry.mutation(description="Record a drone flight (GPX or CSV track, geotagged photos): the enterprises "
