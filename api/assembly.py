@@ -15,6 +15,11 @@ from core.fieldwork.completion import evidence_completed
 from core.fieldwork.oversight import Oversight
 from core.fieldwork.record import OnsiteRecordService
 from core.fieldwork.sync import SyncService
+from core.inspections.drawing import DrawService
+from core.inspections.redraw import RedrawService
+from core.inspections.results import ResultService
+from core.inspections.service import PlanService
+from core.inspections.targeted import TargetedService
 from core.nonsite.complaints import ComplaintService
 from core.nonsite.drone import DroneService
 from core.nonsite.leads import LeadService
@@ -27,14 +32,13 @@ from rules.alerts import AlertService
 from rules.policy_engine import RulesEngine
 from rules.population import policy_classifier_factory
 from rules.power_scan import PowerScanService
-from scheduler.flows import PlanFlows
-from scheduler.redraw_flow import RedrawFlow
-from scheduler.results import ResultFlows
+from scheduler.calendar import publication_deadline
+from scheduler.engine import SchedulerEngine
 
 
 def build_services(db: Database, settings: Settings) -> Services:
     policies = PolicyService(db, engine=RulesEngine())
-    flows = PlanFlows(db, policy_classifier=policy_classifier_factory(policies))
+    plans, engine = PlanService(db), SchedulerEngine()
     facts_changed = policies.redecide  # facts of some enterprises changed: their policies decide again
     events = EventService(db, on_facts_changed=facts_changed)
 
@@ -56,9 +60,12 @@ def build_services(db: Database, settings: Settings) -> Services:
         """An uploaded file is complete: its inspection's evidence list (and status) follow."""
         await evidence_completed(db, evidence)
 
-    return Services(registry=RegistryService(db, on_facts_changed=facts_changed), plans=flows.plans, flows=flows,
-                    redraws=RedrawFlow(flows), results=ResultFlows(flows.plans, settings),
-                    policies=policies, alerts=AlertService(db, policies), events=events,
+    return Services(registry=RegistryService(db, on_facts_changed=facts_changed), plans=plans,
+                    draws=DrawService(plans, engine, policy_classifier=policy_classifier_factory(policies)),
+                    redraws=RedrawService(plans, engine),
+                    results=ResultService(plans, publication_due=publication_deadline(settings)),
+                    targeted=TargetedService(db, engine), policies=policies, alerts=AlertService(db, policies),
+                    events=events,
                     sync=SyncService(db, settings), checklists=ChecklistService(db), oversight=Oversight(db),
                     evidence_uploads=EvidenceUploadService(db, settings, on_complete=evidence_complete),
                     records=OnsiteRecordService(db), meters=MeterService(db),

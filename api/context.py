@@ -16,7 +16,11 @@ from core.fieldwork.checklists import ChecklistService
 from core.fieldwork.oversight import Oversight
 from core.fieldwork.record import OnsiteRecordService
 from core.fieldwork.sync import SyncService
+from core.inspections.drawing import DrawService
+from core.inspections.redraw import RedrawService
+from core.inspections.results import ResultService
 from core.inspections.service import PlanService
+from core.inspections.targeted import TargetedService
 from core.nonsite.complaints import ComplaintService
 from core.nonsite.drone import DroneService
 from core.nonsite.leads import LeadService
@@ -27,18 +31,16 @@ from core.registry.models import Enterprise
 from core.registry.service import RegistryService
 from rules.alerts import AlertService
 from rules.power_scan import PowerScanService
-from scheduler.flows import PlanFlows
-from scheduler.redraw_flow import RedrawFlow
-from scheduler.results import ResultFlows
 
 
 @dataclass
 class Services:
     registry: RegistryService
     plans: PlanService
-    flows: PlanFlows
-    redraws: RedrawFlow
-    results: ResultFlows
+    draws: DrawService
+    redraws: RedrawService
+    results: ResultService
+    targeted: TargetedService
     policies: PolicyService
     alerts: AlertService
     events: EventService

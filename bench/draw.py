@@ -11,7 +11,7 @@
    under the province (plus 2% province-level staff); each inspector has ~3 recusals and a few
    "visited" enterprises among the tasks of their division (target ≤ 3 s, median of 3).
 3. End to end: an embedded SecantusDB child process, E demo enterprises and their inspectors
-   imported, then create plan + ``PlanFlows.freeze`` + ``PlanFlows.draw`` for a province-wide
+   imported, then create plan + ``DrawService.freeze`` + ``DrawService.draw`` for a province-wide
    plan, timed from the client.
 
 Progress goes to stderr; the last line of stdout is one JSON object with every figure. Nothing
@@ -160,13 +160,13 @@ def bench_assignment(task_count: int, inspector_count: int) -> dict[str, Any]:
 
 async def _end_to_end(uri: str, name: str, enterprises: int) -> dict[str, Any]:
     from api.app import prepare
+    from api.assembly import build_services
     from core.accounts.models import Role, Viewer
+    from core.config import Settings
     from core.db import Database
     from core.demo import generator
-    from core.inspections.service import PlanService
     from core.registry.importing import EnterpriseImporter, import_inspector_rows
     from core.registry.sources import SourceRow
-    from scheduler.flows import PlanFlows
 
     database = Database(uri, name)
     try:
@@ -188,13 +188,15 @@ async def _end_to_end(uri: str, name: str, enterprises: int) -> dict[str, Any]:
         supervisor = Viewer(username="bench", roles=frozenset({Role.SUPERVISOR}), jurisdictions=(PROVINCE,))
         plan_input = {"name": "基准测试 全省双随机抽查", "jurisdiction": PROVINCE, "matters": ["STJ-WRY-01"],
                       "period_start": date(today.year + 1, 1, 1), "period_end": date(today.year + 1, 3, 31)}
-        flows = PlanFlows(database)
+        services = build_services(database, Settings())
         t0 = time.perf_counter()
-        plan = await PlanService(database).create(supervisor, plan_input, request_id="bench")
+        plan = await services.plans.create(supervisor, plan_input, request_id="bench")
         t1 = time.perf_counter()
-        frozen = await flows.freeze(supervisor, plan.id, request_id="bench")
+        frozen = await services.draws.freeze(supervisor, plan.id, request_id="bench")
         t2 = time.perf_counter()
-        draw = await flows.draw(supervisor, plan.id, public_value="福彩3D 2027001: 1 2 3", request_id="bench")
+        drawn = await services.draws.draw(supervisor, plan.id, public_value="福彩3D 2027001: 1 2 3",
+                                          request_id="bench")
+        draw = drawn.draw
         t3 = time.perf_counter()
         tasks = await database["tasks"].count_documents({"plan_id": plan.id})
         log(f"end to end: create {t1 - t0:.2f}s, freeze {t2 - t1:.2f}s, draw {t3 - t2:.2f}s; {tasks:,} tasks")

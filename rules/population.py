@@ -6,14 +6,15 @@ from typing import Any
 
 from core.inspections.classes import Classifier
 from core.inspections.models import Plan
+from core.inspections.ports import ClassifierFactory
 from core.policies.facts import enterprise_facts
 from core.policies.service import PolicyService
 from core.reference import tables
 from rules.policy_engine import compiled
 
 
-def policy_classifier_factory(service: PolicyService) -> Any:
-    """For ``PlanFlows``: the supervision_class and sampling_ratio policies in force on the plan's start."""
+def policy_classifier_factory(service: PolicyService) -> ClassifierFactory:
+    """For ``DrawService``: the supervision_class and sampling_ratio policies in force on the plan's start."""
 
     async def factory(plan: Plan) -> Classifier:
         root = tables.root_code()

@@ -7,9 +7,11 @@ since the State Council publishes them year by year.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+
+from core.config import Settings
 
 
 @dataclass(frozen=True)
@@ -45,3 +47,17 @@ class WorkingCalendar:
             current += timedelta(days=1)
             count += self.is_working_day(current)
         return count
+
+
+def calendar_from(settings: Settings) -> WorkingCalendar:
+    return WorkingCalendar.from_strings(settings.holidays.split(","), settings.makeup_days.split(","))
+
+
+def publication_deadline(settings: Settings) -> Callable[[date], date]:
+    """The publication deadline of a check completed on a day: ``publication_deadline_days`` working days later."""
+    calendar = calendar_from(settings)
+
+    def due(completed_on: date) -> date:
+        return calendar.add_working_days(completed_on, settings.publication_deadline_days)
+
+    return due

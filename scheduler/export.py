@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from core.inspections.repository import InspectionRepository
+from core.inspections.models import Draw, Plan, Task
 from core.reference import tables
 from scheduler.verification import FORMAT
 
 
-async def draw_document(repository: InspectionRepository, draw_id: str) -> dict[str, Any] | None:
-    draw = await repository.get_draw(draw_id)
-    if draw is None:
-        return None
-    plan = await repository.get_plan(draw.plan_id)
-    assert plan is not None
-    rows = await repository.population(plan.id)
-    tasks = await repository.tasks_of_draw(draw_id)
+def draw_document(*, plan: Plan, draw: Draw, rows: Sequence[tuple[str, str, float]], tasks: Sequence[Task],
+                  pool: Sequence[Mapping[str, Any]], redraws: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """Everything needed to re-compute the draw: the frozen population, the randomness, the snapshot, the teams."""
     drawn: dict[str, list[str]] = {stratum: [] for stratum in draw.quotas}
     for task in tasks:
         drawn.setdefault(task.stratum, []).append(task.credit_code)
@@ -35,13 +31,13 @@ async def draw_document(repository: InspectionRepository, draw_id: str) -> dict[
                     "drawn": {k: sorted(v) for k, v in drawn.items()}},
         "inspectors": {
             "algorithm": draw.inspector_algorithm, "date": draw.inspection_date.isoformat(),
-            "team_size": draw.team_size, "pool": await repository.snapshot(draw_id),
+            "team_size": draw.team_size, "pool": list(pool),
             "tasks": [{"object_id": t.credit_code, "jurisdiction_path": tables.ancestors(t.jurisdiction)}
                       for t in tasks],
             "teams": {t.credit_code: t.drawn_inspectors for t in tasks if t.drawn_inspectors},
             "unstaffed": draw.unstaffed,
         },
-        "redraws": await repository.redraws(plan.id),
+        "redraws": list(redraws),
         "draw": {"id": draw.id, "kind": draw.kind, "created_at": draw.created_at.isoformat(),
                  "created_by": draw.created_by},
     }

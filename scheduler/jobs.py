@@ -7,7 +7,6 @@ for the same period changes nothing.
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -16,14 +15,13 @@ from typing import Any
 from core import leases
 from core.accounts.models import Role, Viewer
 from core.db import Database
-from core.inspections.models import PlanSettings
+from core.inspections.repository import InspectionRepository, NoticeRepository, TemplateRepository
+from core.inspections.results import ResultService
 from core.inspections.service import PlanService
 from core.reference import tables
-from scheduler.results import ResultFlows
 
 log = logging.getLogger(__name__)
 SYSTEM = Viewer(username="scheduler", roles=frozenset({Role.ADMIN}), jurisdictions=(tables.root_code(),))
-TEMPLATES, NOTICES = "plan_templates", "notices"
 
 
 def period_of(day: date, cadence: str) -> tuple[str, date, date]:
@@ -49,34 +47,28 @@ Job = Callable[[date], Awaitable[dict[str, Any]]]
 
 
 class Jobs:
-    def __init__(self, database: Database, results: ResultFlows, *, extra: dict[str, Job] | None = None) -> None:
+    def __init__(self, database: Database, plans: PlanService, results: ResultService, *,
+                 extra: dict[str, Job] | None = None) -> None:
         """``extra``: jobs owned by other packages (the daily policy re-decision lives in rules/)."""
         self.database = database
-        self.plans = PlanService(database)
+        self.plans = plans
         self.results = results
+        self.templates = TemplateRepository(database)
+        self.tasks = InspectionRepository(database)
+        self.notices = NoticeRepository(database)
         self.extra = extra or {}
-
-    async def add_template(self, settings: dict[str, Any], cadence: str) -> str:
-        if cadence not in ("quarterly", "half_yearly", "yearly"):
-            raise ValueError("cadence must be quarterly, half_yearly or yearly")
-        sample = {**settings, "period_start": date(2000, 1, 1), "period_end": date(2000, 3, 31)}
-        PlanSettings.model_validate(sample)  # refuse a template that could never make a valid plan
-        template_id = str(uuid.uuid4())
-        doc = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in settings.items()}
-        await self.database[TEMPLATES].insert_one({"_id": template_id, "cadence": cadence, "settings": doc})
-        return template_id
 
     async def generate_plans(self, today: date) -> dict[str, Any]:
         created = []
-        async for template in self.database[TEMPLATES].find({}):
-            key, start, end = period_of(today, template["cadence"])
-            run_key = f"{template['_id']}:{key}"
+        for template in await self.templates.all():
+            key, start, end = period_of(today, template.cadence)
+            run_key = f"{template.id}:{key}"
             # Claim the period first: a second run (or replica) for the same period stops here.
             if not await leases.mark_done(self.database, "plan-from-template", run_key, {}):
                 continue
-            name = f"{template['settings']['name']} {key}"
+            name = f"{template.settings['name']} {key}"
             try:
-                plan = await self.plans.create(SYSTEM, {**template["settings"], "name": name, "period_start": start,
+                plan = await self.plans.create(SYSTEM, {**template.settings, "name": name, "period_start": start,
                                                         "period_end": end}, request_id=f"job:{run_key}")
             except Exception:
                 await leases.forget(self.database, "plan-from-template", run_key)
@@ -86,18 +78,13 @@ class Jobs:
 
     async def notify(self, today: date) -> dict[str, Any]:
         overdue = await self.results.overdue(SYSTEM, today=today)
-        unstaffed = await self.database["tasks"].find({"status": "unstaffed"}, {"_id": 1, "jurisdiction": 1,
-                                                                              "unstaffed_reason": 1}).to_list()
+        unstaffed = await self.tasks.unstaffed()
         notices = [{"_id": f"overdue:{t.id}", "kind": "publication_overdue", "task": t.id,
                     "jurisdiction": t.jurisdiction, "due": t.result.publication_due.isoformat() if t.result else None}
                    for t in overdue]
-        notices += [{"_id": f"unstaffed:{t['_id']}", "kind": "task_unstaffed", "task": t["_id"],
-                     "jurisdiction": t["jurisdiction"], "reason": t.get("unstaffed_reason")} for t in unstaffed]
-        new = 0
-        for notice in notices:
-            result = await self.database[NOTICES].update_one(
-                {"_id": notice["_id"]}, {"$setOnInsert": {**notice, "created_at": datetime.now(UTC)}}, upsert=True)
-            new += result.upserted_id is not None
+        notices += [{"_id": f"unstaffed:{t.id}", "kind": "task_unstaffed", "task": t.id,
+                     "jurisdiction": t.jurisdiction, "reason": t.unstaffed_reason} for t in unstaffed]
+        new = await self.notices.add(notices, at=datetime.now(UTC))
         return {"overdue": len(overdue), "unstaffed": len(unstaffed), "new_notices": new}
 
     async def run_due(self, owner: str, today: date | None = None) -> list[JobResult]:

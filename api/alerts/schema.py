@@ -17,7 +17,6 @@ from core.alerts.levels import level_from_forecast
 from core.errors import DomainError
 from core.inspections.service import require_supervisor
 from rules import alert_tasks
-from scheduler.targeted import staff_targeted
 
 
 @strawberry.type
@@ -159,8 +158,7 @@ class AlertMutation:
         except DomainError as exc:
             return StaffAlertTasksPayload(staffed=0, unstaffed={}, seed=None,
                                           user_errors=[UserError.from_domain(e) for e in exc.as_field_errors()])
-        done = await staff_targeted(context.services.registry.database, context.viewer,
-                                    alert_tasks.origin(alert.id))
+        done = await context.services.targeted.staff(context.viewer, alert_tasks.origin(alert.id))
         return StaffAlertTasksPayload(staffed=done["staffed"], unstaffed=done["unstaffed"], seed=done["seed"],
                                       user_errors=[])
 

@@ -13,6 +13,7 @@ import typer
 from api.assembly import build_services
 from api.cli.runtime import fail, load_settings, open_database
 from api.logs import configure
+from core.config import Settings
 from core.db import Database
 from scheduler.jobs import Jobs
 
@@ -20,9 +21,9 @@ scheduler_app = typer.Typer(help="Periodic jobs with leases: plans from template
                             no_args_is_help=True)
 
 
-def _jobs(database: Database) -> Jobs:
-    services = build_services(database, load_settings())
-    return Jobs(database, services.results, extra={"policy-redecide": services.policies.redecide_daily})
+def _jobs(database: Database, settings: Settings) -> Jobs:
+    services = build_services(database, settings)
+    return Jobs(database, services.plans, services.results, extra={"policy-redecide": services.policies.redecide_daily})
 
 
 @scheduler_app.command("run")
@@ -37,7 +38,7 @@ def run(
 
     async def main() -> None:
         async with open_database(settings) as database:
-            jobs = _jobs(database)
+            jobs = _jobs(database, settings)
             while True:
                 for result in await jobs.run_due(owner):
                     typer.echo(f"{datetime.now(UTC).isoformat(timespec='seconds')} {result.job}: "
@@ -58,17 +59,18 @@ def add_template(
     ratio: Annotated[list[str] | None, typer.Option(help="stratum=ratio (repeatable)")] = None,
 ) -> None:
     """Add a plan template; the scheduler creates a draft plan from it each period."""
-    settings: dict[str, Any] = {"name": name, "jurisdiction": jurisdiction, "matters": matter}
+    template: dict[str, Any] = {"name": name, "jurisdiction": jurisdiction, "matters": matter}
     try:
         if ratio:
-            settings["ratios"] = {k: float(v) for k, v in (item.split("=", 1) for item in ratio)}
+            template["ratios"] = {k: float(v) for k, v in (item.split("=", 1) for item in ratio)}
     except ValueError as exc:
         raise fail(f"bad --ratio: {exc}") from None
+    settings = load_settings()
 
     async def main() -> str:
-        async with open_database(load_settings()) as database:
+        async with open_database(settings) as database:
             try:
-                return await _jobs(database).add_template(settings, cadence)
+                return await build_services(database, settings).plans.add_template(template, cadence)
             except ValueError as exc:
                 raise fail(str(exc).splitlines()[0]) from None
 

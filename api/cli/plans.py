@@ -3,23 +3,28 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import typer
 
-from api.cli.runtime import fail, run_action
+from api.assembly import build_services
+from api.cli.runtime import fail, load_settings, run_action
+from api.context import Services
 from core.accounts.models import Role, Viewer
-from core.db import Database
-from core.inspections.service import PlanService
 from core.reference import tables
-from scheduler.export import draw_document
-from scheduler.flows import PlanFlows
 from scheduler.verification import verify
 
 plan_app = typer.Typer(help="Random-check plans: create, freeze, draw, publish, export.", no_args_is_help=True)
 OPERATOR = Viewer(username="cli", roles=frozenset({Role.ADMIN}), jurisdictions=(tables.root_code(),))
+T = TypeVar("T")
+
+
+def _call(use_case: Callable[[Services], Awaitable[T]]) -> T:
+    """One service call on the configured database, with the services the app uses (``build_services``)."""
+    return run_action(lambda db: use_case(build_services(db, load_settings())))
 
 
 @plan_app.command("create")
@@ -40,14 +45,14 @@ def create(
         raise fail(f"bad option: {exc}") from None
     if ratios:
         data["ratios"] = ratios
-    plan = run_action(lambda db: PlanService(db).create(OPERATOR, data, request_id="cli"))
+    plan = _call(lambda services: services.plans.create(OPERATOR, data, request_id="cli"))
     typer.echo(plan.id)
 
 
 @plan_app.command("freeze")
 def freeze(plan_id: str) -> None:
     """Freeze the population and print the published commitment."""
-    plan = run_action(lambda db: PlanFlows(db).freeze(OPERATOR, plan_id, request_id="cli"))
+    plan = _call(lambda services: services.draws.freeze(OPERATOR, plan_id, request_id="cli"))
     typer.echo(f"frozen: {plan.population_size} objects, strata {plan.stratum_sizes}, quotas {plan.quotas}")
     typer.echo(f"population hash: {plan.population_hash}")
     typer.echo(f"commitment:      {plan.commitment}")
@@ -58,7 +63,8 @@ def draw(
     plan_id: str, public_value: Annotated[str, typer.Option(help="Public value mixed into the seed")] = "",
 ) -> None:
     """Draw objects, then inspectors; print the result."""
-    result = run_action(lambda db: PlanFlows(db).draw(OPERATOR, plan_id, public_value=public_value, request_id="cli"))
+    result = _call(lambda services: services.draws.draw(OPERATOR, plan_id, public_value=public_value,
+                                                        request_id="cli")).draw
     typer.echo(f"draw {result.id}: {result.drawn_count} objects, {result.staffed_count} staffed, "
                f"{len(result.unstaffed)} unstaffed; seed {result.seed}")
     for code, reason in sorted(result.unstaffed.items()):
@@ -68,18 +74,14 @@ def draw(
 @plan_app.command("publish")
 def publish(plan_id: str) -> None:
     """Publish the plan's draw (一公开)."""
-    run_action(lambda db: PlanFlows(db).publish(OPERATOR, plan_id, request_id="cli"))
+    _call(lambda services: services.draws.publish(OPERATOR, plan_id, request_id="cli"))
     typer.echo(f"published the draw of plan {plan_id}")
 
 
 @plan_app.command("export")
 def export(plan_id: str, output: Annotated[Path, typer.Option(help="Where to write the draw document")]) -> None:
     """Write the draw document that `ecoinspect verify-draw` checks."""
-    async def build(db: Database) -> dict[str, Any] | None:
-        plan = await PlanService(db).get(OPERATOR, plan_id)
-        return await draw_document(PlanService(db).repository, plan.draw_id) if plan.draw_id else None
-
-    document = run_action(build)
+    document = _call(lambda services: services.draws.document(OPERATOR, plan_id))
     if document is None:
         raise fail(f"plan {plan_id} has not been drawn")
     output.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")

@@ -9,8 +9,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
 from core.csvsafe import render
-from core.inspections.models import Plan, Task
-from scheduler.results import as_row
+from core.inspections.results import as_row
 
 _env = Environment(loader=PackageLoader("api.public", "templates"), autoescape=select_autoescape(["html"]))
 OBJECT_COLUMNS = ["credit_code", "enterprise_name", "jurisdiction", "stratum"]
@@ -24,17 +23,6 @@ def _render(name: str, status: int = 200, **context: Any) -> HTMLResponse:
 
 def _matches(q: str, *values: str) -> bool:
     return any(q in value.lower() for value in values)
-
-
-async def _published_plan(request: Request, plan_id: str) -> tuple[Plan, list[Task], list[Task]] | None:
-    services = request.app.state.services
-    plan = next((p for p in await services.plans.published() if p.id == plan_id), None)
-    if plan is None:
-        return None
-    found = await services.plans.published_draw(plan_id)
-    objects = found[1] if found else []
-    results = await services.results.published(plan_id)
-    return plan, [t for t in objects if t.status.value != "replaced" or t.draw_id == plan.draw_id], results
 
 
 async def index(request: Request) -> HTMLResponse:
@@ -54,23 +42,19 @@ async def index(request: Request) -> HTMLResponse:
 
 
 async def plan_page(request: Request) -> Response:
-    found = await _published_plan(request, request.path_params["plan_id"])
+    found = await request.app.state.services.plans.public_plan(request.path_params["plan_id"])
     if found is None:
         return _render("missing.html", status=404)
-    plan, objects, results = found
-    draw = None
-    if plan.draw_id:
-        candidate = await request.app.state.services.plans.repository.get_draw(plan.draw_id)
-        draw = candidate if candidate and candidate.published else None
-    return _render("plan.html", plan=plan, draw=draw, objects=objects, results=[as_row(t) for t in results])
+    return _render("plan.html", plan=found.plan, draw=found.draw, objects=found.objects,
+                   results=[as_row(t) for t in found.results])
 
 
 async def download(request: Request) -> Response:
     what, fmt = request.path_params["what"], request.path_params["fmt"]
-    found = await _published_plan(request, request.path_params["plan_id"])
+    found = await request.app.state.services.plans.public_plan(request.path_params["plan_id"])
     if found is None or what not in ("objects", "results") or fmt not in ("csv", "json"):
         return JSONResponse({"error": "no published plan with this id", "code": "NOT_FOUND"}, status_code=404)
-    plan, objects, results = found
+    plan, objects, results = found.plan, found.objects, found.results
     if what == "objects":
         rows = [{"credit_code": t.credit_code, "enterprise_name": t.enterprise_name, "jurisdiction": t.jurisdiction,
                  "stratum": t.stratum} for t in objects]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, Literal
@@ -200,3 +201,51 @@ class Draw(BaseModel):
     created_by: str
     created_at: datetime
     published: bool = False
+
+
+class PlanTemplate(BaseModel):
+    """A plan the scheduler creates as a draft each period (its settings without the period)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    cadence: Literal["quarterly", "half_yearly", "yearly"]
+    settings: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class DrawnPlan:
+    """What drawing a plan gives: the draw and the plan as it now stands."""
+
+    draw: Draw
+    plan: Plan
+
+
+@dataclass(frozen=True)
+class Redraw:
+    """A replacement draw: its published record and the tasks it changed or created."""
+
+    record: dict[str, Any]
+    tasks: list[Task]
+
+
+@dataclass(frozen=True)
+class PublicPlan:
+    """A published plan as the public page shows it: its draw (once published), objects and results."""
+
+    plan: Plan
+    draw: Draw | None
+    objects: list[Task]
+    results: list[Task]
+
+
+@dataclass(frozen=True)
+class Coverage:
+    jurisdiction: str
+    completed: int
+    published: int
+    overdue: int
+
+    @property
+    def ratio(self) -> float:
+        return self.published / self.completed if self.completed else 1.0

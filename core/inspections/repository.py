@@ -1,19 +1,20 @@
-"""Storage of plans, their frozen populations and secrets, draws, inspector snapshots and tasks."""
+"""Storage of plans, their frozen populations and secrets, draws, inspector snapshots, tasks, templates, notices."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
 
 from core.db import CollectionSpec, Database, chunks
-from core.inspections.models import Draw, Plan, Task
+from core.inspections.models import Draw, Plan, PlanTemplate, Task
 from core.reference import tables
 
 PLANS, SECRETS, POPULATIONS, DRAWS, SNAPSHOTS, TASKS = (
     "plans", "plan_secrets", "plan_populations", "draws", "inspector_snapshots", "tasks")
+TEMPLATES, NOTICES = "plan_templates", "notices"
 CHUNK = 10_000
 
 COLLECTIONS = [
@@ -208,9 +209,31 @@ class InspectionRepository:
             {"$set": {"result_published_at": at}})
         return changed.modified_count
 
-    async def results(self, query: dict[str, Any]) -> list[Task]:
+    async def _results(self, query: dict[str, Any]) -> list[Task]:
         docs = await self.database[TASKS].find({"result": {"$ne": None}, **query}).sort("credit_code", 1).to_list()
         return [_task(d) for d in docs]
+
+    async def published_results(self, plan_id: str) -> list[Task]:
+        return await self._results({"plan_id": plan_id, "result_published_at": {"$ne": None}})
+
+    async def overdue_results(self, jurisdictions: Sequence[str], *, due_before: date) -> list[Task]:
+        """Results still unpublished whose publication was due before ``due_before``."""
+        return await self._results({"result_published_at": None,
+                                    "result.publication_due": {"$lt": due_before.isoformat()},
+                                    "jurisdiction_path": {"$in": list(jurisdictions)}})
+
+    async def random_results_in(self, jurisdictions: Sequence[str], year: int) -> list[Task]:
+        """Results of random checks completed in ``year``."""
+        return await self._results({"kind": "random", "jurisdiction_path": {"$in": list(jurisdictions)},
+                                    "result.completed_on": {"$gte": f"{year}-01-01", "$lte": f"{year}-12-31"}})
+
+    async def unstaffed(self) -> list[Task]:
+        """Every task still without a team."""
+        docs = await self.database[TASKS].find({"status": "unstaffed"}).to_list()
+        return [_task(d) for d in docs]
+
+    async def publish_draw(self, draw_id: str) -> None:
+        await self.database[DRAWS].update_one({"_id": draw_id}, {"$set": {"published": True}})
 
     async def get_draw(self, draw_id: str) -> Draw | None:
         doc = await self.database[DRAWS].find_one({"_id": draw_id})
@@ -245,7 +268,14 @@ class InspectionRepository:
         docs = await self.database[PLANS].find({"_id": {"$in": plan_ids}}).to_list()
         return {d["_id"]: _plan(d) for d in docs}
 
-    async def tasks_for(self, query: dict[str, Any], limit: int) -> list[Task]:
+    async def tasks_of_inspector(self, inspector_id: str, *, statuses: Sequence[str] | None, since: datetime | None,
+                                 limit: int) -> list[Task]:
+        """An inspector's tasks, newest first; of some statuses, created at or after ``since``."""
+        query: dict[str, Any] = {"inspectors": inspector_id}
+        if statuses:
+            query["status"] = {"$in": list(statuses)}
+        if since is not None:
+            query["created_at"] = {"$gte": since}
         docs = await self.database[TASKS].find(query).sort("created_at", DESCENDING).limit(limit).to_list()
         return [_task(d) for d in docs]
 
@@ -257,3 +287,34 @@ class InspectionRepository:
             {"credit_code": 1, "inspectors": 1, "created_at": 1})
         async for doc in cursor:
             yield doc
+
+
+class TemplateRepository:
+    """Plan templates: the scheduler makes a draft plan of each one every period."""
+
+    def __init__(self, database: Database) -> None:
+        self.collection = database[TEMPLATES]
+
+    async def insert(self, template: PlanTemplate) -> None:
+        await self.collection.insert_one({"_id": template.id, "cadence": template.cadence,
+                                          "settings": template.settings})
+
+    async def all(self) -> list[PlanTemplate]:
+        return [PlanTemplate.model_validate({"id": d["_id"], "cadence": d["cadence"], "settings": d["settings"]})
+                async for d in self.collection.find({})]
+
+
+class NoticeRepository:
+    """Notices to supervisors (a result overdue for publication, a task without a team), one per id."""
+
+    def __init__(self, database: Database) -> None:
+        self.collection = database[NOTICES]
+
+    async def add(self, notices: Sequence[dict[str, Any]], *, at: datetime) -> int:
+        """Store the notices not stored yet (by ``_id``); how many were new."""
+        new = 0
+        for notice in notices:
+            result = await self.collection.update_one(
+                {"_id": notice["_id"]}, {"$setOnInsert": {**notice, "created_at": at}}, upsert=True)
+            new += result.upserted_id is not None
+        return new

@@ -1,4 +1,8 @@
-"""Plan operations: create, edit while draft, read, list tasks; scoped to the viewer."""
+"""Plan operations: create, edit while draft, read, list tasks, templates, public views; scoped to the viewer.
+
+The draw lifecycle that follows (freeze, draw, publish) is ``drawing.py``; replacements ``redraw.py``;
+results and their publication ``results.py``; targeted tasks ``targeted.py``.
+"""
 
 from __future__ import annotations
 
@@ -13,8 +17,8 @@ from core.accounts.roles import SUPERVISORS
 from core.audit.repository import AuditRepository
 from core.db import Database
 from core.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
-from core.inspections.models import Draw, Plan, PlanSettings, PlanStatus, Task
-from core.inspections.repository import InspectionRepository
+from core.inspections.models import Draw, Plan, PlanSettings, PlanStatus, PlanTemplate, PublicPlan, Task, TaskStatus
+from core.inspections.repository import InspectionRepository, TemplateRepository
 from core.reference import tables
 from core.registry.rows import field_errors
 
@@ -38,6 +42,7 @@ class PlanService:
         self.database = database
         self.repository = InspectionRepository(database)
         self.audit = AuditRepository(database)
+        self.templates = TemplateRepository(database)
 
     async def create(self, viewer: Viewer, data: dict[str, Any], *, request_id: str) -> Plan:
         settings = parse_settings(data)
@@ -86,6 +91,17 @@ class PlanService:
         plan = await self.get(viewer, plan_id)
         return await self.repository.get_draw(plan.draw_id) if plan.draw_id else None
 
+    async def public_plan(self, plan_id: str) -> PublicPlan | None:
+        """A published plan for its public page: the draw once published, the drawn objects, published results."""
+        plan = next((p for p in await self.published() if p.id == plan_id), None)
+        if plan is None:
+            return None
+        found = await self.published_draw(plan_id)
+        objects = [t for t in (found[1] if found else [])
+                   if t.status is not TaskStatus.REPLACED or t.draw_id == plan.draw_id]
+        return PublicPlan(plan=plan, draw=found[0] if found else None, objects=objects,
+                          results=await self.repository.published_results(plan_id))
+
     async def published_draw(self, plan_id: str) -> tuple[Draw, list[Task]] | None:
         """A draw anyone may see: only once a supervisor has published it."""
         plan = await self.repository.get_plan(plan_id)
@@ -114,12 +130,9 @@ class PlanService:
                        since: date | None = None) -> list[Task]:
         if viewer.inspector_id is None:
             raise PermissionDenied("only an account linked to an inspector has tasks", code="NOT_AN_INSPECTOR")
-        query: dict[str, Any] = {"inspectors": viewer.inspector_id}
-        if statuses:
-            query["status"] = {"$in": statuses}
-        if since is not None:
-            query["created_at"] = {"$gte": datetime.combine(since, time.min, tzinfo=UTC)}
-        return await self.repository.tasks_for(query, limit=limit)
+        start = datetime.combine(since, time.min, tzinfo=UTC) if since is not None else None
+        return await self.repository.tasks_of_inspector(viewer.inspector_id, statuses=statuses, since=start,
+                                                        limit=limit)
 
     async def results_of(self, codes: list[str]) -> dict[str, list[Task]]:
         """Each enterprise's latest tasks with a recorded result (a batch read for loaders)."""
@@ -128,6 +141,17 @@ class PlanService:
     async def plans_by_ids(self, plan_ids: list[str]) -> dict[str, Plan]:
         """Plans by id (a batch read for loaders; callers resolved them within the viewer's scope)."""
         return await self.repository.plans_by_ids(plan_ids)
+
+    async def add_template(self, settings: dict[str, Any], cadence: str) -> str:
+        """A template the scheduler turns into a draft plan each period; ValueError if it never could be one."""
+        if cadence not in ("quarterly", "half_yearly", "yearly"):
+            raise ValueError("cadence must be quarterly, half_yearly or yearly")
+        sample = {**settings, "period_start": date(2000, 1, 1), "period_end": date(2000, 3, 31)}
+        PlanSettings.model_validate(sample)  # refuse a template that could never make a valid plan
+        stored = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in settings.items()}
+        template = PlanTemplate.model_validate({"id": str(uuid.uuid4()), "cadence": cadence, "settings": stored})
+        await self.templates.insert(template)
+        return template.id
 
 
 def field_error(field: str, message: str, code: str) -> ValidationFailed:

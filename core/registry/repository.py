@@ -106,6 +106,23 @@ class EnterpriseRepository:
         if part:
             yield part
 
+    def stream_population(self, jurisdiction: str, industry_codes: list[str], *,
+                          batch: int = 500) -> AsyncIterator[list[dict[str, Any]]]:
+        """``stream`` over the enterprises of a division (and its sub-divisions), of some industries if given."""
+        query: dict[str, Any] = {"jurisdiction_path": jurisdiction}
+        if industry_codes:
+            query["industry_code"] = {"$in": industry_codes}
+        return self.stream(query, batch=batch)
+
+    async def labels(self, codes: list[str]) -> dict[str, tuple[str, str]]:
+        """(name, jurisdiction) of each enterprise, by credit code."""
+        found: dict[str, tuple[str, str]] = {}
+        for part in chunks(codes):
+            async for doc in self.collection.find({"credit_code": {"$in": part}},
+                                                  {"credit_code": 1, "name": 1, "jurisdiction": 1}):
+                found[doc["credit_code"]] = (doc["name"], doc["jurisdiction"])
+        return found
+
     async def codes_where(self, query: dict[str, Any], *, limit: int) -> list[str]:
         docs = await self.collection.find(query, {"credit_code": 1}).sort("seq", ASCENDING).limit(limit).to_list()
         return [d["credit_code"] for d in docs]
@@ -179,6 +196,14 @@ class InspectorRepository:
         """Inspectors whose jurisdictions include one of ``scopes`` (a division and its ancestors)."""
         docs = await self.collection.find({"jurisdictions": {"$in": scopes}}).sort("staff_id", ASCENDING).to_list()
         return [_inspector(d) for d in docs]
+
+    async def serving(self, jurisdiction: str) -> list[dict[str, Any]]:
+        """Inspectors who may serve a division (posted in it or below, or covering it or an ancestor), by staff
+        id: the fields a draw's inspector snapshot freezes."""
+        query = {"$or": [{"jurisdiction_path": jurisdiction},
+                         {"jurisdictions": {"$in": tables.ancestors(jurisdiction)}}]}
+        fields = {"_id": 0, "staff_id": 1, "jurisdictions": 1, "certificate_expires": 1, "on_post": 1, "conflicts": 1}
+        return await self.collection.find(query, fields).sort("staff_id", ASCENDING).to_list()
 
     async def window(
         self, filters: dict[str, Any], low: int, high: int, limit: int

@@ -9,16 +9,14 @@ from datetime import UTC, date, datetime
 import httpx
 import pytest
 
+from api.assembly import build_services
 from core.accounts.models import Role, Viewer
 from core.config import Settings
 from core.csvsafe import TRIGGERS, render, safe_cell
 from core.db import Database
 from core.demo import generator
-from core.inspections.service import PlanService
 from core.registry.importing import EnterpriseImporter, import_inspector_rows
 from core.registry.sources import SourceRow
-from scheduler.flows import PlanFlows
-from scheduler.results import ResultFlows
 
 CHIEF = Viewer(username="chief", roles=frozenset({Role.SUPERVISOR}), jurisdictions=("610000",))
 # What an attacker registers as an enterprise name or types as a result summary. Names pass the
@@ -40,15 +38,15 @@ async def published_plan(database: Database) -> str:
     inspectors = generator.generate_inspectors(120, today=today,
                                                enterprise_codes_sample=[r["credit_code"] for r in rows[::5]])
     await import_inspector_rows(database, (SourceRow(i, r) for i, r in enumerate(inspectors, 1)))
-    flows = PlanFlows(database)
-    plan = await PlanService(database).create(CHIEF, {
+    services = build_services(database, Settings())
+    plan = await services.plans.create(CHIEF, {
         "name": "2027年第一季度双随机抽查", "jurisdiction": "610000", "matters": ["STJ-WRY-01"],
         "period_start": date(today.year + 1, 1, 1), "period_end": date(today.year + 1, 3, 31)}, request_id="r")
-    await flows.freeze(CHIEF, plan.id, request_id="r")
-    await flows.draw(CHIEF, plan.id, request_id="r")
-    await flows.publish(CHIEF, plan.id, request_id="r")
-    results = ResultFlows(flows.plans, Settings())
-    tasks = [t for t in await flows.repository.tasks_of_plan(plan.id) if t.status.value == "assigned"]
+    await services.draws.freeze(CHIEF, plan.id, request_id="r")
+    await services.draws.draw(CHIEF, plan.id, request_id="r")
+    await services.draws.publish(CHIEF, plan.id, request_id="r")
+    results = services.results
+    tasks = [t for t in await services.plans.tasks_of(CHIEF, plan.id) if t.status.value == "assigned"]
     for task, summary in zip(tasks, HOSTILE_SUMMARIES, strict=False):
         await results.record(CHIEF, task.id, outcome="no_violation", summary=summary,
                              completed_on=today, request_id="r")

@@ -9,15 +9,17 @@ import pytest
 from conftest import enterprise_row
 from test_draws import SUPERVISOR
 
+from core.accounts.models import Viewer
 from core.db import Database
 from core.inspections.repository import InspectionRepository
+from core.inspections.targeted import TargetedService
 from core.policies.service import PolicyService
 from core.registry.importing import EnterpriseImporter, import_inspector_rows
 from core.registry.sources import SourceRow
 from rules import alert_tasks
 from rules.alerts import AlertService
 from rules.policy_engine import RulesEngine
-from scheduler.targeted import staff_targeted
+from scheduler.engine import SchedulerEngine
 
 NOW = datetime.now(UTC)
 TODAY = NOW.date()
@@ -79,6 +81,10 @@ async def alerts(database: Database) -> AlertService:
     policies = PolicyService(database, engine=RulesEngine())
     await policies.install_default_packs()
     return AlertService(database, policies)
+
+
+async def staff(database: Database, viewer: Viewer, origin: str) -> dict[str, Any]:
+    return await TargetedService(database, SchedulerEngine()).staff(viewer, origin)
 
 
 async def tasks_of(database: Database, alert_id: str) -> dict[str, Any]:
@@ -169,7 +175,7 @@ async def test_lifting_cancels_the_unstarted_tasks(database: Database, alerts: A
 async def test_staffing_draws_two_distinct_eligible_inspectors(database: Database, alerts: AlertService) -> None:
     await import_inspectors(database, INSPECTORS)
     alert = await alerts.issue(SUPERVISOR, orange())
-    done = await staff_targeted(database, SUPERVISOR, alert_tasks.origin(alert.id))
+    done = await staff(database, SUPERVISOR, alert_tasks.origin(alert.id))
     assert done["staffed"] == len(CHECKED) and done["unstaffed"] == {}
     assert len(done["seed"]) == 64 and int(done["seed"], 16) >= 0
     used: set[str] = set()
@@ -184,7 +190,7 @@ async def test_staffing_draws_two_distinct_eligible_inspectors(database: Databas
         assert target["measure"] in ("halt", "reduce")  # the reason for the task is kept
         used |= set(task.inspectors)
     assert len(used) >= 4  # 8 places over 5 eligible inspectors: the load is spread
-    again = await staff_targeted(database, SUPERVISOR, alert_tasks.origin(alert.id))
+    again = await staff(database, SUPERVISOR, alert_tasks.origin(alert.id))
     assert again == {"staffed": 0, "unstaffed": {}, "seed": None}  # nothing left to staff
 
 
@@ -192,7 +198,7 @@ async def test_tasks_without_eligible_inspectors_stay_unstaffed_with_the_reason(
                                                                                 alerts: AlertService) -> None:
     await import_inspectors(database, [INSPECTORS[5], INSPECTORS[6], INSPECTORS[7]])  # expired, off post, Baoji
     alert = await alerts.issue(SUPERVISOR, orange())
-    done = await staff_targeted(database, SUPERVISOR, alert_tasks.origin(alert.id))
+    done = await staff(database, SUPERVISOR, alert_tasks.origin(alert.id))
     assert done["staffed"] == 0 and set(done["unstaffed"]) == {CODE[name] for name in CHECKED}
     assert all(reason.startswith("only 0 eligible inspector(s)") for reason in done["unstaffed"].values())
     tasks = await tasks_of(database, alert.id)
@@ -200,6 +206,6 @@ async def test_tasks_without_eligible_inspectors_stay_unstaffed_with_the_reason(
     assert all(t.inspectors == [] for t in tasks.values())
     stored = {code: t.unstaffed_reason for code, t in tasks.items()}
     assert stored == done["unstaffed"], (
-        "BUG scheduler/targeted.py staff_targeted: tasks left without a team keep the reason 'awaiting assignment "
+        "BUG core/inspections/targeted.py TargetedService.staff: tasks left without a team keep the reason 'awaiting assignment "
         "by a supervisor'; the shortage reason is only returned, never stored (random draws store it, "
-        "scheduler/flows.py:244, and scheduler/jobs.py reports the stored reason)")
+        "core/inspections/drawing.py, and scheduler/jobs.py reports the stored reason)")

@@ -9,16 +9,16 @@ from typing import Any
 
 import pytest
 
+from api.assembly import build_services
+from api.context import Services
 from core.accounts.models import Role, Viewer
+from core.config import Settings
 from core.db import Database
 from core.demo import generator
 from core.errors import Conflict, ValidationFailed
 from core.inspections.models import PlanStatus
-from core.inspections.service import PlanService
 from core.registry.importing import EnterpriseImporter, import_inspector_rows
 from core.registry.sources import SourceRow
-from scheduler.export import draw_document
-from scheduler.flows import PlanFlows
 from scheduler.verification import verify
 
 SUPERVISOR = Viewer(username="chief", roles=frozenset({Role.SUPERVISOR}), jurisdictions=("610000",))
@@ -36,6 +36,11 @@ async def seed(database: Database, enterprises: int = 800) -> None:
     await import_inspector_rows(database, (SourceRow(i, r) for i, r in enumerate(inspectors, 1)))
 
 
+def services_for(database: Database, settings: Settings | None = None) -> Services:
+    """The services as the app assembles them (the draw engine from scheduler/, the classifier from rules/)."""
+    return build_services(database, settings or Settings())
+
+
 def plan_input(**extra: Any) -> dict[str, Any]:
     return {"name": "2027年第一季度双随机抽查", "jurisdiction": "610000", "matters": ["STJ-WRY-01"],
             "period_start": date(TODAY.year + 1, 1, 1), "period_end": date(TODAY.year + 1, 3, 31), **extra}
@@ -44,34 +49,39 @@ def plan_input(**extra: Any) -> dict[str, Any]:
 @pytest.fixture
 async def frozen(database: Database) -> str:
     await seed(database)
-    plan = await PlanService(database).create(SUPERVISOR, plan_input(), request_id="r")
-    frozen = await PlanFlows(database).freeze(SUPERVISOR, plan.id, request_id="r")
+    services = services_for(database)
+    plan = await services.plans.create(SUPERVISOR, plan_input(), request_id="r")
+    frozen = await services.draws.freeze(SUPERVISOR, plan.id, request_id="r")
     assert frozen.status is PlanStatus.FROZEN and frozen.commitment and frozen.population_size == 800
     return plan.id
 
 
 async def test_draw_creates_staffed_tasks_and_a_verifiable_document(database: Database, frozen: str) -> None:
-    flows = PlanFlows(database)
-    draw = await flows.draw(SUPERVISOR, frozen, public_value="福彩3D 2026330: 4 1 7", request_id="r")
-    plan = await flows.plans.get(SUPERVISOR, frozen)
-    assert plan.status is PlanStatus.DRAWN
+    services = services_for(database)
+    drawn = await services.draws.draw(SUPERVISOR, frozen, public_value="福彩3D 2026330: 4 1 7", request_id="r")
+    draw = drawn.draw
+    plan = await services.plans.get(SUPERVISOR, frozen)
+    assert plan.status is PlanStatus.DRAWN and drawn.plan == plan
     assert draw.drawn_count == sum(plan.quotas.values())
-    tasks = await flows.repository.tasks_of_draw(draw.id)
+    tasks = await services.plans.tasks_of(SUPERVISOR, frozen)
     assert len(tasks) == draw.drawn_count
     staffed = [t for t in tasks if t.inspectors]
     assert len(staffed) == draw.staffed_count and staffed
     for task in staffed:
         assert len(task.inspectors) == 2 and len(set(task.inspectors)) == 2 and task.lead == task.inspectors[0]
-    document = await draw_document(flows.repository, draw.id)
+    document = await services.draws.document(SUPERVISOR, frozen)
     checks = verify(document)
     assert all(c.ok for c in checks), [c for c in checks if not c.ok]
+    assert await services.draws.published_document(draw.id) is None  # not for the public before it is published
+    await services.draws.publish(SUPERVISOR, frozen, request_id="r")
+    assert await services.draws.published_document(draw.id) == document
 
 
 @pytest.mark.parametrize("tamper", ["object", "weight", "stratum", "seed", "inspector", "public_value", "secret"])
 async def test_tampered_documents_are_rejected(database: Database, frozen: str, tamper: str) -> None:
-    flows = PlanFlows(database)
-    draw = await flows.draw(SUPERVISOR, frozen, request_id="r")
-    original = await draw_document(flows.repository, draw.id)
+    services = services_for(database)
+    await services.draws.draw(SUPERVISOR, frozen, request_id="r")
+    original = await services.draws.document(SUPERVISOR, frozen)
     doc = copy.deepcopy(original)
     stratum = next(k for k, v in doc["objects"]["drawn"].items() if v)
     if tamper == "object":
@@ -97,38 +107,38 @@ async def test_tampered_documents_are_rejected(database: Database, frozen: str, 
 
 
 async def test_two_concurrent_draws_make_one(database: Database, frozen: str) -> None:
-    flows = PlanFlows(database)
-    results = await asyncio.gather(flows.draw(SUPERVISOR, frozen, request_id="a"),
-                                   flows.draw(SUPERVISOR, frozen, request_id="b"), return_exceptions=True)
+    services = services_for(database)
+    results = await asyncio.gather(services.draws.draw(SUPERVISOR, frozen, request_id="a"),
+                                   services.draws.draw(SUPERVISOR, frozen, request_id="b"), return_exceptions=True)
     draws = [r for r in results if not isinstance(r, BaseException)]
     errors = [r for r in results if isinstance(r, BaseException)]
     assert len(draws) == 1, results
     assert len(errors) == 1 and isinstance(errors[0], Conflict) and errors[0].code == "ALREADY_DRAWN"
     assert await database["draws"].count_documents({"plan_id": frozen}) == 1
-    assert await database["tasks"].count_documents({"plan_id": frozen}) == draws[0].drawn_count
+    assert await database["tasks"].count_documents({"plan_id": frozen}) == draws[0].draw.drawn_count
 
 
 async def test_drawing_twice_and_editing_a_frozen_plan_are_refused(database: Database, frozen: str) -> None:
-    flows = PlanFlows(database)
+    services = services_for(database)
     with pytest.raises(Conflict) as caught:
-        await flows.plans.update(SUPERVISOR, frozen, version=2, data={"name": "x"}, request_id="r")
+        await services.plans.update(SUPERVISOR, frozen, version=2, data={"name": "x"}, request_id="r")
     assert caught.value.code == "PLAN_NOT_DRAFT"
-    await flows.draw(SUPERVISOR, frozen, request_id="r")
+    await services.draws.draw(SUPERVISOR, frozen, request_id="r")
     with pytest.raises(Conflict) as caught:
-        await flows.draw(SUPERVISOR, frozen, request_id="r")
+        await services.draws.draw(SUPERVISOR, frozen, request_id="r")
     assert caught.value.code == "ALREADY_DRAWN"
 
 
 async def test_failed_draw_writes_nothing(database: Database, frozen: str) -> None:
-    flows = PlanFlows(database)
+    services = services_for(database)
     # A task with this id already exists, so inserting the draw's tasks fails inside the transaction.
-    plan = await flows.plans.get(SUPERVISOR, frozen)
-    first_code = next(r[0] for r in await flows.repository.population(frozen) if r[1] == "special")
+    plan = await services.plans.get(SUPERVISOR, frozen)
+    first_code = next(r[0] for r in await services.plans.repository.population(frozen) if r[1] == "special")
     await database["tasks"].insert_one({"_id": f"{frozen}:0:{first_code}", "draw_id": "other",
                                         "credit_code": "x", "created_at": datetime.now(UTC)})
     with pytest.raises(Exception):  # noqa: B017, PT011 - any failure; what matters is what was written
-        await flows.draw(SUPERVISOR, frozen, request_id="r", inspection_date=plan.period_start)
-    after = await flows.plans.get(SUPERVISOR, frozen)
+        await services.draws.draw(SUPERVISOR, frozen, request_id="r", inspection_date=plan.period_start)
+    after = await services.plans.get(SUPERVISOR, frozen)
     assert after.status is PlanStatus.FROZEN
     assert await database["draws"].count_documents({}) == 0
     assert await database["tasks"].count_documents({}) == 1
@@ -142,49 +152,52 @@ async def test_failed_draw_writes_nothing(database: Database, frozen: str) -> No
 ])
 async def test_bad_plan_input(database: Database, data: dict[str, Any], code: str) -> None:
     with pytest.raises(ValidationFailed) as caught:
-        await PlanService(database).create(SUPERVISOR, plan_input(**data), request_id="r")
+        await services_for(database).plans.create(SUPERVISOR, plan_input(**data), request_id="r")
     assert caught.value.errors[0].code == code
     assert await database["plans"].count_documents({}) == 0
 
 
 async def test_empty_population_is_refused(database: Database) -> None:
-    plan = await PlanService(database).create(XIAN_SUPERVISOR, plan_input(jurisdiction="610100"), request_id="r")
+    services = services_for(database)
+    plan = await services.plans.create(XIAN_SUPERVISOR, plan_input(jurisdiction="610100"), request_id="r")
     with pytest.raises(ValidationFailed) as caught:
-        await PlanFlows(database).freeze(XIAN_SUPERVISOR, plan.id, request_id="r")
+        await services.draws.freeze(XIAN_SUPERVISOR, plan.id, request_id="r")
     assert caught.value.errors[0].code == "EMPTY_POPULATION"
-    assert (await PlanService(database).get(XIAN_SUPERVISOR, plan.id)).status is PlanStatus.DRAFT
+    assert (await services.plans.get(XIAN_SUPERVISOR, plan.id)).status is PlanStatus.DRAFT
 
 
 async def test_replacements_are_new_verifiable_draws(database: Database, frozen: str) -> None:
-    from scheduler.redraw_flow import RedrawFlow
-
-    flows = PlanFlows(database)
-    draw = await flows.draw(SUPERVISOR, frozen, request_id="r")
-    tasks = [t for t in await flows.repository.tasks_of_draw(draw.id) if t.inspectors]
+    services = services_for(database)
+    draw = (await services.draws.draw(SUPERVISOR, frozen, request_id="r")).draw
+    tasks = [t for t in await services.plans.repository.tasks_of_draw(draw.id) if t.inspectors]
     target = tasks[0]
     recused = target.inspectors[1]
-    redraws = RedrawFlow(flows)
+    redraws = services.redraws
     with pytest.raises(ValidationFailed):
         await redraws.redraw(SUPERVISOR, frozen, credit_code=target.credit_code, kind="inspector", reason=" ",
                              staff_id=recused, request_id="r")
-    first = await redraws.redraw(SUPERVISOR, frozen, credit_code=target.credit_code, kind="inspector",
-                                 reason="回避申请已批准", staff_id=recused, request_id="r")
+    inspector_redraw = await redraws.redraw(SUPERVISOR, frozen, credit_code=target.credit_code, kind="inspector",
+                                            reason="回避申请已批准", staff_id=recused, request_id="r")
+    first = inspector_redraw.record
     assert recused not in first["team"] and first["team"][0] == target.inspectors[0]
+    assert [(t.credit_code, t.inspectors) for t in inspector_redraw.tasks] == [(target.credit_code, first["team"])]
     special = next(t for t in tasks if t.stratum == "special")
     with pytest.raises(Conflict) as caught:  # every special object is drawn already: none is left
         await redraws.redraw(SUPERVISOR, frozen, credit_code=special.credit_code, kind="object",
                              reason="企业已关停", request_id="r")
     assert caught.value.code == "NO_REPLACEMENT"
     closed = next(t for t in tasks if t.stratum == "general" and t.credit_code != target.credit_code)
-    second = await redraws.redraw(SUPERVISOR, frozen, credit_code=closed.credit_code, kind="object",
-                                  reason="企业已关停", request_id="r")
+    object_redraw = await redraws.redraw(SUPERVISOR, frozen, credit_code=closed.credit_code, kind="object",
+                                         reason="企业已关停", request_id="r")
+    second = object_redraw.record
+    assert {t.credit_code for t in object_redraw.tasks} == {closed.credit_code, second["replacement"]}
     assert second["replacement"] not in {t.credit_code for t in tasks}
-    after = {t.credit_code: t for t in await flows.repository.tasks_of_plan(frozen)}
+    after = {t.credit_code: t for t in await services.plans.tasks_of(SUPERVISOR, frozen)}
     assert after[target.credit_code].inspectors == first["team"]
     assert after[target.credit_code].drawn_inspectors == target.inspectors  # the draw itself is never edited
     assert after[closed.credit_code].status.value == "replaced"
     assert after[second["replacement"]].draw_id == second["_id"]
-    document = await draw_document(flows.repository, draw.id)
+    document = await services.draws.document(SUPERVISOR, frozen)
     checks = verify(document)
     assert all(c.ok for c in checks), [c for c in checks if not c.ok]
     assert {c.name for c in checks} >= {"redraw 1 team", "redraw 2 object", "redraw 2 team"}
@@ -197,16 +210,17 @@ async def test_replacements_are_new_verifiable_draws(database: Database, frozen:
 
 async def test_capacity_and_order_of_steps(database: Database) -> None:
     await seed(database, 300)
-    service, flows = PlanService(database), PlanFlows(database)
-    draft = await service.create(SUPERVISOR, plan_input(), request_id="r")
+    services = services_for(database)
+    plans, draws = services.plans, services.draws
+    draft = await plans.create(SUPERVISOR, plan_input(), request_id="r")
     with pytest.raises(Conflict) as caught:  # a public value before the freeze (and its commitment) is refused
-        await flows.draw(SUPERVISOR, draft.id, public_value="lottery", request_id="r")
+        await draws.draw(SUPERVISOR, draft.id, public_value="lottery", request_id="r")
     assert caught.value.code == "PLAN_NOT_FROZEN"
-    tight = await service.create(SUPERVISOR, plan_input(max_tasks_per_inspector=1, ratios={"general": 1.0}),
-                                 request_id="r")
-    await flows.freeze(SUPERVISOR, tight.id, request_id="r")
+    tight = await plans.create(SUPERVISOR, plan_input(max_tasks_per_inspector=1, ratios={"general": 1.0}),
+                               request_id="r")
+    await draws.freeze(SUPERVISOR, tight.id, request_id="r")
     with pytest.raises(ValidationFailed) as refused:
-        await flows.draw(SUPERVISOR, tight.id, request_id="r")
+        await draws.draw(SUPERVISOR, tight.id, request_id="r")
     assert refused.value.errors[0].code == "INSUFFICIENT_CAPACITY"
     assert await database["tasks"].count_documents({}) == 0
-    assert (await service.get(SUPERVISOR, tight.id)).status is PlanStatus.FROZEN
+    assert (await plans.get(SUPERVISOR, tight.id)).status is PlanStatus.FROZEN

@@ -5,15 +5,12 @@ from __future__ import annotations
 import asyncio
 from datetime import date
 
-from test_draws import SUPERVISOR, plan_input, seed
+from test_draws import SUPERVISOR, plan_input, seed, services_for
 
 from core import leases
-from core.config import Settings
 from core.db import Database
-from core.inspections.service import PlanService
-from scheduler.flows import PlanFlows
-from scheduler.jobs import NOTICES, Jobs, period_of
-from scheduler.results import ResultFlows
+from core.inspections.repository import NOTICES
+from scheduler.jobs import Jobs, period_of
 
 
 def test_periods() -> None:
@@ -32,10 +29,11 @@ async def test_a_lease_has_one_holder(database: Database) -> None:
 
 
 async def test_templates_make_one_plan_per_period_across_replicas(database: Database) -> None:
-    jobs = Jobs(database, ResultFlows(PlanService(database), Settings()))
+    services = services_for(database)
+    jobs = Jobs(database, services.plans, services.results)
     settings = {k: v for k, v in plan_input().items() if k not in ("period_start", "period_end")}
-    await jobs.add_template(settings, "quarterly")
-    replicas = [Jobs(database, ResultFlows(PlanService(database), Settings())) for _ in range(3)]
+    await services.plans.add_template(settings, "quarterly")
+    replicas = [Jobs(database, services_for(database).plans, services_for(database).results) for _ in range(3)]
     await asyncio.gather(*[r.run_due(f"replica-{i}", today=date(2027, 5, 17)) for i, r in enumerate(replicas)])
     await jobs.run_due("again", today=date(2027, 6, 2))  # same quarter: nothing new
     plans = await database["plans"].find({}).to_list()
@@ -47,16 +45,15 @@ async def test_templates_make_one_plan_per_period_across_replicas(database: Data
 
 async def test_notices_for_overdue_results_and_unstaffed_tasks(database: Database) -> None:
     await seed(database, 300)
-    flows = PlanFlows(database)
-    results = ResultFlows(flows.plans, Settings())
-    plan = await flows.plans.create(SUPERVISOR, plan_input(), request_id="r")
-    await flows.freeze(SUPERVISOR, plan.id, request_id="r")
-    await flows.draw(SUPERVISOR, plan.id, request_id="r")
-    task = (await flows.repository.tasks_of_plan(plan.id))[0]
-    await results.record(SUPERVISOR, task.id, outcome="no_violation", summary="ok", completed_on=date(2026, 3, 2),
-                         request_id="r")
+    services = services_for(database)
+    plan = await services.plans.create(SUPERVISOR, plan_input(), request_id="r")
+    await services.draws.freeze(SUPERVISOR, plan.id, request_id="r")
+    await services.draws.draw(SUPERVISOR, plan.id, request_id="r")
+    task = (await services.plans.tasks_of(SUPERVISOR, plan.id))[0]
+    await services.results.record(SUPERVISOR, task.id, outcome="no_violation", summary="ok",
+                                  completed_on=date(2026, 3, 2), request_id="r")
     unstaffed = await database["tasks"].count_documents({"status": "unstaffed"})
-    jobs = Jobs(database, results)
+    jobs = Jobs(database, services.plans, services.results)
     first = await jobs.notify(date(2026, 6, 1))
     second = await jobs.notify(date(2026, 6, 1))
     assert first["overdue"] == 1 and first["new_notices"] == 1 + unstaffed

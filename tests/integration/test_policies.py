@@ -151,21 +151,22 @@ async def test_draws_can_take_class_ratio_and_weight_from_the_policies(database:
                                                                        service: PolicyService) -> None:
     from test_draws import SUPERVISOR, plan_input
 
+    from core.inspections.drawing import DrawService
     from core.inspections.service import PlanService
     from rules.population import policy_classifier_factory
-    from scheduler.export import draw_document
-    from scheduler.flows import PlanFlows
+    from scheduler.engine import SchedulerEngine
     from scheduler.verification import verify
 
-    flows = PlanFlows(database, policy_classifier=policy_classifier_factory(service))
-    plan = await PlanService(database).create(SUPERVISOR, plan_input(ratio_source="policy"), request_id="r")
-    frozen = await flows.freeze(SUPERVISOR, plan.id, request_id="r")
+    plans = PlanService(database)
+    draws = DrawService(plans, SchedulerEngine(), policy_classifier=policy_classifier_factory(service))
+    plan = await plans.create(SUPERVISOR, plan_input(ratio_source="policy"), request_id="r")
+    frozen = await draws.freeze(SUPERVISOR, plan.id, request_id="r")
     assert frozen.stratum_ratios is not None
     assert set(frozen.stratum_ratios) <= {"special@1", "key@0.25", "general@0.05"}
     assert frozen.stratum_ratios.get("key@0.25") == 0.25
-    draw = await flows.draw(SUPERVISOR, plan.id, request_id="r")
+    draw = (await draws.draw(SUPERVISOR, plan.id, request_id="r")).draw
     assert draw.drawn_count == sum(frozen.quotas.values())
-    assert all(check.ok for check in verify(await draw_document(flows.repository, draw.id)))
+    assert all(check.ok for check in verify(await draws.document(SUPERVISOR, plan.id)))
 
 
 async def test_future_activation_takes_effect_on_its_day(database: Database, service: PolicyService) -> None:

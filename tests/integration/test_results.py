@@ -5,32 +5,31 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from test_draws import SUPERVISOR, plan_input, seed
+from test_draws import SUPERVISOR, plan_input, seed, services_for
 
+from api.context import Services
 from core.config import Settings
 from core.db import Database
 from core.errors import Conflict, ValidationFailed
-from core.inspections.service import PlanService
-from scheduler.flows import PlanFlows
-from scheduler.results import ResultFlows
 
 
 @pytest.fixture
-async def drawn(database: Database) -> tuple[PlanFlows, str]:
+async def drawn(database: Database) -> tuple[Services, str]:
     await seed(database, 300)
-    flows = PlanFlows(database)
-    plan = await PlanService(database).create(SUPERVISOR, plan_input(), request_id="r")
-    await flows.freeze(SUPERVISOR, plan.id, request_id="r")
-    await flows.draw(SUPERVISOR, plan.id, request_id="r")
-    return flows, plan.id
+    services = services_for(database)
+    plan = await services.plans.create(SUPERVISOR, plan_input(), request_id="r")
+    await services.draws.freeze(SUPERVISOR, plan.id, request_id="r")
+    await services.draws.draw(SUPERVISOR, plan.id, request_id="r")
+    return services, plan.id
 
 
-async def test_deadline_counts_working_days_with_holidays(drawn: tuple[PlanFlows, str]) -> None:
-    flows, plan_id = drawn
+async def test_deadline_counts_working_days_with_holidays(database: Database, drawn: tuple[Services, str]) -> None:
+    _, plan_id = drawn
     settings = Settings(holidays=",".join(f"2026-10-0{d}" for d in range(1, 8)), makeup_days="2026-10-10",
                         publication_deadline_days=20)
-    results = ResultFlows(flows.plans, settings)
-    task = (await flows.repository.tasks_of_plan(plan_id))[0]
+    services = services_for(database, settings)
+    results = services.results
+    task = (await services.plans.tasks_of(SUPERVISOR, plan_id))[0]
     recorded = await results.record(SUPERVISOR, task.id, outcome="violation_found", summary="废气处理设施未运行",
                                     completed_on=date(2026, 9, 30), request_id="r")
     assert recorded.status.value == "closed"
@@ -47,22 +46,22 @@ async def test_deadline_counts_working_days_with_holidays(drawn: tuple[PlanFlows
     ("maybe", "ok", date(2026, 1, 5), "INVALID_VALUE"),
     ("no_violation", "", date(2026, 1, 5), "REQUIRED"),
 ])
-async def test_bad_results_write_nothing(drawn: tuple[PlanFlows, str], outcome: str, summary: str, completed: date,
+async def test_bad_results_write_nothing(drawn: tuple[Services, str], outcome: str, summary: str, completed: date,
                                          code: str) -> None:
-    flows, plan_id = drawn
-    results = ResultFlows(flows.plans, Settings())
-    task = (await flows.repository.tasks_of_plan(plan_id))[0]
+    services, plan_id = drawn
+    results = services.results
+    task = (await services.plans.tasks_of(SUPERVISOR, plan_id))[0]
     with pytest.raises(ValidationFailed) as caught:
         await results.record(SUPERVISOR, task.id, outcome=outcome, summary=summary, completed_on=completed,
                              request_id="r")
     assert caught.value.errors[0].code == code
-    assert (await flows.repository.get_task(task.id)).result is None
+    assert (await services.plans.task(SUPERVISOR, task.id)).result is None
 
 
-async def test_publication_and_reports(drawn: tuple[PlanFlows, str]) -> None:
-    flows, plan_id = drawn
-    results = ResultFlows(flows.plans, Settings())
-    tasks = await flows.repository.tasks_of_plan(plan_id)
+async def test_publication_and_reports(drawn: tuple[Services, str]) -> None:
+    services, plan_id = drawn
+    results = services.results
+    tasks = await services.plans.tasks_of(SUPERVISOR, plan_id)
     for task in tasks[:3]:
         await results.record(SUPERVISOR, task.id, outcome="no_violation", summary="未发现问题",
                              completed_on=date(2026, 3, 2), request_id="r")
@@ -78,14 +77,14 @@ async def test_publication_and_reports(drawn: tuple[PlanFlows, str]) -> None:
     assert sum(c.published for c in after) == 3 and all(c.ratio == 1.0 for c in after)
 
 
-async def test_plan_moves_to_in_progress_then_closed(drawn: tuple[PlanFlows, str]) -> None:
-    flows, plan_id = drawn
-    results = ResultFlows(flows.plans, Settings())
-    tasks = [t for t in await flows.repository.tasks_of_plan(plan_id) if t.status.value == "assigned"]
+async def test_plan_moves_to_in_progress_then_closed(drawn: tuple[Services, str]) -> None:
+    services, plan_id = drawn
+    results = services.results
+    tasks = [t for t in await services.plans.tasks_of(SUPERVISOR, plan_id) if t.status.value == "assigned"]
     await results.record(SUPERVISOR, tasks[0].id, outcome="no_violation", summary="ok", completed_on=date(2026, 3, 2),
                          request_id="r")
-    assert (await flows.plans.get(SUPERVISOR, plan_id)).status.value == "in_progress"
+    assert (await services.plans.get(SUPERVISOR, plan_id)).status.value == "in_progress"
     for task in tasks[1:]:
         await results.record(SUPERVISOR, task.id, outcome="no_violation", summary="ok",
                              completed_on=date(2026, 3, 2), request_id="r")
-    assert (await flows.plans.get(SUPERVISOR, plan_id)).status.value == "closed"
+    assert (await services.plans.get(SUPERVISOR, plan_id)).status.value == "closed"

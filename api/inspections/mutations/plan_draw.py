@@ -25,10 +25,10 @@ class DrawPlanInput:
 async def draw_plan(info: Info[Context, None], data: DrawPlanInput) -> DrawPlanPayload:
     context = info.context
     try:
-        draw = await context.services.flows.draw(context.viewer, data.plan_id, public_value=data.public_value,
-                                                 inspection_date=data.inspection_date,
-                                                 request_id=context.request_id)
-        plan = await context.services.plans.get(context.viewer, data.plan_id)
+        drawn = await context.services.draws.draw(context.viewer, data.plan_id, public_value=data.public_value,
+                                                  inspection_date=data.inspection_date,
+                                                  request_id=context.request_id)
     except DomainError as exc:
         return DrawPlanPayload(draw=None, plan=None, user_errors=refused(exc))
-    return DrawPlanPayload(draw=types.Draw.from_domain(draw), plan=types.Plan.from_domain(plan), user_errors=[])
+    return DrawPlanPayload(draw=types.Draw.from_domain(drawn.draw), plan=types.Plan.from_domain(drawn.plan),
+                           user_errors=[])

@@ -19,7 +19,7 @@ class FreezePlanInput:
 async def freeze_plan(info: Info[Context, None], data: FreezePlanInput) -> PlanPayload:
     context = info.context
     try:
-        plan = await context.services.flows.freeze(context.viewer, data.plan_id, request_id=context.request_id)
+        plan = await context.services.draws.freeze(context.viewer, data.plan_id, request_id=context.request_id)
     except DomainError as exc:
         return PlanPayload(plan=None, user_errors=refused(exc))
     return PlanPayload(plan=types.Plan.from_domain(plan), user_errors=[])

@@ -19,7 +19,7 @@ class PublishPlanInput:
 async def publish_plan(info: Info[Context, None], data: PublishPlanInput) -> PlanPayload:
     context = info.context
     try:
-        plan = await context.services.flows.publish(context.viewer, data.plan_id, request_id=context.request_id)
+        plan = await context.services.draws.publish(context.viewer, data.plan_id, request_id=context.request_id)
     except DomainError as exc:
         return PlanPayload(plan=None, user_errors=refused(exc))
     return PlanPayload(plan=types.Plan.from_domain(plan), user_errors=[])

@@ -39,12 +39,10 @@ class RedrawPayload:
 async def redraw(info: Info[Context, None], data: RedrawInput) -> RedrawPayload:
     context = info.context
     try:
-        record = await context.services.redraws.redraw(
+        redrawn = await context.services.redraws.redraw(
             context.viewer, data.plan_id, credit_code=data.credit_code.strip().upper(), kind=data.kind.value,
             reason=data.reason, staff_id=data.staff_id, request_id=context.request_id)
-        changed = {record["target"], record.get("replacement")}
-        tasks = [t for t in await context.services.plans.tasks_of(context.viewer, data.plan_id)
-                 if t.credit_code in changed]
     except DomainError as exc:
         return RedrawPayload(redraw_id=None, tasks=[], user_errors=refused(exc))
-    return RedrawPayload(redraw_id=record["_id"], tasks=[types.Task.from_domain(t) for t in tasks], user_errors=[])
+    return RedrawPayload(redraw_id=redrawn.record["_id"], tasks=[types.Task.from_domain(t) for t in redrawn.tasks],
+                         user_errors=[])

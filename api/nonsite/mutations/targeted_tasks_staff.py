@@ -6,9 +6,8 @@ from strawberry.types import Info
 
 from api.context import Context
 from api.nonsite import types
-from scheduler.targeted import staff_targeted
 
 
 async def staff_targeted_tasks(info: Info[Context, None], origin: str) -> types.TargetedStaffing:
-    done = await staff_targeted(info.context.services.registry.database, info.context.viewer, origin)
+    done = await info.context.services.targeted.staff(info.context.viewer, origin)
     return types.TargetedStaffing.from_result(done)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -11,36 +10,19 @@ from pydantic import ValidationError
 
 from core.accounts.models import Viewer
 from core.accounts.roles import SUPERVISORS
-from core.config import Settings
 from core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from core.inspections.models import Task, TaskResult, TaskStatus
+from core.inspections.models import Coverage, PlanStatus, Task, TaskResult, TaskStatus
+from core.inspections.ports import PublicationDue
 from core.inspections.service import PlanService, field_error, require_supervisor
 from core.registry.rows import field_errors
-from scheduler.calendar import WorkingCalendar
 
 
-@dataclass(frozen=True)
-class Coverage:
-    jurisdiction: str
-    completed: int
-    published: int
-    overdue: int
-
-    @property
-    def ratio(self) -> float:
-        return self.published / self.completed if self.completed else 1.0
-
-
-def calendar_from(settings: Settings) -> WorkingCalendar:
-    return WorkingCalendar.from_strings(settings.holidays.split(","), settings.makeup_days.split(","))
-
-
-class ResultFlows:
-    def __init__(self, plans: PlanService, settings: Settings) -> None:
+class ResultService:
+    def __init__(self, plans: PlanService, *, publication_due: PublicationDue) -> None:
+        """``publication_due``: the deadline of a check completed on a day (working days, from the settings)."""
         self.plans = plans
         self.repository = plans.repository
-        self.settings = settings
-        self.calendar = calendar_from(settings)
+        self.publication_due = publication_due
 
     async def record(self, viewer: Viewer, task_id: str, *, outcome: str, summary: str, completed_on: date,
                      request_id: str) -> Task:
@@ -54,26 +36,30 @@ class ResultFlows:
             raise Conflict(f"task {task_id} already has a result", code="RESULT_EXISTS")
         if completed_on > datetime.now(UTC).date():
             raise field_error("completedOn", "completedOn is in the future", "INVALID_DATE")
-        due = self.calendar.add_working_days(completed_on, self.settings.publication_deadline_days)
         try:
-            result = TaskResult(outcome=outcome, summary=summary, completed_on=completed_on,
-                                recorded_by=viewer.username or "", publication_due=due)
+            result = TaskResult.model_validate({
+                "outcome": outcome, "summary": summary, "completed_on": completed_on,
+                "recorded_by": viewer.username or "", "publication_due": self.publication_due(completed_on)})
         except ValidationError as exc:
             raise ValidationFailed(field_errors(exc, {})) from None
         if not await self.repository.set_result(task.id, task.version, result.model_dump(mode="json")):
             raise Conflict(f"task {task_id} changed meanwhile", code="STALE_VERSION")
-        await self._advance_plan(task.plan_id)
+        if task.plan_id is not None:
+            await self._advance_plan(task.plan_id)
         await self.plans.audit.append(actor=viewer.username, action="recordTaskResult", target=f"task:{task.id}",
                                       request_id=request_id, outcome="ok", detail={"outcome": outcome})
         updated = await self.repository.get_task(task.id)
-        assert updated is not None
+        if updated is None:
+            raise NotFound(f"task {task_id} not found", field="taskId")
         return updated
 
     async def _advance_plan(self, plan_id: str) -> None:
         """drawn → in progress at the first result; → closed when every active task has one."""
-        await self.repository.update_plan(plan_id, expect={"status": "drawn"}, changes={"status": "in_progress"})
+        await self.repository.update_plan(plan_id, expect={"status": PlanStatus.DRAWN.value},
+                                          changes={"status": PlanStatus.IN_PROGRESS.value})
         if await self.repository.open_tasks(plan_id) == 0:
-            await self.repository.update_plan(plan_id, expect={"status": "in_progress"}, changes={"status": "closed"})
+            await self.repository.update_plan(plan_id, expect={"status": PlanStatus.IN_PROGRESS.value},
+                                              changes={"status": PlanStatus.CLOSED.value})
 
     async def publish(self, viewer: Viewer, plan_id: str, *, request_id: str) -> int:
         plan = await self.plans.get(viewer, plan_id)
@@ -84,29 +70,24 @@ class ResultFlows:
         return count
 
     async def published(self, plan_id: str) -> list[Task]:
-        return await self.repository.results({"plan_id": plan_id, "result_published_at": {"$ne": None}})
+        return await self.repository.published_results(plan_id)
 
     async def overdue(self, viewer: Viewer, *, today: date | None = None) -> list[Task]:
         """Completed checks whose result is still unpublished after its deadline, in the viewer's scope."""
         self._require(viewer)
-        day = (today or datetime.now(UTC).date()).isoformat()
-        return await self.repository.results({"result_published_at": None, "result.publication_due": {"$lt": day},
-                                              "jurisdiction_path": {"$in": list(viewer.jurisdictions)}})
+        return await self.repository.overdue_results(viewer.jurisdictions, due_before=today or datetime.now(UTC).date())
 
     async def coverage(self, viewer: Viewer, year: int, *, today: date | None = None) -> list[Coverage]:
         """Per jurisdiction: random checks completed in ``year``, how many published, how many overdue."""
         self._require(viewer)
         day = (today or datetime.now(UTC).date()).isoformat()
-        tasks = await self.repository.results({
-            "kind": "random", "jurisdiction_path": {"$in": list(viewer.jurisdictions)},
-            "result.completed_on": {"$gte": f"{year}-01-01", "$lte": f"{year}-12-31"}})
         counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
-        for task in tasks:
+        for task in await self.repository.random_results_in(viewer.jurisdictions, year):
             entry = counts[task.jurisdiction]
             entry[0] += 1
             entry[1] += task.result_published_at is not None
-            assert task.result is not None
-            entry[2] += task.result_published_at is None and task.result.publication_due.isoformat() < day
+            entry[2] += (task.result_published_at is None and task.result is not None
+                         and task.result.publication_due.isoformat() < day)
         return [Coverage(code, *values) for code, values in sorted(counts.items())]
 
     def _require(self, viewer: Viewer) -> None:
@@ -115,6 +96,7 @@ class ResultFlows:
 
 
 def as_row(task: Task) -> dict[str, Any]:
+    """A published result as a row of the public table and downloads."""
     assert task.result is not None
     return {"credit_code": task.credit_code, "enterprise_name": task.enterprise_name,
             "jurisdiction": task.jurisdiction, "outcome": task.result.outcome.value,

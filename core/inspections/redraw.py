@@ -1,31 +1,36 @@
-"""The replacement flow: a new, logged, verifiable draw for one task of a drawn plan."""
+"""Replacements: a new, logged, verifiable draw for one task of a drawn plan (an inspector, or the object)."""
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from core.accounts.models import Viewer
 from core.db import is_duplicate_key
 from core.errors import Conflict
-from core.inspections.models import Draw, Plan, Task, TaskStatus
-from core.inspections.service import field_error, require_supervisor
+from core.inspections.models import Draw, Plan, Redraw, Task, TaskStatus
+from core.inspections.ports import Candidate, DrawEngine
+from core.inspections.service import PlanService, field_error, require_supervisor
 from core.reference import tables
-from scheduler import assignment, replacement
-from scheduler.flows import PlanFlows, candidate_from_snapshot
+from core.registry.repository import EnterpriseRepository
+
+Changes = tuple[dict[str, Any], Task | None]
+"""What a replacement does to the task, and the new task of an object replacement."""
 
 
-class RedrawFlow:
-    """Replace one task's inspector or object with a new, logged, verifiable draw."""
+class RedrawService:
+    """Replace one task's inspector or object with a new, logged, verifiable draw; the draw is never edited."""
 
-    def __init__(self, flows: PlanFlows) -> None:
-        self.flows = flows
-        self.repository = flows.repository
+    def __init__(self, plans: PlanService, engine: DrawEngine) -> None:
+        self.plans = plans
+        self.repository = plans.repository
+        self.engine = engine
 
     async def redraw(self, viewer: Viewer, plan_id: str, *, credit_code: str, kind: str, reason: str,
-                     staff_id: str | None = None, request_id: str) -> dict[str, Any]:
-        plan = await self.flows.plans.get(viewer, plan_id)
+                     staff_id: str | None = None, request_id: str) -> Redraw:
+        plan = await self.plans.get(viewer, plan_id)
         require_supervisor(viewer, plan.jurisdiction)
         if not reason.strip():
             raise field_error("reason", "a replacement needs a reason", "REASON_REQUIRED")
@@ -37,8 +42,8 @@ class RedrawFlow:
         if original is None or task is None:
             raise field_error("creditCode", f"no active task for {credit_code} in plan {plan_id}", "NOT_FOUND")
         number = len(await self.repository.redraws(plan.id)) + 1
-        seed = replacement.redraw_seed(original.seed, number)
-        pool = [candidate_from_snapshot(c) for c in await self.repository.snapshot(original.id)]
+        seed = self.engine.redraw_seed(original.seed, number)
+        pool = self.engine.candidates(await self.repository.snapshot(original.id))
         loads: dict[str, int] = defaultdict(int)
         for other in tasks:
             if other.status is not TaskStatus.REPLACED:
@@ -51,11 +56,21 @@ class RedrawFlow:
                                   "team_size": original.team_size, "loads": dict(sorted(loads.items())),
                                   "created_by": viewer.username, "created_at": datetime.now(UTC)}
         if kind == "inspector":
-            changes, new_task = await self._inspector(task, staff_id, pool, loads, seed, original, record)
+            changes, new_task = self._inspector(task, staff_id, pool, loads, seed, original, record)
         elif kind == "object":
             changes, new_task = await self._object(plan, task, tasks, pool, loads, seed, original, record)
         else:
             raise field_error("kind", "kind must be inspector or object", "INVALID_VALUE")
+        await self._store(plan_id, task, record, changes, new_task)
+        await self.plans.audit.append(actor=viewer.username, action="redraw", target=f"task:{task.id}",
+                                      request_id=request_id, outcome="ok",
+                                      detail={"redraw": record["_id"], "kind": kind, "reason": reason})
+        changed = {record["target"], record.get("replacement")}
+        return Redraw(record=record, tasks=[t for t in await self.repository.tasks_of_plan(plan.id)
+                                            if t.credit_code in changed])
+
+    async def _store(self, plan_id: str, task: Task, record: dict[str, Any], changes: dict[str, Any],
+                     new_task: Task | None) -> None:
         async def store(session: Any) -> None:
             applied = await self.repository.apply_redraw(record, task_id=task.id, task_version=task.version,
                                                          task_changes=changes, new_task=new_task, session=session)
@@ -63,51 +78,45 @@ class RedrawFlow:
                 raise Conflict(f"task {task.id} changed meanwhile", code="STALE_VERSION")
 
         try:
-            await self.flows.database.transaction(store)
+            await self.plans.database.transaction(store)
         except Exception as exc:
             if not is_duplicate_key(exc):
                 raise
             raise Conflict(f"another replacement of plan {plan_id} happened meanwhile", code="STALE_VERSION") from exc
-        await self.flows.plans.audit.append(actor=viewer.username, action="redraw", target=f"task:{task.id}",
-                                            request_id=request_id, outcome="ok",
-                                            detail={"redraw": record["_id"], "kind": kind, "reason": reason})
-        return record
 
-    async def _inspector(self, task: Task, staff_id: str | None, pool: list[assignment.Candidate],
-                         loads: dict[str, int], seed: str, original: Draw, record: dict[str, Any]
-                         ) -> tuple[dict[str, Any], Task | None]:
+    def _inspector(self, task: Task, staff_id: str | None, pool: Sequence[Candidate], loads: dict[str, int],
+                   seed: str, original: Draw, record: dict[str, Any]) -> Changes:
         if staff_id is None or staff_id not in task.inspectors:
             raise field_error("staffId", f"{staff_id} is not on the team of {task.credit_code}", "INVALID_VALUE")
         keep = [s for s in task.inspectors if s != staff_id]
         removed = sorted({*task.removed_inspectors, staff_id})
-        slot = assignment.TaskSlot(task.credit_code, tuple(tables.ancestors(task.jurisdiction)))
-        result = replacement.replace_inspectors(slot, pool, keep=keep, removed=removed, loads=loads, seed_hex=seed,
-                                                on=original.inspection_date, team_size=original.team_size)
+        path = tuple(tables.ancestors(task.jurisdiction))
+        result = self.engine.replace_inspectors((task.credit_code, path), pool, keep=keep, removed=removed,
+                                                loads=loads, seed=seed, on=original.inspection_date,
+                                                team_size=original.team_size)
         if result.reason_unstaffed:
             raise Conflict(f"no replacement inspector: {result.reason_unstaffed}", code="UNSTAFFABLE")
-        record.update({"keep": keep, "removed": removed, "team": result.team,
-                       "jurisdiction_path": list(slot.jurisdiction_path)})
+        record.update({"keep": keep, "removed": removed, "team": result.team, "jurisdiction_path": list(path)})
         return {"inspectors": result.team, "lead": result.team[0], "removed_inspectors": removed}, None
 
-    async def _object(self, plan: Plan, task: Task, tasks: list[Task], pool: list[assignment.Candidate],
-                      loads: dict[str, int], seed: str, original: Draw, record: dict[str, Any]
-                      ) -> tuple[dict[str, Any], Task | None]:
+    async def _object(self, plan: Plan, task: Task, tasks: list[Task], pool: Sequence[Candidate],
+                      loads: dict[str, int], seed: str, original: Draw, record: dict[str, Any]) -> Changes:
         rows = await self.repository.population(plan.id)
         drawn = {t.credit_code for t in tasks}
-        chosen = replacement.replace_object(rows, stratum=task.stratum, already_drawn=drawn, seed_hex=seed)
+        chosen = self.engine.replace_object(rows, stratum=task.stratum, already_drawn=drawn, seed=seed)
         if chosen is None:
             raise Conflict(f"no enterprise of stratum {task.stratum} is left to draw", code="NO_REPLACEMENT")
-        enterprise = (await self.flows._enterprises([chosen]))[chosen]
-        slot = assignment.TaskSlot(chosen, tuple(tables.ancestors(enterprise["jurisdiction"])))
+        name, jurisdiction = (await EnterpriseRepository(self.plans.database).labels([chosen]))[chosen]
+        path = tuple(tables.ancestors(jurisdiction))
         for member in task.inspectors:
             loads[member] -= 1  # the replaced task's team is freed
-        result = replacement.replace_inspectors(slot, pool, keep=[], removed=[], loads=loads, seed_hex=seed,
+        result = self.engine.replace_inspectors((chosen, path), pool, keep=[], removed=[], loads=loads, seed=seed,
                                                 on=original.inspection_date, team_size=original.team_size)
         record.update({"stratum": task.stratum, "already_drawn": sorted(drawn), "replacement": chosen,
                        "team": result.team, "unstaffed": result.reason_unstaffed, "loads": dict(sorted(loads.items())),
-                       "jurisdiction_path": list(slot.jurisdiction_path)})
+                       "jurisdiction_path": list(path)})
         new_task = Task(id=f"{record['_id']}:{chosen}", plan_id=plan.id, draw_id=record["_id"], credit_code=chosen,
-                        enterprise_name=enterprise["name"], jurisdiction=enterprise["jurisdiction"],
+                        enterprise_name=name, jurisdiction=jurisdiction,
                         stratum=task.stratum, inspectors=result.team, drawn_inspectors=result.team,
                         lead=result.team[0] if result.team else None,
                         status=TaskStatus.ASSIGNED if result.team else TaskStatus.UNSTAFFED,

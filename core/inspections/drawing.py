@@ -1,0 +1,180 @@
+"""The draw of a plan: freeze (population + commitment), draw (objects, then inspectors), publish, document.
+
+Each step writes all or nothing in one transaction, guarded by the plan's status, so two
+concurrent draws of one plan produce one draw. The arithmetic is the injected ``DrawEngine``.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from core.accounts.models import Viewer
+from core.db import lost_race
+from core.errors import Conflict
+from core.inspections import classes, population
+from core.inspections.models import Draw, DrawnPlan, Plan, PlanStatus, Task, TaskStatus
+from core.inspections.ports import ClassifierFactory, DrawEngine, Staffing
+from core.inspections.service import PlanService, field_error, require_supervisor
+from core.reference import tables
+from core.registry.repository import EnterpriseRepository
+
+
+class DrawService:
+    def __init__(self, plans: PlanService, engine: DrawEngine, *,
+                 policy_classifier: ClassifierFactory | None = None) -> None:
+        self.plans = plans
+        self.database = plans.database
+        self.repository = plans.repository
+        self.engine = engine
+        self.policy_classifier = policy_classifier
+
+    async def _classifier(self, plan: Plan) -> classes.Classifier:
+        if plan.ratio_source == "policy":
+            if self.policy_classifier is None:
+                raise field_error("ratioSource", "no policy engine is configured", "NO_POLICY")
+            return await self.policy_classifier(plan)
+        return classes.plan_classifier(plan, plan.period_start)
+
+    async def freeze(self, viewer: Viewer, plan_id: str, *, request_id: str) -> Plan:
+        plan = await self.plans.get(viewer, plan_id)
+        require_supervisor(viewer, plan.jurisdiction)
+        if plan.status is not PlanStatus.DRAFT:
+            raise Conflict(f"plan {plan_id} is already {plan.status.value}", code="PLAN_NOT_DRAFT")
+        built = await population.build(self.database, plan, self.repository, await self._classifier(plan))
+        rows = built.rows
+        if not rows:
+            raise field_error("planId", f"plan {plan_id} has an empty population", "EMPTY_POPULATION")
+        sizes, quotas = self.engine.strata(rows, built.ratios)
+        secret = self.engine.new_secret()
+        now = datetime.now(UTC)
+        changes = {"status": PlanStatus.FROZEN.value, "frozen_at": now, "published_at": now,
+                   "commitment": self.engine.commitment(secret), "population_hash": self.engine.population_hash(rows),
+                   "population_size": len(rows), "stratum_sizes": sizes, "quotas": quotas,
+                   "stratum_ratios": built.ratios, "excluded": built.excluded}
+
+        async def store(session: Any) -> Plan:
+            await self.repository.save_population(plan.id, rows, session=session)
+            await self.repository.save_secret(plan.id, secret, session=session)
+            frozen = await self.repository.update_plan(plan.id, expect={"status": PlanStatus.DRAFT.value,
+                                                                        "version": plan.version},
+                                                       changes=changes, session=session)
+            if frozen is None:
+                raise Conflict(f"plan {plan_id} changed while freezing", code="STALE_VERSION")
+            return frozen
+
+        frozen = await self.database.transaction(store)
+        await self.plans.audit.append(actor=viewer.username, action="freezePlan", target=f"plan:{plan.id}",
+                                      request_id=request_id, outcome="ok",
+                                      detail={"population": len(rows), "commitment": changes["commitment"]})
+        return frozen
+
+    async def draw(self, viewer: Viewer, plan_id: str, *, public_value: str = "", request_id: str,
+                   inspection_date: date | None = None) -> DrawnPlan:
+        """Draw the objects, then the inspectors, and create the tasks — once per plan."""
+        plan = await self.plans.get(viewer, plan_id)
+        require_supervisor(viewer, plan.jurisdiction)
+        if plan.status is not PlanStatus.FROZEN:
+            code = "ALREADY_DRAWN" if plan.status is not PlanStatus.DRAFT else "PLAN_NOT_FROZEN"
+            raise Conflict(f"plan {plan_id} is {plan.status.value}; only a frozen plan can be drawn", code=code)
+        if len(public_value) > 200:
+            raise field_error("publicValue", "publicValue is limited to 200 characters", "INVALID_VALUE")
+        rows = await self.repository.population(plan.id)
+        secret = await self.repository.secret(plan.id)
+        if not (plan.population_hash and plan.commitment and plan.quotas is not None and secret):
+            raise RuntimeError(f"frozen plan {plan_id} lacks its population hash, commitment or secret")
+        seed = self.engine.seed(secret=secret, population_hash=plan.population_hash, plan_id=plan.id,
+                                public_value=public_value)
+        drawn = self.engine.draw_objects(rows, plan.quotas, seed)
+        stratum_of = {code: stratum for stratum, codes in drawn.items() for code in codes}
+        day = inspection_date or max(plan.period_start, datetime.now(UTC).date())
+        labels = await EnterpriseRepository(self.database).labels(sorted(stratum_of))
+        snapshot = await population.inspector_snapshot(self.database, self.repository, plan, set(stratum_of))
+        staffing = self._staff(plan, stratum_of, labels, snapshot, seed, day)
+        now = datetime.now(UTC)
+        draw_id = f"{plan.id}:0"
+        record = Draw(id=draw_id, plan_id=plan.id, kind="original", object_algorithm=self.engine.object_algorithm,
+                      inspector_algorithm=self.engine.inspector_algorithm, commitment=plan.commitment, secret=secret,
+                      public_value=public_value, seed=seed, population_hash=plan.population_hash,
+                      quotas=plan.quotas, drawn_count=len(stratum_of), staffed_count=len(staffing.teams),
+                      unstaffed=staffing.unstaffed, inspection_date=day, team_size=plan.team_size,
+                      created_by=viewer.username or "", created_at=now)
+        tasks = [_task(plan, draw_id, code, stratum_of[code], labels[code], staffing, now)
+                 for code in sorted(stratum_of)]
+
+        async def store(session: Any) -> Plan:
+            moved = await self.repository.update_plan(
+                plan.id, expect={"status": PlanStatus.FROZEN.value},
+                changes={"status": PlanStatus.DRAWN.value, "draw_id": draw_id}, session=session)
+            if moved is None:
+                raise Conflict(f"plan {plan_id} was drawn meanwhile", code="ALREADY_DRAWN")
+            await self.repository.insert_draw(record, snapshot, tasks, session=session)
+            return moved
+
+        try:
+            drawn_plan = await self.database.transaction(store)
+        except Exception as exc:  # another draw got there first (its draw id, or it kept conflicting)
+            if not lost_race(exc):
+                raise
+            raise Conflict(f"plan {plan_id} was drawn meanwhile", code="ALREADY_DRAWN") from exc
+        await self.plans.audit.append(actor=viewer.username, action="drawPlan", target=f"plan:{plan.id}",
+                                      request_id=request_id, outcome="ok",
+                                      detail={"draw": draw_id, "drawn": len(stratum_of),
+                                              "unstaffed": len(staffing.unstaffed)})
+        return DrawnPlan(draw=record, plan=drawn_plan)
+
+    def _staff(self, plan: Plan, stratum_of: dict[str, str], labels: dict[str, tuple[str, str]],
+               snapshot: list[dict[str, Any]], seed: str, day: date) -> Staffing:
+        """Teams for the drawn objects; refused when the eligible inspectors cannot cover them all."""
+        pool = self.engine.candidates(snapshot)
+        eligible = sum(1 for c in pool if c.eligible_on(day))
+        needed = len(stratum_of) * plan.team_size
+        if stratum_of and (eligible < plan.team_size or needed > eligible * plan.max_tasks_per_inspector):
+            raise field_error(
+                "planId", f"{len(stratum_of)} tasks need {needed} inspector-visits; {eligible} eligible inspectors "
+                f"at most {plan.max_tasks_per_inspector} each can give {eligible * plan.max_tasks_per_inspector}",
+                "INSUFFICIENT_CAPACITY")
+        slots = [(code, tuple(tables.ancestors(labels[code][1]))) for code in sorted(stratum_of)]
+        return self.engine.assign(slots, pool, seed=seed, on=day, team_size=plan.team_size)
+
+    async def publish(self, viewer: Viewer, plan_id: str, *, request_id: str) -> Plan:
+        """Make the draw of a plan public (一公开): its list, and the document to verify it."""
+        plan = await self.plans.get(viewer, plan_id)
+        require_supervisor(viewer, plan.jurisdiction)
+        if plan.draw_id is None:
+            raise Conflict(f"plan {plan_id} has not been drawn", code="PLAN_NOT_DRAWN")
+        await self.repository.publish_draw(plan.draw_id)
+        await self.plans.audit.append(actor=viewer.username, action="publishPlan", target=f"plan:{plan.id}",
+                                      request_id=request_id, outcome="ok")
+        return plan
+
+    async def document(self, viewer: Viewer, plan_id: str) -> dict[str, Any] | None:
+        """The draw document of a plan in the viewer's scope (None before the draw), published or not."""
+        plan = await self.plans.get(viewer, plan_id)
+        draw = await self.repository.get_draw(plan.draw_id) if plan.draw_id else None
+        return await self._document(draw) if draw else None
+
+    async def published_document(self, draw_id: str) -> dict[str, Any] | None:
+        """The draw document, for anyone, once a supervisor has published the draw."""
+        draw = await self.repository.get_draw(draw_id)
+        return await self._document(draw) if draw and draw.published else None
+
+    async def _document(self, draw: Draw) -> dict[str, Any]:
+        plan = await self.repository.get_plan(draw.plan_id)
+        if plan is None:
+            raise RuntimeError(f"draw {draw.id} has no plan {draw.plan_id}")
+        return self.engine.document(plan=plan, draw=draw, rows=await self.repository.population(plan.id),
+                                    tasks=await self.repository.tasks_of_draw(draw.id),
+                                    pool=await self.repository.snapshot(draw.id),
+                                    redraws=await self.repository.redraws(plan.id))
+
+
+def _task(plan: Plan, draw_id: str, code: str, stratum: str, label: tuple[str, str], staffing: Staffing,
+          now: datetime) -> Task:
+    team = staffing.teams.get(code, [])
+    name, jurisdiction = label
+    return Task(id=f"{draw_id}:{code}", plan_id=plan.id, draw_id=draw_id, credit_code=code,
+                enterprise_name=name, jurisdiction=jurisdiction, stratum=stratum,
+                inspectors=team, drawn_inspectors=team, lead=team[0] if team else None,
+                status=TaskStatus.ASSIGNED if team else TaskStatus.UNSTAFFED,
+                unstaffed_reason=staffing.unstaffed.get(code), created_at=now)

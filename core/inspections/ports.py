@@ -1,0 +1,97 @@
+"""What the plan lifecycle needs from outside core, injected at assembly (scheduler/engine.py, rules/population.py).
+
+core does not import scheduler or rules: the draw's arithmetic (seed, sampling, assignment,
+replacement, the public document) and the policy classifier reach the services through these
+signatures, wired in ``api/assembly.py``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from datetime import date
+from typing import Any, Protocol
+
+from core.inspections.classes import Classifier
+from core.inspections.models import Draw, Plan, Task
+
+Row = tuple[str, str, float]
+"""One member of a frozen population: (credit code, stratum, weight)."""
+Slot = tuple[str, tuple[str, ...]]
+"""A drawn object to staff: (credit code, its division and the division's ancestors)."""
+
+ClassifierFactory = Callable[[Plan], Awaitable[Classifier]]
+"""The classifier of a plan whose class and ratios come from the policies (``ratio_source="policy"``)."""
+PublicationDue = Callable[[date], date]
+"""The day by which the result of a check completed on a day must be published (working days)."""
+
+
+class Candidate(Protocol):
+    """An inspector of a draw's snapshot, as the engine sees it."""
+
+    @property
+    def staff_id(self) -> str: ...
+
+    def eligible_on(self, day: date) -> bool: ...
+
+
+class Staffing(Protocol):
+    """Teams drawn for tasks (lead first) and, for the tasks left without one, why."""
+
+    @property
+    def teams(self) -> dict[str, list[str]]: ...
+
+    @property
+    def unstaffed(self) -> dict[str, str]: ...
+
+
+class Replacement(Protocol):
+    """The team of a replacement draw, or why none could be drawn."""
+
+    @property
+    def team(self) -> list[str]: ...
+
+    @property
+    def reason_unstaffed(self) -> str | None: ...
+
+
+class DrawEngine(Protocol):
+    """The verifiable randomness, sampling and assignment algorithms (implemented in scheduler/)."""
+
+    @property
+    def object_algorithm(self) -> str: ...
+
+    @property
+    def inspector_algorithm(self) -> str: ...
+
+    def new_secret(self) -> str: ...
+
+    def commitment(self, secret: str) -> str: ...
+
+    def population_hash(self, rows: Sequence[Row]) -> str: ...
+
+    def strata(self, rows: Sequence[Row], ratios: Mapping[str, float]) -> tuple[dict[str, int], dict[str, int]]:
+        """(size, quota) of every stratum."""
+        ...
+
+    def seed(self, *, secret: str, population_hash: str, plan_id: str, public_value: str) -> str: ...
+
+    def draw_objects(self, rows: Sequence[Row], quotas: Mapping[str, int], seed: str) -> dict[str, list[str]]: ...
+
+    def candidates(self, snapshot: Sequence[Mapping[str, Any]]) -> Sequence[Candidate]: ...
+
+    def assign(self, slots: Sequence[Slot], pool: Sequence[Candidate], *, seed: str, on: date, team_size: int,
+               loads: Mapping[str, int] | None = None) -> Staffing: ...
+
+    def redraw_seed(self, seed: str, number: int) -> str: ...
+
+    def replace_inspectors(self, slot: Slot, pool: Sequence[Candidate], *, keep: Sequence[str],
+                           removed: Sequence[str], loads: Mapping[str, int], seed: str, on: date,
+                           team_size: int) -> Replacement: ...
+
+    def replace_object(self, rows: Sequence[Row], *, stratum: str, already_drawn: set[str],
+                       seed: str) -> str | None: ...
+
+    def document(self, *, plan: Plan, draw: Draw, rows: Sequence[Row], tasks: Sequence[Task],
+                 pool: Sequence[Mapping[str, Any]], redraws: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+        """The public draw document that anyone can re-compute (``ecoinspect verify-draw``)."""
+        ...
