@@ -52,6 +52,8 @@ bench: $(STAMP)
 	$(BIN)/python bench/sync.py
 	$(BIN)/python bench/upload.py
 	$(BIN)/python bench/meters.py
+	$(BIN)/python bench/fuzz.py --minutes 5
+	$(BIN)/python bench/load.py
 
 clean:
 	rm -rf $(VENV) var
