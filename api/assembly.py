@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from api.context import Services
+from core.alerts.service import AlertService
 from core.config import Settings
 from core.db import Database
 from core.events.service import EventService
@@ -18,7 +19,7 @@ from core.nonsite.models import PowerAlert
 from core.nonsite.power_alerts import PowerAlertService
 from core.nonsite.service import MeterService
 from core.registry.service import RegistryService
-from rules.alerts import AlertService
+from rules.alert_measures import policy_measures
 from rules.apply import apply_decisions
 from rules.lifecycle import PolicyService
 from rules.population import policy_classifier_factory
@@ -44,9 +45,12 @@ def build_services(db: Database, settings: Settings) -> Services:
                                      description=f"electricity anomaly verified: {alert.kind.value}",
                                      key=alert.id, request_id=request_id, source="nonsite")
 
+    # An alert's measures per enterprise come from the measures policy in force (the engine is in rules/).
+    alerts = AlertService(db, compute_measures=policy_measures(db, policies))
+
     return Services(registry=RegistryService(db, on_facts_changed=facts_changed), plans=flows.plans, flows=flows,
                     redraws=RedrawFlow(flows), results=ResultFlows(flows.plans, settings),
-                    policies=policies, alerts=AlertService(db, policies), events=events,
+                    policies=policies, alerts=alerts, events=events,
                     sync=SyncService(db, settings), checklists=ChecklistService(db), oversight=Oversight(db),
                     meters=MeterService(db), complaints=ComplaintService(db), leads=LeadService(db),
                     drones=DroneService(db), power_alerts=PowerAlertService(db, on_violation=violation_found))

@@ -8,6 +8,7 @@ from typing import Any
 from strawberry.dataloader import DataLoader
 
 from core.accounts.models import Viewer
+from core.alerts.service import AlertService
 from core.config import Settings
 from core.events.models import EnterpriseEvent
 from core.events.service import EventService
@@ -22,7 +23,6 @@ from core.nonsite.power_alerts import PowerAlertService
 from core.nonsite.service import MeterService
 from core.registry.models import Enterprise
 from core.registry.service import RegistryService
-from rules.alerts import AlertService
 from rules.lifecycle import PolicyService
 from scheduler.flows import PlanFlows
 from scheduler.redraw_flow import RedrawFlow
