@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from api.context import Services
+from core.alerts.service import AlertService
 from core.config import Settings
 from core.db import Database
 from core.events.service import EventService
@@ -28,7 +29,7 @@ from core.nonsite.power_alerts import PowerAlertService
 from core.nonsite.service import MeterService
 from core.policies.service import PolicyService
 from core.registry.service import RegistryService
-from rules.alerts import AlertService
+from rules.alert_measures import policy_measures
 from rules.policy_engine import RulesEngine
 from rules.population import policy_classifier_factory
 from rules.power_scan import PowerScanService
@@ -60,11 +61,14 @@ def build_services(db: Database, settings: Settings) -> Services:
         """An uploaded file is complete: its inspection's evidence list (and status) follow."""
         await evidence_completed(db, evidence)
 
+    # An alert's measures per enterprise come from the measures policy in force (the engine is in rules/).
+    alerts = AlertService(db, compute_measures=policy_measures(db, policies))
+
     return Services(registry=RegistryService(db, on_facts_changed=facts_changed), plans=plans,
                     draws=DrawService(plans, engine, policy_classifier=policy_classifier_factory(policies)),
                     redraws=RedrawService(plans, engine),
                     results=ResultService(plans, publication_due=publication_deadline(settings)),
-                    targeted=TargetedService(db, engine), policies=policies, alerts=AlertService(db, policies),
+                    targeted=TargetedService(db, engine), policies=policies, alerts=alerts,
                     events=events,
                     sync=SyncService(db, settings), checklists=ChecklistService(db), oversight=Oversight(db),
                     evidence_uploads=EvidenceUploadService(db, settings, on_complete=evidence_complete),

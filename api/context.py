@@ -8,6 +8,7 @@ from typing import Any
 from strawberry.dataloader import DataLoader
 
 from core.accounts.models import Viewer
+from core.alerts.service import AlertService
 from core.config import Settings
 from core.events.models import EnterpriseEvent
 from core.events.service import EventService
@@ -29,7 +30,6 @@ from core.nonsite.service import MeterService
 from core.policies.service import PolicyService
 from core.registry.models import Enterprise
 from core.registry.service import RegistryService
-from rules.alerts import AlertService
 from rules.power_scan import PowerScanService
 
 

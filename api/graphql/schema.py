@@ -10,7 +10,8 @@ from strawberry.extensions import MaskErrors, MaxTokensLimiter, ParserCache
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import Info
 
-from api.alerts.schema import AlertMutation, AlertQuery
+from api.alerts.mutations import AlertMutation
+from api.alerts.queries import AlertQuery
 from api.context import Context
 from api.events.mutations import EventMutation
 from api.events.queries import EventQuery

@@ -8,8 +8,7 @@ from strawberry.types import Info
 from api.context import Context
 from api.graphql.relay import PageInfo
 from api.registry import types
-from core.registry.models import CreditTier
-from core.registry.service import EnterpriseFilter
+from core.registry.models import CreditTier, EnterpriseFilter
 
 
 @strawberry.type

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -33,3 +34,11 @@ class Alert(AlertData):
     history: list[dict[str, Any]] = Field(default_factory=list)
     policy_version: str
     affected: int = 0
+
+
+@dataclass(frozen=True)
+class AlertMeasures:
+    """What the measures policy in force decided for each enterprise an alert covers, and that policy's version."""
+
+    policy_version: str
+    measures: list[dict[str, Any]]

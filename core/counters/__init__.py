@@ -1,5 +1,5 @@
 """Named sequence counters that hand out blocks of numbers (storage in repository.py)."""
 
-from core.counters.repository import COLLECTIONS, reserve
+from core.counters.repository import COLLECTIONS, current, reserve
 
-__all__ = ["COLLECTIONS", "reserve"]
+__all__ = ["COLLECTIONS", "current", "reserve"]

@@ -16,3 +16,9 @@ async def reserve(database: Database, name: str, count: int, *, session: object 
         return_document=ReturnDocument.AFTER, session=session,
     )
     return int(doc["value"]) - count + 1
+
+
+async def current(database: Database, name: str) -> int:
+    """The last number handed out (0 before the first reservation)."""
+    doc = await database["counters"].find_one({"_id": name})
+    return int(doc["value"]) if doc else 0

@@ -15,7 +15,7 @@ from core.demo import generator
 from core.fieldwork.checklists import ChecklistService
 from core.registry.importing import EnterpriseImporter, import_inspector_rows
 from core.registry.models import Matter
-from core.registry.repository import ENTERPRISES, MatterRepository
+from core.registry.repository import EnterpriseRepository, MatterRepository
 from core.registry.sources import SourceRow
 
 DEMO_PASSWORD = "ecoinspect-demo"
@@ -42,7 +42,7 @@ def _source_rows(rows: itertools.chain[dict[str, str]] | object) -> object:
 
 async def load_demo(database: Database, settings: Settings, *, enterprises: int = 5000,
                     force: bool = False) -> str:
-    if not force and await database[ENTERPRISES].find_one({}, {"_id": 1}) is not None:
+    if not force and await EnterpriseRepository(database).any_exists():
         return "demo: the registry already holds data; nothing loaded (use --force to load anyway)"
     today = datetime.now(UTC).date()
     importer = EnterpriseImporter(database, actor="demo")

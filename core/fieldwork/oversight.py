@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
 
@@ -9,7 +10,7 @@ from core.accounts.models import Viewer
 from core.accounts.roles import SUPERVISORS
 from core.db import Database
 from core.errors import FieldError, NotFound, PermissionDenied, ValidationFailed
-from core.fieldwork.repository import CONFLICTS, FieldRepository
+from core.fieldwork.repository import FieldRepository
 
 RESOLUTIONS = ("accept", "discard")
 
@@ -19,8 +20,8 @@ def _require(viewer: Viewer) -> None:
         raise PermissionDenied("field oversight is for supervisors and administrators")
 
 
-def _scope(viewer: Viewer) -> dict[str, Any]:
-    return {"jurisdiction_path": {"$in": list(viewer.jurisdictions)}}
+def _scope(viewer: Viewer) -> list[str]:
+    return list(viewer.jurisdictions)
 
 
 class Oversight:
@@ -31,25 +32,22 @@ class Oversight:
                        ) -> dict[str, Any]:
         """Tasks by status for a plan (or a targeted origin such as alert:<id>) within the viewer's scope."""
         _require(viewer)
-        query = {**_scope(viewer), **({"plan_id": plan_id} if plan_id else {}), **({"draw_id": origin} if origin
-                                                                                  else {})}
-        counts = await self.repository.status_counts(query)
-        ids = await self.repository.task_ids(query)
+        statuses = await self.repository.task_statuses(_scope(viewer), plan_id=plan_id, origin=origin)
+        counts = dict(Counter(statuses.values()))
+        ids = list(statuses)
         inspections = await self.repository.current_inspections(ids)
         return {"total": sum(counts.values()), "by_status": counts,
                 "awaiting_evidence": sum(1 for i in inspections.values() if i["status"] == "awaiting_evidence"),
-                "open_conflicts": await self.repository.count(CONFLICTS, {"task_id": {"$in": ids},
-                                                                          "status": "open"}),
-                "pending_evidence": await self.repository.count("evidence", {"task_id": {"$in": ids},
-                                                                             "status": "pending"})}
+                "open_conflicts": await self.repository.open_conflict_count(ids),
+                "pending_evidence": await self.repository.pending_evidence_count(ids)}
 
     async def conflicts(self, viewer: Viewer) -> list[dict[str, Any]]:
         _require(viewer)
-        return await self.repository.conflicts(await self.repository.task_ids(_scope(viewer)))
+        return await self.repository.conflicts(await self.repository.task_ids_in(_scope(viewer)))
 
     async def pending_evidence(self, viewer: Viewer) -> list[dict[str, Any]]:
         _require(viewer)
-        return await self.repository.pending_evidence(await self.repository.task_ids(_scope(viewer)))
+        return await self.repository.pending_evidence(await self.repository.task_ids_in(_scope(viewer)))
 
     async def resolve(self, viewer: Viewer, conflict_id: str, *, resolution: str, note: str) -> None:
         """Record the supervisor's decision; an accepted value is re-sent by the device as a new edit."""
@@ -58,8 +56,7 @@ class Oversight:
             raise ValidationFailed([FieldError("resolution", "resolution must be accept or discard",
                                                "INVALID_VALUE")])
         conflict = await self.repository.conflict(conflict_id)
-        in_scope = conflict is not None and conflict["task_id"] in set(
-            await self.repository.task_ids({**_scope(viewer), "_id": conflict["task_id"]}))
+        in_scope = conflict is not None and await self.repository.task_in_scope(conflict["task_id"], _scope(viewer))
         if not in_scope or conflict is None or conflict["status"] != "open":
             raise NotFound(f"open conflict {conflict_id} not found", field="conflictId")
         done = await self.repository.resolve_conflict(

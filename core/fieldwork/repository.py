@@ -199,21 +199,35 @@ class FieldRepository:
                                                               "resolved_at": at}})
         return done.matched_count == 1
 
-    async def status_counts(self, query: dict[str, Any]) -> dict[str, int]:
-        counts: dict[str, int] = {}
-        async for doc in self.database["tasks"].find(query, {"status": 1}):
-            counts[doc["status"]] = counts.get(doc["status"], 0) + 1
-        return counts
+    # -- the supervisor's view (oversight) ---------------------------------------------------------------
+    async def task_statuses(self, scope: list[str], *, plan_id: str | None = None, origin: str | None = None
+                            ) -> dict[str, str]:
+        """Status by task id of the tasks in ``scope`` (divisions and below), of one plan or targeted origin."""
+        query: dict[str, Any] = {"jurisdiction_path": {"$in": scope}}
+        if plan_id:
+            query["plan_id"] = plan_id
+        if origin:
+            query["draw_id"] = origin
+        return {d["_id"]: d["status"] async for d in self.database["tasks"].find(query, {"status": 1})}
 
-    async def task_ids(self, query: dict[str, Any]) -> list[str]:
+    async def task_ids_in(self, scope: list[str]) -> list[str]:
+        """The ids of the tasks in ``scope`` (divisions and below)."""
+        query = {"jurisdiction_path": {"$in": scope}}
         return [d["_id"] for d in await self.database["tasks"].find(query, {"_id": 1}).to_list()]
+
+    async def task_in_scope(self, task_id: str, scope: list[str]) -> bool:
+        query = {"_id": task_id, "jurisdiction_path": {"$in": scope}}
+        return await self.database["tasks"].find_one(query, {"_id": 1}) is not None
+
+    async def open_conflict_count(self, task_ids: list[str]) -> int:
+        return await self.database[CONFLICTS].count_documents({"task_id": {"$in": task_ids}, "status": "open"})
+
+    async def pending_evidence_count(self, task_ids: list[str]) -> int:
+        return await self.database["evidence"].count_documents({"task_id": {"$in": task_ids}, "status": "pending"})
 
     async def pending_evidence(self, task_ids: list[str], limit: int = 200) -> list[dict[str, Any]]:
         query = {"task_id": {"$in": task_ids}, "status": "pending"}
         return await self.database["evidence"].find(query).sort("registered_at", ASCENDING).limit(limit).to_list()
-
-    async def count(self, collection: str, query: dict[str, Any]) -> int:
-        return await self.database[collection].count_documents(query)
 
     async def current_inspections(self, task_ids: list[str]) -> dict[str, dict[str, Any]]:
         found: dict[str, dict[str, Any]] = {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
@@ -169,6 +170,16 @@ class Enterprise(EnterpriseData):
 
     def data(self) -> EnterpriseData:
         return EnterpriseData(**self.model_dump(include=set(EnterpriseData.model_fields)))
+
+
+@dataclass(frozen=True)
+class EnterpriseFilter:
+    """What a registry listing asks for beyond the viewer's scope (None: any)."""
+
+    jurisdiction: str | None = None
+    industry_code: str | None = None
+    credit_tier: CreditTier | None = None
+    key_discharger: bool | None = None
 
 
 class InspectorData(_Record):

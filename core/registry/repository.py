@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from typing import Any
 
 from pymongo import ASCENDING, IndexModel, InsertOne, UpdateOne
 from pymongo.errors import BulkWriteError
 
+from core import counters
 from core.db import CollectionSpec, Database, chunks
+from core.pagination import read_page
 from core.reference import tables
-from core.registry.models import Enterprise, EnterpriseData, Inspector, InspectorData, Matter
+from core.registry.models import Enterprise, EnterpriseData, EnterpriseFilter, Inspector, InspectorData, Matter
 
 ENTERPRISES = "enterprises"
 ENTERPRISE_HISTORY = "enterprise_history"
@@ -63,6 +65,41 @@ COLLECTIONS = [
 ]
 
 
+# A selection of enterprises for the readers that stream them (``EnterpriseRepository.stream``: policy
+# decisions, alert measures), built here so that only this module knows the document's shape.
+EnterpriseQuery = dict[str, Any]
+
+
+def with_code(credit_code: str) -> EnterpriseQuery:
+    return {"credit_code": credit_code}
+
+
+def of_import(import_id: str) -> EnterpriseQuery:
+    """The enterprises an import inserted or changed."""
+    return {"import_id": import_id}
+
+
+def in_jurisdictions(jurisdictions: Sequence[str]) -> EnterpriseQuery:
+    """The enterprises in (or below) any of ``jurisdictions``."""
+    return {"jurisdiction_path": {"$in": list(jurisdictions)}}
+
+
+def _within(scope: Sequence[str], jurisdiction: str | None) -> dict[str, Any]:
+    """Records in ``scope``, or in the one ``jurisdiction`` asked for (inside the scope: the service checks)."""
+    return {"jurisdiction_path": jurisdiction} if jurisdiction is not None else in_jurisdictions(scope)
+
+
+def _listing(scope: Sequence[str], where: EnterpriseFilter) -> dict[str, Any]:
+    query = _within(scope, where.jurisdiction)
+    if where.industry_code:
+        query["industry_code"] = where.industry_code
+    if where.credit_tier:
+        query["credit.tier"] = where.credit_tier.value
+    if where.key_discharger is not None:
+        query["key_discharger"] = where.key_discharger
+    return query
+
+
 def enterprise_document(record: EnterpriseData, *, content_hash: str) -> dict[str, Any]:
     doc = record.model_dump(mode="json", exclude={"location", "boundary"})
     doc["location"] = record.location.geojson() if record.location else None
@@ -95,7 +132,24 @@ class EnterpriseRepository:
                 found[doc["credit_code"]] = _enterprise(doc)
         return found
 
-    async def stream(self, query: dict[str, Any], *, batch: int = 500) -> AsyncIterator[list[dict[str, Any]]]:
+    async def any_exists(self) -> bool:
+        """Whether the registry holds any enterprise."""
+        return await self.collection.find_one({}, {"_id": 1}) is not None
+
+    async def page(self, *, scope: Sequence[str], where: EnterpriseFilter, after: int, first: int
+                   ) -> tuple[list[Enterprise], bool]:
+        """Enterprises in ``scope`` (divisions and below) matching ``where``, in registry order after seq
+        ``after``: at most ``first``, and whether more exist. ``where.jurisdiction`` must lie inside ``scope``."""
+        query = _listing(scope, where)
+
+        async def fetch(low: int, high: int, limit: int) -> list[dict[str, Any]]:
+            return await self._window(query, low, high, limit)
+
+        docs, more = await read_page(fetch, after=after, first=first,
+                                     max_seq=await counters.current(self.database, ENTERPRISES))
+        return [_enterprise(d) for d in docs], more
+
+    async def stream(self, query: EnterpriseQuery, *, batch: int = 500) -> AsyncIterator[list[dict[str, Any]]]:
         """The decision fields of every matching enterprise, in batches (flat memory over millions)."""
         part: list[dict[str, Any]] = []
         async for doc in self.collection.find(query, DECISION_FIELDS):
@@ -127,7 +181,7 @@ class EnterpriseRepository:
         docs = await self.collection.find(query, {"credit_code": 1}).sort("seq", ASCENDING).limit(limit).to_list()
         return [d["credit_code"] for d in docs]
 
-    async def window(
+    async def _window(
         self, filters: dict[str, Any], low: int, high: int, limit: int
     ) -> list[dict[str, Any]]:
         # The range goes first: SecantusDB then walks the seq index instead of every match of the filters.
@@ -183,6 +237,7 @@ class EnterpriseRepository:
 
 class InspectorRepository:
     def __init__(self, database: Database) -> None:
+        self.database = database
         self.collection = database[INSPECTORS]
 
     async def by_ids(self, staff_ids: list[str]) -> dict[str, Inspector]:
@@ -205,12 +260,20 @@ class InspectorRepository:
         fields = {"_id": 0, "staff_id": 1, "jurisdictions": 1, "certificate_expires": 1, "on_post": 1, "conflicts": 1}
         return await self.collection.find(query, fields).sort("staff_id", ASCENDING).to_list()
 
-    async def window(
-        self, filters: dict[str, Any], low: int, high: int, limit: int
-    ) -> list[dict[str, Any]]:
-        # The range goes first: SecantusDB then walks the seq index instead of every match of the filters.
-        query = {"seq": {"$gt": low, "$lte": high}, **filters}
-        return await self.collection.find(query).sort("seq", ASCENDING).limit(limit).to_list()
+    async def page(self, *, scope: Sequence[str], jurisdiction: str | None, after: int, first: int
+                   ) -> tuple[list[Inspector], bool]:
+        """Inspectors in ``scope`` (or in ``jurisdiction``, inside it) in registry order after seq ``after``: at
+        most ``first``, and whether more exist."""
+        query = _within(scope, jurisdiction)
+
+        async def fetch(low: int, high: int, limit: int) -> list[dict[str, Any]]:
+            # The range goes first: SecantusDB then walks the seq index instead of every match of the filters.
+            window = {"seq": {"$gt": low, "$lte": high}, **query}
+            return await self.collection.find(window).sort("seq", ASCENDING).limit(limit).to_list()
+
+        docs, more = await read_page(fetch, after=after, first=first,
+                                     max_seq=await counters.current(self.database, INSPECTORS))
+        return [_inspector(d) for d in docs], more
 
     async def upsert_many(self, records: list[InspectorData], seq_start: int, now: datetime) -> tuple[int, int]:
         """Insert or replace inspectors by staff id; returns (inserted, updated)."""

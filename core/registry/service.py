@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -16,37 +15,22 @@ from core.audit.repository import AuditRepository
 from core.db import Database
 from core.errors import FieldError, NotFound, PermissionDenied, StaleVersion, ValidationFailed
 from core.hooks import FactsChanged
-from core.pagination import Page, check_first, decode_cursor, encode_cursor, read_page
+from core.pagination import Page, check_first, decode_cursor, encode_cursor
 from core.registry import repository as repo
 from core.registry.importing import ImportReport, Progress, content_hash, diff_records, import_enterprises
-from core.registry.models import CreditTier, Enterprise, EnterpriseData, Inspector, Matter
+from core.registry.models import Enterprise, EnterpriseData, EnterpriseFilter, Inspector, Matter
 from core.registry.rows import field_errors
 
 EDITORS = SUPERVISORS  # who edits enterprise records
 
 
-@dataclass(frozen=True)
-class EnterpriseFilter:
-    jurisdiction: str | None = None
-    industry_code: str | None = None
-    credit_tier: CreditTier | None = None
-    key_discharger: bool | None = None
-
-
-def _scope(viewer: Viewer, field: str, requested: str | None) -> dict[str, Any]:
-    """A query restricted to the viewer's jurisdictions (and the requested one inside them)."""
+def _scope(viewer: Viewer, requested: str | None) -> list[str]:
+    """The viewer's jurisdictions, to read from (a requested one must lie inside them)."""
     if not viewer.has_any(ANY_ROLE):
         raise PermissionDenied("registry data is for enforcement staff")
-    if requested is not None:
-        if not viewer.covers(requested):
-            raise PermissionDenied(f"jurisdiction {requested} is outside your scope")
-        return {field: requested}
-    return {field: {"$in": list(viewer.jurisdictions)}}
-
-
-async def _max_seq(database: Database, name: str) -> int:
-    doc = await database["counters"].find_one({"_id": name})
-    return int(doc["value"]) if doc else 0
+    if requested is not None and not viewer.covers(requested):
+        raise PermissionDenied(f"jurisdiction {requested} is outside your scope")
+    return list(viewer.jurisdictions)
 
 
 class RegistryService:
@@ -62,22 +46,8 @@ class RegistryService:
         self, viewer: Viewer, *, first: int, after: str | None, where: EnterpriseFilter
     ) -> Page[Enterprise]:
         check_first(first)
-        query = _scope(viewer, "jurisdiction_path", where.jurisdiction)
-        if where.industry_code:
-            query["industry_code"] = where.industry_code
-        if where.credit_tier:
-            query["credit.tier"] = where.credit_tier.value
-        if where.key_discharger is not None:
-            query["key_discharger"] = where.key_discharger
-
-        async def fetch(low: int, high: int, limit: int) -> list[dict[str, Any]]:
-            return await self.enterprises.window(query, low, high, limit)
-
-        docs, more = await read_page(
-            fetch, after=decode_cursor(after), first=first,
-            max_seq=await _max_seq(self.database, "enterprises"),
-        )
-        items = [repo._enterprise(d) for d in docs]
+        items, more = await self.enterprises.page(scope=_scope(viewer, where.jurisdiction), where=where,
+                                                  after=decode_cursor(after), first=first)
         return Page(items, [encode_cursor(e.seq) for e in items], more)
 
     async def enterprises_by_code(self, viewer: Viewer, codes: list[str]) -> dict[str, Enterprise]:
@@ -137,14 +107,8 @@ class RegistryService:
         check_first(first)
         if not viewer.has_any(SUPERVISORS):
             raise PermissionDenied("the inspector database is for supervisors and administrators")
-        query = _scope(viewer, "jurisdiction_path", jurisdiction)
-
-        async def fetch(low: int, high: int, limit: int) -> list[dict[str, Any]]:
-            return await self.inspectors.window(query, low, high, limit)
-
-        docs, more = await read_page(fetch, after=decode_cursor(after), first=first,
-                                     max_seq=await _max_seq(self.database, "inspectors"))
-        items = [repo._inspector(d) for d in docs]
+        items, more = await self.inspectors.page(scope=_scope(viewer, jurisdiction), jurisdiction=jurisdiction,
+                                                 after=decode_cursor(after), first=first)
         return Page(items, [encode_cursor(i.seq) for i in items], more)
 
     async def inspector(self, viewer: Viewer, staff_id: str) -> Inspector:
@@ -166,7 +130,7 @@ class RegistryService:
         enterprise = await self.update_enterprise(viewer, credit_code=credit_code, version=version,
                                                   changes=changes, request_id=request_id)
         if self.on_facts_changed is not None:
-            await self.on_facts_changed({"credit_code": credit_code}, f"edit:{request_id}")
+            await self.on_facts_changed(repo.with_code(credit_code), f"edit:{request_id}")
         return enterprise
 
     async def import_and_redecide(self, path: Path, *, actor: str, progress: Progress | None = None,
@@ -174,5 +138,5 @@ class RegistryService:
         """Import enterprises from a file, then the imported enterprises' policies decide again."""
         report = await import_enterprises(self.database, path, actor=actor, progress=progress, allowed=allowed)
         if self.on_facts_changed is not None:
-            await self.on_facts_changed({"import_id": report.import_id}, f"import:{report.import_id}")
+            await self.on_facts_changed(repo.of_import(report.import_id), f"import:{report.import_id}")
         return report

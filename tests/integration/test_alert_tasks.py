@@ -10,14 +10,15 @@ from conftest import enterprise_row
 from test_draws import SUPERVISOR
 
 from core.accounts.models import Viewer
+from core.alerts import tasks as alert_tasks
+from core.alerts.service import AlertService
 from core.db import Database
 from core.inspections.repository import InspectionRepository
 from core.inspections.targeted import TargetedService
 from core.policies.service import PolicyService
 from core.registry.importing import EnterpriseImporter, import_inspector_rows
 from core.registry.sources import SourceRow
-from rules import alert_tasks
-from rules.alerts import AlertService
+from rules.alert_measures import policy_measures
 from rules.policy_engine import RulesEngine
 from scheduler.engine import SchedulerEngine
 
@@ -80,7 +81,7 @@ async def alerts(database: Database) -> AlertService:
     await import_rows(database, [row for row, _measure in ROWS.values()])
     policies = PolicyService(database, engine=RulesEngine())
     await policies.install_default_packs()
-    return AlertService(database, policies)
+    return AlertService(database, compute_measures=policy_measures(database, policies))
 
 
 async def staff(database: Database, viewer: Viewer, origin: str) -> dict[str, Any]:
@@ -155,7 +156,7 @@ async def test_a_measure_that_comes_back_gets_a_live_task_again(database: Databa
     task = (await tasks_of(database, alert.id))[CODE["c"]]
     assert measures[CODE["c"]] == "halt"
     assert task.status.value != "cancelled", (
-        "BUG rules/alert_tasks.py sync_tasks: an enterprise whose task was cancelled is counted as already having "
+        "BUG core/alerts/tasks.py sync_tasks: an enterprise whose task was cancelled is counted as already having "
         "one (`code not in existing`) and set_target skips cancelled tasks, so a halt that comes back is never "
         "verified")
 

@@ -7,10 +7,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from test_draws import SUPERVISOR, XIAN_SUPERVISOR, seed
 
+from core.alerts.service import AlertService
 from core.db import Database
 from core.errors import Conflict, PermissionDenied, ValidationFailed
 from core.policies.service import PolicyService
-from rules.alerts import AlertService
+from rules.alert_measures import policy_measures
 from rules.policy_engine import RulesEngine
 
 NOW = datetime.now(UTC)
@@ -21,7 +22,7 @@ async def alerts(database: Database) -> AlertService:
     await seed(database, 400)
     policies = PolicyService(database, engine=RulesEngine())
     await policies.install_default_packs()
-    return AlertService(database, policies)
+    return AlertService(database, compute_measures=policy_measures(database, policies))
 
 
 def orange(**extra: object) -> dict[str, object]:

@@ -13,6 +13,7 @@ import pytest
 from conftest import enterprise_row
 
 from core.accounts.models import Role, Viewer
+from core.alerts.service import AlertService
 from core.db import Database
 from core.demo import generator
 from core.demo.meters import demo_meters, week_of_readings
@@ -23,7 +24,7 @@ from core.nonsite.service import MeterService
 from core.policies.service import PolicyService
 from core.registry.importing import EnterpriseImporter
 from core.registry.sources import SourceRow, open_rows
-from rules.alerts import AlertService
+from rules.alert_measures import policy_measures
 from rules.policy_engine import RulesEngine
 from rules.power_scan import PowerScanService
 
@@ -314,7 +315,7 @@ async def demo_week(database: Database) -> dict[str, Any]:
     policies = PolicyService(database, engine=RulesEngine())
     await policies.install_default_packs()
     start = TODAY - timedelta(days=8)
-    alert = await AlertService(database, policies).issue(SUPERVISOR, {
+    alert = await AlertService(database, compute_measures=policy_measures(database, policies)).issue(SUPERVISOR, {
         "level": "orange", "jurisdictions": ["610100"], "starts_at": at(start + timedelta(days=4), 0),
         "ends_at": at(start + timedelta(days=7), 0), "source": "西安市重污染天气应急指挥部"})
     measures = await measures_by_code(database, alert.id)

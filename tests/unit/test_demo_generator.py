@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 import re
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
@@ -11,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from core.demo import generator
+from core.demo import enterprises
 from core.demo.generator import (
     DEMO_INSPECTORS,
     generate_enterprises,
@@ -93,9 +94,9 @@ def test_credit_codes_are_unique_valid_and_name_the_division(many: list[Row]) ->
 
 
 def test_credit_codes_stay_unique_far_into_a_large_run() -> None:
-    plan = generator._plan(generator.random.Random(1), TODAY)
+    plan = enterprises._plan(random.Random(1), TODAY)
     indices = [*range(5000), *range(999_000, 1_000_000), *range(10**9, 10**9 + 1000)]
-    codes = {generator._credit_code(plan, index, "610100") for index in indices}
+    codes = {enterprises._credit_code(plan, index, "610100") for index in indices}
     assert len(codes) == len(indices)
     assert all(credit_code.problem(code) is None for code in codes)
 

@@ -1,8 +1,9 @@
-"""Issuing, changing and lifting heavy-pollution alerts; each enterprise's measures from the active policy."""
+"""Issuing, changing and lifting heavy-pollution alerts, with each enterprise's measures and verification tasks."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -10,40 +11,44 @@ from pydantic import ValidationError
 
 from core.accounts.models import Viewer
 from core.accounts.roles import SUPERVISORS
-from core.alerts.models import Alert, AlertData
+from core.alerts import tasks
+from core.alerts.models import Alert, AlertData, AlertMeasures
 from core.alerts.repository import AlertRepository
 from core.db import Database
 from core.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
+from core.inspections.models import Task
 from core.inspections.repository import InspectionRepository
 from core.pagination import check_first
-from core.policies.facts import facts_batches
-from core.policies.service import PolicyService
 from core.reference import tables
 from core.registry.rows import field_errors
-from rules import alert_tasks
-from rules.policy_engine import compiled
 
-POLICY_KIND = "heavy_pollution_measures"
+# Each covered enterprise's measures under an alert, from the measures policy in force on its first day
+# (raises Conflict NO_POLICY when none is). The policy engine is in rules/, so api/assembly.py injects it
+# (rules/alert_measures.py).
+ComputeMeasures = Callable[[AlertData], Awaitable[AlertMeasures]]
 
 
 class AlertService:
-    def __init__(self, database: Database, policies: PolicyService) -> None:
+    """Alerts within the viewer's jurisdictions; issuing and changing them is for supervisors."""
+
+    def __init__(self, database: Database, *, compute_measures: ComputeMeasures) -> None:
         self.database = database
-        self.policies = policies
+        self.compute_measures = compute_measures
         self.repository = AlertRepository(database)
-        self.tasks = InspectionRepository(database)
+        self.inspections = InspectionRepository(database)
 
     async def issue(self, viewer: Viewer, data: dict[str, Any]) -> Alert:
         alert_data = _parse(data)
         _require(viewer, alert_data.jurisdictions)
-        version_id, measures = await self._measures(alert_data)
+        computed = await self.compute_measures(alert_data)
+        measures = computed.measures
         alert = Alert(**alert_data.model_dump(), id=str(uuid.uuid4()), status="active", issued_by=viewer.username or "",
-                      issued_at=datetime.now(UTC), policy_version=version_id, affected=len(measures),
+                      issued_at=datetime.now(UTC), policy_version=computed.policy_version, affected=len(measures),
                       history=[{"at": datetime.now(UTC), "actor": viewer.username, "action": "issue",
                                 "level": alert_data.level}])
         async def issue(session: Any) -> None:
             await self.repository.insert(alert, measures, session=session)
-            await alert_tasks.sync_tasks(self.tasks, alert.id, alert.level, measures, session=session)
+            await tasks.sync_tasks(self.inspections, alert.id, alert.level, measures, session=session)
 
         await self.database.transaction(issue)
         return alert
@@ -55,17 +60,17 @@ class AlertService:
             raise Conflict(f"alert {alert_id} is {alert.status}", code="ALERT_NOT_ACTIVE")
         merged = _parse({**alert.model_dump(include=set(AlertData.model_fields)), **changes})
         _require(viewer, merged.jurisdictions)
-        version_id, measures = await self._measures(merged)
+        computed = await self.compute_measures(merged)
+        measures = computed.measures
         entry = {"at": datetime.now(UTC), "actor": viewer.username, "action": "update",
                  "changes": {k: str(v) for k, v in changes.items()}}
         async def apply(session: Any) -> Alert:
-            updated = await self.repository.update(
-                alert_id, version, {**merged.model_dump(), "policy_version": version_id, "affected": len(measures)},
-                entry, session=session)
+            changed = {**merged.model_dump(), "policy_version": computed.policy_version, "affected": len(measures)}
+            updated = await self.repository.update(alert_id, version, changed, entry, session=session)
             if updated is None:
                 raise Conflict(f"alert {alert_id} changed meanwhile", code="STALE_VERSION", field="version")
             await self.repository.replace_measures(alert_id, measures, session=session)
-            await alert_tasks.sync_tasks(self.tasks, alert_id, merged.level, measures, session=session)
+            await tasks.sync_tasks(self.inspections, alert_id, merged.level, measures, session=session)
             return updated
 
         return await self.database.transaction(apply)
@@ -81,7 +86,7 @@ class AlertService:
                                                   session=session)
             if lifted is None:
                 raise Conflict(f"alert {alert_id} changed meanwhile", code="STALE_VERSION", field="version")
-            await alert_tasks.cancel_all(self.tasks, alert_id, session=session)
+            await tasks.cancel_all(self.inspections, alert_id, session=session)
             return lifted
 
         return await self.database.transaction(apply)
@@ -92,6 +97,12 @@ class AlertService:
             raise NotFound(f"alert {alert_id} not found", field="alertId")
         return alert
 
+    async def verification_tasks(self, viewer: Viewer, alert_id: str) -> list[Task]:
+        """The verification tasks the alert created (one per halted or cut enterprise), by credit code."""
+        await self.get(viewer, alert_id)
+        found = await self.inspections.targeted_of(tasks.origin(alert_id))
+        return sorted(found, key=lambda t: t.credit_code)
+
     async def list(self, viewer: Viewer) -> list[Alert]:
         scopes = [code for code in tables.divisions() if viewer.covers(code)]
         return await self.repository.list(scopes)
@@ -100,22 +111,6 @@ class AlertService:
         check_first(first)
         await self.get(viewer, alert_id)
         return await self.repository.measures(alert_id, first=first, after=after)
-
-    async def _measures(self, alert: AlertData) -> tuple[str, list[dict[str, Any]]]:
-        day = alert.starts_at.date()
-        version = await self.policies.in_force(f"{POLICY_KIND}:{tables.root_code()}", day)
-        if version is None:
-            raise Conflict("no heavy-pollution measures policy is in force", code="NO_POLICY")
-        policy = compiled(version)
-        measures = []
-        query = {"jurisdiction_path": {"$in": alert.jurisdictions}}
-        async for part in facts_batches(self.database, query, day, extra={"alert_level": alert.level}):
-            for doc, facts in part:
-                decision = policy.evaluate(facts)
-                measures.append({"credit_code": doc["credit_code"], "name": doc["name"],
-                                 "jurisdiction": doc["jurisdiction"], **decision.outputs,
-                                 "rules": list(decision.applied), "policy_version": version.id})
-        return version.id, measures
 
     async def active_measures_of(self, codes: list[str]) -> dict[str, list[dict[str, Any]]]:
         """The heavy-pollution measures in force now for each enterprise (a batch read for loaders)."""

@@ -1,0 +1,26 @@
+"""issueAlert: issue a heavy-pollution alert; every affected enterprise's measures are computed and stored."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+from strawberry.types import Info
+
+from api.alerts.types import AlertPayload, alert_payload
+from api.context import Context
+
+
+@strawberry.input
+class IssueAlertInput:
+    level: str = strawberry.field(description="blue, yellow, orange or red")
+    jurisdictions: list[str]
+    starts_at: datetime
+    ends_at: datetime
+    source: str
+
+
+async def issue_alert(info: Info[Context, None], data: IssueAlertInput) -> AlertPayload:
+    alert = {"level": data.level, "jurisdictions": data.jurisdictions, "starts_at": data.starts_at,
+             "ends_at": data.ends_at, "source": data.source}
+    return await alert_payload(info.context.services.alerts.issue(info.context.viewer, alert))

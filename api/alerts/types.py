@@ -1,0 +1,63 @@
+"""GraphQL types of heavy-pollution alerts: the alert, an enterprise's measure, the mutations' payload."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable
+from datetime import datetime
+
+import strawberry
+from strawberry.scalars import JSON
+
+from api.graphql.relay import UserError
+from core.alerts import models
+from core.errors import DomainError
+
+
+@strawberry.type
+class Alert:
+    alert_id: str
+    level: str
+    jurisdictions: list[str]
+    starts_at: datetime
+    ends_at: datetime
+    source: str
+    status: str
+    version: int
+    issued_by: str
+    issued_at: datetime
+    policy_version: str
+    affected: int
+    history: JSON
+
+    @classmethod
+    def from_domain(cls, a: models.Alert) -> Alert:
+        return cls(alert_id=a.id, level=a.level, jurisdictions=a.jurisdictions, starts_at=a.starts_at,
+                   ends_at=a.ends_at, source=a.source, status=a.status, version=a.version, issued_by=a.issued_by,
+                   issued_at=a.issued_at, policy_version=a.policy_version, affected=a.affected,
+                   history=[{k: str(v) for k, v in entry.items()} for entry in a.history])
+
+
+@strawberry.type(description="What one enterprise must do while an alert is in force, and the rules behind it.")
+class AlertMeasure:
+    credit_code: str
+    name: str
+    jurisdiction: str
+    measure: str
+    reduction_pct: float
+    rules: list[str]
+    policy_version: str
+
+
+@strawberry.type
+class AlertPayload:
+    alert: Alert | None
+    user_errors: list[UserError]
+
+
+async def alert_payload(call: Awaitable[models.Alert]) -> AlertPayload:
+    """The payload of an alert mutation: the alert, or the domain error as userErrors."""
+    try:
+        alert = await call
+    except DomainError as exc:
+        return AlertPayload(alert=None, user_errors=[UserError.from_domain(e) for e in exc.as_field_errors()])
+    return AlertPayload(alert=Alert.from_domain(alert), user_errors=[])

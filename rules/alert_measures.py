@@ -1,0 +1,41 @@
+"""Each enterprise's heavy-pollution measures under an alert, from the measures policy in force.
+
+The implementation of ``core.alerts.service.ComputeMeasures``, injected into ``AlertService`` by
+``api/assembly.py``: core does not import the policy engine.
+"""
+
+from __future__ import annotations
+
+from core.alerts.models import AlertData, AlertMeasures
+from core.alerts.service import ComputeMeasures
+from core.db import Database
+from core.errors import Conflict
+from core.policies.facts import facts_batches
+from core.policies.service import PolicyService
+from core.reference import tables
+from core.registry.repository import in_jurisdictions
+from rules.policy_engine import compiled
+
+POLICY_KIND = "heavy_pollution_measures"
+
+
+def policy_measures(database: Database, policies: PolicyService) -> ComputeMeasures:
+    """Measures computed by evaluating the province's measures policy in force on the alert's first day."""
+
+    async def compute(alert: AlertData) -> AlertMeasures:
+        day = alert.starts_at.date()
+        version = await policies.in_force(f"{POLICY_KIND}:{tables.root_code()}", day)
+        if version is None:
+            raise Conflict("no heavy-pollution measures policy is in force", code="NO_POLICY")
+        policy = compiled(version)
+        measures = []
+        enterprises = in_jurisdictions(alert.jurisdictions)
+        async for part in facts_batches(database, enterprises, day, extra={"alert_level": alert.level}):
+            for doc, facts in part:
+                decision = policy.evaluate(facts)
+                measures.append({"credit_code": doc["credit_code"], "name": doc["name"],
+                                 "jurisdiction": doc["jurisdiction"], **decision.outputs,
+                                 "rules": list(decision.applied), "policy_version": version.id})
+        return AlertMeasures(policy_version=version.id, measures=measures)
+
+    return compute
