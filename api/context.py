@@ -25,8 +25,8 @@ from core.inspections.targeted import TargetedService
 from core.nonsite.complaints import ComplaintService
 from core.nonsite.drone import DroneService
 from core.nonsite.leads import LeadService
+from core.nonsite.meters import MeterService
 from core.nonsite.power_alerts import PowerAlertService
-from core.nonsite.service import MeterService
 from core.policies.service import PolicyService
 from core.registry.models import Enterprise
 from core.registry.service import RegistryService

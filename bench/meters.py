@@ -127,7 +127,7 @@ async def _setup(database: Any, enterprises: int, today: date) -> tuple[list[str
 
 async def _register(database: Any, codes: list[str]) -> tuple[float, int]:
     from core.accounts.models import Role, Viewer
-    from core.nonsite.service import MeterService
+    from core.nonsite.meters import MeterService
     from core.reference import tables
 
     viewer = Viewer(username="bench", roles=frozenset({Role.ADMIN}), jurisdictions=(tables.root_code(),))
@@ -256,8 +256,8 @@ async def _compare(database: Any) -> tuple[int, int]:
 
 
 async def _scan_from_database(database: Any, policies: Any, start: date, days: int) -> dict[str, Any]:
+    from core.nonsite.meters import load_series
     from core.nonsite.repository import DAYS, MeterRepository
-    from core.nonsite.service import load_series
     from core.reference import tables
     from rules import power_scan
 

@@ -31,34 +31,38 @@ def find_unsafe(value: Any, path: str = "$", depth: int = 0) -> str | None:
     """The first problem in ``value`` as "path: reason", or None when it can be stored and read back."""
     if depth > MAX_DEPTH:
         return f"{path}: nested deeper than {MAX_DEPTH} levels"
-    if value is None or isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        if not INT64_MIN <= value <= INT64_MAX:
-            return f"{path}: integer outside the 64-bit range"
-        return None
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            return f"{path}: {value!r} is not a finite number"
-        return None
-    if isinstance(value, str):
-        return f"{path}: string holds a lone surrogate" if _bad_string(value) else None
     if isinstance(value, dict):
-        for key, item in value.items():
-            if not isinstance(key, str):
-                return f"{path}: object keys must be strings"
-            if _bad_string(key):
-                return f"{path}: key holds a lone surrogate"
-            problem = find_unsafe(item, f"{path}.{key}", depth + 1)
-            if problem:
-                return problem
-        return None
+        return _unsafe_in_object(value, path, depth)
     if isinstance(value, list | tuple):
         for index, item in enumerate(value):
             problem = find_unsafe(item, f"{path}[{index}]", depth + 1)
             if problem:
                 return problem
         return None
+    return _unsafe_scalar(value, path)
+
+
+def _unsafe_in_object(value: dict[Any, Any], path: str, depth: int) -> str | None:
+    for key, item in value.items():
+        if not isinstance(key, str):
+            return f"{path}: object keys must be strings"
+        if _bad_string(key):
+            return f"{path}: key holds a lone surrogate"
+        problem = find_unsafe(item, f"{path}.{key}", depth + 1)
+        if problem:
+            return problem
+    return None
+
+
+def _unsafe_scalar(value: Any, path: str) -> str | None:
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return None if INT64_MIN <= value <= INT64_MAX else f"{path}: integer outside the 64-bit range"
+    if isinstance(value, float):
+        return None if math.isfinite(value) else f"{path}: {value!r} is not a finite number"
+    if isinstance(value, str):
+        return f"{path}: string holds a lone surrogate" if _bad_string(value) else None
     return f"{path}: {type(value).__name__} is not a JSON value"
 
 

@@ -16,9 +16,9 @@ from core.alerts.repository import AlertRepository
 from core.db import Database, chunks
 from core.errors import Conflict
 from core.nonsite.detect import MEASURE_CODES, SEVERITIES, Anomaly, Series, Thresholds, detect
+from core.nonsite.meters import load_series
 from core.nonsite.models import SLOT_MINUTES, Meter, PowerAlert
 from core.nonsite.repository import MeterRepository
-from core.nonsite.service import load_series
 from core.policies.facts import facts_batches
 from core.policies.repository import enterprises_with_codes
 from core.policies.service import PolicyService

@@ -13,7 +13,8 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from core import leases
-from core.accounts.models import Role, Viewer
+from core.accounts.models import Viewer
+from core.accounts.roles import ADMINS
 from core.db import Database
 from core.inspections.repository import InspectionRepository, NoticeRepository, TemplateRepository
 from core.inspections.results import ResultService
@@ -21,7 +22,7 @@ from core.inspections.service import PlanService
 from core.reference import tables
 
 log = logging.getLogger(__name__)
-SYSTEM = Viewer(username="scheduler", roles=frozenset({Role.ADMIN}), jurisdictions=(tables.root_code(),))
+SYSTEM = Viewer(username="scheduler", roles=ADMINS, jurisdictions=(tables.root_code(),))
 
 
 def period_of(day: date, cadence: str) -> tuple[str, date, date]:

@@ -11,14 +11,15 @@ import typer
 
 from api.cli.runtime import fail, load_settings, run_action, run_with_services
 from api.context import Services
-from core.accounts.models import Role, Viewer
+from core.accounts.models import Viewer
+from core.accounts.roles import ADMINS
 from core.demo.meters import load_demo_meters
 from core.reference import tables
 from core.registry.sources import SourceError, open_rows
 
 meters_app = typer.Typer(help="Electricity sub-meters: register, import readings, scan for anomalies.",
                          no_args_is_help=True)
-SYSTEM = Viewer(username="cli", roles=frozenset({Role.ADMIN}), jurisdictions=(tables.root_code(),))
+SYSTEM = Viewer(username="cli", roles=ADMINS, jurisdictions=(tables.root_code(),))
 
 
 def _report(report: Any) -> None:

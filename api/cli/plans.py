@@ -13,12 +13,13 @@ import typer
 from api.assembly import build_services
 from api.cli.runtime import fail, load_settings, run_action
 from api.context import Services
-from core.accounts.models import Role, Viewer
+from core.accounts.models import Viewer
+from core.accounts.roles import ADMINS
 from core.reference import tables
 from scheduler.verification import verify
 
 plan_app = typer.Typer(help="Random-check plans: create, freeze, draw, publish, export.", no_args_is_help=True)
-OPERATOR = Viewer(username="cli", roles=frozenset({Role.ADMIN}), jurisdictions=(tables.root_code(),))
+OPERATOR = Viewer(username="cli", roles=ADMINS, jurisdictions=(tables.root_code(),))
 T = TypeVar("T")
 
 

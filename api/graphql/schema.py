@@ -24,7 +24,7 @@ from api.graphql.relay import Node, from_global_id
 from api.graphql.scalars import SafeJSON
 from api.graphql.validation import budgeted_validation
 from api.inspections import types as inspection_types
-from api.inspections.mutations.inputs import DrawPlanPayload, PlanPayload
+from api.inspections.mutations.payloads import DrawPlanPayload, PlanPayload
 from api.inspections.mutations.plan_create import CreatePlanInput, create_plan
 from api.inspections.mutations.plan_draw import DrawPlanInput, draw_plan
 from api.inspections.mutations.plan_freeze import FreezePlanInput, freeze_plan

@@ -16,17 +16,18 @@ from starlette.routing import Route
 from api.http.auth import bearer_viewer
 from core.accounts.models import Viewer
 from core.errors import DomainError
-from core.evidence import upload
+from core.evidence import ranges
 from core.evidence.models import Evidence
-from core.evidence.upload import ContentRange, EvidenceUploadService, UploadRejected
+from core.evidence.ranges import ContentRange, UploadRejected
+from core.evidence.upload import EvidenceUploadService
 
 log = logging.getLogger(__name__)
 
 _STATUS = {
     "NOT_FOUND": 404, "UNAUTHENTICATED": 401, "INVALID_TOKEN": 401, "TOKEN_EXPIRED": 401,
-    upload.OFFSET_MISMATCH: 409, upload.UPLOAD_COMPLETE: 409, upload.UPLOAD_BUSY: 409, upload.NOT_COMPLETE: 409,
-    upload.INVALID_RANGE: 416, upload.SIZE_MISMATCH: 416, upload.CHUNK_TOO_LARGE: 413, upload.FILE_TOO_LARGE: 413,
-    upload.TRUNCATED_CHUNK: 400, upload.CHUNK_OVERRUN: 400, upload.MIME_MISMATCH: 415, upload.HASH_MISMATCH: 422,
+    ranges.OFFSET_MISMATCH: 409, ranges.UPLOAD_COMPLETE: 409, ranges.UPLOAD_BUSY: 409, ranges.NOT_COMPLETE: 409,
+    ranges.INVALID_RANGE: 416, ranges.SIZE_MISMATCH: 416, ranges.CHUNK_TOO_LARGE: 413, ranges.FILE_TOO_LARGE: 413,
+    ranges.TRUNCATED_CHUNK: 400, ranges.CHUNK_OVERRUN: 400, ranges.MIME_MISMATCH: 415, ranges.HASH_MISMATCH: 422,
 }
 _RANGE = re.compile(r"bytes (?:(\d{1,15})-(\d{1,15})|\*)/(\d{1,15})")
 _NO_STORE = {"Cache-Control": "no-store"}
@@ -46,7 +47,7 @@ def _content_range(header: str | None) -> ContentRange:
     match = _RANGE.fullmatch(header.strip()) if header else None
     if match is None:
         raise UploadRejected("Content-Range must be 'bytes <start>-<end>/<size>' or 'bytes */<size>'",
-                             code=upload.INVALID_RANGE)
+                             code=ranges.INVALID_RANGE)
     start, end, total = match.groups()
     return ContentRange(total=int(total), start=None if start is None else int(start),
                         end=None if end is None else int(end))
@@ -81,7 +82,7 @@ def _error(exc: DomainError) -> JSONResponse:
         headers["Upload-Offset"] = str(offset)
     if status == 401:
         headers["WWW-Authenticate"] = "Bearer"
-    if exc.code == upload.UPLOAD_BUSY:
+    if exc.code == ranges.UPLOAD_BUSY:
         headers["Retry-After"] = "2"
     return JSONResponse(body, status_code=status, headers=headers)
 

@@ -8,5 +8,6 @@ PUBLIC: frozenset[Role] = frozenset()  # no sign-in needed
 ANY_ROLE = frozenset(Role)  # any signed-in account
 FIELD_STAFF = frozenset({Role.INSPECTOR, Role.SUPERVISOR, Role.ADMIN})  # everyone except rule authors
 SUPERVISORS = frozenset({Role.SUPERVISOR, Role.ADMIN})
+ADMINS = frozenset({Role.ADMIN})  # what the CLI, the scheduler and the demo loader act as
 AUTHORS = frozenset({Role.RULE_AUTHOR, Role.ADMIN})
 POLICY_READERS = frozenset({Role.RULE_AUTHOR, Role.SUPERVISOR, Role.ADMIN})

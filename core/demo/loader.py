@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from importlib import resources
 
 from core.accounts.models import Role, Viewer
+from core.accounts.roles import ADMINS
 from core.accounts.service import AccountService
 from core.config import Settings
 from core.db import Database
@@ -19,7 +20,7 @@ from core.registry.repository import EnterpriseRepository, MatterRepository
 from core.registry.sources import SourceRow
 
 DEMO_PASSWORD = "ecoinspect-demo"
-SYSTEM = Viewer(username="demo", roles=frozenset({Role.ADMIN}), jurisdictions=("610000",))
+SYSTEM = Viewer(username="demo", roles=ADMINS, jurisdictions=("610000",))
 PROVINCE = "610000"
 XIAN = "610100"
 DEMO_USERS = [

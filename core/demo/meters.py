@@ -19,8 +19,8 @@ from core.accounts.models import Viewer
 from core.db import Database
 from core.demo.repository import DemoRepository
 from core.errors import Conflict
+from core.nonsite.meters import MeterService
 from core.nonsite.readings import IngestReport
-from core.nonsite.service import MeterService
 from core.registry.sources import SourceRow
 
 SEED = 20261128

@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from core.fieldwork.models import UUID_PATTERN, GeoPoint
+from core.device import UUID_PATTERN, GeoPoint
 
 
 class UploadStatus(StrEnum):

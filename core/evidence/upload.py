@@ -2,82 +2,47 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import dataclasses
 import hashlib
 import io
 import logging
-from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from core.accounts.models import Viewer
 from core.config import Settings
 from core.db import Database
-from core.errors import DomainError, NotFound
+from core.errors import NotFound
 from core.evidence import exif, media
+from core.evidence.chunks import ChunkWriter, RunningHashes
 from core.evidence.models import Evidence, UploadStatus
+from core.evidence.ranges import (
+    CHUNK_OVERRUN,
+    CHUNK_TOO_LARGE,
+    FILE_TOO_LARGE,
+    HASH_MISMATCH,
+    INVALID_RANGE,
+    MIME_MISMATCH,
+    NOT_COMPLETE,
+    OFFSET_MISMATCH,
+    SIZE_MISMATCH,
+    TRUNCATED_CHUNK,
+    UPLOAD_BUSY,
+    UPLOAD_COMPLETE,
+    ContentRange,
+    UploadRejected,
+)
 from core.evidence.repository import CHUNK_SIZE, EvidenceRepository, UploadState, upload_files_id
-from core.fieldwork.access import assigned_task, readable_task
-
-if TYPE_CHECKING:
-    from hashlib import _Hash
+from core.inspections.access import assigned_task, readable_task
 
 log = logging.getLogger(__name__)
 
 CompletionHook = Callable[[Evidence], Awaitable[None]]
 """Called once per evidence, after it became complete (the evidence as stored). Failures are logged."""
 
-COMMIT_CHUNKS = 8  # whole chunks per transaction while a body streams in (~2 MiB)
 FINALIZE_LEASE_S = 60.0  # plus one second per 5 MB: how long one request may hold the verification
-
-OFFSET_MISMATCH = "OFFSET_MISMATCH"  # the range does not start at the stored offset (gap or overlap)
-INVALID_RANGE = "INVALID_RANGE"  # no or a malformed Content-Range
-SIZE_MISMATCH = "SIZE_MISMATCH"  # the range's total is not the registered size
-CHUNK_TOO_LARGE = "CHUNK_TOO_LARGE"  # one request carries more than evidence_chunk_max_bytes
-TRUNCATED_CHUNK = "TRUNCATED_CHUNK"  # the body ended before the range did
-CHUNK_OVERRUN = "CHUNK_OVERRUN"  # the body goes on past the range
-HASH_MISMATCH = "HASH_MISMATCH"  # the stored bytes do not have the registered SHA-256
-UPLOAD_COMPLETE = "UPLOAD_COMPLETE"  # every byte is already stored and verified
-UPLOAD_BUSY = "UPLOAD_BUSY"  # another request is verifying this upload right now
-NOT_COMPLETE = "NOT_COMPLETE"  # the content is asked for before the upload completed
-FILE_TOO_LARGE, MIME_MISMATCH = media.FILE_TOO_LARGE, media.MIME_MISMATCH
-
-
-class UploadRejected(DomainError):
-    """A refused upload request. ``offset`` is the durable offset to resume from, when known."""
-
-    code = "UPLOAD_REJECTED"
-
-    def __init__(self, message: str, *, code: str, offset: int | None = None) -> None:
-        super().__init__(message, code=code)
-        self.offset = offset
-
-
-@dataclass(frozen=True)
-class ContentRange:
-    """``bytes start-end/total`` with an inclusive end, or ``bytes */total`` (no bytes: finish if all are in)."""
-
-    total: int
-    start: int | None = None
-    end: int | None = None
-
-    @property
-    def length(self) -> int:
-        return 0 if self.start is None or self.end is None else self.end - self.start + 1
-
-    @property
-    def valid(self) -> bool:
-        if self.start is None or self.end is None:
-            return self.start is None and self.end is None and self.total > 0
-        return 0 <= self.start <= self.end < self.total
-
-    def __str__(self) -> str:
-        span = "*" if self.start is None else f"{self.start}-{self.end}"
-        return f"bytes {span}/{self.total}"
 
 
 def limits_from(settings: Settings) -> media.EvidenceLimits:
@@ -108,7 +73,7 @@ class EvidenceUploadService:
         self.limits = limits_from(settings)
         self.chunk_max = settings.evidence_chunk_max_bytes
         self.on_complete = on_complete
-        self._hashes = _RunningHashes()
+        self._hashes = RunningHashes()
 
     async def status(self, viewer: Viewer, evidence_id: str) -> Evidence:
         """The evidence and its upload offset, for the task's inspectors and supervisors over it."""
@@ -167,7 +132,7 @@ class EvidenceUploadService:
         if len(state.tail) != evidence.received % CHUNK_SIZE:
             raise RuntimeError(f"evidence {evidence.id}: {len(state.tail)} tail bytes stored at offset "
                                f"{evidence.received}")
-        writer = _ChunkWriter(self.repository, evidence, state.tail,
+        writer = ChunkWriter(self.repository, evidence, state.tail,
                               self._hashes.take(evidence.id, state.resets, evidence.received))
         end = content_range.length + evidence.received
         try:
@@ -292,111 +257,3 @@ def _metadata(evidence: Evidence, head: bytes) -> dict[str, Any]:
             metadata["exif"] = {key: list(value) if isinstance(value, tuple) else value
                                 for key, value in dataclasses.asdict(photo).items()}
     return metadata
-
-
-class _RunningHashes:
-    """SHA-256 states of uploads whose every byte so far arrived at this process, by (evidence, resets, offset).
-
-    They spare reading a whole file back to verify it. Whatever breaks the chain (a restart, a range taken
-    by another replica, a reset, two requests at once) is a miss, and the stored chunks are read back.
-    """
-
-    def __init__(self, capacity: int = 1024) -> None:
-        self._states: OrderedDict[str, tuple[int, int, _Hash]] = OrderedDict()
-        self._capacity = capacity
-
-    def take(self, evidence_id: str, resets: int, offset: int) -> _Hash | None:
-        found = self._states.pop(evidence_id, None)
-        if offset == 0:
-            return hashlib.sha256()
-        return found[2] if found is not None and found[:2] == (resets, offset) else None
-
-    def keep(self, evidence_id: str, resets: int, offset: int, hasher: _Hash | None) -> None:
-        if hasher is not None:
-            self._states[evidence_id] = (resets, offset, hasher)
-            while len(self._states) > self._capacity:
-                self._states.popitem(last=False)
-
-
-class _ChunkWriter:
-    """Cuts a streamed body into whole GridFS chunks and commits them, a few at a time, at the durable offset.
-
-    One commit is in flight while the next bytes are read, so receiving and storing overlap; at most two
-    batches (~4 MiB) are held.
-    """
-
-    def __init__(self, repository: EvidenceRepository, evidence: Evidence, tail: bytes, hasher: _Hash | None) -> None:
-        self.repository = repository
-        self.evidence = evidence
-        self.hasher = hasher  # SHA-256 of the file so far (of every byte up to `position`), if known
-        self.buffer = bytearray(tail)  # starts at chunk `first_n`; its first len(tail) bytes are stored
-        self.stored_tail = len(tail)
-        self.first_n = evidence.received // CHUNK_SIZE
-        self.durable = evidence.received
-        self.position = evidence.received  # file offset just past the buffer
-        head = min(media.SNIFF_BYTES, evidence.size)
-        self.sniff_at: int | None = head if evidence.received < head else None
-        self._pending: asyncio.Task[None] | None = None
-
-    def add(self, piece: bytes, end: int) -> None:
-        if self.position + len(piece) > end:
-            raise UploadRejected(f"evidence {self.evidence.id}: the body goes on past the range's end {end - 1}",
-                                 code=CHUNK_OVERRUN)
-        self.buffer += piece
-        self.position += len(piece)
-        if self.hasher is not None:
-            self.hasher.update(piece)
-        if self.sniff_at is not None and self.position >= self.sniff_at:
-            problem = media.check_sniffed(self.evidence.mime_type, bytes(self.buffer[:self.sniff_at]))
-            if problem is not None:
-                raise UploadRejected(f"evidence {self.evidence.id}: {problem.message}", code=problem.code)
-            self.sniff_at = None
-
-    async def flush(self, *, final: bool) -> None:
-        """Commit full batches of chunks; ``final`` also commits the rest (the tail, or the file's last chunk)."""
-        batch = COMMIT_CHUNKS * CHUNK_SIZE
-        while len(self.buffer) >= batch and self.sniff_at is None:
-            await self.settle()
-            self._start(batch, b"" if self.stored_tail else None)
-        if final:
-            await self.settle()
-            whole = len(self.buffer) if self.position == self.evidence.size else \
-                len(self.buffer) - len(self.buffer) % CHUNK_SIZE
-            tail = bytes(self.buffer[whole:])
-            self._start(whole, tail if tail or self.stored_tail else None)
-            await self.settle()
-
-    async def settle(self, *, quietly: bool = False) -> None:
-        """Wait for the commit in flight; ``quietly`` keeps its refusal from replacing the error at hand."""
-        task, self._pending = self._pending, None
-        if task is not None:
-            try:
-                await task
-            except UploadRejected:
-                if not quietly:
-                    raise
-
-    def cancel(self) -> None:
-        if self._pending is not None:
-            self._pending.cancel()
-
-    def _start(self, size: int, tail: bytes | None) -> None:
-        """Commit ``size`` bytes of the buffer as chunks and ``tail`` (None: the stored tail stays empty)."""
-        view = memoryview(self.buffer)
-        pieces = [bytes(view[start:min(start + CHUNK_SIZE, size)]) for start in range(0, size, CHUNK_SIZE)]
-        view.release()
-        del self.buffer[:size]
-        received = self.first_n * CHUNK_SIZE + size + len(tail or b"")
-        first_n, self.first_n = self.first_n, self.first_n + len(pieces)
-        self.stored_tail = len(tail or b"")
-        self._pending = asyncio.create_task(self._commit(first_n, pieces, tail, received))
-
-    async def _commit(self, first_n: int, pieces: list[bytes], tail: bytes | None, received: int) -> None:
-        stored = await self.repository.commit(self.evidence.id, expected=self.durable, received=received,
-                                              first_n=first_n, pieces=pieces, tail=tail)
-        if not stored:
-            current = await self.repository.get(self.evidence.id)
-            raise UploadRejected(f"evidence {self.evidence.id}: another request stored bytes at offset "
-                                 f"{self.durable} meanwhile; resume from the offset given",
-                                 code=OFFSET_MISMATCH, offset=current.received if current else None)
-        self.durable = received

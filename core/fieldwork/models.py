@@ -13,9 +13,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from core.device import UUID_PATTERN, GeoPoint
 from core.jsonsafe import INT64_MAX
-
-UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 
 
 class ItemType(StrEnum):
@@ -87,14 +86,6 @@ class Checklist(BaseModel):
 
     def item(self, item_id: str) -> ChecklistItem | None:
         return next((i for i in self.items if i.id == item_id), None)
-
-
-class GeoPoint(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    lat: float = Field(ge=-90, le=90)
-    lon: float = Field(ge=-180, le=180)
-    accuracy_m: float | None = Field(default=None, ge=0, le=100000)
 
 
 EARLIEST_YEAR, LATEST_YEAR = 1970, 2199

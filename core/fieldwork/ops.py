@@ -38,7 +38,7 @@ class Replayed(Exception):
 
 
 @dataclass(frozen=True)
-class Context:
+class OpContext:
     staff_id: str
     username: str
     certificate_number: str
@@ -51,7 +51,7 @@ class Context:
     limits: media.EvidenceLimits
 
 
-def apply(batch: Batch, op: SyncOp, ctx: Context) -> dict[str, Any]:
+def apply(batch: Batch, op: SyncOp, ctx: OpContext) -> dict[str, Any]:
     """Apply ``op``; returns its log entry. Raises Refused, Conflicted or Replayed."""
     task = batch.tasks.get(op.task_id)
     if task is None:
@@ -86,7 +86,7 @@ def _reference(op: SyncOp, name: str) -> str | None:
     raise Refused("INVALID_VALUE", f"{name} must be a string id, got {type(value).__name__}")
 
 
-def _time_flags(op: SyncOp, ctx: Context) -> list[str]:
+def _time_flags(op: SyncOp, ctx: OpContext) -> list[str]:
     if op.device_time.tzinfo is None or (op.gps_time is not None and op.gps_time.tzinfo is None):
         raise Refused("INVALID_TIMESTAMP", "times need a UTC offset")
     device_now = ctx.now + ctx.skew
@@ -124,7 +124,7 @@ def _open_inspection(batch: Batch, task: TaskState, op: SyncOp) -> InspectionSta
     return inspection
 
 
-def _start(batch: Batch, task: TaskState, op: SyncOp, ctx: Context) -> tuple[InspectionState, int, str, list[str]]:
+def _start(batch: Batch, task: TaskState, op: SyncOp, ctx: OpContext) -> tuple[InspectionState, int, str, list[str]]:
     _replay_or_conflict(batch, op, "start_task")
     current = batch.active_inspection.get(task.id)
     if current is not None:
@@ -144,7 +144,7 @@ def _start(batch: Batch, task: TaskState, op: SyncOp, ctx: Context) -> tuple[Ins
     return inspection, 1, "start_task", flags
 
 
-def _place_flags(task: TaskState, op: SyncOp, ctx: Context) -> list[str]:
+def _place_flags(task: TaskState, op: SyncOp, ctx: OpContext) -> list[str]:
     if op.place is None:
         return ["NO_LOCATION"]
     if task.location is None:
@@ -171,7 +171,7 @@ def _edit_version(batch: Batch, op: SyncOp, kind: str, inspection: InspectionSta
     return head.version + 1
 
 
-def _answer(batch: Batch, task: TaskState, op: SyncOp, ctx: Context) -> tuple[InspectionState, int, str, list[str]]:
+def _answer(batch: Batch, task: TaskState, op: SyncOp, ctx: OpContext) -> tuple[InspectionState, int, str, list[str]]:
     inspection = _open_inspection(batch, task, op)
     checklist: Checklist | None = batch.checklists.get(inspection.checklist_id or "")
     item_id = str(op.payload.get("item_id"))
@@ -191,7 +191,7 @@ def _answer(batch: Batch, task: TaskState, op: SyncOp, ctx: Context) -> tuple[In
     return inspection, version, "answer_item", []
 
 
-def _finding(batch: Batch, task: TaskState, op: SyncOp, ctx: Context) -> tuple[InspectionState, int, str, list[str]]:
+def _finding(batch: Batch, task: TaskState, op: SyncOp, ctx: OpContext) -> tuple[InspectionState, int, str, list[str]]:
     inspection = _open_inspection(batch, task, op)
     payload = op.payload
     if payload.get("severity") not in SEVERITIES:
@@ -206,7 +206,7 @@ def _finding(batch: Batch, task: TaskState, op: SyncOp, ctx: Context) -> tuple[I
     return inspection, version, "record_finding", []
 
 
-def _delete(batch: Batch, task: TaskState, op: SyncOp, ctx: Context) -> tuple[InspectionState, int, str, list[str]]:
+def _delete(batch: Batch, task: TaskState, op: SyncOp, ctx: OpContext) -> tuple[InspectionState, int, str, list[str]]:
     inspection = _open_inspection(batch, task, op)
     head = batch.records.get(op.record_id)
     if head is None or head.kind not in EDITABLE or head.inspection_id != inspection.id:
@@ -219,7 +219,7 @@ def _delete(batch: Batch, task: TaskState, op: SyncOp, ctx: Context) -> tuple[In
     return inspection, head.version + 1, "delete_record", []
 
 
-def _evidence(batch: Batch, task: TaskState, op: SyncOp, ctx: Context) -> tuple[InspectionState, int, str, list[str]]:
+def _evidence(batch: Batch, task: TaskState, op: SyncOp, ctx: OpContext) -> tuple[InspectionState, int, str, list[str]]:
     inspection = _open_inspection(batch, task, op)
     _replay_or_conflict(batch, op, "register_evidence")
     p = op.payload
@@ -243,7 +243,7 @@ def _evidence(batch: Batch, task: TaskState, op: SyncOp, ctx: Context) -> tuple[
     return inspection, 1, "register_evidence", []
 
 
-def _sign(batch: Batch, task: TaskState, op: SyncOp, ctx: Context) -> tuple[InspectionState, int, str, list[str]]:
+def _sign(batch: Batch, task: TaskState, op: SyncOp, ctx: OpContext) -> tuple[InspectionState, int, str, list[str]]:
     inspection = _open_inspection(batch, task, op)
     _replay_or_conflict(batch, op, "sign")
     if ctx.staff_id in inspection.signatures:
@@ -257,7 +257,7 @@ def _sign(batch: Batch, task: TaskState, op: SyncOp, ctx: Context) -> tuple[Insp
     return inspection, 1, "sign", []
 
 
-def _party(batch: Batch, task: TaskState, op: SyncOp, ctx: Context) -> tuple[InspectionState, int, str, list[str]]:
+def _party(batch: Batch, task: TaskState, op: SyncOp, ctx: OpContext) -> tuple[InspectionState, int, str, list[str]]:
     inspection = _open_inspection(batch, task, op)
     _replay_or_conflict(batch, op, "record_party")
     p = op.payload
@@ -277,7 +277,7 @@ def _party(batch: Batch, task: TaskState, op: SyncOp, ctx: Context) -> tuple[Ins
     return inspection, 1, "record_party", []
 
 
-def _submit(batch: Batch, task: TaskState, op: SyncOp, ctx: Context) -> tuple[InspectionState, int, str, list[str]]:
+def _submit(batch: Batch, task: TaskState, op: SyncOp, ctx: OpContext) -> tuple[InspectionState, int, str, list[str]]:
     inspection = _open_inspection(batch, task, op)
     _replay_or_conflict(batch, op, "submit_task")
     missing_signers = [s for s in task.inspectors if s not in inspection.signatures]
@@ -300,7 +300,7 @@ def _submit(batch: Batch, task: TaskState, op: SyncOp, ctx: Context) -> tuple[In
     return inspection, 1, "submit_task", []
 
 
-def inspection_event(task: TaskState, inspection: InspectionState, ctx: Context) -> dict[str, Any]:
+def inspection_event(task: TaskState, inspection: InspectionState, ctx: OpContext) -> dict[str, Any]:
     """The enterprise event of a submitted inspection; its id is derived, so a correction repeats it."""
     event_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"ecoinspect:inspection:{task.id}"))
     return {"_id": event_id, "credit_code": task.credit_code, "kind": "inspection",
@@ -309,7 +309,7 @@ def inspection_event(task: TaskState, inspection: InspectionState, ctx: Context)
             "source": "inspection", "recorded_by": ctx.username, "recorded_at": ctx.now}
 
 
-def _correct(batch: Batch, task: TaskState, op: SyncOp, ctx: Context) -> tuple[InspectionState, int, str, list[str]]:
+def _correct(batch: Batch, task: TaskState, op: SyncOp, ctx: OpContext) -> tuple[InspectionState, int, str, list[str]]:
     _replay_or_conflict(batch, op, "correct_task")
     old = batch.inspections.get(str(op.payload.get("supersedes")))
     if old is None or old.task_id != task.id or batch.active_inspection.get(task.id) != old.id:

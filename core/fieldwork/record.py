@@ -8,8 +8,8 @@ from core.accounts.models import Viewer
 from core.db import Database
 from core.errors import Conflict
 from core.fieldwork import record_pdf as pdf
-from core.fieldwork.access import readable_task
 from core.fieldwork.repository import FieldRepository
+from core.inspections.access import readable_task
 from core.inspections.models import Task
 from core.reference import tables
 

@@ -52,6 +52,16 @@ def _checklist(doc: dict[str, Any]) -> Checklist:
     return Checklist.model_validate({("id" if k == "_id" else k): v for k, v in doc.items() if k != "active"})
 
 
+def _number(entries: list[dict[str, Any]], ops: list[dict[str, Any]], first: int) -> None:
+    """Give the log entries their change sequence from ``first`` on, and each op's result its entry's."""
+    for offset, entry in enumerate(entries):
+        entry["seq"] = first + offset
+    seqs = {e["_id"]: e["seq"] for e in entries}
+    for op in ops:
+        if op["_id"] in seqs:
+            op["result"]["seq"] = seqs[op["_id"]]
+
+
 class FieldRepository:
     def __init__(self, database: Database) -> None:
         self.database = database
@@ -111,21 +121,11 @@ class FieldRepository:
         counter, which every push takes, goes last, so that it is held for as short a time as can be.
         """
         for doc, expected in inspections:
-            if expected == 0:
-                await self.database[INSPECTIONS].insert_one(doc, session=session)
-                continue
-            done = await self.database[INSPECTIONS].replace_one({"_id": doc["_id"], "version": expected}, doc,
-                                                                session=session)
-            if done.matched_count != 1:
-                raise RetryBatch(f"inspection {doc['_id']} changed meanwhile")
+            await self._write_inspection(doc, expected, session)
         for task_id, head, length, expected in chains:
             await self._advance_chain(task_id, head, length, expected, session)
         if tasks:
-            result = await self.database["tasks"].bulk_write(
-                [UpdateOne({"_id": t, "version": v}, {"$set": {"status": s}, "$inc": {"version": 1}})
-                 for t, v, s in tasks], session=session)
-            if result.matched_count != len(tasks):
-                raise RetryBatch("a task changed meanwhile")
+            await self._set_task_statuses(tasks, session)
         if registrations:
             await self.database["evidence"].insert_many(registrations, session=session)
         for event in events:  # one per task: a corrected inspection keeps the first date
@@ -137,17 +137,28 @@ class FieldRepository:
         if rejections:
             await self.database[REJECTIONS].insert_many(rejections, session=session)
         first = await counters.reserve(self.database, SEQ, len(entries), session=session) if entries else 0
-        for offset, entry in enumerate(entries):
-            entry["seq"] = first + offset
-        seqs = {e["_id"]: e["seq"] for e in entries}
-        for op in ops:
-            if op["_id"] in seqs:
-                op["result"]["seq"] = seqs[op["_id"]]
+        _number(entries, ops, first)
         if ops:
             await self.database[SYNC_OPS].insert_many(ops, ordered=True, session=session)
         if entries:
             await self.database[LOG].insert_many(entries, ordered=True, session=session)
         return first
+
+    async def _write_inspection(self, doc: dict[str, Any], expected: int, session: Any) -> None:
+        if expected == 0:
+            await self.database[INSPECTIONS].insert_one(doc, session=session)
+            return
+        done = await self.database[INSPECTIONS].replace_one({"_id": doc["_id"], "version": expected}, doc,
+                                                            session=session)
+        if done.matched_count != 1:
+            raise RetryBatch(f"inspection {doc['_id']} changed meanwhile")
+
+    async def _set_task_statuses(self, tasks: list[tuple[str, int, str]], session: Any) -> None:
+        result = await self.database["tasks"].bulk_write(
+            [UpdateOne({"_id": t, "version": v}, {"$set": {"status": s}, "$inc": {"version": 1}})
+             for t, v, s in tasks], session=session)
+        if result.matched_count != len(tasks):
+            raise RetryBatch("a task changed meanwhile")
 
     async def _advance_chain(self, task_id: str, head: str, length: int, expected: int, session: Any) -> None:
         if expected == 0:

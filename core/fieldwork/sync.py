@@ -25,10 +25,10 @@ from core.errors import FieldError, PermissionDenied, ValidationFailed
 from core.evidence import media
 from core.fieldwork import contention, screening
 from core.fieldwork import ops as apply_ops
-from core.fieldwork.access import CLOSED_TO_FIELD
 from core.fieldwork.models import EARLIEST_YEAR, LATEST_YEAR, InspectionStatus, OpResult, OpStatus, SyncOp
 from core.fieldwork.repository import FieldRepository, RetryBatch
 from core.fieldwork.state import GENESIS, Batch, InspectionState, RecordHead, TaskState, body_hash
+from core.inspections.access import CLOSED_TO_FIELD
 from core.jsonsafe import sanitise_for_output
 
 log = logging.getLogger(__name__)
@@ -162,7 +162,7 @@ class SyncService:
         status = OpStatus.REPLAYED if previous.status is OpStatus.APPLIED else previous.status
         return previous.model_copy(update={"status": status})
 
-    def _apply_one(self, batch: Batch, op: SyncOp, ctx: apply_ops.Context, viewer: Viewer) -> OpResult:
+    def _apply_one(self, batch: Batch, op: SyncOp, ctx: apply_ops.OpContext, viewer: Viewer) -> OpResult:
         try:
             entry = apply_ops.apply(batch, op, ctx)
         except apply_ops.Replayed as replay:
@@ -221,11 +221,11 @@ class SyncService:
                     s == "complete" for s in inspection.evidence.values()):
                 inspection.status, inspection.changed = InspectionStatus.SUBMITTED, True
 
-    async def _context(self, viewer: Viewer, now: datetime, device_now: datetime) -> apply_ops.Context:
+    async def _context(self, viewer: Viewer, now: datetime, device_now: datetime) -> apply_ops.OpContext:
         staff_id = viewer.inspector_id or ""
         inspector = await self.repository.inspector(staff_id) or {}
         expires = inspector.get("certificate_expires", "0000-00-00")
-        return apply_ops.Context(
+        return apply_ops.OpContext(
             staff_id=staff_id, username=viewer.username or "", now=now, skew=device_now - now,
             certificate_number=str(inspector.get("certificate_number", "")),
             certificate_expires=expires.isoformat() if hasattr(expires, "isoformat") else str(expires),

@@ -17,8 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from core.accounts.models import Viewer
 from core.accounts.roles import SUPERVISORS
 from core.db import Database, is_duplicate_key
+from core.device import UUID_PATTERN, GeoPoint
 from core.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
-from core.fieldwork.models import UUID_PATTERN, GeoPoint
 from core.inspections.models import TaskKind
 from core.inspections.repository import InspectionRepository
 from core.inspections.targeted import targeted_task

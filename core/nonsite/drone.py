@@ -15,9 +15,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from core.accounts.models import Viewer
 from core.accounts.roles import FIELD_STAFF
 from core.db import Database
+from core.device import UUID_PATTERN
 from core.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
-from core.fieldwork.models import UUID_PATTERN
-from core.nonsite import flights
+from core.nonsite import flight_logs, flights
 from core.nonsite.flight_map import render_preview
 from core.nonsite.repository import MeterRepository
 from core.reference import tables
@@ -66,7 +66,7 @@ class DroneService:
             if stored["track"] != flight.track or stored["images"] != flight.images:
                 raise Conflict(f"flight {flight.id} exists with other content", code="ID_CONFLICT", field="id")
             return stored, False
-        parsed = flights.parse_track(flight.track.encode(), fmt=flight.format)  # type: ignore[arg-type]
+        parsed = flight_logs.parse_track(flight.track.encode(), fmt=flight.format)  # type: ignore[arg-type]
         if not parsed.points:
             raise ValidationFailed([FieldError("track", "; ".join(p.message for p in parsed.problems[:5]) or
                                                "no track points", "MALFORMED_TRACK")])
@@ -102,7 +102,7 @@ class DroneService:
 
     async def preview_of(self, doc: dict[str, Any], *, render: Any = None) -> bytes:
         """The PNG map of a flight the caller may see; ``render`` runs the drawing (e.g. in a thread)."""
-        parsed = flights.parse_track(doc["track"].encode(), fmt=doc["format"])
+        parsed = flight_logs.parse_track(doc["track"].encode(), fmt=doc["format"])
         sites = _sites(await self.repository.sites_near(doc["jurisdiction"], parsed.points, doc["radius_m"]),
                        doc["radius_m"])
         photos = await self.repository.photo_positions(doc["images"])

@@ -15,16 +15,8 @@ import shapely
 from PIL import Image, ImageDraw, ImageFont
 from shapely.geometry.base import BaseGeometry
 
-from core.nonsite.flights import (
-    FlightImage,
-    LocalFrame,
-    Site,
-    TrackParse,
-    TrackPoint,
-    images_inside,
-    sites_passed,
-    valid_position,
-)
+from core.nonsite.flight_logs import TrackParse, TrackPoint, valid_position
+from core.nonsite.flights import FlightImage, LocalFrame, Site, images_inside, sites_passed
 
 CJK_FONT = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
 BACKGROUND = (248, 248, 244)

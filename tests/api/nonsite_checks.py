@@ -4,7 +4,7 @@ the authorization matrix.
 Each check gets fresh objects from the province supervisor (``setup``) and, for a call that is refused, checks
 through ``setup`` that nothing was written. Power alerts come from readings with two hours of treatment off on a
 day of their own per role and city (no two checks share a day), scanned through the API. Services refuse rule
-authors (they pass the STAFF gate of ACCESS) and filter by jurisdiction. ``seed_nonsite_matrix`` imports the two
+authors (they pass the ANY_ROLE gate of ACCESS) and filter by jurisdiction. ``seed_nonsite_matrix`` imports the two
 enterprises (when the matrix's ``seeded`` fixture has not) and two inspectors per city, so that staffing succeeds.
 """
 

@@ -24,8 +24,8 @@ from core.accounts.models import Role
 from core.accounts.service import AccountService
 from core.config import Settings
 from core.db import Database
+from core.evidence.chunks import COMMIT_CHUNKS
 from core.evidence.repository import CHUNK_SIZE
-from core.evidence.upload import COMMIT_CHUNKS
 from core.inspections.models import Task, TaskStatus
 from core.inspections.repository import InspectionRepository
 

@@ -27,9 +27,10 @@ from core.accounts.service import AccountService
 from core.config import Settings
 from core.db import Database
 from core.evidence import repository
+from core.evidence.chunks import COMMIT_CHUNKS
 from core.evidence.models import Evidence
 from core.evidence.repository import CHUNK_SIZE
-from core.evidence.upload import COMMIT_CHUNKS, EvidenceUploadService
+from core.evidence.upload import EvidenceUploadService
 from core.inspections.models import Task, TaskStatus
 from core.inspections.repository import InspectionRepository
 

@@ -13,8 +13,8 @@ from core.db import Database
 from core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from core.inspections.repository import InspectionRepository
 from core.nonsite.leads import LeadService
+from core.nonsite.meters import MeterService
 from core.nonsite.power_alerts import PowerAlertService, origin
-from core.nonsite.service import MeterService
 from core.policies.service import PolicyService
 from core.registry.importing import EnterpriseImporter
 from core.registry.sources import SourceRow

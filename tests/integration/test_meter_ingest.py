@@ -13,9 +13,9 @@ from conftest import enterprise_row
 from core.accounts.models import Role, Viewer
 from core.db import Database
 from core.nonsite import ingest as ingest_module
+from core.nonsite.meters import MeterService
 from core.nonsite.readings import Times, parse_columns
 from core.nonsite.repository import MeterRepository
-from core.nonsite.service import MeterService
 from core.registry.importing import EnterpriseImporter
 from core.registry.sources import SourceRow, open_rows
 

@@ -19,8 +19,8 @@ from core.demo import generator
 from core.demo.meters import demo_meters, week_of_readings
 from core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from core.inspections.repository import InspectionRepository
+from core.nonsite.meters import MeterService
 from core.nonsite.power_alerts import PowerAlertService, origin
-from core.nonsite.service import MeterService
 from core.policies.service import PolicyService
 from core.registry.importing import EnterpriseImporter
 from core.registry.sources import SourceRow, open_rows
@@ -270,7 +270,7 @@ async def test_a_supervisor_cannot_take_over_a_meter_of_another_jurisdiction(dat
         {"meter_id": "BJ-P", "credit_code": XIAN["credit_code"], "role": "production", "rated_kw": 1.0}])
     stored = await database["meters"].find_one({"_id": "BJ-P"})
     assert (stored["credit_code"], stored["jurisdiction"]) == (BAOJI["credit_code"], "610300"), (
-        "BUG core/nonsite/service.py MeterService.register (lines 52-60) + repository.upsert_meters: a Xi'an "
+        "BUG core/nonsite/meters.py MeterService.register (lines 52-60) + repository.upsert_meters: a Xi'an "
         "supervisor re-registering the Baoji meter id BJ-P under a Xi'an enterprise moves it to Xi'an "
         f"(inserted={inserted}, updated={updated}, errors={errors}); only the new enterprise's scope is checked, "
         "not the existing meter's")
@@ -288,7 +288,7 @@ async def test_readings_more_often_than_the_slot_are_not_summed(database: Databa
     result = await PowerScanService(database, policies=policies).scan(scopes=["610100"], start=day, days=1)
     found = [(a["kind"], a["detail"].get("production_kw")) async for a in database["power_alerts"].find({})]
     assert result["anomalies"] == 0 and found == [], (
-        "BUG core/nonsite/service.py load_series (lines 99-102): readings of one meter inside one 15-minute slot "
+        "BUG core/nonsite/meters.py load_series (lines 99-102): readings of one meter inside one 15-minute slot "
         "are added up, so three 5-minute readings of 20 kW become 60 kW (> the 50 kW production threshold) and a "
         f"halted plant gets {found[:2]}; expected the slot's mean (20 kW) and no alert")
 

@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from core.evidence import media
 from core.fieldwork.models import Checklist, ChecklistItem, SyncOp
-from core.fieldwork.ops import Conflicted, Context, Refused, Replayed, apply
+from core.fieldwork.ops import Conflicted, OpContext, Refused, Replayed, apply
 from core.fieldwork.state import GENESIS, Batch, TaskState, chain_hash
 
 NOW = datetime(2025, 6, 3, 2, 0, tzinfo=UTC)
@@ -31,8 +31,8 @@ CHECKLIST = Checklist(
 
 
 def context(staff: str = ALICE, *, expires: str = "2099-01-01", skew: timedelta = timedelta(),
-            limits: media.EvidenceLimits = media.DEFAULT_LIMITS) -> Context:
-    return Context(staff_id=staff, username=f"user-{staff[-4:]}", certificate_number=f"C{staff[-1]}",
+            limits: media.EvidenceLimits = media.DEFAULT_LIMITS) -> OpContext:
+    return OpContext(staff_id=staff, username=f"user-{staff[-4:]}", certificate_number=f"C{staff[-1]}",
                    certificate_expires=expires, now=NOW, skew=skew, max_skew=timedelta(seconds=300),
                    max_distance_m=500.0, max_accuracy_m=100.0, limits=limits)
 

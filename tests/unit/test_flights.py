@@ -11,6 +11,18 @@ import pytest
 from PIL import Image
 
 from core.nonsite import flight_map
+from core.nonsite.flight_logs import (
+    DUPLICATE_POINT,
+    INVALID_ALTITUDE,
+    INVALID_COORDINATES,
+    INVALID_TIME,
+    MALFORMED_GPX,
+    MALFORMED_ROW,
+    MISSING_COLUMNS,
+    OUT_OF_ORDER,
+    TrackPoint,
+    parse_track,
+)
 from core.nonsite.flight_map import (
     END_COLOUR,
     IMAGE_INSIDE,
@@ -21,23 +33,7 @@ from core.nonsite.flight_map import (
     filled_colour,
     render_preview,
 )
-from core.nonsite.flights import (
-    DUPLICATE_POINT,
-    IMAGE_WITHOUT_GPS,
-    INVALID_ALTITUDE,
-    INVALID_COORDINATES,
-    INVALID_TIME,
-    MALFORMED_GPX,
-    MALFORMED_ROW,
-    MISSING_COLUMNS,
-    OUT_OF_ORDER,
-    FlightImage,
-    Site,
-    TrackPoint,
-    images_inside,
-    parse_track,
-    sites_passed,
-)
+from core.nonsite.flights import IMAGE_WITHOUT_GPS, FlightImage, Site, images_inside, sites_passed
 from core.registry.models import GeoPoint, Polygon
 
 LAT0, LON0 = 34.26, 108.94  # Xi'an

@@ -7,10 +7,6 @@ from typing import Any
 
 import strawberry
 
-from api.graphql.relay import UserError
-from api.inspections import types
-from core.errors import DomainError
-
 
 @strawberry.input
 class StratumRatioInput:
@@ -57,20 +53,3 @@ def plan_fields(data: PlanFieldsInput) -> dict[str, Any]:
     if data.tier_weights:
         fields["tier_weights"] = {w.tier: w.weight for w in data.tier_weights}
     return fields
-
-
-@strawberry.type
-class PlanPayload:
-    plan: types.Plan | None
-    user_errors: list[UserError]
-
-
-@strawberry.type
-class DrawPlanPayload:
-    draw: types.Draw | None
-    plan: types.Plan | None
-    user_errors: list[UserError]
-
-
-def refused(exc: DomainError) -> list[UserError]:
-    return [UserError.from_domain(e) for e in exc.as_field_errors()]

@@ -7,7 +7,8 @@ from strawberry.types import Info
 
 from api.context import Context
 from api.inspections import types
-from api.inspections.mutations.inputs import PlanFieldsInput, PlanPayload, plan_fields, refused
+from api.inspections.mutations.inputs import PlanFieldsInput, plan_fields
+from api.inspections.mutations.payloads import PlanPayload, refused
 from core.errors import DomainError
 
 

@@ -9,7 +9,7 @@ from strawberry.types import Info
 
 from api.context import Context
 from api.inspections import types
-from api.inspections.mutations.inputs import DrawPlanPayload, refused
+from api.inspections.mutations.payloads import DrawPlanPayload, refused
 from core.errors import DomainError
 
 

@@ -10,7 +10,7 @@ from strawberry.types import Info
 from api.context import Context
 from api.graphql.relay import UserError
 from api.inspections import types
-from api.inspections.mutations.inputs import refused
+from api.inspections.mutations.payloads import refused
 from core.errors import DomainError
 
 

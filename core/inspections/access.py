@@ -1,4 +1,4 @@
-"""Who may read and write a task's field records: the inspectors assigned to it, nobody else."""
+"""Who may read and write a task's field records and evidence: its inspectors; supervisors over it may read."""
 
 from __future__ import annotations
 
