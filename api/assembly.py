@@ -27,12 +27,12 @@ from core.nonsite.leads import LeadService
 from core.nonsite.meters import MeterService
 from core.nonsite.models import PowerAlert
 from core.nonsite.power_alerts import PowerAlertService
+from core.nonsite.power_scan import PowerScanService
 from core.policies.service import PolicyService
 from core.registry.service import RegistryService
 from rules.alert_measures import policy_measures
 from rules.policy_engine import RulesEngine
 from rules.population import policy_classifier_factory
-from rules.power_scan import PowerScanService
 from scheduler.calendar import publication_deadline
 from scheduler.engine import SchedulerEngine
 

@@ -27,10 +27,10 @@ from core.nonsite.drone import DroneService
 from core.nonsite.leads import LeadService
 from core.nonsite.meters import MeterService
 from core.nonsite.power_alerts import PowerAlertService
+from core.nonsite.power_scan import PowerScanService
 from core.policies.service import PolicyService
 from core.registry.models import Enterprise
 from core.registry.service import RegistryService
-from rules.power_scan import PowerScanService
 
 
 @dataclass

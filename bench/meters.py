@@ -256,10 +256,10 @@ async def _compare(database: Any) -> tuple[int, int]:
 
 
 async def _scan_from_database(database: Any, policies: Any, start: date, days: int) -> dict[str, Any]:
+    from core.nonsite import power_scan
     from core.nonsite.meters import load_series
     from core.nonsite.repository import DAYS, MeterRepository
     from core.reference import tables
-    from rules import power_scan
 
     scopes = [tables.root_code()]
     t0 = time.perf_counter()
@@ -310,7 +310,7 @@ async def _scan_from_database(database: Any, policies: Any, start: date, days: i
 
 async def _detect(database: Any, policies: Any, codes: list[str], start: date, repeat: int) -> dict[str, Any]:
     from core.nonsite.detect import detect
-    from rules.power_scan import PowerScanService
+    from core.nonsite.power_scan import PowerScanService
 
     origin = datetime(start.year, start.month, start.day, tzinfo=UTC)
     slots = 3 * SLOTS_PER_DAY

@@ -46,10 +46,9 @@ FINALIZE_LEASE_S = 60.0  # plus one second per 5 MB: how long one request may ho
 
 
 def limits_from(settings: Settings) -> media.EvidenceLimits:
-    return media.EvidenceLimits(photo=settings.evidence_max_photo_mb * media.MiB,
-                                video=settings.evidence_max_video_mb * media.MiB,
-                                audio=settings.evidence_max_audio_mb * media.MiB,
-                                document=settings.evidence_max_document_mb * media.MiB)
+    """The configured limit of every kind: ``ECOINSPECT_EVIDENCE_MAX_<KIND>_MB``, one setting per kind."""
+    return media.EvidenceLimits(**{kind.value: int(getattr(settings, f"evidence_max_{kind.value}_mb")) * media.MiB
+                                   for kind in media.EvidenceKind})
 
 
 class EvidenceUploadService:

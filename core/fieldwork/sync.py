@@ -22,7 +22,7 @@ from core.accounts.models import Viewer
 from core.config import Settings
 from core.db import Database, commit_unknown, lost_race
 from core.errors import FieldError, PermissionDenied, ValidationFailed
-from core.evidence import media
+from core.evidence.upload import limits_from
 from core.fieldwork import contention, screening
 from core.fieldwork import ops as apply_ops
 from core.fieldwork.models import EARLIEST_YEAR, LATEST_YEAR, InspectionStatus, OpResult, OpStatus, SyncOp
@@ -38,13 +38,6 @@ RETRY_AFTER_S = 1
 # each other's transactions, and commits (which all take the one sequence counter) go one at a time.
 TASK_TURNS = contention.KeyedLocks()
 COMMIT_TURN = contention.KeyedLocks()
-
-
-def _limits(settings: Settings) -> media.EvidenceLimits:
-    mib = 1024 * 1024
-    return media.EvidenceLimits(photo=settings.evidence_max_photo_mb * mib, video=settings.evidence_max_video_mb * mib,
-                                audio=settings.evidence_max_audio_mb * mib,
-                                document=settings.evidence_max_document_mb * mib)
 
 
 def op_hash(raw: dict[str, Any]) -> str:
@@ -231,7 +224,7 @@ class SyncService:
             certificate_expires=expires.isoformat() if hasattr(expires, "isoformat") else str(expires),
             max_skew=timedelta(seconds=self.settings.field_max_clock_skew_s),
             max_distance_m=self.settings.field_max_start_distance_m,
-            max_accuracy_m=self.settings.field_max_accuracy_m, limits=_limits(self.settings))
+            max_accuracy_m=self.settings.field_max_accuracy_m, limits=limits_from(self.settings))
 
     async def _commit(self, batch: Batch, op_docs: list[dict[str, Any]], rejections: list[dict[str, Any]]) -> None:
         if not op_docs:

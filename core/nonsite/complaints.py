@@ -139,10 +139,7 @@ class ComplaintService:
     async def complaints(self, viewer: Viewer, *, status: str | None = None) -> list[dict[str, Any]]:
         if not viewer.has_any(SUPERVISORS):
             raise PermissionDenied("supervisors see complaint handling")
-        query: dict[str, Any] = {"jurisdiction_path": {"$in": list(viewer.jurisdictions)}}
-        if status:
-            query["status"] = status
-        return await self.repository.complaints(query)
+        return await self.repository.complaints(jurisdictions=list(viewer.jurisdictions), status=status)
 
     async def record_hotspot(self, viewer: Viewer, data: dict[str, Any]) -> tuple[dict[str, Any], bool]:
         """A hotspot-grid alert and its grid-level task; one per cell and day."""

@@ -267,7 +267,11 @@ class MeterRepository:
         return await self.database[COMPLAINTS].find_one_and_update(
             {"_id": complaint_id, "status": "received"}, {"$set": changes}, return_document=ReturnDocument.AFTER)
 
-    async def complaints(self, query: dict[str, Any]) -> list[dict[str, Any]]:
+    async def complaints(self, *, jurisdictions: list[str], status: str | None) -> list[dict[str, Any]]:
+        """The newest 200 complaints in the jurisdictions (or below), in one status if given."""
+        query: dict[str, Any] = {"jurisdiction_path": {"$in": jurisdictions}}
+        if status:
+            query["status"] = status
         return await self.database[COMPLAINTS].find(query).sort("received_at", DESCENDING).limit(200).to_list()
 
     async def insert_hotspot(self, doc: dict[str, Any], *, session: Any) -> None:

@@ -15,11 +15,11 @@ from core.inspections.repository import InspectionRepository
 from core.nonsite.leads import LeadService
 from core.nonsite.meters import MeterService
 from core.nonsite.power_alerts import PowerAlertService, origin
+from core.nonsite.power_scan import PowerScanService
 from core.policies.service import PolicyService
 from core.registry.importing import EnterpriseImporter
 from core.registry.sources import SourceRow
 from rules.policy_engine import RulesEngine
-from rules.power_scan import PowerScanService
 
 TODAY = datetime.now(UTC).date()
 SUPERVISOR = Viewer(username="chief", roles=frozenset({Role.SUPERVISOR}), jurisdictions=("610000",))

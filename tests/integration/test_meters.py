@@ -21,12 +21,12 @@ from core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from core.inspections.repository import InspectionRepository
 from core.nonsite.meters import MeterService
 from core.nonsite.power_alerts import PowerAlertService, origin
+from core.nonsite.power_scan import PowerScanService
 from core.policies.service import PolicyService
 from core.registry.importing import EnterpriseImporter
 from core.registry.sources import SourceRow, open_rows
 from rules.alert_measures import policy_measures
 from rules.policy_engine import RulesEngine
-from rules.power_scan import PowerScanService
 
 NOW = datetime.now(UTC)
 TODAY = NOW.date()
