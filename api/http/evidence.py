@@ -15,6 +15,7 @@ from starlette.routing import Route
 
 from api.http.auth import bearer_viewer
 from core.accounts.models import Viewer
+from core.error_codes import ErrorCode
 from core.errors import DomainError
 from core.evidence import upload
 from core.evidence.models import Evidence
@@ -23,7 +24,8 @@ from core.evidence.upload import ContentRange, EvidenceUploadService, UploadReje
 log = logging.getLogger(__name__)
 
 _STATUS = {
-    "NOT_FOUND": 404, "UNAUTHENTICATED": 401, "INVALID_TOKEN": 401, "TOKEN_EXPIRED": 401,
+    ErrorCode.NOT_FOUND: 404, ErrorCode.UNAUTHENTICATED: 401, ErrorCode.INVALID_TOKEN: 401,
+    ErrorCode.TOKEN_EXPIRED: 401,
     upload.OFFSET_MISMATCH: 409, upload.UPLOAD_COMPLETE: 409, upload.UPLOAD_BUSY: 409, upload.NOT_COMPLETE: 409,
     upload.INVALID_RANGE: 416, upload.SIZE_MISMATCH: 416, upload.CHUNK_TOO_LARGE: 413, upload.FILE_TOO_LARGE: 413,
     upload.TRUNCATED_CHUNK: 400, upload.CHUNK_OVERRUN: 400, upload.MIME_MISMATCH: 415, upload.HASH_MISMATCH: 422,

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from core.accounts.models import Viewer
 from core.config import Settings
 from core.db import Database
+from core.error_codes import ErrorCode
 from core.errors import DomainError, NotFound
 from core.evidence import exif, media
 from core.evidence.models import Evidence, UploadStatus
@@ -34,25 +35,26 @@ CompletionHook = Callable[[Evidence], Awaitable[None]]
 COMMIT_CHUNKS = 8  # whole chunks per transaction while a body streams in (~2 MiB)
 FINALIZE_LEASE_S = 60.0  # plus one second per 5 MB: how long one request may hold the verification
 
-OFFSET_MISMATCH = "OFFSET_MISMATCH"  # the range does not start at the stored offset (gap or overlap)
-INVALID_RANGE = "INVALID_RANGE"  # no or a malformed Content-Range
-SIZE_MISMATCH = "SIZE_MISMATCH"  # the range's total is not the registered size
-CHUNK_TOO_LARGE = "CHUNK_TOO_LARGE"  # one request carries more than evidence_chunk_max_bytes
-TRUNCATED_CHUNK = "TRUNCATED_CHUNK"  # the body ended before the range did
-CHUNK_OVERRUN = "CHUNK_OVERRUN"  # the body goes on past the range
-HASH_MISMATCH = "HASH_MISMATCH"  # the stored bytes do not have the registered SHA-256
-UPLOAD_COMPLETE = "UPLOAD_COMPLETE"  # every byte is already stored and verified
-UPLOAD_BUSY = "UPLOAD_BUSY"  # another request is verifying this upload right now
-NOT_COMPLETE = "NOT_COMPLETE"  # the content is asked for before the upload completed
+# The codes of refused upload requests (their meanings: core/error_codes.py).
+OFFSET_MISMATCH = ErrorCode.OFFSET_MISMATCH
+INVALID_RANGE = ErrorCode.INVALID_RANGE
+SIZE_MISMATCH = ErrorCode.SIZE_MISMATCH
+CHUNK_TOO_LARGE = ErrorCode.CHUNK_TOO_LARGE
+TRUNCATED_CHUNK = ErrorCode.TRUNCATED_CHUNK
+CHUNK_OVERRUN = ErrorCode.CHUNK_OVERRUN
+HASH_MISMATCH = ErrorCode.HASH_MISMATCH
+UPLOAD_COMPLETE = ErrorCode.UPLOAD_COMPLETE
+UPLOAD_BUSY = ErrorCode.UPLOAD_BUSY
+NOT_COMPLETE = ErrorCode.NOT_COMPLETE
 FILE_TOO_LARGE, MIME_MISMATCH = media.FILE_TOO_LARGE, media.MIME_MISMATCH
 
 
 class UploadRejected(DomainError):
     """A refused upload request. ``offset`` is the durable offset to resume from, when known."""
 
-    code = "UPLOAD_REJECTED"
+    code = ErrorCode.UPLOAD_REJECTED
 
-    def __init__(self, message: str, *, code: str, offset: int | None = None) -> None:
+    def __init__(self, message: str, *, code: ErrorCode, offset: int | None = None) -> None:
         super().__init__(message, code=code)
         self.offset = offset
 
@@ -142,7 +144,7 @@ class EvidenceUploadService:
         return await self._finish(evidence) if evidence.received == evidence.size else evidence
 
     def _check(self, evidence: Evidence, content_range: ContentRange, declared_length: int | None) -> None:
-        def refuse(message: str, code: str) -> UploadRejected:
+        def refuse(message: str, code: ErrorCode) -> UploadRejected:
             return UploadRejected(f"evidence {evidence.id}: {message}", code=code, offset=evidence.received)
 
         if evidence.status is UploadStatus.COMPLETE:

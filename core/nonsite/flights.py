@@ -21,15 +21,17 @@ from defusedxml.expatreader import DefusedExpatParser
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
-MALFORMED_GPX = "MALFORMED_GPX"
-MALFORMED_ROW = "MALFORMED_ROW"
-MISSING_COLUMNS = "MISSING_COLUMNS"
-INVALID_COORDINATES = "INVALID_COORDINATES"
-INVALID_TIME = "INVALID_TIME"
-INVALID_ALTITUDE = "INVALID_ALTITUDE"
-OUT_OF_ORDER = "OUT_OF_ORDER"
-DUPLICATE_POINT = "DUPLICATE_POINT"
-IMAGE_WITHOUT_GPS = "IMAGE_WITHOUT_GPS"
+from core.error_codes import ErrorCode
+
+MALFORMED_GPX = ErrorCode.MALFORMED_GPX
+MALFORMED_ROW = ErrorCode.MALFORMED_ROW
+MISSING_COLUMNS = ErrorCode.MISSING_COLUMNS
+INVALID_COORDINATES = ErrorCode.INVALID_COORDINATES
+INVALID_TIME = ErrorCode.INVALID_TIME
+INVALID_ALTITUDE = ErrorCode.INVALID_ALTITUDE
+OUT_OF_ORDER = ErrorCode.OUT_OF_ORDER
+DUPLICATE_POINT = ErrorCode.DUPLICATE_POINT
+IMAGE_WITHOUT_GPS = ErrorCode.IMAGE_WITHOUT_GPS
 
 GPX_NAMESPACES = frozenset({None, "", "http://www.topografix.com/GPX/1/0", "http://www.topografix.com/GPX/1/1"})
 DEFAULT_RADIUS_M = 200.0
@@ -53,7 +55,7 @@ class TrackProblem:
     """One bad row (CSV line) or point (GPX line). ``kept``: the point is still in the track."""
 
     row: int
-    code: str
+    code: ErrorCode
     message: str
     kept: bool = False
 
@@ -412,7 +414,7 @@ class FlightImage(NamedTuple):
 @dataclass(frozen=True)
 class ImageProblem:
     evidence_id: str
-    code: str
+    code: ErrorCode
     message: str
 
 
