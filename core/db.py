@@ -22,6 +22,7 @@ from pymongo.errors import CollectionInvalid, ConnectionFailure, DuplicateKeyErr
 
 from core.config import Settings
 from core.embedded import EmbeddedServer, EmbeddedServerError
+from core.error_codes import ErrorCode
 from core.errors import Conflict, Unavailable
 
 __all__ = ["IN_CHUNK", "UNAVAILABLE_ERRORS", "CollectionSpec", "Database", "EmbeddedServer", "EmbeddedServerError",
@@ -44,7 +45,7 @@ T = TypeVar("T")
 class TransactionBusy(Conflict):
     """Coded and retryable: the transaction kept meeting other writers; nothing of it was kept."""
 
-    code = "TRANSACTION_BUSY"
+    code = ErrorCode.TRANSACTION_BUSY
 
 
 def chunks(values: list[Any], size: int = IN_CHUNK) -> list[list[Any]]:

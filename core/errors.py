@@ -1,9 +1,9 @@
-"""The domain error tree; every error carries a stable code that clients can act on.
+"""The domain error tree; every error carries a stable code (``core.error_codes.ErrorCode``) that clients can act on.
 
-DomainError
+DomainError            DOMAIN_ERROR, or the code it is given
 ├── ValidationFailed   INVALID_INPUT and field-specific codes
 ├── NotFound           NOT_FOUND
-├── Conflict           CONFLICT, STALE_VERSION, ID_CONFLICT
+├── Conflict           CONFLICT, STALE_VERSION, ID_CONFLICT, and the codes of refused steps
 ├── PermissionDenied   FORBIDDEN
 ├── Unauthenticated    UNAUTHENTICATED, INVALID_TOKEN, TOKEN_EXPIRED
 ├── AccountLocked      ACCOUNT_LOCKED
@@ -15,18 +15,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from core.error_codes import ErrorCode
+
 
 @dataclass(frozen=True)
 class FieldError:
     field: str
     message: str
-    code: str
+    code: ErrorCode
 
 
 class DomainError(Exception):
-    code = "DOMAIN_ERROR"
+    code: ErrorCode = ErrorCode.DOMAIN_ERROR
 
-    def __init__(self, message: str, *, code: str | None = None, field: str | None = None) -> None:
+    def __init__(self, message: str, *, code: ErrorCode | None = None, field: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
@@ -38,7 +40,7 @@ class DomainError(Exception):
 
 
 class ValidationFailed(DomainError):
-    code = "INVALID_INPUT"
+    code = ErrorCode.INVALID_INPUT
 
     def __init__(self, errors: list[FieldError]) -> None:
         first = errors[0] if errors else FieldError("", "invalid input", self.code)
@@ -50,32 +52,32 @@ class ValidationFailed(DomainError):
 
 
 class NotFound(DomainError):
-    code = "NOT_FOUND"
+    code = ErrorCode.NOT_FOUND
 
 
 class Conflict(DomainError):
-    code = "CONFLICT"
+    code = ErrorCode.CONFLICT
 
 
 class StaleVersion(Conflict):
-    code = "STALE_VERSION"
+    code = ErrorCode.STALE_VERSION
 
 
 class PermissionDenied(DomainError):
-    code = "FORBIDDEN"
+    code = ErrorCode.FORBIDDEN
 
 
 class Unauthenticated(DomainError):
-    code = "UNAUTHENTICATED"
+    code = ErrorCode.UNAUTHENTICATED
 
 
 class AccountLocked(DomainError):
-    code = "ACCOUNT_LOCKED"
+    code = ErrorCode.ACCOUNT_LOCKED
 
 
 class TooManyAttempts(DomainError):
-    code = "TOO_MANY_ATTEMPTS"
+    code = ErrorCode.TOO_MANY_ATTEMPTS
 
 
 class Unavailable(DomainError):
-    code = "UNAVAILABLE"
+    code = ErrorCode.UNAVAILABLE

@@ -15,7 +15,6 @@ from typing import Any
 INT64_MIN = -(2**63)
 INT64_MAX = 2**63 - 1
 MAX_DEPTH = 32
-BAD_USER_INPUT = "BAD_USER_INPUT"
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 

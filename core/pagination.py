@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+from core.error_codes import ErrorCode
 from core.errors import FieldError, ValidationFailed
 
 T = TypeVar("T")
@@ -43,13 +44,13 @@ def decode_cursor(cursor: str | None) -> int:
             raise ValueError(kind)
         return int(value)
     except (ValueError, UnicodeDecodeError) as exc:
-        raise ValidationFailed([FieldError("after", "after is not a valid cursor", "INVALID_CURSOR")]) from exc
+        raise ValidationFailed([FieldError("after", "after is not a valid cursor", ErrorCode.INVALID_CURSOR)]) from exc
 
 
 def check_first(first: int) -> None:
     if not 1 <= first <= MAX_PAGE:
         raise ValidationFailed(
-            [FieldError("first", f"first must be between 1 and {MAX_PAGE}", "INVALID_PAGE_SIZE")]
+            [FieldError("first", f"first must be between 1 and {MAX_PAGE}", ErrorCode.INVALID_PAGE_SIZE)]
         )
 
 

@@ -9,14 +9,14 @@ from __future__ import annotations
 from core.alerts.models import AlertData, AlertMeasures
 from core.alerts.service import ComputeMeasures
 from core.db import Database
+from core.error_codes import ErrorCode
 from core.errors import Conflict
 from core.policies.facts import facts_batches
+from core.policies.kinds import PolicyKind
 from core.policies.service import PolicyService
 from core.reference import tables
 from core.registry.repository import in_jurisdictions
 from rules.policy_engine import compiled
-
-POLICY_KIND = "heavy_pollution_measures"
 
 
 def policy_measures(database: Database, policies: PolicyService) -> ComputeMeasures:
@@ -24,9 +24,9 @@ def policy_measures(database: Database, policies: PolicyService) -> ComputeMeasu
 
     async def compute(alert: AlertData) -> AlertMeasures:
         day = alert.starts_at.date()
-        version = await policies.in_force(f"{POLICY_KIND}:{tables.root_code()}", day)
+        version = await policies.in_force(f"{PolicyKind.HEAVY_POLLUTION_MEASURES}:{tables.root_code()}", day)
         if version is None:
-            raise Conflict("no heavy-pollution measures policy is in force", code="NO_POLICY")
+            raise Conflict("no heavy-pollution measures policy is in force", code=ErrorCode.NO_POLICY)
         policy = compiled(version)
         measures = []
         enterprises = in_jurisdictions(alert.jurisdictions)

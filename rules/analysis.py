@@ -10,6 +10,7 @@ import itertools
 from collections.abc import Iterator
 from typing import Any
 
+from core.error_codes import ErrorCode
 from core.errors import FieldError
 from rules.model import Condition, HitPolicy, PolicyContent
 from rules.vocabulary import FACTS, FactType
@@ -70,7 +71,7 @@ def analyse(content: PolicyContent) -> list[FieldError]:
         size *= len(domain(content, fact))
     if size > MAX_COMBINATIONS:
         return [FieldError("rules", f"{size} fact combinations; analysis stops at {MAX_COMBINATIONS}",
-                           "ANALYSIS_TOO_LARGE")]
+                           ErrorCode.ANALYSIS_TOO_LARGE)]
     ranked = sorted(enumerate(content.rules), key=lambda pair: (pair[1].priority, pair[0]))
     used: set[str] = set()
     problems: list[FieldError] = []
@@ -79,7 +80,7 @@ def analyse(content: PolicyContent) -> list[FieldError]:
         matching = [rule for _, rule in ranked if all(holds(c, combination[c.fact]) for c in rule.when)]
         if not matching:
             if content.hit_policy is not HitPolicy.COLLECT and not gap_reported:
-                problems.append(FieldError("rules", f"no rule applies when {_describe(combination)}", "GAP"))
+                problems.append(FieldError("rules", f"no rule applies when {_describe(combination)}", ErrorCode.GAP))
                 gap_reported = True
             continue
         if content.hit_policy is HitPolicy.COLLECT:
@@ -91,9 +92,9 @@ def analyse(content: PolicyContent) -> list[FieldError]:
                 and not conflict_reported):
             problems.append(FieldError(f"rules.{tied[1].id}", f"rules {', '.join(r.id for r in tied)} share "
                                        f"priority {tied[0].priority} and disagree when {_describe(combination)}",
-                                       "CONFLICT"))
+                                       ErrorCode.CONFLICT))
             conflict_reported = True
-    problems += [FieldError(f"rules.{rule.id}", f"rule {rule.id} can never decide anything", "DEAD_RULE")
+    problems += [FieldError(f"rules.{rule.id}", f"rule {rule.id} can never decide anything", ErrorCode.DEAD_RULE)
                  for rule in content.rules if rule.id not in used]
     return problems
 

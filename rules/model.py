@@ -10,6 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from core.error_codes import ErrorCode
 from core.errors import FieldError
 from rules.vocabulary import FACTS, LIST_OPERATORS, NUMERIC_OPERATORS, OPERATORS, OUTPUTS, FactType
 
@@ -63,7 +64,7 @@ def parse(document: dict[str, Any]) -> tuple[PolicyContent | None, list[FieldErr
     try:
         content = PolicyContent.model_validate(document)
     except ValidationError as exc:
-        return None, [FieldError(".".join(str(p) for p in e["loc"]), str(e["msg"]), "MALFORMED_POLICY")
+        return None, [FieldError(".".join(str(p) for p in e["loc"]), str(e["msg"]), ErrorCode.MALFORMED_POLICY)
                       for e in exc.errors()]
     return content, check(content)
 
@@ -72,12 +73,12 @@ def check(content: PolicyContent) -> list[FieldError]:
     errors: list[FieldError] = []
     outputs = OUTPUTS.get(content.kind)
     if outputs is None:
-        return [FieldError("kind", f"unknown policy kind {content.kind}", "UNKNOWN_KIND")]
+        return [FieldError("kind", f"unknown policy kind {content.kind}", ErrorCode.UNKNOWN_KIND)]
     seen: set[str] = set()
     for rule in content.rules:
         where = f"rules.{rule.id}"
         if rule.id in seen:
-            errors.append(FieldError(where, f"rule id {rule.id} is used twice", "DUPLICATE_RULE"))
+            errors.append(FieldError(where, f"rule id {rule.id} is used twice", ErrorCode.DUPLICATE_RULE))
         seen.add(rule.id)
         for index, condition in enumerate(rule.when):
             errors += _check_condition(condition, f"{where}.when.{index}")
@@ -85,36 +86,37 @@ def check(content: PolicyContent) -> list[FieldError]:
             spec = outputs.get(name)
             if spec is None:
                 errors.append(FieldError(f"{where}.then.{name}", f"{content.kind} has no output {name}",
-                                         "UNKNOWN_OUTPUT"))
+                                         ErrorCode.UNKNOWN_OUTPUT))
             elif not spec.accepts(value):
                 allowed = (f"one of {', '.join(spec.values)}" if spec.values
                            else f"{spec.type.value} in [{spec.minimum}, {spec.maximum}]")
                 errors.append(FieldError(f"{where}.then.{name}", f"{name} must be {allowed}, got {value!r}",
-                                         "INVALID_OUTPUT"))
+                                         ErrorCode.INVALID_OUTPUT))
         missing = set(outputs) - set(rule.then)
         if missing and content.hit_policy is not HitPolicy.COLLECT:
             errors.append(FieldError(f"{where}.then", f"missing output(s) {', '.join(sorted(missing))}",
-                                     "MISSING_OUTPUT"))
+                                     ErrorCode.MISSING_OUTPUT))
     if content.effective_from and content.effective_to and content.effective_to < content.effective_from:
-        errors.append(FieldError("effective_to", "effective_to is before effective_from", "INVALID_PERIOD"))
+        errors.append(FieldError("effective_to", "effective_to is before effective_from", ErrorCode.INVALID_PERIOD))
     return errors
 
 
 def _check_condition(condition: Condition, where: str) -> list[FieldError]:
     spec = FACTS.get(condition.fact)
     if spec is None:
-        return [FieldError(f"{where}.fact", f"unknown fact {condition.fact}", "UNKNOWN_FACT")]
+        return [FieldError(f"{where}.fact", f"unknown fact {condition.fact}", ErrorCode.UNKNOWN_FACT)]
     if condition.op not in OPERATORS:
-        return [FieldError(f"{where}.op", f"unknown operator {condition.op}", "UNKNOWN_OPERATOR")]
+        return [FieldError(f"{where}.op", f"unknown operator {condition.op}", ErrorCode.UNKNOWN_OPERATOR)]
     if condition.op in NUMERIC_OPERATORS and spec.type not in (FactType.INT, FactType.NUMBER):
         return [FieldError(f"{where}.op", f"{condition.op} needs a number; {spec.name} is {spec.type.value}",
-                           "TYPE_MISMATCH")]
+                           ErrorCode.TYPE_MISMATCH)]
     values = condition.value if condition.op in LIST_OPERATORS else [condition.value]
     if condition.op in LIST_OPERATORS and (not isinstance(condition.value, list) or not condition.value):
-        return [FieldError(f"{where}.value", f"{condition.op} needs a non-empty list", "TYPE_MISMATCH")]
+        return [FieldError(f"{where}.value", f"{condition.op} needs a non-empty list", ErrorCode.TYPE_MISMATCH)]
     for value in values:
         if not spec.accepts(value):
-            code = "UNKNOWN_VALUE" if spec.type is FactType.ENUM and isinstance(value, str) else "TYPE_MISMATCH"
+            unknown = spec.type is FactType.ENUM and isinstance(value, str)
+            code = ErrorCode.UNKNOWN_VALUE if unknown else ErrorCode.TYPE_MISMATCH
             expected = f"one of {', '.join(spec.values)}" if spec.values else spec.type.value
             return [FieldError(f"{where}.value", f"{spec.name} takes {expected}, got {value!r}", code)]
     return []

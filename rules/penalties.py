@@ -12,7 +12,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from core.error_codes import ErrorCode
 from core.errors import Conflict, ValidationFailed
+from core.policies.kinds import PolicyKind
 from core.policies.service import PolicyService
 from core.reference import tables
 from core.registry.rows import field_errors
@@ -20,7 +22,6 @@ from rules.model import PolicyContent
 from rules.policy_engine import compiled
 from rules.vocabulary import VIOLATION_TYPES
 
-POLICY_KIND = "penalty_discretion"
 FACTORS = ("harm", "fault", "means", "object", "correction")
 ROUND_TO = 100  # yuan
 
@@ -73,9 +74,9 @@ async def recommend(service: PolicyService, data: dict[str, Any], *, day: date) 
         case = ViolationCase.model_validate(data)
     except ValidationError as exc:
         raise ValidationFailed(field_errors(exc, {})) from None
-    version = await service.in_force(f"{POLICY_KIND}:{tables.root_code()}", day)
+    version = await service.in_force(f"{PolicyKind.PENALTY_DISCRETION}:{tables.root_code()}", day)
     if version is None:
-        raise Conflict("no penalty-discretion policy is in force", code="NO_POLICY")
+        raise Conflict("no penalty-discretion policy is in force", code=ErrorCode.NO_POLICY)
     facts = case.facts()
     decision = compiled(version).evaluate(facts)
     rules = {r.id: r for r in PolicyContent.model_validate(version.content).rules}

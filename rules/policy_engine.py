@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from core.error_codes import ErrorCode
 from core.errors import FieldError
 from core.policies.engine import CheckedContent
 from core.policies.models import PolicyVersion
@@ -42,15 +43,17 @@ class RulesEngine:
         try:
             compiled(version)
         except Exception as exc:  # noqa: BLE001 - any engine refusal is a validation error to report
-            errors.append(FieldError("rules", f"durable_rules refused the compiled rules: {exc}", "COMPILE_FAILED"))
+            errors.append(FieldError("rules", f"durable_rules refused the compiled rules: {exc}",
+                                     ErrorCode.COMPILE_FAILED))
         return errors
 
     def compile(self, version: PolicyVersion) -> CompiledPolicy:
         return compiled(version)
 
     def check_facts(self, facts: dict[str, Any]) -> list[FieldError]:
-        errors = [FieldError(name, f"unknown fact {name}", "UNKNOWN_FACT") for name in facts if name not in FACTS]
-        return errors + [FieldError(name, f"{name} cannot be {value!r}", "TYPE_MISMATCH")
+        errors = [FieldError(name, f"unknown fact {name}", ErrorCode.UNKNOWN_FACT)
+                  for name in facts if name not in FACTS]
+        return errors + [FieldError(name, f"{name} cannot be {value!r}", ErrorCode.TYPE_MISMATCH)
                          for name, value in facts.items() if name in FACTS and not FACTS[name].accepts(value)]
 
     def default_packs(self) -> dict[str, dict[str, Any]]:

@@ -8,6 +8,7 @@ from core.inspections.classes import Classifier
 from core.inspections.models import Plan
 from core.inspections.ports import ClassifierFactory
 from core.policies.facts import enterprise_facts
+from core.policies.kinds import PolicyKind
 from core.policies.service import PolicyService
 from core.reference import tables
 from rules.policy_engine import compiled
@@ -18,8 +19,8 @@ def policy_classifier_factory(service: PolicyService) -> ClassifierFactory:
 
     async def factory(plan: Plan) -> Classifier:
         root = tables.root_code()
-        class_version = await service.in_force(f"supervision_class:{root}", plan.period_start)
-        ratio_version = await service.in_force(f"sampling_ratio:{root}", plan.period_start)
+        class_version = await service.in_force(f"{PolicyKind.SUPERVISION_CLASS}:{root}", plan.period_start)
+        ratio_version = await service.in_force(f"{PolicyKind.SAMPLING_RATIO}:{root}", plan.period_start)
         if class_version is None or ratio_version is None:
             raise RuntimeError("the supervision_class and sampling_ratio policies have no version in force")
         class_policy, ratio_policy = compiled(class_version), compiled(ratio_version)

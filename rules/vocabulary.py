@@ -1,21 +1,20 @@
 """What rule authors may use: fact fields (typed, with enumerations and units), operators and outputs.
 
 Policies are data; this module is the contract they are checked against. Authors cannot write
-code or regular expressions — only conditions on these facts and outputs of these shapes.
+code or regular expressions — only conditions on these facts and outputs of these shapes. The
+outputs of each policy kind are declared with the kind, in ``core/policies/kinds.py``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 
+from core.policies.kinds import CLASSES, KINDS, MEASURES, SEVERITIES, FactType, OutputField, fits
 
-class FactType(StrEnum):
-    ENUM = "enum"
-    BOOL = "bool"
-    INT = "int"
-    NUMBER = "number"
+__all__ = ["FACTS", "LIST_OPERATORS", "MEASURES", "NUMERIC_OPERATORS", "OPERATORS", "OUTPUTS", "SECTORS",
+           "SEVERITIES", "TIERS", "VIOLATION_TYPES", "FactSpec", "FactType", "OutputField"]
 
 
 @dataclass(frozen=True)
@@ -29,23 +28,15 @@ class FactSpec:
     maximum: float = 1e9
 
     def accepts(self, value: Any) -> bool:
-        if self.type is FactType.ENUM:
-            return isinstance(value, str) and value in self.values
-        if self.type is FactType.BOOL:
-            return isinstance(value, bool)
-        if self.type is FactType.INT:
-            return isinstance(value, int) and not isinstance(value, bool) and self.minimum <= value <= self.maximum
-        return isinstance(value, int | float) and not isinstance(value, bool) and self.minimum <= value <= self.maximum
+        return fits(self.type, value, self.values, self.minimum, self.maximum)
 
 
 TIERS = ("green", "blue", "yellow", "red", "unrated")
-SEVERITIES = ("low", "medium", "high")
 SECTORS = ("livestock", "food", "textile", "leather", "paper", "petrochemical", "coking", "chemical",
            "pharmaceutical", "plastics", "cement", "bricks", "glass", "steel", "nonferrous", "surface_treatment",
            "automotive", "electronics", "power", "heating", "gas", "wastewater", "hazardous_waste",
            "waste_incineration", "medical")
 
-MEASURES = ("none", "self_determined", "reduce", "halt")
 VIOLATION_TYPES = ("exceed_standard", "evade_supervision", "no_permit", "hazardous_waste_dumping",
                    "fugitive_emission", "monitoring_not_connected")
 
@@ -74,7 +65,7 @@ FACTS: dict[str, FactSpec] = {spec.name: spec for spec in [
     FactSpec("performance_leading", FactType.BOOL, "leading enterprise (引领性) in a non-graded sector"),
     FactSpec("guarantee_valid", FactType.BOOL, "approved guarantee-class status valid today (保障类)"),
     FactSpec("on_positive_list", FactType.BOOL, "on the enforcement positive list today (正面清单)"),
-    FactSpec("supervision_class", FactType.ENUM, "supervision class", ("special", "key", "general")),
+    FactSpec("supervision_class", FactType.ENUM, "supervision class", CLASSES),
     FactSpec("alert_level", FactType.ENUM, "heavy-pollution alert level in force", ("none", "blue", "yellow",
                                                                                    "orange", "red")),
     FactSpec("cases_12m", FactType.INT, "enforcement cases filed (立案) in the last 12 months", unit="count",
@@ -100,42 +91,5 @@ NUMERIC_OPERATORS = {"lt", "lte", "gt", "gte"}
 LIST_OPERATORS = {"in", "not_in"}
 
 
-@dataclass(frozen=True)
-class OutputField:
-    name: str
-    type: FactType
-    values: tuple[str, ...] = ()
-    minimum: float = 0
-    maximum: float = 1
-
-    def accepts(self, value: Any) -> bool:
-        spec = FactSpec(self.name, self.type, "", self.values, minimum=self.minimum, maximum=self.maximum)
-        return spec.accepts(value)
-
-
-def _number(name: str, low: float, high: float) -> OutputField:
-    return OutputField(name, FactType.NUMBER, minimum=low, maximum=high)
-
-
-OUTPUTS: dict[str, dict[str, OutputField]] = {
-    "supervision_class": {"class": OutputField("class", FactType.ENUM, ("special", "key", "general"))},
-    "positive_list": {"eligible": OutputField("eligible", FactType.BOOL)},
-    "sampling_ratio": {"ratio": OutputField("ratio", FactType.NUMBER, minimum=0, maximum=1),
-                       "weight": OutputField("weight", FactType.NUMBER, minimum=0.000001, maximum=100)},
-    "heavy_pollution_measures": {
-        "measure": OutputField("measure", FactType.ENUM, MEASURES),
-        "reduction_pct": _number("reduction_pct", 0, 100)},
-    # Shares are of a meter's rated power; the anomaly detector turns them into kW thresholds.
-    "electricity_triggers": {
-        "production_on_share": _number("production_on_share", 0, 1),
-        "treatment_off_share": _number("treatment_off_share", 0, 1),
-        "min_minutes": OutputField("min_minutes", FactType.INT, minimum=1, maximum=1440),
-        "restriction_margin_pct": _number("restriction_margin_pct", 0, 100),
-        "night_day_ratio": _number("night_day_ratio", 1, 100),
-        "severity": OutputField("severity", FactType.ENUM, SEVERITIES)},
-    # A position inside the statutory range, never an amount: a recommendation cannot leave the range.
-    "penalty_discretion": {
-        "level": OutputField("level", FactType.INT, minimum=1, maximum=5),
-        "range_fraction": _number("range_fraction", 0, 1),
-        "not_penalised": OutputField("not_penalised", FactType.BOOL)},
-}
+# By policy kind: the outputs every rule of a document of that kind gives.
+OUTPUTS: Mapping[str, Mapping[str, OutputField]] = {kind.value: spec.outputs for kind, spec in KINDS.items()}

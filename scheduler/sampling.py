@@ -18,13 +18,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from core.error_codes import ErrorCode
 from scheduler.randomness import substream
 
 ALGORITHM = "es-exp-pcg64-v1"
 
 
 class SamplingError(ValueError):
-    def __init__(self, message: str, code: str) -> None:
+    def __init__(self, message: str, code: ErrorCode) -> None:
         super().__init__(message)
         self.code = code
 
@@ -40,14 +41,14 @@ class Population:
 
     def __post_init__(self) -> None:
         if not (len(self.ids) == len(self.codes) == len(self.weights)):
-            raise SamplingError("ids, strata and weights differ in length", "INVALID_POPULATION")
+            raise SamplingError("ids, strata and weights differ in length", ErrorCode.INVALID_POPULATION)
 
     @classmethod
     def from_rows(cls, rows: Sequence[tuple[str, str, float]]) -> Population:
         """Build from (id, stratum, weight) rows, sorting them into canonical order."""
         ordered = sorted(rows)
         if any(a[0] == b[0] for a, b in zip(ordered, ordered[1:], strict=False)):
-            raise SamplingError("an id appears twice in the population", "INVALID_POPULATION")
+            raise SamplingError("an id appears twice in the population", ErrorCode.INVALID_POPULATION)
         labels = sorted({stratum for _, stratum, _ in ordered})
         position = {label: i for i, label in enumerate(labels)}
         return cls(ids=[r[0] for r in ordered],
@@ -66,7 +67,7 @@ def quotas(sizes: Mapping[str, int], ratios: Mapping[str, float], minimums: Mapp
     for stratum, size in sorted(sizes.items()):
         ratio = ratios.get(stratum, 0.0)
         if not 0.0 <= ratio <= 1.0:
-            raise SamplingError(f"ratio for {stratum} must be within [0, 1], got {ratio}", "INVALID_RATIO")
+            raise SamplingError(f"ratio for {stratum} must be within [0, 1], got {ratio}", ErrorCode.INVALID_RATIO)
         wanted = max(math.ceil(round(ratio * size, 9)), (minimums or {}).get(stratum, 0))
         result[stratum] = min(size, wanted)
     return result
@@ -76,9 +77,9 @@ def draw_indices(population: Population, stratum_quotas: Mapping[str, int], seed
     """Positions (canonical order) of the drawn objects per stratum. Pure: same inputs, same result."""
     weights = population.weights
     if len(weights) == 0:
-        raise SamplingError("the population is empty", "EMPTY_POPULATION")
+        raise SamplingError("the population is empty", ErrorCode.EMPTY_POPULATION)
     if not (np.all(weights > 0) and np.all(np.isfinite(weights))):
-        raise SamplingError("every weight must be a positive number", "INVALID_WEIGHT")
+        raise SamplingError("every weight must be a positive number", ErrorCode.INVALID_WEIGHT)
     rng = np.random.Generator(np.random.PCG64(substream(seed_hex, "objects")))
     clocks = rng.standard_exponential(len(weights))
     np.divide(clocks, weights, out=clocks)
@@ -87,7 +88,7 @@ def draw_indices(population: Population, stratum_quotas: Mapping[str, int], seed
         members = np.flatnonzero(population.codes == code)
         quota = stratum_quotas.get(label, 0)
         if quota < 0 or quota > len(members):
-            raise SamplingError(f"quota {quota} for {label} outside 0..{len(members)}", "INVALID_QUOTA")
+            raise SamplingError(f"quota {quota} for {label} outside 0..{len(members)}", ErrorCode.INVALID_QUOTA)
         if quota == len(members):
             result[label] = members
         elif quota == 0:

@@ -222,3 +222,17 @@ def schema(
 
     output.write_text(export_sdl(load_settings()), encoding="utf-8")
     typer.echo(f"wrote {output}")
+
+
+@app.command("error-codes")
+def error_codes(
+    doc: Annotated[Path, typer.Option(help="The page whose table of error codes to regenerate")] = Path("docs/api.md"),
+) -> None:
+    """Regenerate the table of error codes in docs/api.md from core/error_codes.py."""
+    from api.error_docs import with_error_table
+
+    try:
+        doc.write_text(with_error_table(doc.read_text(encoding="utf-8")), encoding="utf-8")
+    except (OSError, ValueError) as exc:
+        raise fail(f"{doc}: {exc}") from None
+    typer.echo(f"wrote the error codes in {doc}")

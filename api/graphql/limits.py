@@ -26,6 +26,8 @@ from graphql import (
     ValidationRule,
 )
 
+from core.error_codes import ErrorCode
+
 CAP = 10**12  # costs saturate here: nothing above the limits needs an exact figure
 MAX_NESTING = 200  # selection sets nested deeper than this are refused without measuring further
 
@@ -122,16 +124,16 @@ def make_limit_rule(limits: Limits) -> type[ValidationRule]:
             depth = max(0, measure.depth - 1)
             if self.measurer.too_deep or depth > limits.max_depth:
                 self._refuse(f"the operation is nested deeper than the limit of {limits.max_depth}",
-                             node, "QUERY_TOO_DEEP")
+                             node, ErrorCode.QUERY_TOO_DEEP)
             if measure.aliases > limits.max_aliases:
                 self._refuse(f"the operation uses {measure.aliases} aliases, more than the limit of "
-                             f"{limits.max_aliases}", node, "TOO_MANY_ALIASES")
+                             f"{limits.max_aliases}", node, ErrorCode.TOO_MANY_ALIASES)
             if measure.nodes > limits.max_nodes:
                 self._refuse(f"query may return about {measure.nodes} nodes, more than the limit of "
-                             f"{limits.max_nodes}", node, "QUERY_TOO_LARGE")
+                             f"{limits.max_nodes}", node, ErrorCode.QUERY_TOO_LARGE)
             return False  # the measurer has seen everything below: skip the subtree
 
-        def _refuse(self, message: str, node: OperationDefinitionNode, code: str) -> None:
+        def _refuse(self, message: str, node: OperationDefinitionNode, code: ErrorCode) -> None:
             self.report_error(GraphQLError(message, node, extensions={"code": code}))
 
     return QueryLimits

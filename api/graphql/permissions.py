@@ -14,6 +14,7 @@ from graphql import GraphQLResolveInfo, GraphQLSchema, default_field_resolver
 from api.graphql.errors import ApiError
 from core.accounts.models import Role
 from core.accounts.roles import ANY_ROLE, AUTHORS, POLICY_READERS, PUBLIC, SUPERVISORS
+from core.error_codes import ErrorCode
 
 ACCESS: dict[str, frozenset[Role]] = {
     "Query.viewer": PUBLIC,
@@ -98,13 +99,13 @@ ACCESS: dict[str, frozenset[Role]] = {
 def check(key: str, viewer: Any) -> None:
     allowed = ACCESS.get(key)
     if allowed is None:
-        raise ApiError(f"{key} has no access rule", "FORBIDDEN")
+        raise ApiError(f"{key} has no access rule", ErrorCode.FORBIDDEN)
     if allowed is PUBLIC:
         return
     if not viewer.authenticated:
-        raise ApiError("authentication required", "UNAUTHENTICATED")
+        raise ApiError("authentication required", ErrorCode.UNAUTHENTICATED)
     if not viewer.has_any(allowed):
-        raise ApiError(f"your role may not use {key.split('.', 1)[1]}", "FORBIDDEN")
+        raise ApiError(f"your role may not use {key.split('.', 1)[1]}", ErrorCode.FORBIDDEN)
 
 
 def guard_root_fields(schema: GraphQLSchema) -> None:

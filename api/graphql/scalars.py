@@ -7,13 +7,14 @@ from typing import Any
 from graphql import GraphQLError, ValueNode, value_from_ast_untyped
 from strawberry.types.scalar import scalar
 
-from core.jsonsafe import BAD_USER_INPUT, find_unsafe, sanitise_for_output
+from core.error_codes import ErrorCode
+from core.jsonsafe import find_unsafe, sanitise_for_output
 
 
 def _checked(value: Any) -> Any:
     problem = find_unsafe(value)
     if problem:
-        raise GraphQLError(f"not storable JSON: {problem}", extensions={"code": BAD_USER_INPUT})
+        raise GraphQLError(f"not storable JSON: {problem}", extensions={"code": ErrorCode.BAD_USER_INPUT})
     return value
 
 

@@ -25,6 +25,8 @@ from graphql import ASTValidationRule, GraphQLError, ValidationRule, ValuesOfCor
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
 
+from core.error_codes import ErrorCode
+
 WORKERS = 2
 WALL_FACTOR = 20
 WALL_MIN_S = 30.0
@@ -48,13 +50,13 @@ class UserInputValues(ValuesOfCorrectTypeRule):
     """graphql-core's check of literal values, its errors coded BAD_USER_INPUT: the client sent a bad value."""
 
     def report_error(self, error: GraphQLError) -> None:
-        error.extensions = {**(error.extensions or {}), "code": "BAD_USER_INPUT"}
+        error.extensions = {**(error.extensions or {}), "code": ErrorCode.BAD_USER_INPUT}
         super().report_error(error)
 
 
 def _too_complex(budget_s: float) -> GraphQLError:
     return GraphQLError(f"the document could not be validated within {budget_s * 1000:.0f} ms; simplify it",
-                        extensions={"code": "QUERY_TOO_COMPLEX"})
+                        extensions={"code": ErrorCode.QUERY_TOO_COMPLEX})
 
 
 class _Outcomes:

@@ -9,6 +9,7 @@ from starlette.responses import JSONResponse
 
 from api import logs
 from core.accounts.models import Viewer
+from core.error_codes import ErrorCode
 from core.errors import AccountLocked, TooManyAttempts, Unauthenticated
 
 log = logging.getLogger(__name__)
@@ -29,7 +30,7 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def _oauth_error(error: str, description: str, status: int, code: str) -> JSONResponse:
+def _oauth_error(error: str, description: str, status: int, code: ErrorCode) -> JSONResponse:
     return JSONResponse({"error": error, "error_description": description, "code": code},
                         status_code=status, headers={"Cache-Control": "no-store"})
 
@@ -40,7 +41,7 @@ async def token(request: Request) -> JSONResponse:
         try:
             form = dict(await request.json())
         except ValueError:
-            return _oauth_error("invalid_request", "the body is not valid JSON", 400, "BAD_REQUEST")
+            return _oauth_error("invalid_request", "the body is not valid JSON", 400, ErrorCode.BAD_REQUEST)
     else:
         form = dict(await request.form())
     accounts, audit = request.app.state.accounts, request.app.state.registry.audit
@@ -55,7 +56,7 @@ async def token(request: Request) -> JSONResponse:
         if grant == "password":
             username, password = str(form.get("username", "")), str(form.get("password", ""))
             if not username or not password:
-                return _oauth_error("invalid_request", "username and password are required", 400, "BAD_REQUEST")
+                return _oauth_error("invalid_request", "username and password are required", 400, ErrorCode.BAD_REQUEST)
             user = await accounts.authenticate(username, password, address=address)
             tokens = accounts.issue_tokens(user)
             await record("ok")
@@ -63,7 +64,7 @@ async def token(request: Request) -> JSONResponse:
             tokens = await accounts.refresh(str(form.get("refresh_token", "")))
         else:
             return _oauth_error("unsupported_grant_type", f"grant_type {grant} is not supported", 400,
-                                "UNSUPPORTED_GRANT_TYPE")
+                                ErrorCode.UNSUPPORTED_GRANT_TYPE)
     except (AccountLocked, TooManyAttempts) as exc:
         await record(f"refused:{exc.code}")
         return _oauth_error("invalid_grant", exc.message, 423 if isinstance(exc, AccountLocked) else 429, exc.code)

@@ -15,6 +15,7 @@ from starlette.routing import Route
 
 from api.http.auth import bearer_viewer
 from core.accounts.models import Viewer
+from core.error_codes import ErrorCode
 from core.errors import DomainError
 from core.evidence import ranges
 from core.evidence.models import Evidence
@@ -24,7 +25,8 @@ from core.evidence.upload import EvidenceUploadService
 log = logging.getLogger(__name__)
 
 _STATUS = {
-    "NOT_FOUND": 404, "UNAUTHENTICATED": 401, "INVALID_TOKEN": 401, "TOKEN_EXPIRED": 401,
+    ErrorCode.NOT_FOUND: 404, ErrorCode.UNAUTHENTICATED: 401, ErrorCode.INVALID_TOKEN: 401,
+    ErrorCode.TOKEN_EXPIRED: 401,
     ranges.OFFSET_MISMATCH: 409, ranges.UPLOAD_COMPLETE: 409, ranges.UPLOAD_BUSY: 409, ranges.NOT_COMPLETE: 409,
     ranges.INVALID_RANGE: 416, ranges.SIZE_MISMATCH: 416, ranges.CHUNK_TOO_LARGE: 413, ranges.FILE_TOO_LARGE: 413,
     ranges.TRUNCATED_CHUNK: 400, ranges.CHUNK_OVERRUN: 400, ranges.MIME_MISMATCH: 415, ranges.HASH_MISMATCH: 422,

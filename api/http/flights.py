@@ -8,6 +8,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from api.http.auth import bearer_viewer
+from core.error_codes import ErrorCode
 from core.errors import DomainError
 
 
@@ -17,7 +18,8 @@ async def preview(request: Request) -> Response:
         png = await request.app.state.services.drones.preview(
             viewer, request.path_params["flight_id"], render=lambda *args: to_thread.run_sync(*args))
     except DomainError as exc:
-        status = 401 if exc.code in ("UNAUTHENTICATED", "INVALID_TOKEN", "TOKEN_EXPIRED") else 404
+        unauthenticated = (ErrorCode.UNAUTHENTICATED, ErrorCode.INVALID_TOKEN, ErrorCode.TOKEN_EXPIRED)
+        status = 401 if exc.code in unauthenticated else 404
         return JSONResponse({"code": exc.code, "message": exc.message}, status_code=status)
     return Response(png, media_type="image/png")
 

@@ -23,8 +23,9 @@ from strawberry.types.graphql import OperationType
 from api import logs
 from api.context import Context
 from api.http.metrics import GRAPHQL_LATENCY, GRAPHQL_REQUESTS
+from core.error_codes import ErrorCode
 from core.errors import DomainError, Unauthenticated
-from core.jsonsafe import BAD_USER_INPUT, find_unsafe, sanitise_for_output
+from core.jsonsafe import find_unsafe, sanitise_for_output
 
 log = logging.getLogger(__name__)
 GRAPHQL_RESPONSE = "application/graphql-response+json"
@@ -37,7 +38,7 @@ _GRAPHIQL = """<!doctype html><html><head><title>Ecoinspect GraphiQL</title>
 </body></html>"""
 
 
-def _error(message: str, code: str, status: int, media: str = JSON, **headers: str) -> Response:
+def _error(message: str, code: ErrorCode, status: int, media: str = JSON, **headers: str) -> Response:
     body = {"errors": [{"message": message, "extensions": {"code": code}}]}
     return JSONResponse(body, status_code=status, media_type=media, headers=headers or None)
 
@@ -59,7 +60,7 @@ def _bearer(request: Request) -> str | None:
     if not header:
         return None
     if scheme.lower() != "bearer" or not token.strip():
-        raise Unauthenticated("use an Authorization: Bearer <token> header", code="INVALID_TOKEN")
+        raise Unauthenticated("use an Authorization: Bearer <token> header", code=ErrorCode.INVALID_TOKEN)
     return token.strip()
 
 
@@ -70,19 +71,19 @@ async def _params(request: Request, media: str) -> dict[str, Any] | Response:
             try:
                 raw["variables"] = json.loads(raw["variables"])
             except json.JSONDecodeError:
-                return _error("variables is not valid JSON", "BAD_REQUEST", 400, media)
+                return _error("variables is not valid JSON", ErrorCode.BAD_REQUEST, 400, media)
         return raw
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type != JSON:
-        return _error("POST bodies must be application/json", "UNSUPPORTED_MEDIA_TYPE", 415, media)
+        return _error("POST bodies must be application/json", ErrorCode.UNSUPPORTED_MEDIA_TYPE, 415, media)
     try:
         body = json.loads(await request.body(), parse_constant=_refuse_constant)
     except _NonFinite as exc:
-        return _error(f"the body holds {exc}, which JSON does not allow", BAD_USER_INPUT, 400, media)
+        return _error(f"the body holds {exc}, which JSON does not allow", ErrorCode.BAD_USER_INPUT, 400, media)
     except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
-        return _error("the body is not valid JSON", "BAD_REQUEST", 400, media)
+        return _error("the body is not valid JSON", ErrorCode.BAD_REQUEST, 400, media)
     if not isinstance(body, dict):
-        return _error("the body must be a JSON object", "BAD_REQUEST", 400, media)
+        return _error("the body must be a JSON object", ErrorCode.BAD_REQUEST, 400, media)
     return body
 
 
@@ -121,23 +122,23 @@ class GraphQLEndpoint:
         accept = request.headers.get("accept", "")
         if request.method == "GET":
             if settings.production:
-                return _error("GET is disabled in production; use POST", "METHOD_NOT_ALLOWED", 405,
+                return _error("GET is disabled in production; use POST", ErrorCode.METHOD_NOT_ALLOWED, 405,
                               Allow="POST")
             if "text/html" in accept and "query" not in request.query_params:
                 return HTMLResponse(_GRAPHIQL)
         media = _negotiate(accept)
         if media is None:
             return _error(f"cannot answer with {accept}; accept {GRAPHQL_RESPONSE} or {JSON}",
-                          "NOT_ACCEPTABLE", 406)
+                          ErrorCode.NOT_ACCEPTABLE, 406)
         params = await _params(request, media)
         if isinstance(params, Response):
             return params
         problem = _well_formed(params)
         if problem:
-            return _error(problem, "BAD_REQUEST", 400, media)
+            return _error(problem, ErrorCode.BAD_REQUEST, 400, media)
         problem = _unsafe(params)
         if problem:
-            return _error(f"not storable: {problem}", BAD_USER_INPUT, 400, media)
+            return _error(f"not storable: {problem}", ErrorCode.BAD_USER_INPUT, 400, media)
         try:
             viewer = await request.app.state.accounts.viewer_from_token(_bearer(request))
         except Unauthenticated as exc:
@@ -156,8 +157,8 @@ class GraphQLEndpoint:
         except InvalidOperationTypeError as exc:
             if exc.operation_type is OperationType.SUBSCRIPTION:
                 return _error("subscriptions are not supported over HTTP; use a query or a mutation",
-                              "OPERATION_NOT_SUPPORTED", 400, media)
-            return _error("mutations need POST", "METHOD_NOT_ALLOWED", 405, media, Allow="POST")
+                              ErrorCode.OPERATION_NOT_SUPPORTED, 400, media)
+            return _error("mutations need POST", ErrorCode.METHOD_NOT_ALLOWED, 405, media, Allow="POST")
         GRAPHQL_LATENCY.labels(operation).observe(time.perf_counter() - started)
         return self._respond(result, media, operation)
 
@@ -187,7 +188,7 @@ class GraphQLEndpoint:
 
 
 RETRY_AFTER_S = "2"
-RETRYABLE = {"UNAVAILABLE", "SYNC_BUSY"}
+RETRYABLE = {ErrorCode.UNAVAILABLE, ErrorCode.SYNC_BUSY}
 
 
 def error_code(error: GraphQLError) -> str:
@@ -195,13 +196,14 @@ def error_code(error: GraphQLError) -> str:
     if isinstance(error.original_error, DomainError):
         return error.original_error.code  # a resolver let a domain refusal through: its own code
     if error.path:
-        return "INTERNAL_ERROR"
+        return ErrorCode.INTERNAL_ERROR
     if error.nodes and isinstance(error.nodes[0], VariableDefinitionNode):
-        return BAD_USER_INPUT  # graphql-core could not coerce a variable to its declared type
+        return ErrorCode.BAD_USER_INPUT  # graphql-core could not coerce a variable to its declared type
     message = error.message
     if message.startswith("Syntax Error"):
-        return "TOO_MANY_TOKENS" if "tokens" in message and "Parsing aborted" in message else "GRAPHQL_PARSE_FAILED"
-    return "GRAPHQL_VALIDATION_FAILED"
+        too_long = "tokens" in message and "Parsing aborted" in message
+        return ErrorCode.TOO_MANY_TOKENS if too_long else ErrorCode.GRAPHQL_PARSE_FAILED
+    return ErrorCode.GRAPHQL_VALIDATION_FAILED
 
 
 _NAMED = re.compile(r"^\s*(?:query|mutation|subscription)\s+([_A-Za-z][_0-9A-Za-z]*)")

@@ -10,6 +10,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from api.http.auth import bearer_viewer
+from core.error_codes import ErrorCode
 from core.errors import DomainError
 from core.registry.sources import SourceError, open_rows
 
@@ -30,7 +31,7 @@ async def post_readings(request: Request) -> JSONResponse:
             async for chunk in request.stream():
                 size += len(chunk)
                 if size > MAX_BYTES:
-                    return JSONResponse({"code": "FILE_TOO_LARGE", "message": f"at most {MAX_BYTES} bytes"},
+                    return JSONResponse({"code": ErrorCode.FILE_TOO_LARGE, "message": f"at most {MAX_BYTES} bytes"},
                                         status_code=413)
                 out.write(chunk)
         try:

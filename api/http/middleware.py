@@ -10,6 +10,7 @@ from typing import Any
 
 from api import logs
 from api.http.metrics import HTTP_LATENCY, HTTP_REQUESTS
+from core.error_codes import ErrorCode
 
 log = logging.getLogger("api.access")
 Scope = dict[str, Any]
@@ -104,7 +105,7 @@ def _replay(body: bytes, receive: Any) -> Any:
 
 async def _too_large(send: Any, rid: str, limit: int) -> None:
     body = json.dumps({"errors": [{"message": f"request body exceeds {limit} bytes",
-                                   "extensions": {"code": "BODY_TOO_LARGE"}}]}).encode()
+                                   "extensions": {"code": ErrorCode.BODY_TOO_LARGE}}]}).encode()
     await send({"type": "http.response.start", "status": 413,
                 "headers": [(b"content-type", b"application/json"), (b"x-request-id", rid.encode()),
                             (b"content-length", str(len(body)).encode())]})

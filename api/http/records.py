@@ -8,11 +8,12 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from api.http.auth import bearer_viewer
+from core.error_codes import ErrorCode
 from core.errors import DomainError
 from core.fieldwork.record_pdf import render_onsite_record
 
-_STATUS = {"UNAUTHENTICATED": 401, "INVALID_TOKEN": 401, "TOKEN_EXPIRED": 401, "NOT_FOUND": 404,
-           "NOT_STARTED": 409}
+_STATUS = {ErrorCode.UNAUTHENTICATED: 401, ErrorCode.INVALID_TOKEN: 401, ErrorCode.TOKEN_EXPIRED: 401,
+           ErrorCode.NOT_FOUND: 404, ErrorCode.NOT_STARTED: 409}
 
 
 async def onsite_record_pdf(request: Request) -> Response:

@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
 from core.csvsafe import render
+from core.error_codes import ErrorCode
 from core.inspections.results import as_row
 
 _env = Environment(loader=PackageLoader("api.public", "templates"), autoescape=select_autoescape(["html"]))
@@ -53,7 +54,7 @@ async def download(request: Request) -> Response:
     what, fmt = request.path_params["what"], request.path_params["fmt"]
     found = await request.app.state.services.plans.public_plan(request.path_params["plan_id"])
     if found is None or what not in ("objects", "results") or fmt not in ("csv", "json"):
-        return JSONResponse({"error": "no published plan with this id", "code": "NOT_FOUND"}, status_code=404)
+        return JSONResponse({"error": "no published plan with this id", "code": ErrorCode.NOT_FOUND}, status_code=404)
     plan, objects, results = found.plan, found.objects, found.results
     if what == "objects":
         rows = [{"credit_code": t.credit_code, "enterprise_name": t.enterprise_name, "jurisdiction": t.jurisdiction,

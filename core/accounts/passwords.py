@@ -8,6 +8,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
 
 from core.config import Settings
+from core.error_codes import ErrorCode
 from core.errors import Conflict
 
 # RFC 9106 low-memory profile (argon2-cffi's default) for service; "fast" only for tests, and a
@@ -23,7 +24,7 @@ def hash_password(password: str, profile: str = "standard") -> str:
 
 def check_strength(password: str) -> None:
     if len(password) < MIN_LENGTH:
-        raise Conflict(f"password must have at least {MIN_LENGTH} characters", code="WEAK_PASSWORD")
+        raise Conflict(f"password must have at least {MIN_LENGTH} characters", code=ErrorCode.WEAK_PASSWORD)
 
 
 def verify_password(password_hash: str, password: str) -> bool:

@@ -16,6 +16,7 @@ from core.accounts.tokens import TokenSigner, still_valid
 from core.audit.repository import AuditRepository
 from core.config import Settings
 from core.db import Database
+from core.error_codes import ErrorCode
 from core.errors import Conflict, NotFound, Unauthenticated
 from core.reference import tables
 
@@ -41,10 +42,10 @@ class AccountService:
     ) -> User:
         unknown = [j for j in jurisdictions if j not in tables.divisions()]
         if unknown:
-            raise Conflict(f"unknown jurisdiction {', '.join(unknown)}", code="UNKNOWN_JURISDICTION")
+            raise Conflict(f"unknown jurisdiction {', '.join(unknown)}", code=ErrorCode.UNKNOWN_JURISDICTION)
         check_strength(password)
         if not replace and await self.users.get(username):
-            raise Conflict(f"user {username} already exists", code="USER_EXISTS")
+            raise Conflict(f"user {username} already exists", code=ErrorCode.USER_EXISTS)
         # A new generation: a replaced or re-created account never accepts an older namesake's tokens.
         user = User(
             username=username, password_hash=await hash_off_loop(password, self.settings.password_hash_profile),
@@ -73,7 +74,7 @@ class AccountService:
         await asyncio.sleep(login_delay(failure.failures, self.settings))
         if failure.refusal is not None:
             raise failure.refusal
-        raise Unauthenticated("invalid username or password", code="INVALID_CREDENTIALS")
+        raise Unauthenticated("invalid username or password", code=ErrorCode.INVALID_CREDENTIALS)
 
     def issue_tokens(self, user: User) -> dict[str, Any]:
         return self.tokens.issue(user)

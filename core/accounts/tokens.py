@@ -11,6 +11,7 @@ import jwt
 from core.accounts.models import User
 from core.accounts.secret import signing_secret
 from core.config import Settings
+from core.error_codes import ErrorCode
 from core.errors import Unauthenticated
 
 _ALGORITHM = "HS256"
@@ -42,11 +43,11 @@ class TokenSigner:
             claims: dict[str, Any] = jwt.decode(token, self.secret, algorithms=[_ALGORITHM],
                                                 options={"require": ["exp", "sub", "typ"]})
         except jwt.ExpiredSignatureError as exc:
-            raise Unauthenticated("the token has expired", code="TOKEN_EXPIRED") from exc
+            raise Unauthenticated("the token has expired", code=ErrorCode.TOKEN_EXPIRED) from exc
         except jwt.PyJWTError as exc:
-            raise Unauthenticated("the token is not valid", code="INVALID_TOKEN") from exc
+            raise Unauthenticated("the token is not valid", code=ErrorCode.INVALID_TOKEN) from exc
         if claims.get("typ") != kind:
-            raise Unauthenticated(f"expected an {kind} token", code="INVALID_TOKEN")
+            raise Unauthenticated(f"expected an {kind} token", code=ErrorCode.INVALID_TOKEN)
         return claims
 
     def _token(self, user: User, kind: str, ttl: timedelta) -> str:
@@ -63,7 +64,7 @@ class TokenSigner:
 def still_valid(user: User | None, claims: dict[str, Any]) -> User:
     """The account a token names, if it still exists, is enabled, and has not revoked the token."""
     if user is None or user.disabled:
-        raise Unauthenticated("the account of this token can no longer sign in", code="INVALID_TOKEN")
+        raise Unauthenticated("the account of this token can no longer sign in", code=ErrorCode.INVALID_TOKEN)
     if claims.get("gen", "") != user.token_generation:
-        raise Unauthenticated("the token has been revoked; sign in again", code="INVALID_TOKEN")
+        raise Unauthenticated("the token has been revoked; sign in again", code=ErrorCode.INVALID_TOKEN)
     return user

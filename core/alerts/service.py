@@ -15,6 +15,7 @@ from core.alerts import tasks
 from core.alerts.models import Alert, AlertData, AlertMeasures
 from core.alerts.repository import AlertRepository
 from core.db import Database
+from core.error_codes import ErrorCode
 from core.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
 from core.inspections.models import Task
 from core.inspections.repository import InspectionRepository
@@ -57,7 +58,7 @@ class AlertService:
         """Extend (a later end), upgrade or downgrade (a new level): measures are recomputed."""
         alert = await self.get(viewer, alert_id)
         if alert.status != "active":
-            raise Conflict(f"alert {alert_id} is {alert.status}", code="ALERT_NOT_ACTIVE")
+            raise Conflict(f"alert {alert_id} is {alert.status}", code=ErrorCode.ALERT_NOT_ACTIVE)
         merged = _parse({**alert.model_dump(include=set(AlertData.model_fields)), **changes})
         _require(viewer, merged.jurisdictions)
         computed = await self.compute_measures(merged)
@@ -68,7 +69,7 @@ class AlertService:
             changed = {**merged.model_dump(), "policy_version": computed.policy_version, "affected": len(measures)}
             updated = await self.repository.update(alert_id, version, changed, entry, session=session)
             if updated is None:
-                raise Conflict(f"alert {alert_id} changed meanwhile", code="STALE_VERSION", field="version")
+                raise Conflict(f"alert {alert_id} changed meanwhile", code=ErrorCode.STALE_VERSION, field="version")
             await self.repository.replace_measures(alert_id, measures, session=session)
             await tasks.sync_tasks(self.inspections, alert_id, merged.level, measures, session=session)
             return updated
@@ -78,14 +79,14 @@ class AlertService:
     async def lift(self, viewer: Viewer, alert_id: str, *, version: int, reason: str) -> Alert:
         alert = await self.get(viewer, alert_id)
         if alert.status != "active":
-            raise Conflict(f"alert {alert_id} is {alert.status}", code="ALERT_NOT_ACTIVE")
+            raise Conflict(f"alert {alert_id} is {alert.status}", code=ErrorCode.ALERT_NOT_ACTIVE)
         now = datetime.now(UTC)
         entry = {"at": now, "actor": viewer.username, "action": "lift", "reason": reason}
         async def apply(session: Any) -> Alert:
             lifted = await self.repository.update(alert_id, version, {"status": "lifted", "ends_at": now}, entry,
                                                   session=session)
             if lifted is None:
-                raise Conflict(f"alert {alert_id} changed meanwhile", code="STALE_VERSION", field="version")
+                raise Conflict(f"alert {alert_id} changed meanwhile", code=ErrorCode.STALE_VERSION, field="version")
             await tasks.cancel_all(self.inspections, alert_id, session=session)
             return lifted
 
@@ -125,7 +126,7 @@ def _parse(data: dict[str, Any]) -> AlertData:
     unknown = [j for j in alert.jurisdictions if j not in tables.divisions()]
     if unknown:
         raise ValidationFailed([FieldError("jurisdictions", f"unknown jurisdiction code {code}",
-                                           "UNKNOWN_JURISDICTION") for code in unknown])
+                                           ErrorCode.UNKNOWN_JURISDICTION) for code in unknown])
     return alert
 
 

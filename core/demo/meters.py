@@ -18,6 +18,7 @@ from typing import Any
 from core.accounts.models import Viewer
 from core.db import Database
 from core.demo.repository import DemoRepository
+from core.error_codes import ErrorCode
 from core.errors import Conflict
 from core.nonsite.meters import MeterService
 from core.nonsite.readings import IngestReport
@@ -68,7 +69,7 @@ async def load_demo_meters(database: Database, viewer: Viewer, *, enterprises: i
     it) and load a week of readings from ``start``; returns their credit codes and the ingest report."""
     graded, others = await DemoRepository(database).meter_candidates(XIAN, max(enterprises, 4) - 1)
     if not graded or len(others) < 3:
-        raise Conflict("load the demo data first (ecoinspect demo)", code="NO_DEMO_DATA")
+        raise Conflict("load the demo data first (ecoinspect demo)", code=ErrorCode.NO_DEMO_DATA)
     codes = others[:2] + graded + others[2:]
     meters = MeterService(database)
     await meters.register(viewer, demo_meters(codes))

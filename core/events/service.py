@@ -12,6 +12,7 @@ from core.accounts.models import Viewer
 from core.accounts.roles import ANY_ROLE, SUPERVISORS
 from core.audit.repository import AuditRepository
 from core.db import Database, is_duplicate_key
+from core.error_codes import ErrorCode
 from core.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
 from core.events.models import EnterpriseEvent, EventData, history_facts
 from core.events.repository import EventRepository
@@ -29,7 +30,7 @@ def _parse(data: dict[str, Any]) -> EventData:
         raise ValidationFailed(field_errors(exc, {})) from None
     # Dates are local: allow the earliest time zone's today (UTC+14), refuse anything later.
     if parsed.occurred_on > (datetime.now(UTC) + timedelta(hours=14)).date():
-        raise ValidationFailed([FieldError("occurredOn", "an event cannot be in the future", "IN_FUTURE")])
+        raise ValidationFailed([FieldError("occurredOn", "an event cannot be in the future", ErrorCode.IN_FUTURE)])
     return parsed
 
 
@@ -76,7 +77,7 @@ class EventService:
             stored = await self.events.get(parsed.id)
             if stored is None or EventData.model_validate(stored.model_dump(include=set(EventData.model_fields))) \
                     != parsed:
-                raise Conflict(f"event {parsed.id} was recorded with a different payload", code="ID_CONFLICT",
+                raise Conflict(f"event {parsed.id} was recorded with a different payload", code=ErrorCode.ID_CONFLICT,
                                field="id") from None
             return stored, False
         return event, True

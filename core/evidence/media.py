@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from types import MappingProxyType
 
+from core.error_codes import ErrorCode
 from core.errors import FieldError
 
 # --------------------------------------------------------------------------------------------------
@@ -106,11 +107,11 @@ def _sniff_mpeg_audio_frame(head: bytes) -> str | None:
 MiB = 1024 * 1024
 GiB = 1024 * MiB
 
-UNKNOWN_KIND = "UNKNOWN_KIND"
-MIME_NOT_ALLOWED = "MIME_NOT_ALLOWED"
-FILE_TOO_LARGE = "FILE_TOO_LARGE"
-EMPTY_FILE = "EMPTY_FILE"
-MIME_MISMATCH = "MIME_MISMATCH"
+UNKNOWN_KIND = ErrorCode.UNKNOWN_KIND
+MIME_NOT_ALLOWED = ErrorCode.MIME_NOT_ALLOWED
+FILE_TOO_LARGE = ErrorCode.FILE_TOO_LARGE
+EMPTY_FILE = ErrorCode.EMPTY_FILE
+MIME_MISMATCH = ErrorCode.MIME_MISMATCH
 
 
 class EvidenceKind(StrEnum):

@@ -4,28 +4,29 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from core.error_codes import ErrorCode
 from core.errors import DomainError
 from core.evidence import media
 
-OFFSET_MISMATCH = "OFFSET_MISMATCH"  # the range does not start at the stored offset (gap or overlap)
-INVALID_RANGE = "INVALID_RANGE"  # no or a malformed Content-Range
-SIZE_MISMATCH = "SIZE_MISMATCH"  # the range's total is not the registered size
-CHUNK_TOO_LARGE = "CHUNK_TOO_LARGE"  # one request carries more than evidence_chunk_max_bytes
-TRUNCATED_CHUNK = "TRUNCATED_CHUNK"  # the body ended before the range did
-CHUNK_OVERRUN = "CHUNK_OVERRUN"  # the body goes on past the range
-HASH_MISMATCH = "HASH_MISMATCH"  # the stored bytes do not have the registered SHA-256
-UPLOAD_COMPLETE = "UPLOAD_COMPLETE"  # every byte is already stored and verified
-UPLOAD_BUSY = "UPLOAD_BUSY"  # another request is verifying this upload right now
-NOT_COMPLETE = "NOT_COMPLETE"  # the content is asked for before the upload completed
+OFFSET_MISMATCH = ErrorCode.OFFSET_MISMATCH  # the range does not start at the stored offset (gap or overlap)
+INVALID_RANGE = ErrorCode.INVALID_RANGE  # no or a malformed Content-Range
+SIZE_MISMATCH = ErrorCode.SIZE_MISMATCH  # the range's total is not the registered size
+CHUNK_TOO_LARGE = ErrorCode.CHUNK_TOO_LARGE  # one request carries more than evidence_chunk_max_bytes
+TRUNCATED_CHUNK = ErrorCode.TRUNCATED_CHUNK  # the body ended before the range did
+CHUNK_OVERRUN = ErrorCode.CHUNK_OVERRUN  # the body goes on past the range
+HASH_MISMATCH = ErrorCode.HASH_MISMATCH  # the stored bytes do not have the registered SHA-256
+UPLOAD_COMPLETE = ErrorCode.UPLOAD_COMPLETE  # every byte is already stored and verified
+UPLOAD_BUSY = ErrorCode.UPLOAD_BUSY  # another request is verifying this upload right now
+NOT_COMPLETE = ErrorCode.NOT_COMPLETE  # the content is asked for before the upload completed
 FILE_TOO_LARGE, MIME_MISMATCH = media.FILE_TOO_LARGE, media.MIME_MISMATCH
 
 
 class UploadRejected(DomainError):
     """A refused upload request. ``offset`` is the durable offset to resume from, when known."""
 
-    code = "UPLOAD_REJECTED"
+    code = ErrorCode.UPLOAD_REJECTED
 
-    def __init__(self, message: str, *, code: str, offset: int | None = None) -> None:
+    def __init__(self, message: str, *, code: ErrorCode, offset: int | None = None) -> None:
         super().__init__(message, code=code)
         self.offset = offset
 

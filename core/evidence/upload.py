@@ -14,6 +14,7 @@ from typing import Any
 from core.accounts.models import Viewer
 from core.config import Settings
 from core.db import Database
+from core.error_codes import ErrorCode
 from core.errors import NotFound
 from core.evidence import exif, media
 from core.evidence.chunks import ChunkWriter, RunningHashes
@@ -106,7 +107,7 @@ class EvidenceUploadService:
         return await self._finish(evidence) if evidence.received == evidence.size else evidence
 
     def _check(self, evidence: Evidence, content_range: ContentRange, declared_length: int | None) -> None:
-        def refuse(message: str, code: str) -> UploadRejected:
+        def refuse(message: str, code: ErrorCode) -> UploadRejected:
             return UploadRejected(f"evidence {evidence.id}: {message}", code=code, offset=evidence.received)
 
         if evidence.status is UploadStatus.COMPLETE:

@@ -10,6 +10,7 @@ from pydantic import ValidationError
 from core.accounts.models import Viewer
 from core.accounts.roles import SUPERVISORS
 from core.db import Database, is_duplicate_key
+from core.error_codes import ErrorCode
 from core.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
 from core.fieldwork.models import Checklist, ChecklistItem
 from core.fieldwork.repository import FieldRepository
@@ -41,7 +42,7 @@ class ChecklistService:
         if not viewer.has_any(SUPERVISORS):
             raise PermissionDenied("only supervisors maintain checklists")
         if matter not in TARGETED_MATTERS.values() and not await self.repository.matter_exists(matter):
-            raise ValidationFailed([FieldError("matter", f"unknown matter {matter}", "UNKNOWN_MATTER")])
+            raise ValidationFailed([FieldError("matter", f"unknown matter {matter}", ErrorCode.UNKNOWN_MATTER)])
         latest = await self.latest(matter)
         scope = scope_of(latest)
         if not viewer.covers(scope):
@@ -54,9 +55,9 @@ class ChecklistService:
         ids = [item.id for item in parsed]
         if not parsed or len(set(ids)) != len(ids):
             raise ValidationFailed([FieldError("items", "items need distinct ids (at least one item)",
-                                               "INVALID_VALUE")])
+                                               ErrorCode.INVALID_VALUE)])
         if not title.strip():
-            raise ValidationFailed([FieldError("title", "a checklist needs a title", "REQUIRED")])
+            raise ValidationFailed([FieldError("title", "a checklist needs a title", ErrorCode.REQUIRED)])
         number = (latest.version if latest else 0) + 1
         checklist = Checklist(id=f"{matter}:v{number}", matter=matter, version=number, title=title.strip(),
                               items=parsed, created_by=viewer.username or "", created_at=datetime.now(UTC),
@@ -66,7 +67,8 @@ class ChecklistService:
         except Exception as exc:
             if not is_duplicate_key(exc):
                 raise
-            raise Conflict(f"checklist {matter} changed meanwhile", code="STALE_VERSION", field="matter") from None
+            raise Conflict(f"checklist {matter} changed meanwhile", code=ErrorCode.STALE_VERSION,
+                           field="matter") from None
         return checklist
 
     async def latest(self, matter: str) -> Checklist | None:

@@ -15,15 +15,14 @@ import random
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 
+from core.error_codes import ErrorCode
 from core.errors import Conflict
-
-BUSY_CODE = "SYNC_BUSY"
 
 
 class SyncBusy(Conflict):
     """Coded and retryable: nothing of the push was written; send it again after ``retry_after_s``."""
 
-    code = BUSY_CODE
+    code = ErrorCode.SYNC_BUSY
 
     def __init__(self, what: str, retry_after_s: int) -> None:
         super().__init__(f"{what} is busy with other pushes; nothing was written, retry in {retry_after_s} s",

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from core.error_codes import ErrorCode
 from core.evidence import media
 from core.fieldwork.geo import distance_m
 from core.fieldwork.models import Checklist, InspectionStatus, SyncOp
@@ -22,7 +23,7 @@ SEVERITIES = ("minor", "general", "serious")
 
 
 class Refused(Exception):
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: ErrorCode, message: str) -> None:
         super().__init__(message)
         self.code, self.message = code, message
 
@@ -55,7 +56,7 @@ def apply(batch: Batch, op: SyncOp, ctx: OpContext) -> dict[str, Any]:
     """Apply ``op``; returns its log entry. Raises Refused, Conflicted or Replayed."""
     task = batch.tasks.get(op.task_id)
     if task is None:
-        raise Refused("NOT_FOUND", f"task {op.task_id} not found")
+        raise Refused(ErrorCode.NOT_FOUND, f"task {op.task_id} not found")
     flags = _time_flags(op, ctx)
     handler = _HANDLERS[op.type]
     inspection, version, kind, extra_flags = handler(batch, task, op, ctx)
@@ -83,15 +84,15 @@ def _reference(op: SyncOp, name: str) -> str | None:
     value = op.payload.get(name)
     if value is None or isinstance(value, str):
         return value
-    raise Refused("INVALID_VALUE", f"{name} must be a string id, got {type(value).__name__}")
+    raise Refused(ErrorCode.INVALID_VALUE, f"{name} must be a string id, got {type(value).__name__}")
 
 
 def _time_flags(op: SyncOp, ctx: OpContext) -> list[str]:
     if op.device_time.tzinfo is None or (op.gps_time is not None and op.gps_time.tzinfo is None):
-        raise Refused("INVALID_TIMESTAMP", "times need a UTC offset")
+        raise Refused(ErrorCode.INVALID_TIMESTAMP, "times need a UTC offset")
     device_now = ctx.now + ctx.skew
     if op.device_time > device_now + ctx.max_skew:
-        raise Refused("TIMESTAMP_IN_FUTURE", f"device time {op.device_time.isoformat()} is after the device's "
+        raise Refused(ErrorCode.TIMESTAMP_IN_FUTURE, f"device time {op.device_time.isoformat()} is after the device's "
                                              "own clock at sync")
     flags = []
     if abs(ctx.skew) > ctx.max_skew:
@@ -110,16 +111,16 @@ def _replay_or_conflict(batch: Batch, op: SyncOp, kind: str) -> None:
         return
     if head.kind == kind and head.body_hash == body_hash(op.payload) and head.version == 1:
         raise Replayed(head)
-    raise Refused("ID_CONFLICT", f"record {op.record_id} exists with a different payload")
+    raise Refused(ErrorCode.ID_CONFLICT, f"record {op.record_id} exists with a different payload")
 
 
 def _open_inspection(batch: Batch, task: TaskState, op: SyncOp) -> InspectionState:
     inspection_id = op.payload.get("inspection_id")
     inspection = batch.inspections.get(str(inspection_id))
     if inspection is None or inspection.task_id != task.id:
-        raise Refused("NOT_FOUND", f"inspection {inspection_id} of task {task.id} not found")
+        raise Refused(ErrorCode.NOT_FOUND, f"inspection {inspection_id} of task {task.id} not found")
     if inspection.status != InspectionStatus.IN_PROGRESS:
-        raise Refused("RECORD_IMMUTABLE", f"inspection {inspection.id} is {inspection.status}: "
+        raise Refused(ErrorCode.RECORD_IMMUTABLE, f"inspection {inspection.id} is {inspection.status}: "
                                           "submit a correction instead")
     return inspection
 
@@ -128,10 +129,10 @@ def _start(batch: Batch, task: TaskState, op: SyncOp, ctx: OpContext) -> tuple[I
     _replay_or_conflict(batch, op, "start_task")
     current = batch.active_inspection.get(task.id)
     if current is not None:
-        raise Conflicted("INSPECTION_EXISTS", f"task {task.id} was already started as inspection {current}")
+        raise Conflicted(ErrorCode.INSPECTION_EXISTS, f"task {task.id} was already started as inspection {current}")
     checklist_id = _reference(op, "checklist_id")
     if checklist_id is not None and checklist_id not in batch.checklists:
-        raise Refused("UNKNOWN_CHECKLIST", f"checklist {checklist_id} not found")
+        raise Refused(ErrorCode.UNKNOWN_CHECKLIST, f"checklist {checklist_id} not found")
     flags = _place_flags(task, op, ctx)
     inspection = InspectionState(id=op.record_id, task_id=task.id, status=InspectionStatus.IN_PROGRESS,
                                  started_at=op.device_time - ctx.skew, started_by=ctx.staff_id,
@@ -160,14 +161,14 @@ def _edit_version(batch: Batch, op: SyncOp, kind: str, inspection: InspectionSta
         return 1
     head = batch.records.get(op.record_id)
     if head is None or head.kind not in (kind, "delete_record") or head.inspection_id != inspection.id:
-        raise Refused("NOT_FOUND", f"record {op.record_id} not found")
+        raise Refused(ErrorCode.NOT_FOUND, f"record {op.record_id} not found")
     if head.deleted:
-        raise Refused("RECORD_DELETED", f"record {op.record_id} was deleted")
+        raise Refused(ErrorCode.RECORD_DELETED, f"record {op.record_id} was deleted")
     if head.version != op.base_version:
         message = f"record {op.record_id} is at version {head.version}, not {op.base_version}"
         if kind == "answer_item":
-            raise Conflicted("STALE_VERSION", message)
-        raise Refused("STALE_VERSION", message)
+            raise Conflicted(ErrorCode.STALE_VERSION, message)
+        raise Refused(ErrorCode.STALE_VERSION, message)
     return head.version + 1
 
 
@@ -177,16 +178,17 @@ def _answer(batch: Batch, task: TaskState, op: SyncOp, ctx: OpContext) -> tuple[
     item_id = str(op.payload.get("item_id"))
     item = checklist.item(item_id) if checklist else None
     if item is None:
-        raise Refused("UNKNOWN_ITEM", f"item {item_id} is not on checklist {inspection.checklist_id}")
+        raise Refused(ErrorCode.UNKNOWN_ITEM, f"item {item_id} is not on checklist {inspection.checklist_id}")
     if not item.accepts(op.payload.get("value")):
-        raise Refused("INVALID_VALUE", f"item {item_id} ({item.type.value}) cannot take {op.payload.get('value')!r}")
+        raise Refused(ErrorCode.INVALID_VALUE,
+                      f"item {item_id} ({item.type.value}) cannot take {op.payload.get('value')!r}")
     version = _edit_version(batch, op, "answer_item", inspection)
     if version > 1 and batch.records[op.record_id].body.get("item_id") != item_id:
-        raise Refused("ITEM_CHANGED", f"record {op.record_id} answers {batch.records[op.record_id].body.get('item_id')}"
-                                      "; answer another item with a new record")
+        raise Refused(ErrorCode.ITEM_CHANGED, f"record {op.record_id} answers "
+                      f"{batch.records[op.record_id].body.get('item_id')}; answer another item with a new record")
     holder = inspection.answers.get(item_id)
     if holder is not None and holder != op.record_id:
-        raise Conflicted("DUPLICATE_ANSWER", f"item {item_id} was already answered by record {holder}")
+        raise Conflicted(ErrorCode.DUPLICATE_ANSWER, f"item {item_id} was already answered by record {holder}")
     inspection.answers[item_id], inspection.changed = op.record_id, True
     return inspection, version, "answer_item", []
 
@@ -195,10 +197,10 @@ def _finding(batch: Batch, task: TaskState, op: SyncOp, ctx: OpContext) -> tuple
     inspection = _open_inspection(batch, task, op)
     payload = op.payload
     if payload.get("severity") not in SEVERITIES:
-        raise Refused("INVALID_VALUE", f"severity must be one of {', '.join(SEVERITIES)}")
+        raise Refused(ErrorCode.INVALID_VALUE, f"severity must be one of {', '.join(SEVERITIES)}")
     for name in ("violation_type", "description"):
         if not isinstance(payload.get(name), str) or not 0 < len(payload[name]) <= 2000:
-            raise Refused("REQUIRED", f"a finding needs {name}")
+            raise Refused(ErrorCode.REQUIRED, f"a finding needs {name}")
     version = _edit_version(batch, op, "record_finding", inspection)
     if op.record_id not in inspection.findings:
         inspection.findings.append(op.record_id)
@@ -210,9 +212,9 @@ def _delete(batch: Batch, task: TaskState, op: SyncOp, ctx: OpContext) -> tuple[
     inspection = _open_inspection(batch, task, op)
     head = batch.records.get(op.record_id)
     if head is None or head.kind not in EDITABLE or head.inspection_id != inspection.id:
-        raise Refused("NOT_FOUND", f"record {op.record_id} not found")
+        raise Refused(ErrorCode.NOT_FOUND, f"record {op.record_id} not found")
     if op.base_version != head.version:
-        raise Refused("STALE_VERSION", f"record {op.record_id} is at version {head.version}")
+        raise Refused(ErrorCode.STALE_VERSION, f"record {op.record_id} is at version {head.version}")
     inspection.answers = {k: v for k, v in inspection.answers.items() if v != op.record_id}
     inspection.findings = [f for f in inspection.findings if f != op.record_id]
     inspection.changed = True
@@ -225,13 +227,13 @@ def _evidence(batch: Batch, task: TaskState, op: SyncOp, ctx: OpContext) -> tupl
     p = op.payload
     size = p.get("size")
     if not isinstance(size, int) or isinstance(size, bool):
-        raise Refused("INVALID_VALUE", f"size must be a whole number of bytes, got {size!r}")
+        raise Refused(ErrorCode.INVALID_VALUE, f"size must be a whole number of bytes, got {size!r}")
     problems = media.check_declared(str(p.get("kind")), str(p.get("mime_type")), size, ctx.limits)
     if problems:
         raise Refused(problems[0].code, problems[0].message)
     sha = str(p.get("sha256", ""))
     if len(sha) != 64 or any(c not in "0123456789abcdef" for c in sha):
-        raise Refused("INVALID_HASH", "sha256 must be 64 lower-case hex digits")
+        raise Refused(ErrorCode.INVALID_HASH, "sha256 must be 64 lower-case hex digits")
     batch.registrations.append({
         "_id": op.record_id, "task_id": task.id, "inspection_id": inspection.id, "kind": p["kind"],
         "mime_type": media.normalize_mime(str(p["mime_type"])), "size": int(p["size"]), "sha256": sha,
@@ -247,9 +249,9 @@ def _sign(batch: Batch, task: TaskState, op: SyncOp, ctx: OpContext) -> tuple[In
     inspection = _open_inspection(batch, task, op)
     _replay_or_conflict(batch, op, "sign")
     if ctx.staff_id in inspection.signatures:
-        raise Refused("ALREADY_SIGNED", f"{ctx.staff_id} has already signed inspection {inspection.id}")
+        raise Refused(ErrorCode.ALREADY_SIGNED, f"{ctx.staff_id} has already signed inspection {inspection.id}")
     if ctx.certificate_expires < ctx.now.date().isoformat():
-        raise Refused("CERTIFICATE_EXPIRED", f"the enforcement certificate of {ctx.staff_id} has expired")
+        raise Refused(ErrorCode.CERTIFICATE_EXPIRED, f"the enforcement certificate of {ctx.staff_id} has expired")
     inspection.signatures[ctx.staff_id] = {"staff_id": ctx.staff_id, "username": ctx.username,
                                            "certificate_number": ctx.certificate_number,
                                            "signed_at": ctx.now, "record_id": op.record_id}
@@ -263,14 +265,14 @@ def _party(batch: Batch, task: TaskState, op: SyncOp, ctx: OpContext) -> tuple[I
     p = op.payload
     refused = p.get("refused") is True
     if not _text(p.get("name")):
-        raise Refused("REQUIRED", "the inspected party's representative needs a name")
+        raise Refused(ErrorCode.REQUIRED, "the inspected party's representative needs a name")
     if refused and not _text(p.get("reason")):
-        raise Refused("REASON_REQUIRED", "a refusal to sign needs the reason")
+        raise Refused(ErrorCode.REASON_REQUIRED, "a refusal to sign needs the reason")
     signature = _reference(op, "signature_evidence_id")
     if not refused:
         image = batch.records.get(str(signature))
         if signature not in inspection.evidence or image is None or image.body.get("kind") != "photo":
-            raise Refused("SIGNATURE_MISSING", "a signature needs its image registered as photo evidence")
+            raise Refused(ErrorCode.SIGNATURE_MISSING, "a signature needs its image registered as photo evidence")
     inspection.party = {"name": _text(p.get("name")), "refused": refused, "reason": _text(p.get("reason")),
                         "signature_evidence_id": signature, "recorded_at": ctx.now, "record_id": op.record_id}
     inspection.changed = True
@@ -282,15 +284,15 @@ def _submit(batch: Batch, task: TaskState, op: SyncOp, ctx: OpContext) -> tuple[
     _replay_or_conflict(batch, op, "submit_task")
     missing_signers = [s for s in task.inspectors if s not in inspection.signatures]
     if len(inspection.signatures) < 2 or missing_signers:
-        raise Refused("SIGNATURES_MISSING", "every assigned inspector (at least two) must sign: missing "
+        raise Refused(ErrorCode.SIGNATURES_MISSING, "every assigned inspector (at least two) must sign: missing "
                                             + ", ".join(missing_signers or ["a second inspector"]))
     if inspection.party is None:
-        raise Refused("PARTY_MISSING", "record the inspected party's signature or refusal first")
+        raise Refused(ErrorCode.PARTY_MISSING, "record the inspected party's signature or refusal first")
     checklist: Checklist | None = batch.checklists.get(inspection.checklist_id or "")
     unanswered = [i.id for i in (checklist.items if checklist else []) if i.required and i.id not in
                   inspection.answers]
     if unanswered:
-        raise Refused("REQUIRED_ITEMS_MISSING", "required items unanswered: " + ", ".join(unanswered))
+        raise Refused(ErrorCode.REQUIRED_ITEMS_MISSING, "required items unanswered: " + ", ".join(unanswered))
     pending = [e for e, status in inspection.evidence.items() if status != "complete"]
     inspection.status = InspectionStatus.AWAITING_EVIDENCE if pending else InspectionStatus.SUBMITTED
     inspection.submitted_at, inspection.changed = ctx.now, True
@@ -313,11 +315,11 @@ def _correct(batch: Batch, task: TaskState, op: SyncOp, ctx: OpContext) -> tuple
     _replay_or_conflict(batch, op, "correct_task")
     old = batch.inspections.get(str(op.payload.get("supersedes")))
     if old is None or old.task_id != task.id or batch.active_inspection.get(task.id) != old.id:
-        raise Refused("NOT_FOUND", f"inspection {op.payload.get('supersedes')} is not the task's current one")
+        raise Refused(ErrorCode.NOT_FOUND, f"inspection {op.payload.get('supersedes')} is not the task's current one")
     if old.status == InspectionStatus.IN_PROGRESS:
-        raise Refused("NOT_SUBMITTED", f"inspection {old.id} is still open: edit it instead")
+        raise Refused(ErrorCode.NOT_SUBMITTED, f"inspection {old.id} is still open: edit it instead")
     if not _text(op.payload.get("reason")):
-        raise Refused("REASON_REQUIRED", "a correction needs a reason")
+        raise Refused(ErrorCode.REASON_REQUIRED, "a correction needs a reason")
     new = InspectionState(id=op.record_id, task_id=task.id, status=InspectionStatus.IN_PROGRESS,
                           started_at=ctx.now, started_by=ctx.staff_id, place=old.place, flags=[],
                           checklist_id=old.checklist_id, supersedes=old.id, changed=True)

@@ -9,6 +9,7 @@ from typing import Any
 from core.accounts.models import Viewer
 from core.accounts.roles import SUPERVISORS
 from core.db import Database
+from core.error_codes import ErrorCode
 from core.errors import FieldError, NotFound, PermissionDenied, ValidationFailed
 from core.fieldwork.repository import FieldRepository
 
@@ -54,7 +55,7 @@ class Oversight:
         _require(viewer)
         if resolution not in RESOLUTIONS:
             raise ValidationFailed([FieldError("resolution", "resolution must be accept or discard",
-                                               "INVALID_VALUE")])
+                                               ErrorCode.INVALID_VALUE)])
         conflict = await self.repository.conflict(conflict_id)
         in_scope = conflict is not None and await self.repository.task_in_scope(conflict["task_id"], _scope(viewer))
         if not in_scope or conflict is None or conflict["status"] != "open":

@@ -6,6 +6,7 @@ from typing import Any
 
 from core.accounts.models import Viewer
 from core.db import Database
+from core.error_codes import ErrorCode
 from core.errors import Conflict
 from core.fieldwork import record_pdf as pdf
 from core.fieldwork.repository import FieldRepository
@@ -32,7 +33,7 @@ async def onsite_record(database: Database, task: Task) -> pdf.OnsiteRecord:
     repository = FieldRepository(database)
     inspection = (await repository.current_inspections([task.id])).get(task.id)
     if inspection is None:
-        raise Conflict(f"task {task.id} has no on-site inspection yet", code="NOT_STARTED", field="taskId")
+        raise Conflict(f"task {task.id} has no on-site inspection yet", code=ErrorCode.NOT_STARTED, field="taskId")
     latest: dict[str, dict[str, Any]] = {}
     async for entry in repository.log_of(task.id):
         if entry["inspection_id"] == inspection["_id"]:

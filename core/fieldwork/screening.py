@@ -16,35 +16,37 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from core.error_codes import ErrorCode
 from core.fieldwork.models import OpResult, OpStatus, SyncOp
-from core.jsonsafe import BAD_USER_INPUT, find_unsafe, sanitise_for_output
+from core.jsonsafe import find_unsafe, sanitise_for_output
 
 MAX_PAYLOAD_BYTES = 64 * 1024  # a finding or an answer is a few hundred bytes; evidence goes over HTTP
 MAX_ECHO = 200  # characters of a bad op id echoed back
-_FIELD_CODES = {"place": "INVALID_COORDINATES", "device_time": "INVALID_TIMESTAMP", "gps_time": "INVALID_TIMESTAMP"}
+_FIELD_CODES = {"place": ErrorCode.INVALID_COORDINATES, "device_time": ErrorCode.INVALID_TIMESTAMP,
+                "gps_time": ErrorCode.INVALID_TIMESTAMP}
 
 
 def screen(raw: Any) -> SyncOp | OpResult:
     """The parsed op, or its REJECTED result."""
     if not isinstance(raw, dict):
-        return rejected("", "MALFORMED_OP", f"an op is an object, not {type(raw).__name__}")
+        return rejected("", ErrorCode.MALFORMED_OP, f"an op is an object, not {type(raw).__name__}")
     op_id = _echo(raw.get("op_id"))
     problem = _unsafe(raw)
     if problem:
-        return rejected(op_id, BAD_USER_INPUT, problem)
+        return rejected(op_id, ErrorCode.BAD_USER_INPUT, problem)
     payload = raw.get("payload")
     if isinstance(payload, dict) and _size(payload) > MAX_PAYLOAD_BYTES:
-        return rejected(op_id, "PAYLOAD_TOO_LARGE", f"payload: more than {MAX_PAYLOAD_BYTES} bytes as JSON")
+        return rejected(op_id, ErrorCode.PAYLOAD_TOO_LARGE, f"payload: more than {MAX_PAYLOAD_BYTES} bytes as JSON")
     try:
         return SyncOp.model_validate(raw)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "op"
-        code = _FIELD_CODES.get(str(first["loc"][0]) if first["loc"] else "", "MALFORMED_OP")
+        code = _FIELD_CODES.get(str(first["loc"][0]) if first["loc"] else "", ErrorCode.MALFORMED_OP)
         return rejected(op_id, code, f"{where}: {first['msg']}")
 
 
-def rejected(op_id: str, code: str, message: str) -> OpResult:
+def rejected(op_id: str, code: ErrorCode, message: str) -> OpResult:
     return OpResult(op_id=op_id, status=OpStatus.REJECTED, code=code, message=sanitise_for_output(message))
 
 

@@ -21,6 +21,7 @@ from typing import Any
 from core.accounts.models import Viewer
 from core.config import Settings
 from core.db import Database, commit_unknown, lost_race
+from core.error_codes import ErrorCode
 from core.errors import FieldError, PermissionDenied, ValidationFailed
 from core.evidence.upload import limits_from
 from core.fieldwork import contention, screening
@@ -46,10 +47,10 @@ def op_hash(raw: dict[str, Any]) -> str:
 
 def _check_device_now(device_now: datetime) -> None:
     if device_now.tzinfo is None:
-        raise ValidationFailed([FieldError("deviceNow", "deviceNow needs a UTC offset", "INVALID_TIMESTAMP")])
+        raise ValidationFailed([FieldError("deviceNow", "deviceNow needs a UTC offset", ErrorCode.INVALID_TIMESTAMP)])
     if not EARLIEST_YEAR <= device_now.year <= LATEST_YEAR:
         raise ValidationFailed([FieldError("deviceNow", f"deviceNow must fall within the years {EARLIEST_YEAR}-"
-                                                        f"{LATEST_YEAR}", "INVALID_TIMESTAMP")])
+                                                        f"{LATEST_YEAR}", ErrorCode.INVALID_TIMESTAMP)])
 
 
 class SyncService:
@@ -66,10 +67,10 @@ class SyncService:
         """
         if viewer.inspector_id is None:
             raise PermissionDenied("only an account linked to an inspector syncs field work",
-                                   code="NOT_AN_INSPECTOR")
+                                   code=ErrorCode.NOT_AN_INSPECTOR)
         if len(raw_ops) > self.settings.sync_max_ops:
             raise ValidationFailed([FieldError("ops", f"at most {self.settings.sync_max_ops} ops per push",
-                                               "TOO_MANY_OPS")])
+                                               ErrorCode.TOO_MANY_OPS)])
         _check_device_now(device_now)
         screened = [screening.screen(raw) for raw in raw_ops]
         tasks = sorted({s.task_id for s in screened if isinstance(s, SyncOp)})
@@ -124,7 +125,7 @@ class SyncService:
             if op.op_id in seen:  # the same op twice in one push
                 same = seen[op.op_id] == digest
                 results[index] = OpResult(op_id=op.op_id, status=OpStatus.REPLAYED if same else OpStatus.REJECTED,
-                                          code=None if same else "ID_CONFLICT", record_id=op.record_id)
+                                          code=None if same else ErrorCode.ID_CONFLICT, record_id=op.record_id)
                 continue
             seen[op.op_id] = digest
             result = self._apply_one(batch, op, ctx, viewer)
@@ -149,7 +150,7 @@ class SyncService:
     @staticmethod
     def _replayed(stored: dict[str, Any], raw: dict[str, Any]) -> OpResult:
         if stored["hash"] != op_hash(raw):
-            return OpResult(op_id=stored["_id"], status=OpStatus.REJECTED, code="ID_CONFLICT",
+            return OpResult(op_id=stored["_id"], status=OpStatus.REJECTED, code=ErrorCode.ID_CONFLICT,
                             message=f"op {stored['_id']} was processed with a different payload")
         previous = OpResult.model_validate(stored["result"])
         status = OpStatus.REPLAYED if previous.status is OpStatus.APPLIED else previous.status
@@ -246,9 +247,9 @@ class SyncService:
         """Changes (and tombstones) of the viewer's tasks after ``since``, and tasks to purge."""
         if viewer.inspector_id is None:
             raise PermissionDenied("only an account linked to an inspector syncs field work",
-                                   code="NOT_AN_INSPECTOR")
+                                   code=ErrorCode.NOT_AN_INSPECTOR)
         if not 1 <= first <= 500:
-            raise ValidationFailed([FieldError("first", "first must be within [1, 500]", "INVALID_PAGE_SIZE")])
+            raise ValidationFailed([FieldError("first", "first must be within [1, 500]", ErrorCode.INVALID_PAGE_SIZE)])
         staff = viewer.inspector_id
         mine = await self.repository.tasks_of_inspector(staff)
         active = [t["_id"] for t in mine if staff in t.get("inspectors", []) and t["status"] not in CLOSED_TO_FIELD]

@@ -11,6 +11,7 @@ from typing import Any
 
 from core.accounts.models import Viewer
 from core.db import lost_race
+from core.error_codes import ErrorCode
 from core.errors import Conflict
 from core.inspections import classes, population
 from core.inspections.models import Draw, DrawnPlan, Plan, PlanStatus, Task, TaskStatus
@@ -32,7 +33,7 @@ class DrawService:
     async def _classifier(self, plan: Plan) -> classes.Classifier:
         if plan.ratio_source == "policy":
             if self.policy_classifier is None:
-                raise field_error("ratioSource", "no policy engine is configured", "NO_POLICY")
+                raise field_error("ratioSource", "no policy engine is configured", ErrorCode.NO_POLICY)
             return await self.policy_classifier(plan)
         return classes.plan_classifier(plan, plan.period_start)
 
@@ -40,11 +41,11 @@ class DrawService:
         plan = await self.plans.get(viewer, plan_id)
         require_supervisor(viewer, plan.jurisdiction)
         if plan.status is not PlanStatus.DRAFT:
-            raise Conflict(f"plan {plan_id} is already {plan.status.value}", code="PLAN_NOT_DRAFT")
+            raise Conflict(f"plan {plan_id} is already {plan.status.value}", code=ErrorCode.PLAN_NOT_DRAFT)
         built = await population.build(self.database, plan, self.repository, await self._classifier(plan))
         rows = built.rows
         if not rows:
-            raise field_error("planId", f"plan {plan_id} has an empty population", "EMPTY_POPULATION")
+            raise field_error("planId", f"plan {plan_id} has an empty population", ErrorCode.EMPTY_POPULATION)
         sizes, quotas = self.engine.strata(rows, built.ratios)
         secret = self.engine.new_secret()
         now = datetime.now(UTC)
@@ -60,7 +61,7 @@ class DrawService:
                                                                         "version": plan.version},
                                                        changes=changes, session=session)
             if frozen is None:
-                raise Conflict(f"plan {plan_id} changed while freezing", code="STALE_VERSION")
+                raise Conflict(f"plan {plan_id} changed while freezing", code=ErrorCode.STALE_VERSION)
             return frozen
 
         frozen = await self.database.transaction(store)
@@ -75,10 +76,10 @@ class DrawService:
         plan = await self.plans.get(viewer, plan_id)
         require_supervisor(viewer, plan.jurisdiction)
         if plan.status is not PlanStatus.FROZEN:
-            code = "ALREADY_DRAWN" if plan.status is not PlanStatus.DRAFT else "PLAN_NOT_FROZEN"
+            code = ErrorCode.ALREADY_DRAWN if plan.status is not PlanStatus.DRAFT else ErrorCode.PLAN_NOT_FROZEN
             raise Conflict(f"plan {plan_id} is {plan.status.value}; only a frozen plan can be drawn", code=code)
         if len(public_value) > 200:
-            raise field_error("publicValue", "publicValue is limited to 200 characters", "INVALID_VALUE")
+            raise field_error("publicValue", "publicValue is limited to 200 characters", ErrorCode.INVALID_VALUE)
         rows = await self.repository.population(plan.id)
         secret = await self.repository.secret(plan.id)
         if not (plan.population_hash and plan.commitment and plan.quotas is not None and secret):
@@ -107,7 +108,7 @@ class DrawService:
                 plan.id, expect={"status": PlanStatus.FROZEN.value},
                 changes={"status": PlanStatus.DRAWN.value, "draw_id": draw_id}, session=session)
             if moved is None:
-                raise Conflict(f"plan {plan_id} was drawn meanwhile", code="ALREADY_DRAWN")
+                raise Conflict(f"plan {plan_id} was drawn meanwhile", code=ErrorCode.ALREADY_DRAWN)
             await self.repository.insert_draw(record, snapshot, tasks, session=session)
             return moved
 
@@ -116,7 +117,7 @@ class DrawService:
         except Exception as exc:  # another draw got there first (its draw id, or it kept conflicting)
             if not lost_race(exc):
                 raise
-            raise Conflict(f"plan {plan_id} was drawn meanwhile", code="ALREADY_DRAWN") from exc
+            raise Conflict(f"plan {plan_id} was drawn meanwhile", code=ErrorCode.ALREADY_DRAWN) from exc
         await self.plans.audit.append(actor=viewer.username, action="drawPlan", target=f"plan:{plan.id}",
                                       request_id=request_id, outcome="ok",
                                       detail={"draw": draw_id, "drawn": len(stratum_of),
@@ -133,7 +134,7 @@ class DrawService:
             raise field_error(
                 "planId", f"{len(stratum_of)} tasks need {needed} inspector-visits; {eligible} eligible inspectors "
                 f"at most {plan.max_tasks_per_inspector} each can give {eligible * plan.max_tasks_per_inspector}",
-                "INSUFFICIENT_CAPACITY")
+                ErrorCode.INSUFFICIENT_CAPACITY)
         slots = [(code, tuple(tables.ancestors(labels[code][1]))) for code in sorted(stratum_of)]
         return self.engine.assign(slots, pool, seed=seed, on=day, team_size=plan.team_size)
 
@@ -142,7 +143,7 @@ class DrawService:
         plan = await self.plans.get(viewer, plan_id)
         require_supervisor(viewer, plan.jurisdiction)
         if plan.draw_id is None:
-            raise Conflict(f"plan {plan_id} has not been drawn", code="PLAN_NOT_DRAWN")
+            raise Conflict(f"plan {plan_id} has not been drawn", code=ErrorCode.PLAN_NOT_DRAWN)
         await self.repository.publish_draw(plan.draw_id)
         await self.plans.audit.append(actor=viewer.username, action="publishPlan", target=f"plan:{plan.id}",
                                       request_id=request_id, outcome="ok")

@@ -9,6 +9,7 @@ from typing import Any
 
 from core.accounts.models import Viewer
 from core.db import is_duplicate_key
+from core.error_codes import ErrorCode
 from core.errors import Conflict
 from core.inspections.models import Draw, Plan, Redraw, Task, TaskStatus
 from core.inspections.ports import Candidate, DrawEngine
@@ -33,14 +34,14 @@ class RedrawService:
         plan = await self.plans.get(viewer, plan_id)
         require_supervisor(viewer, plan.jurisdiction)
         if not reason.strip():
-            raise field_error("reason", "a replacement needs a reason", "REASON_REQUIRED")
+            raise field_error("reason", "a replacement needs a reason", ErrorCode.REASON_REQUIRED)
         if plan.draw_id is None:
-            raise Conflict(f"plan {plan_id} has not been drawn", code="PLAN_NOT_DRAWN")
+            raise Conflict(f"plan {plan_id} has not been drawn", code=ErrorCode.PLAN_NOT_DRAWN)
         original = await self.repository.get_draw(plan.draw_id)
         tasks = await self.repository.tasks_of_plan(plan.id)
         task = next((t for t in tasks if t.credit_code == credit_code and t.status is not TaskStatus.REPLACED), None)
         if original is None or task is None:
-            raise field_error("creditCode", f"no active task for {credit_code} in plan {plan_id}", "NOT_FOUND")
+            raise field_error("creditCode", f"no active task for {credit_code} in plan {plan_id}", ErrorCode.NOT_FOUND)
         number = len(await self.repository.redraws(plan.id)) + 1
         seed = self.engine.redraw_seed(original.seed, number)
         pool = self.engine.candidates(await self.repository.snapshot(original.id))
@@ -60,7 +61,7 @@ class RedrawService:
         elif kind == "object":
             changes, new_task = await self._object(plan, task, tasks, pool, loads, seed, original, record)
         else:
-            raise field_error("kind", "kind must be inspector or object", "INVALID_VALUE")
+            raise field_error("kind", "kind must be inspector or object", ErrorCode.INVALID_VALUE)
         await self._store(plan_id, task, record, changes, new_task)
         await self.plans.audit.append(actor=viewer.username, action="redraw", target=f"task:{task.id}",
                                       request_id=request_id, outcome="ok",
@@ -75,19 +76,21 @@ class RedrawService:
             applied = await self.repository.apply_redraw(record, task_id=task.id, task_version=task.version,
                                                          task_changes=changes, new_task=new_task, session=session)
             if not applied:
-                raise Conflict(f"task {task.id} changed meanwhile", code="STALE_VERSION")
+                raise Conflict(f"task {task.id} changed meanwhile", code=ErrorCode.STALE_VERSION)
 
         try:
             await self.plans.database.transaction(store)
         except Exception as exc:
             if not is_duplicate_key(exc):
                 raise
-            raise Conflict(f"another replacement of plan {plan_id} happened meanwhile", code="STALE_VERSION") from exc
+            raise Conflict(f"another replacement of plan {plan_id} happened meanwhile",
+                           code=ErrorCode.STALE_VERSION) from exc
 
     def _inspector(self, task: Task, staff_id: str | None, pool: Sequence[Candidate], loads: dict[str, int],
                    seed: str, original: Draw, record: dict[str, Any]) -> Changes:
         if staff_id is None or staff_id not in task.inspectors:
-            raise field_error("staffId", f"{staff_id} is not on the team of {task.credit_code}", "INVALID_VALUE")
+            raise field_error("staffId", f"{staff_id} is not on the team of {task.credit_code}",
+                              ErrorCode.INVALID_VALUE)
         keep = [s for s in task.inspectors if s != staff_id]
         removed = sorted({*task.removed_inspectors, staff_id})
         path = tuple(tables.ancestors(task.jurisdiction))
@@ -95,7 +98,7 @@ class RedrawService:
                                                 loads=loads, seed=seed, on=original.inspection_date,
                                                 team_size=original.team_size)
         if result.reason_unstaffed:
-            raise Conflict(f"no replacement inspector: {result.reason_unstaffed}", code="UNSTAFFABLE")
+            raise Conflict(f"no replacement inspector: {result.reason_unstaffed}", code=ErrorCode.UNSTAFFABLE)
         record.update({"keep": keep, "removed": removed, "team": result.team, "jurisdiction_path": list(path)})
         return {"inspectors": result.team, "lead": result.team[0], "removed_inspectors": removed}, None
 
@@ -105,7 +108,7 @@ class RedrawService:
         drawn = {t.credit_code for t in tasks}
         chosen = self.engine.replace_object(rows, stratum=task.stratum, already_drawn=drawn, seed=seed)
         if chosen is None:
-            raise Conflict(f"no enterprise of stratum {task.stratum} is left to draw", code="NO_REPLACEMENT")
+            raise Conflict(f"no enterprise of stratum {task.stratum} is left to draw", code=ErrorCode.NO_REPLACEMENT)
         name, jurisdiction = (await EnterpriseRepository(self.plans.database).labels([chosen]))[chosen]
         path = tuple(tables.ancestors(jurisdiction))
         for member in task.inspectors:

@@ -10,6 +10,7 @@ from pydantic import ValidationError
 
 from core.accounts.models import Viewer
 from core.accounts.roles import SUPERVISORS
+from core.error_codes import ErrorCode
 from core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from core.inspections.models import Coverage, PlanStatus, Task, TaskResult, TaskStatus
 from core.inspections.ports import PublicationDue
@@ -31,11 +32,11 @@ class ResultService:
             raise NotFound(f"task {task_id} not found", field="taskId")
         require_supervisor(viewer, task.jurisdiction)
         if task.status in (TaskStatus.REPLACED, TaskStatus.UNSTAFFED):
-            raise Conflict(f"task {task_id} is {task.status.value}; it has no result", code="TASK_NOT_ACTIVE")
+            raise Conflict(f"task {task_id} is {task.status.value}; it has no result", code=ErrorCode.TASK_NOT_ACTIVE)
         if task.result is not None:
-            raise Conflict(f"task {task_id} already has a result", code="RESULT_EXISTS")
+            raise Conflict(f"task {task_id} already has a result", code=ErrorCode.RESULT_EXISTS)
         if completed_on > datetime.now(UTC).date():
-            raise field_error("completedOn", "completedOn is in the future", "INVALID_DATE")
+            raise field_error("completedOn", "completedOn is in the future", ErrorCode.INVALID_DATE)
         try:
             result = TaskResult.model_validate({
                 "outcome": outcome, "summary": summary, "completed_on": completed_on,
@@ -43,7 +44,7 @@ class ResultService:
         except ValidationError as exc:
             raise ValidationFailed(field_errors(exc, {})) from None
         if not await self.repository.set_result(task.id, task.version, result.model_dump(mode="json")):
-            raise Conflict(f"task {task_id} changed meanwhile", code="STALE_VERSION")
+            raise Conflict(f"task {task_id} changed meanwhile", code=ErrorCode.STALE_VERSION)
         if task.plan_id is not None:
             await self._advance_plan(task.plan_id)
         await self.plans.audit.append(actor=viewer.username, action="recordTaskResult", target=f"task:{task.id}",

@@ -16,6 +16,7 @@ from core.accounts.models import Viewer
 from core.accounts.roles import SUPERVISORS
 from core.audit.repository import AuditRepository
 from core.db import Database
+from core.error_codes import ErrorCode
 from core.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
 from core.inspections.models import Draw, Plan, PlanSettings, PlanStatus, PlanTemplate, PublicPlan, Task, TaskStatus
 from core.inspections.repository import InspectionRepository, TemplateRepository
@@ -64,7 +65,8 @@ class PlanService:
                      request_id: str) -> Plan:
         plan = await self.get(viewer, plan_id)
         if plan.status is not PlanStatus.DRAFT:
-            raise Conflict(f"plan {plan_id} is {plan.status.value}; only a draft can change", code="PLAN_NOT_DRAFT")
+            raise Conflict(f"plan {plan_id} is {plan.status.value}; only a draft can change",
+                           code=ErrorCode.PLAN_NOT_DRAFT)
         merged = parse_settings({**PlanSettings.model_validate(plan.model_dump(
             include=set(PlanSettings.model_fields))).model_dump(), **data})
         require_supervisor(viewer, merged.jurisdiction)
@@ -72,8 +74,8 @@ class PlanService:
             plan_id, expect={"version": version, "status": PlanStatus.DRAFT.value},
             changes=merged.model_dump(mode="json"))
         if updated is None:
-            raise Conflict(f"plan {plan_id} changed meanwhile (you sent version {version})", code="STALE_VERSION",
-                           field="version")
+            raise Conflict(f"plan {plan_id} changed meanwhile (you sent version {version})",
+                           code=ErrorCode.STALE_VERSION, field="version")
         await self.audit.append(actor=viewer.username, action="updatePlan", target=f"plan:{plan_id}",
                                 request_id=request_id, outcome="ok", detail={"fields": sorted(data)})
         return updated
@@ -129,7 +131,7 @@ class PlanService:
     async def my_tasks(self, viewer: Viewer, *, limit: int = 100, statuses: list[str] | None = None,
                        since: date | None = None) -> list[Task]:
         if viewer.inspector_id is None:
-            raise PermissionDenied("only an account linked to an inspector has tasks", code="NOT_AN_INSPECTOR")
+            raise PermissionDenied("only an account linked to an inspector has tasks", code=ErrorCode.NOT_AN_INSPECTOR)
         start = datetime.combine(since, time.min, tzinfo=UTC) if since is not None else None
         return await self.repository.tasks_of_inspector(viewer.inspector_id, statuses=statuses, since=start,
                                                         limit=limit)
@@ -154,5 +156,5 @@ class PlanService:
         return template.id
 
 
-def field_error(field: str, message: str, code: str) -> ValidationFailed:
+def field_error(field: str, message: str, code: ErrorCode) -> ValidationFailed:
     return ValidationFailed([FieldError(field, message, code)])

@@ -18,6 +18,7 @@ from core.accounts.models import Viewer
 from core.accounts.roles import SUPERVISORS
 from core.db import Database, is_duplicate_key
 from core.device import UUID_PATTERN, GeoPoint
+from core.error_codes import ErrorCode
 from core.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
 from core.inspections.models import TaskKind
 from core.inspections.repository import InspectionRepository
@@ -59,7 +60,7 @@ def _parse(model: type[BaseModel], data: dict[str, Any]) -> Any:
     except ValidationError as exc:
         raise ValidationFailed(field_errors(exc, {})) from None
     if parsed.jurisdiction not in tables.divisions():  # type: ignore[attr-defined]
-        raise ValidationFailed([FieldError("jurisdiction", "unknown jurisdiction", "UNKNOWN_JURISDICTION")])
+        raise ValidationFailed([FieldError("jurisdiction", "unknown jurisdiction", ErrorCode.UNKNOWN_JURISDICTION)])
     return parsed
 
 
@@ -111,7 +112,7 @@ class ComplaintService:
             sent = complaint.model_dump(mode="json", exclude={"id", "received_at"})
             same = stored is not None and all(stored.get(k) == v for k, v in sent.items())
             if not same:
-                raise Conflict(f"complaint {complaint.id} exists with different content", code="ID_CONFLICT",
+                raise Conflict(f"complaint {complaint.id} exists with different content", code=ErrorCode.ID_CONFLICT,
                                field="id") from None
             return stored, False
         return doc, True
@@ -125,7 +126,7 @@ class ComplaintService:
         changed = await self.repository.close_complaint(complaint_id, {
             "status": status, "note": note, "closed_by": viewer.username, "closed_at": datetime.now(UTC)})
         if changed is None:
-            raise Conflict(f"complaint {complaint_id} is already {doc['status']}", code="ALREADY_CLOSED")
+            raise Conflict(f"complaint {complaint_id} is already {doc['status']}", code=ErrorCode.ALREADY_CLOSED)
         return dict(changed)
 
     async def close_and_report(self, viewer: Viewer, complaint_id: str, *, request_id: str, founded: bool,
@@ -163,7 +164,7 @@ class ComplaintService:
                 raise
             stored = dict(await self.repository.hotspot(key) or {})
             if stored.get("pm25") != hotspot.pm25 or stored.get("jurisdiction") != hotspot.jurisdiction:
-                raise Conflict(f"hotspot {key} was recorded with other figures", code="ID_CONFLICT",
+                raise Conflict(f"hotspot {key} was recorded with other figures", code=ErrorCode.ID_CONFLICT,
                                field="cellId") from None
             return stored, False
         return doc, True

@@ -16,6 +16,7 @@ from core.accounts.models import Viewer
 from core.accounts.roles import FIELD_STAFF
 from core.db import Database
 from core.device import UUID_PATTERN
+from core.error_codes import ErrorCode
 from core.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
 from core.nonsite import flight_logs, flights
 from core.nonsite.flight_map import render_preview
@@ -64,12 +65,12 @@ class DroneService:
         stored = await self.repository.flight(flight.id)
         if stored is not None:
             if stored["track"] != flight.track or stored["images"] != flight.images:
-                raise Conflict(f"flight {flight.id} exists with other content", code="ID_CONFLICT", field="id")
+                raise Conflict(f"flight {flight.id} exists with other content", code=ErrorCode.ID_CONFLICT, field="id")
             return stored, False
         parsed = flight_logs.parse_track(flight.track.encode(), fmt=flight.format)  # type: ignore[arg-type]
         if not parsed.points:
             raise ValidationFailed([FieldError("track", "; ".join(p.message for p in parsed.problems[:5]) or
-                                               "no track points", "MALFORMED_TRACK")])
+                                               "no track points", ErrorCode.MALFORMED_TRACK)])
         sites = _sites(await self.repository.sites_near(flight.jurisdiction, parsed.points, flight.radius_m),
                        flight.radius_m)
         passes = flights.sites_passed(parsed, sites)

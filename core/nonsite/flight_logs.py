@@ -16,14 +16,16 @@ from xml.sax.xmlreader import AttributesNSImpl, Locator
 from defusedxml import DefusedXmlException
 from defusedxml.expatreader import DefusedExpatParser
 
-MALFORMED_GPX = "MALFORMED_GPX"
-MALFORMED_ROW = "MALFORMED_ROW"
-MISSING_COLUMNS = "MISSING_COLUMNS"
-INVALID_COORDINATES = "INVALID_COORDINATES"
-INVALID_TIME = "INVALID_TIME"
-INVALID_ALTITUDE = "INVALID_ALTITUDE"
-OUT_OF_ORDER = "OUT_OF_ORDER"
-DUPLICATE_POINT = "DUPLICATE_POINT"
+from core.error_codes import ErrorCode
+
+MALFORMED_GPX = ErrorCode.MALFORMED_GPX
+MALFORMED_ROW = ErrorCode.MALFORMED_ROW
+MISSING_COLUMNS = ErrorCode.MISSING_COLUMNS
+INVALID_COORDINATES = ErrorCode.INVALID_COORDINATES
+INVALID_TIME = ErrorCode.INVALID_TIME
+INVALID_ALTITUDE = ErrorCode.INVALID_ALTITUDE
+OUT_OF_ORDER = ErrorCode.OUT_OF_ORDER
+DUPLICATE_POINT = ErrorCode.DUPLICATE_POINT
 
 GPX_NAMESPACES = frozenset({None, "", "http://www.topografix.com/GPX/1/0", "http://www.topografix.com/GPX/1/1"})
 _CSV_ALIASES = {"time": ("time", "timestamp", "datetime"), "lat": ("lat", "latitude"),
@@ -44,7 +46,7 @@ class TrackProblem:
     """One bad row (CSV line) or point (GPX line). ``kept``: the point is still in the track."""
 
     row: int
-    code: str
+    code: ErrorCode
     message: str
     kept: bool = False
 

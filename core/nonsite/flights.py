@@ -13,9 +13,10 @@ import shapely
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
+from core.error_codes import ErrorCode
 from core.nonsite.flight_logs import INVALID_COORDINATES, TrackParse, TrackPoint, valid_position
 
-IMAGE_WITHOUT_GPS = "IMAGE_WITHOUT_GPS"
+IMAGE_WITHOUT_GPS = ErrorCode.IMAGE_WITHOUT_GPS
 DEFAULT_RADIUS_M = 200.0
 _WGS84_A = 6_378_137.0
 _WGS84_E2 = 0.006_694_379_990_14
@@ -196,7 +197,7 @@ class FlightImage(NamedTuple):
 @dataclass(frozen=True)
 class ImageProblem:
     evidence_id: str
-    code: str
+    code: ErrorCode
     message: str
 
 

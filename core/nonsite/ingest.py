@@ -21,6 +21,7 @@ from operator import itemgetter
 from typing import Any
 
 from core.db import Database
+from core.error_codes import ErrorCode
 from core.nonsite.readings import Columns, IngestReport, Reading, RowError, Times, parse, parse_columns, take
 from core.nonsite.repository import MeterRepository
 from core.registry.sources import SourceRow
@@ -150,14 +151,14 @@ class _Buffer:
         rejected = len(errors)
         for number, meter_id, at, day, minute, kw, kwh in batch:
             if meters(meter_id) is None:
-                errors.append(RowError(number, "meter", "UNKNOWN_METER", f"meter {meter_id} is not registered"))
+                errors.append(RowError(number, "meter", ErrorCode.UNKNOWN_METER, f"meter {meter_id} is not registered"))
                 continue
             if kwh is None:
                 value = {"kw": kw}
             elif self._counter_ok(meter_id, at, kwh):
                 value = {"kwh": kwh} if kw is None else {"kw": kw, "kwh": kwh}
             else:
-                errors.append(RowError(number, "kwh", "DECREASING_COUNTER",
+                errors.append(RowError(number, "kwh", ErrorCode.DECREASING_COUNTER,
                                        f"energy counter of {meter_id} went down at {at.isoformat()}"))
                 continue
             slots = open_get(day)

@@ -9,6 +9,7 @@ from typing import Any
 from core.accounts.models import Viewer
 from core.accounts.roles import FIELD_STAFF, SUPERVISORS
 from core.db import Database, lost_race
+from core.error_codes import ErrorCode
 from core.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
 from core.nonsite.models import Lead, LeadStatus, PowerAlert
 from core.nonsite.power_alerts import (
@@ -41,7 +42,7 @@ class LeadService:
             raise PermissionDenied("leads are for enforcement staff")
         if status is not None and status not in set(LeadStatus):
             raise ValidationFailed([FieldError("status", "status must be open, converted or dismissed",
-                                               "INVALID_VALUE")])
+                                               ErrorCode.INVALID_VALUE)])
         return await self.repository.list(list(viewer.jurisdictions), status=status, credit_code=credit_code,
                                           limit=MAX_LISTED)
 
@@ -63,7 +64,7 @@ class LeadService:
                 if not lost_race(exc):
                     raise
                 await asyncio.sleep(0.01 * (attempt + 1))
-        raise Conflict(f"the lead of power alert {alert_id} kept changing", code="STALE_VERSION")
+        raise Conflict(f"the lead of power alert {alert_id} kept changing", code=ErrorCode.STALE_VERSION)
 
     async def _record(self, viewer: Viewer, alert: PowerAlert, summary: str) -> Lead:
         now = datetime.now(UTC)
@@ -89,13 +90,13 @@ class LeadService:
 
     async def dismiss(self, viewer: Viewer, lead_id: str, *, version: int, reason: str) -> Lead:
         if not reason.strip():
-            raise ValidationFailed([FieldError("reason", "say why the lead needs no visit", "REASON_REQUIRED")])
+            raise ValidationFailed([FieldError("reason", "say why the lead needs no visit", ErrorCode.REASON_REQUIRED)])
         await self._open(viewer, lead_id, version)
         changes = {"status": LeadStatus.DISMISSED.value, "reason": reason.strip()[:1000],
                    "closed_by": viewer.username, "closed_at": datetime.now(UTC)}
         dismissed = await self.repository.update(lead_id, version, changes)
         if dismissed is None:
-            raise Conflict(f"lead {lead_id} changed meanwhile", code="STALE_VERSION", field="version")
+            raise Conflict(f"lead {lead_id} changed meanwhile", code=ErrorCode.STALE_VERSION, field="version")
         return dismissed
 
     async def _open(self, viewer: Viewer, lead_id: str, version: int) -> Lead:
@@ -103,7 +104,7 @@ class LeadService:
         if not viewer.has_any(SUPERVISORS):
             raise PermissionDenied("supervisors convert and dismiss leads")
         if lead.status is not LeadStatus.OPEN:
-            raise Conflict(f"lead {lead_id} is {lead.status.value}", code="WRONG_STATUS", field="leadId")
+            raise Conflict(f"lead {lead_id} is {lead.status.value}", code=ErrorCode.WRONG_STATUS, field="leadId")
         if lead.version != version:
-            raise Conflict(f"lead {lead_id} changed meanwhile", code="STALE_VERSION", field="version")
+            raise Conflict(f"lead {lead_id} changed meanwhile", code=ErrorCode.STALE_VERSION, field="version")
         return lead

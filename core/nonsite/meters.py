@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from core.accounts.models import Viewer
 from core.accounts.roles import SUPERVISORS
 from core.db import Database
+from core.error_codes import ErrorCode
 from core.errors import NotFound, PermissionDenied
 from core.nonsite import ingest, readings
 from core.nonsite.detect import Series
@@ -44,7 +45,7 @@ class MeterService:
                 parsed.append((number, MeterData.model_validate(row)))
             except ValidationError as exc:
                 first = exc.errors()[0]
-                errors.append(readings.RowError(number, ".".join(str(p) for p in first["loc"]), "INVALID_VALUE",
+                errors.append(readings.RowError(number, ".".join(str(p) for p in first["loc"]), ErrorCode.INVALID_VALUE,
                                                 str(first["msg"])))
         enterprises = await EnterpriseRepository(self.database).by_codes(sorted({m.credit_code for _, m in parsed}))
         existing = await self.repository.by_ids([m.meter_id for _, m in parsed])
@@ -54,11 +55,11 @@ class MeterService:
             enterprise = enterprises.get(data.credit_code)
             known = existing.get(data.meter_id)
             if known is not None and not viewer.covers(known["jurisdiction"]):  # another office's meter
-                errors.append(readings.RowError(number, "meter_id", "NOT_FOUND", f"meter {data.meter_id} belongs "
-                                                "to an enterprise outside your jurisdictions"))
+                errors.append(readings.RowError(number, "meter_id", ErrorCode.NOT_FOUND, f"meter {data.meter_id} "
+                                                "belongs to an enterprise outside your jurisdictions"))
                 continue
             if enterprise is None or not viewer.covers(enterprise.jurisdiction):
-                errors.append(readings.RowError(number, "credit_code", "NOT_FOUND",
+                errors.append(readings.RowError(number, "credit_code", ErrorCode.NOT_FOUND,
                                                 f"enterprise {data.credit_code} not found"))
                 continue
             meter = Meter(**data.model_dump(), jurisdiction=enterprise.jurisdiction, created_at=now)

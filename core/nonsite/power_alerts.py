@@ -11,6 +11,7 @@ from typing import Any
 from core.accounts.models import Viewer
 from core.accounts.roles import FIELD_STAFF, SUPERVISORS
 from core.db import Database, lost_race
+from core.error_codes import ErrorCode
 from core.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
 from core.inspections.models import TaskKind
 from core.inspections.repository import InspectionRepository
@@ -56,26 +57,26 @@ class PowerAlertService:
         alert = await self.get(viewer, alert_id)
         if action not in NEXT_STAGE:
             raise ValidationFailed([FieldError("action", "action must be handle, feedback, verify or review",
-                                               "INVALID_VALUE")])
+                                               ErrorCode.INVALID_VALUE)])
         if not viewer.has_any(WHO[action]):
             raise PermissionDenied(f"your role may not {action} a power alert")
         before, after = NEXT_STAGE[action]
         if alert.stage is not before:
             raise Conflict(f"power alert {alert_id} is {alert.stage.value}; {action} needs {before.value}",
-                           code="WRONG_STAGE", field="action")
+                           code=ErrorCode.WRONG_STAGE, field="action")
         changes: dict[str, object] = {"stage": after.value}
         if action == "verify":
             # Closing needs the verifier and evidence (rule 19): both are recorded at verification.
             if not evidence or violation is None:
                 raise ValidationFailed([FieldError("evidence", "verification needs evidence ids and the finding "
-                                                   "(violation true or false)", "EVIDENCE_REQUIRED")])
+                                                   "(violation true or false)", ErrorCode.EVIDENCE_REQUIRED)])
             changes.update({"verifier": viewer.username, "evidence": evidence, "violation": violation})
         if action == "review" and (alert.verifier is None or not alert.evidence):
-            raise Conflict(f"power alert {alert_id} has no verifier or evidence", code="NOT_VERIFIED")
+            raise Conflict(f"power alert {alert_id} has no verifier or evidence", code=ErrorCode.NOT_VERIFIED)
         entry = {"at": datetime.now(UTC), "actor": viewer.username, "action": action, "note": note}
         updated = await self.repository.advance(alert_id, version, changes, entry)
         if updated is None:
-            raise Conflict(f"power alert {alert_id} changed meanwhile", code="STALE_VERSION", field="version")
+            raise Conflict(f"power alert {alert_id} changed meanwhile", code=ErrorCode.STALE_VERSION, field="version")
         return updated
 
     async def create_task(self, viewer: Viewer, alert_id: str, *, lead: tuple[str, int] | None = None) -> str:
@@ -97,7 +98,7 @@ class PowerAlertService:
                 if not lost_race(exc):
                     raise
                 await asyncio.sleep(0.01 * (attempt + 1))
-        raise Conflict(f"power alert {alert_id} kept changing", code="STALE_VERSION", field="version")
+        raise Conflict(f"power alert {alert_id} kept changing", code=ErrorCode.STALE_VERSION, field="version")
 
     async def _create_task(self, viewer: Viewer, alert: PowerAlert, expected: tuple[str, int] | None) -> str:
         now = datetime.now(UTC)
@@ -105,7 +106,7 @@ class PowerAlertService:
         if expected is not None and (current is None or current.id != expected[0]):
             raise NotFound(f"lead {expected[0]} not found", field="leadId")
         if expected is not None and current is not None and current.status is not LeadStatus.OPEN:
-            raise Conflict(f"lead {current.id} is {current.status.value}", code="WRONG_STATUS", field="leadId")
+            raise Conflict(f"lead {current.id} is {current.status.value}", code=ErrorCode.WRONG_STATUS, field="leadId")
         version = expected[1] if expected is not None else (current.version if current else 0)
         existing = await self.tasks.targeted_of(origin(alert.id))
         if existing:
@@ -115,7 +116,7 @@ class PowerAlertService:
         positive = await on_positive_list(self.database, alert.credit_code, now.date())
         if positive and current is not None and current.status is LeadStatus.DISMISSED:
             raise Conflict(f"the lead of power alert {alert.id} was dismissed: {current.reason}",
-                           code="LEAD_DISMISSED")
+                           code=ErrorCode.LEAD_DISMISSED)
         task = targeted_task(kind=TaskKind.ANOMALY_VERIFICATION.value, origin=origin(alert.id),
                              credit_code=alert.credit_code, name=alert.enterprise_name,
                              jurisdiction=alert.jurisdiction,
@@ -139,7 +140,7 @@ class PowerAlertService:
 
     async def _convert(self, lead_id: str, version: int, changes: dict[str, object], *, session: Any) -> None:
         if await self.leads.update(lead_id, version, changes, session=session) is None:
-            raise Conflict(f"lead {lead_id} changed meanwhile", code="STALE_VERSION", field="version")
+            raise Conflict(f"lead {lead_id} changed meanwhile", code=ErrorCode.STALE_VERSION, field="version")
 
     async def advance_and_report(self, viewer: Viewer, alert_id: str, *, request_id: str, version: int,
                                  action: str, note: str, evidence: list[str], violation: bool | None) -> PowerAlert:

@@ -14,18 +14,19 @@ import numpy as np
 
 from core.alerts.repository import AlertRepository
 from core.db import Database, chunks
+from core.error_codes import ErrorCode
 from core.errors import Conflict
 from core.nonsite.detect import MEASURE_CODES, SEVERITIES, Anomaly, Series, Thresholds, detect
 from core.nonsite.meters import load_series
 from core.nonsite.models import SLOT_MINUTES, Meter, PowerAlert
 from core.nonsite.repository import MeterRepository
 from core.policies.facts import facts_batches
+from core.policies.kinds import PolicyKind
 from core.policies.repository import enterprises_with_codes
 from core.policies.service import PolicyService
 from core.reference import tables
 from core.registry.repository import EnterpriseRepository
 
-POLICY_KIND = "electricity_triggers"
 FIELDS = ("production_on_share", "treatment_off_share", "min_minutes", "restriction_margin_pct", "night_day_ratio")
 
 
@@ -79,9 +80,9 @@ class PowerScanService:
         When an enterprise's measure changes inside the window (a halt from Tuesday), its slots take
         the answer for the measure in force at each slot: per enterprise and slot [N, T] arrays.
         """
-        in_force = await self.policies.rules_in_force(POLICY_KIND, day)
+        in_force = await self.policies.rules_in_force(PolicyKind.ELECTRICITY_TRIGGERS, day)
         if in_force is None:
-            raise Conflict("no electricity-trigger policy is in force", code="NO_POLICY")
+            raise Conflict("no electricity-trigger policy is in force", code=ErrorCode.NO_POLICY)
         levels = {code: np.unique(series.measure[n]).tolist() for n, code in enumerate(series.codes)}
         names = {v: k for k, v in MEASURE_CODES.items()}
         decided: dict[tuple[str, int], dict[str, Any]] = {}

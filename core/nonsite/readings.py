@@ -14,6 +14,7 @@ from itertools import islice
 from operator import itemgetter
 from typing import Any, NamedTuple
 
+from core.error_codes import ErrorCode
 from core.errors import FieldError
 from core.nonsite.models import SLOT_MINUTES
 from core.registry.sources import SourceRow
@@ -25,7 +26,7 @@ FUTURE_TOLERANCE = timedelta(minutes=5)
 class RowError:
     row: int
     field: str
-    code: str
+    code: ErrorCode
     message: str
 
 
@@ -49,9 +50,9 @@ class Times:
 
     def __init__(self, now: datetime) -> None:
         self.limit = now + FUTURE_TOLERANCE
-        self.cache: dict[str, tuple[datetime, str, str] | tuple[str, str]] = {}
+        self.cache: dict[str, tuple[datetime, str, str] | tuple[ErrorCode, str]] = {}
 
-    def parse(self, raw: str) -> tuple[datetime, str, str] | tuple[str, str]:
+    def parse(self, raw: str) -> tuple[datetime, str, str] | tuple[ErrorCode, str]:
         found = self.cache.get(raw)
         if found is None:
             if len(self.cache) > 50_000:
@@ -59,19 +60,19 @@ class Times:
             found = self.cache[raw] = self._parse(raw)
         return found
 
-    def _parse(self, raw: str) -> tuple[datetime, str, str] | tuple[str, str]:
+    def _parse(self, raw: str) -> tuple[datetime, str, str] | tuple[ErrorCode, str]:
         try:
             at = datetime.fromisoformat(raw)
         except ValueError:
-            return "INVALID_TIMESTAMP", "timestamp must be ISO 8601 with an offset"
+            return ErrorCode.INVALID_TIMESTAMP, "timestamp must be ISO 8601 with an offset"
         if at.tzinfo is None:
-            return "INVALID_TIMESTAMP", "timestamp needs a UTC offset"
+            return ErrorCode.INVALID_TIMESTAMP, "timestamp needs a UTC offset"
         try:
             at = at.astimezone(UTC).replace(second=0, microsecond=0)
         except OverflowError:  # the first or last hours of the calendar, shifted out of it
-            return "INVALID_TIMESTAMP", f"timestamp {raw} is outside the calendar"
+            return ErrorCode.INVALID_TIMESTAMP, f"timestamp {raw} is outside the calendar"
         if at > self.limit:
-            return "IN_FUTURE", f"{at.isoformat()} is in the future"
+            return ErrorCode.IN_FUTURE, f"{at.isoformat()} is in the future"
         return at, at.date().isoformat(), str(at.hour * 60 + at.minute)
 
 
@@ -79,15 +80,15 @@ def _number(raw: Any, name: str, row: int) -> float | None | RowError:
     if raw is None or raw == "":
         return None
     if isinstance(raw, bool) or (isinstance(raw, str) and "_" in raw):  # float() would take "1_000"
-        return RowError(row, name, "INVALID_NUMBER", f"{name} {raw!r} is not a number")
+        return RowError(row, name, ErrorCode.INVALID_NUMBER, f"{name} {raw!r} is not a number")
     try:
         value = float(raw)
     except (TypeError, ValueError, OverflowError):  # a JSON integer too big for a float
-        return RowError(row, name, "INVALID_NUMBER", f"{name} {raw!r} is not a number")
+        return RowError(row, name, ErrorCode.INVALID_NUMBER, f"{name} {raw!r} is not a number")
     if not math.isfinite(value):
-        return RowError(row, name, "INVALID_NUMBER", f"{name} must be finite")
+        return RowError(row, name, ErrorCode.INVALID_NUMBER, f"{name} must be finite")
     if value < 0:
-        return RowError(row, name, "NEGATIVE_VALUE", f"{name} cannot be negative, got {value}")
+        return RowError(row, name, ErrorCode.NEGATIVE_VALUE, f"{name} cannot be negative, got {value}")
     return value
 
 
@@ -100,7 +101,7 @@ def parse(row: SourceRow, times: Times) -> Reading | RowError:
     meter = get("meter") or get("meter_id")
     meter = (meter if meter.__class__ is str else str(meter or "")).strip()
     if not meter:
-        return RowError(row.number, "meter", "REQUIRED", "meter is required")
+        return RowError(row.number, "meter", ErrorCode.REQUIRED, "meter is required")
     stamp = get("timestamp") or get("at")
     if stamp.__class__ is not str:
         stamp = str(stamp or "")
@@ -124,7 +125,7 @@ def parse(row: SourceRow, times: Times) -> Reading | RowError:
                 return value
         kw, kwh = checked  # type: ignore[assignment]
     if kw is None and kwh is None:
-        return RowError(row.number, "kw", "REQUIRED", "a reading needs kw or kwh")
+        return RowError(row.number, "kw", ErrorCode.REQUIRED, "a reading needs kw or kwh")
     return (row.number, meter, when[0], when[1], when[2], kw, kwh)  # type: ignore[return-value]
 
 

@@ -14,7 +14,6 @@ from core.policies.engine import RulesInForce
 from core.policies.facts import facts_batches
 from core.policies.repository import DecisionRepository
 
-APPLIED_KINDS = ("supervision_class", "positive_list")
 BATCH = 500
 
 

@@ -16,10 +16,11 @@ from typing import Any
 from core.accounts.models import Viewer
 from core.accounts.roles import ANY_ROLE, AUTHORS
 from core.db import Database
+from core.error_codes import ErrorCode
 from core.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
 from core.policies import decisions, simulation
-from core.policies.decisions import APPLIED_KINDS
 from core.policies.engine import EvaluationError, PolicyEngine, RulesInForce
+from core.policies.kinds import CASE_KINDS, STORED_KINDS
 from core.policies.models import (
     Explanation,
     GoldenCase,
@@ -30,7 +31,7 @@ from core.policies.models import (
     VersionStatus,
 )
 from core.policies.repository import DecisionRepository, PolicyRepository, every_enterprise
-from core.policies.simulation import CASE_KINDS, Simulation
+from core.policies.simulation import Simulation
 from core.reference import tables
 
 SYSTEM = "system"
@@ -117,7 +118,7 @@ class PolicyService:
         parent = await self.version(parent_id or policy.active_version or "")
         if parent.policy_id != policy_id:
             raise ValidationFailed([FieldError("parentId", f"{parent.id} is not a version of {policy_id}",
-                                               "INVALID_VALUE")])
+                                               ErrorCode.INVALID_VALUE)])
         number = await self.repository.next_number(policy_id)
         now = datetime.now(UTC)
         version = PolicyVersion(
@@ -138,12 +139,12 @@ class PolicyService:
         if content is None or errors:
             raise ValidationFailed(errors)
         if content.kind != version.content["kind"]:
-            raise ValidationFailed([FieldError("kind", "a version cannot change its policy kind", "IMMUTABLE")])
+            raise ValidationFailed([FieldError("kind", "a version cannot change its policy kind", ErrorCode.IMMUTABLE)])
         updated = await self.repository.update_version(
             version_id, expect_status=VersionStatus.DRAFT.value,
             changes={"content": content.content, "content_hash": content.content_hash})
         if updated is None:
-            raise Conflict(f"version {version_id} left the draft state meanwhile", code="STALE_VERSION")
+            raise Conflict(f"version {version_id} left the draft state meanwhile", code=ErrorCode.STALE_VERSION)
         await self.repository.log(policy_id=version.policy_id, version_id=version_id, actor=viewer.username,
                                   action="update", reason=reason)
         return updated
@@ -178,7 +179,7 @@ class PolicyService:
             version_id, expect_status=VersionStatus.DRAFT.value,
             changes={"golden_cases": [c.model_dump() for c in [*version.golden_cases, case]]})
         if updated is None:
-            raise Conflict(f"version {version_id} left the draft state meanwhile", code="STALE_VERSION")
+            raise Conflict(f"version {version_id} left the draft state meanwhile", code=ErrorCode.STALE_VERSION)
         await self.repository.log(policy_id=version.policy_id, version_id=version_id, actor=viewer.username,
                                   action="add_golden_case", detail={"case": case.id})
         return updated
@@ -191,19 +192,20 @@ class PolicyService:
         if errors:
             raise ValidationFailed(errors)
         if not version.golden_cases:
-            raise ValidationFailed([FieldError("goldenCases", "add at least one golden case", "NO_GOLDEN_CASES")])
+            raise ValidationFailed([FieldError("goldenCases", "add at least one golden case",
+                                               ErrorCode.NO_GOLDEN_CASES)])
         failed = [r for r in self._run_cases(version) if not r.passed]
         if failed:
             raise ValidationFailed([FieldError(f"goldenCases.{r.id}", f"expected {r.expected}, got "
                                                f"{r.actual}{' — ' + r.error if r.error else ''}",
-                                               "GOLDEN_CASE_FAILED") for r in failed])
+                                               ErrorCode.GOLDEN_CASE_FAILED) for r in failed])
         return await self._move(viewer, version, VersionStatus.DRAFT, VersionStatus.IN_REVIEW, "submit")
 
     async def approve(self, viewer: Viewer, version_id: str) -> PolicyVersion:
         _author(viewer)
         version = await self.scoped_version(viewer, version_id)
         if version.author == viewer.username:
-            raise PermissionDenied("the author cannot approve their own version", code="SELF_APPROVAL")
+            raise PermissionDenied("the author cannot approve their own version", code=ErrorCode.SELF_APPROVAL)
         return await self._move(viewer, version, VersionStatus.IN_REVIEW, VersionStatus.APPROVED, "approve",
                                 approver=viewer.username)
 
@@ -217,10 +219,10 @@ class PolicyService:
         _author(viewer)
         await self.policy(policy_id, viewer)
         if not reason.strip():
-            raise ValidationFailed([FieldError("reason", "a rollback needs a reason", "REASON_REQUIRED")])
+            raise ValidationFailed([FieldError("reason", "a rollback needs a reason", ErrorCode.REASON_REQUIRED)])
         version = await self.version(to_version)
         if version.policy_id != policy_id or version.status is not VersionStatus.RETIRED:
-            raise Conflict(f"{to_version} is not a retired version of {policy_id}", code="NOT_RETIRED")
+            raise Conflict(f"{to_version} is not a retired version of {policy_id}", code=ErrorCode.NOT_RETIRED)
         return await self._switch(viewer, version, datetime.now(UTC).date(), "rollback", reason=reason)
 
     async def _switch(self, viewer: Viewer, version: PolicyVersion, start: date, action: str, *,
@@ -234,7 +236,7 @@ class PolicyService:
         if current is not None and current.periods and start <= current.periods[-1].start and not same_day_undo:
             raise ValidationFailed([FieldError(
                 "effectiveFrom", f"must be after {current.periods[-1].start}, when {current.id} took effect",
-                "OVERLAPPING_PERIOD")])
+                ErrorCode.OVERLAPPING_PERIOD)])
 
         async def switch(session: Any) -> PolicyVersion:
             if current is not None:
@@ -245,14 +247,14 @@ class PolicyService:
                     changes={"status": VersionStatus.RETIRED.value,
                              "periods": [p.model_dump(mode="json") for p in periods]}, session=session)
                 if retired is None:
-                    raise Conflict(f"{current.id} changed meanwhile", code="STALE_VERSION")
+                    raise Conflict(f"{current.id} changed meanwhile", code=ErrorCode.STALE_VERSION)
             activated = await self.repository.update_version(
                 version.id, expect_status=version.status.value,
                 changes={"status": VersionStatus.ACTIVE.value,
                          "periods": [p.model_dump(mode="json") for p in _resumed(version.periods, start)]},
                 session=session)
             if activated is None:
-                raise Conflict(f"{version.id} changed meanwhile", code="STALE_VERSION")
+                raise Conflict(f"{version.id} changed meanwhile", code=ErrorCode.STALE_VERSION)
             await self.repository.set_active(policy.id, version.id, session=session)
             await self.repository.log(policy_id=policy.id, version_id=version.id, actor=viewer.username,
                                       action=action, reason=reason,
@@ -270,7 +272,7 @@ class PolicyService:
         moved = await self.repository.update_version(version.id, expect_status=before.value,
                                                      changes={"status": after.value, **changes})
         if moved is None:
-            raise Conflict(f"version {version.id} changed meanwhile", code="STALE_VERSION")
+            raise Conflict(f"version {version.id} changed meanwhile", code=ErrorCode.STALE_VERSION)
         await self.repository.log(policy_id=version.policy_id, version_id=version.id, actor=viewer.username,
                                   action=action)
         return moved
@@ -283,7 +285,7 @@ class PolicyService:
         policy = await self.policy(candidate.policy_id)
         if policy.kind in CASE_KINDS:
             raise Conflict(f"{policy.kind} decides on violations, not on the registry: test it with golden cases",
-                           code="NOT_SIMULATABLE", field="versionId")
+                           code=ErrorCode.NOT_SIMULATABLE, field="versionId")
         extra = assume or {}
         errors = self.engine.check_facts(extra)
         if errors:
@@ -318,7 +320,8 @@ class PolicyService:
         registry and the events at assembly.
         """
         today = day or datetime.now(UTC).date()
-        policies = {kind: found for kind in APPLIED_KINDS if (found := await self.rules_in_force(kind, today))}
+        policies: dict[str, RulesInForce] = {
+            kind: found for kind in STORED_KINDS if (found := await self.rules_in_force(kind, today))}
         return await decisions.redecide(self.database, self.decisions, policies, query=query, trigger=trigger,
                                         day=today)
 
@@ -349,4 +352,4 @@ def _author(viewer: Viewer) -> None:
 
 def _require_status(version: PolicyVersion, status: VersionStatus, message: str) -> None:
     if version.status is not status:
-        raise Conflict(f"{version.id} is {version.status.value}: {message}", code="WRONG_STATUS")
+        raise Conflict(f"{version.id} is {version.status.value}: {message}", code=ErrorCode.WRONG_STATUS)

@@ -14,7 +14,6 @@ from core.policies.models import AppliedRule, Explanation, PolicyVersion
 from core.policies.repository import enterprises_with_codes, enterprises_within
 
 MAX_LISTED = 200
-CASE_KINDS = {"penalty_discretion"}  # decided on violations, not on the registry
 
 
 @dataclass

@@ -19,6 +19,7 @@ from typing import Any
 
 from core import counters
 from core.db import Database
+from core.error_codes import ErrorCode
 from core.errors import FieldError
 from core.registry import rows as row_format
 from core.registry.dedupe import BloomFilter
@@ -125,7 +126,7 @@ class EnterpriseImporter:
             return None
         if not self.allowed(record.jurisdiction):
             self.report.reject(source.number, [FieldError(
-                "jurisdiction", f"jurisdiction {record.jurisdiction} is outside your scope", "OUT_OF_SCOPE")])
+                "jurisdiction", f"jurisdiction {record.jurisdiction} is outside your scope", ErrorCode.OUT_OF_SCOPE)])
             self.progress(1)
             return None
         return record
@@ -148,7 +149,7 @@ class EnterpriseImporter:
                 else:
                     self.report.reject(number, [FieldError(
                         "credit_code", f"credit code {code} appears earlier in this file",
-                        "DUPLICATE_IN_FILE")])
+                        ErrorCode.DUPLICATE_IN_FILE)])
                     self.progress(1)
         await self._write(retry)
 
@@ -171,7 +172,7 @@ class EnterpriseImporter:
             elif not self.allowed(current.jurisdiction):
                 self.report.reject(number, [FieldError(
                     "jurisdiction", f"enterprise {record.credit_code} is registered outside your scope",
-                    "OUT_OF_SCOPE")])
+                    ErrorCode.OUT_OF_SCOPE)])
             elif content_hash(current.data()) == digest:
                 self.report.unchanged += 1
             else:
@@ -191,7 +192,7 @@ class EnterpriseImporter:
                 number, _ = new_rows[index]
                 self.report.reject(number, [FieldError(
                     "credit_code", "written concurrently by another import; re-run to update",
-                    "CONCURRENT_WRITE")])
+                    ErrorCode.CONCURRENT_WRITE)])
         if updates:
             stale = await self._apply(updates, history)
             if stale:
@@ -199,7 +200,7 @@ class EnterpriseImporter:
                 for number, record in batch:
                     if record.credit_code in stale:
                         self.report.reject(number, [FieldError(
-                            "credit_code", "changed concurrently; re-run to update", "STALE_VERSION")])
+                            "credit_code", "changed concurrently; re-run to update", ErrorCode.STALE_VERSION)])
                     elif any(doc["credit_code"] == record.credit_code for doc, _ in updates):
                         retry.append((number, record))
                 await self._write(retry)
@@ -269,7 +270,7 @@ async def import_inspector_rows(
             continue
         if record.staff_id in seen:
             report.reject(source.number, [FieldError(
-                "staff_id", f"staff id {record.staff_id} appears earlier in this file", "DUPLICATE_IN_FILE")])
+                "staff_id", f"staff id {record.staff_id} appears earlier in this file", ErrorCode.DUPLICATE_IN_FILE)])
             continue
         seen.add(record.staff_id)
         batch.append(record)

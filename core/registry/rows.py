@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from core.error_codes import ErrorCode
 from core.errors import FieldError
 from core.registry.models import EnterpriseData, InspectorData
 
@@ -44,9 +45,9 @@ _ENTERPRISE_PATHS = {
     ("positive_list", "valid_to"): "positive_list_to",
 }
 _CODES = {
-    "credit_code": "INVALID_CREDIT_CODE", "jurisdiction": "UNKNOWN_JURISDICTION",
-    "jurisdictions": "UNKNOWN_JURISDICTION", "industry_code": "UNKNOWN_INDUSTRY",
-    "conflicts": "INVALID_CREDIT_CODE",
+    "credit_code": ErrorCode.INVALID_CREDIT_CODE, "jurisdiction": ErrorCode.UNKNOWN_JURISDICTION,
+    "jurisdictions": ErrorCode.UNKNOWN_JURISDICTION, "industry_code": ErrorCode.UNKNOWN_INDUSTRY,
+    "conflicts": ErrorCode.INVALID_CREDIT_CODE,
 }
 
 
@@ -74,7 +75,7 @@ def _flag(row: Mapping[str, Any], key: str, errors: list[FieldError], default: b
         return True
     if text in _FALSE:
         return False
-    errors.append(FieldError(key, f"{key} must be true or false, got {text!r}", "INVALID_BOOLEAN"))
+    errors.append(FieldError(key, f"{key} must be true or false, got {text!r}", ErrorCode.INVALID_BOOLEAN))
     return default
 
 
@@ -88,7 +89,7 @@ def _number(row: Mapping[str, Any], key: str, errors: list[FieldError]) -> float
     try:
         return float(text)
     except ValueError:
-        errors.append(FieldError(key, f"{key} must be a number, got {text!r}", "INVALID_NUMBER"))
+        errors.append(FieldError(key, f"{key} must be a number, got {text!r}", ErrorCode.INVALID_NUMBER))
         return None
 
 
@@ -118,13 +119,13 @@ def field_errors(exc: ValidationError, paths: Mapping[tuple[str, ...], str]) -> 
         if column in _CODES and kind == "value_error":
             code = _CODES[column]
         elif kind == "missing" or empty:
-            code = "REQUIRED"
+            code = ErrorCode.REQUIRED
         elif kind in {"greater_than_equal", "less_than_equal"}:
-            code = "OUT_OF_RANGE"
+            code = ErrorCode.OUT_OF_RANGE
         elif kind.startswith("date"):
-            code = "INVALID_DATE"
+            code = ErrorCode.INVALID_DATE
         else:
-            code = "INVALID_VALUE"
+            code = ErrorCode.INVALID_VALUE
         message = str(item["msg"]).removeprefix("Value error, ")
         errors.append(FieldError(column, f"{column}: {message}", code))
     return errors
@@ -135,7 +136,7 @@ def enterprise_from_row(row: Mapping[str, Any]) -> EnterpriseData:
     errors: list[FieldError] = []
     lon, lat = _number(row, "lon", errors), _number(row, "lat", errors)
     if (lon is None) != (lat is None) and not errors:
-        errors.append(FieldError("lat" if lat is None else "lon", "lon and lat go together", "REQUIRED"))
+        errors.append(FieldError("lat" if lat is None else "lon", "lon and lat go together", ErrorCode.REQUIRED))
     boundary: Any = None
     raw_boundary = row.get("boundary")
     if isinstance(raw_boundary, dict):
@@ -144,12 +145,12 @@ def enterprise_from_row(row: Mapping[str, Any]) -> EnterpriseData:
         try:
             boundary = json.loads(_text(row, "boundary"))
         except json.JSONDecodeError:
-            errors.append(FieldError("boundary", "boundary must be a GeoJSON polygon", "INVALID_GEOJSON"))
+            errors.append(FieldError("boundary", "boundary must be a GeoJSON polygon", ErrorCode.INVALID_GEOJSON))
     if boundary is not None and not (
         isinstance(boundary, dict) and boundary.get("type") == "Polygon"
         and isinstance(boundary.get("coordinates"), list)
     ):
-        errors.append(FieldError("boundary", "boundary must be a GeoJSON polygon", "INVALID_GEOJSON"))
+        errors.append(FieldError("boundary", "boundary must be a GeoJSON polygon", ErrorCode.INVALID_GEOJSON))
         boundary = None
     tier = _text(row, "credit_tier").lower()
     approver = _text(row, "guarantee_approved_by")

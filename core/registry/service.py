@@ -13,6 +13,7 @@ from core.accounts.models import Viewer
 from core.accounts.roles import ANY_ROLE, SUPERVISORS
 from core.audit.repository import AuditRepository
 from core.db import Database
+from core.error_codes import ErrorCode
 from core.errors import FieldError, NotFound, PermissionDenied, StaleVersion, ValidationFailed
 from core.hooks import FactsChanged
 from core.pagination import Page, check_first, decode_cursor, encode_cursor
@@ -66,7 +67,7 @@ class RegistryService:
         if current is None or not viewer.covers(current.jurisdiction):
             raise NotFound(f"enterprise {credit_code} not found", field="creditCode")
         if "credit_code" in changes:
-            raise ValidationFailed([FieldError("creditCode", "the credit code cannot change", "IMMUTABLE")])
+            raise ValidationFailed([FieldError("creditCode", "the credit code cannot change", ErrorCode.IMMUTABLE)])
         try:
             record = EnterpriseData.model_validate({**current.data().model_dump(), **changes})
         except ValidationError as exc:

@@ -13,6 +13,7 @@ from typing import Any, BinaryIO
 
 import ijson
 
+from core.error_codes import ErrorCode
 from core.errors import FieldError
 
 _BOM = codecs.BOM_UTF8
@@ -21,7 +22,7 @@ _BOM = codecs.BOM_UTF8
 class SourceError(Exception):
     """The file as a whole cannot be read (unknown format, missing columns, not JSON)."""
 
-    def __init__(self, message: str, code: str) -> None:
+    def __init__(self, message: str, code: ErrorCode) -> None:
         super().__init__(message)
         self.code = code
 
@@ -86,12 +87,12 @@ def read_csv(stream: BinaryIO, required: list[str]) -> Iterator[SourceRow]:
     try:
         header = [h.strip().lower() for h in next(reader)]
     except StopIteration:
-        raise SourceError("the file is empty: a header row is required", "MISSING_COLUMN") from None
+        raise SourceError("the file is empty: a header row is required", ErrorCode.MISSING_COLUMN) from None
     except csv.Error as exc:
-        raise SourceError(f"the header line is not valid CSV: {exc}", "MALFORMED_FILE") from exc
+        raise SourceError(f"the header line is not valid CSV: {exc}", ErrorCode.MALFORMED_FILE) from exc
     missing = [c for c in required if c not in header]
     if missing:
-        raise SourceError(f"missing required column(s): {', '.join(missing)}", "MISSING_COLUMN")
+        raise SourceError(f"missing required column(s): {', '.join(missing)}", ErrorCode.MISSING_COLUMN)
     number = 0
     while True:
         number += 1
@@ -100,7 +101,7 @@ def read_csv(stream: BinaryIO, required: list[str]) -> Iterator[SourceRow]:
         except StopIteration:
             return
         except csv.Error as exc:
-            yield SourceRow(number, {}, [FieldError("", f"row is not valid CSV: {exc}", "MALFORMED_ROW")])
+            yield SourceRow(number, {}, [FieldError("", f"row is not valid CSV: {exc}", ErrorCode.MALFORMED_ROW)])
             continue
         joined = "".join(cells)
         if not joined.strip():
@@ -108,15 +109,15 @@ def read_csv(stream: BinaryIO, required: list[str]) -> Iterator[SourceRow]:
         row = SourceRow(number, dict(zip(header, cells, strict=False)))
         if len(cells) != len(header):
             row.errors.append(FieldError(
-                "", f"row has {len(cells)} fields, the header has {len(header)}", "MALFORMED_ROW"))
+                "", f"row has {len(cells)} fields, the header has {len(header)}", ErrorCode.MALFORMED_ROW))
         elif not joined.isascii() and _UNDECODABLE.search(joined):
-            row.errors.append(FieldError("", "row is not valid UTF-8", "INVALID_ENCODING"))
+            row.errors.append(FieldError("", "row is not valid UTF-8", ErrorCode.INVALID_ENCODING))
         yield row
 
 
 def _check_object(number: int, item: Any) -> SourceRow:
     if not isinstance(item, dict):
-        return SourceRow(number, {}, [FieldError("", "each item must be a JSON object", "MALFORMED_ROW")])
+        return SourceRow(number, {}, [FieldError("", "each item must be a JSON object", ErrorCode.MALFORMED_ROW)])
     return SourceRow(number, {str(k).lower(): v for k, v in item.items()})
 
 
@@ -128,14 +129,14 @@ def read_json_array(stream: BinaryIO) -> Iterator[SourceRow]:
     first = stream.read(4096).lstrip()[:1]
     stream.seek(start)
     if first != b"[":
-        raise SourceError("a .json file must hold a JSON array of objects", "MALFORMED_FILE")
+        raise SourceError("a .json file must hold a JSON array of objects", ErrorCode.MALFORMED_FILE)
     try:
         for number, item in enumerate(ijson.items(stream, "item", use_float=True), start=1):
             yield _check_object(number, item)
     except ijson.JSONError as exc:
-        raise SourceError(f"the file is not a valid JSON array: {exc}", "MALFORMED_FILE") from exc
+        raise SourceError(f"the file is not a valid JSON array: {exc}", ErrorCode.MALFORMED_FILE) from exc
     except UnicodeDecodeError as exc:
-        raise SourceError("the file is not valid UTF-8", "INVALID_ENCODING") from exc
+        raise SourceError("the file is not valid UTF-8", ErrorCode.INVALID_ENCODING) from exc
 
 
 def read_json_lines(stream: BinaryIO) -> Iterator[SourceRow]:
@@ -147,11 +148,12 @@ def read_json_lines(stream: BinaryIO) -> Iterator[SourceRow]:
         try:
             row = _check_object(number, json.loads(line))
         except json.JSONDecodeError:
-            code = "INVALID_ENCODING" if any("\udc80" <= ch <= "\udcff" for ch in line) else "MALFORMED_ROW"
+            undecodable = any("\udc80" <= ch <= "\udcff" for ch in line)
+            code = ErrorCode.INVALID_ENCODING if undecodable else ErrorCode.MALFORMED_ROW
             yield SourceRow(number, {}, [FieldError("", "line is not a JSON object", code)])
             continue
         if not row.errors and _has_bad_bytes(row.values):
-            row.errors.append(FieldError("", "line is not valid UTF-8", "INVALID_ENCODING"))
+            row.errors.append(FieldError("", "line is not valid UTF-8", ErrorCode.INVALID_ENCODING))
         yield row
 
 

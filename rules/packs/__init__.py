@@ -1,4 +1,4 @@
-"""Default policy packs, shipped as JSON and loaded as first versions."""
+"""Default policy packs, shipped as JSON and loaded as first versions: one per policy kind (``core.policies.kinds``)."""
 
 from __future__ import annotations
 
@@ -6,9 +6,11 @@ import json
 from importlib import resources
 from typing import Any
 
-PACKS = ("supervision_class", "positive_list", "sampling_ratio", "heavy_pollution_measures", "electricity_triggers",
-         "penalty_discretion")
+from core.policies.kinds import KINDS, PolicyKind
+
+PACKS = tuple(KINDS)
 
 
 def load(kind: str) -> dict[str, Any]:
-    return dict(json.loads(resources.files(__package__).joinpath(f"{kind}.json").read_text(encoding="utf-8")))
+    pack = KINDS[PolicyKind(kind)].pack
+    return dict(json.loads(resources.files(__package__).joinpath(pack).read_text(encoding="utf-8")))

@@ -12,6 +12,7 @@ from secantus import SecantusDBServer
 from typer.testing import CliRunner
 
 from api.cli.main import app
+from api.error_docs import BEGIN, END, error_table
 
 runner = CliRunner()
 
@@ -74,6 +75,18 @@ def test_schema_command_writes_sdl(env: dict[str, str], tmp_path: Path) -> None:
     result = runner.invoke(app, ["schema", "--output", str(out)])
     assert result.exit_code == 0
     assert "type Query" in out.read_text() and "updateEnterprise(input: UpdateEnterpriseInput!)" in out.read_text()
+
+
+def test_error_codes_command_rewrites_only_the_table(tmp_path: Path) -> None:
+    page = tmp_path / "api.md"
+    page.write_text(f"# API\n\n{BEGIN}\n| stale |\n{END}\n\nafter\n", encoding="utf-8")
+    result = runner.invoke(app, ["error-codes", "--doc", str(page)])
+    assert result.exit_code == 0, result.output
+    assert page.read_text(encoding="utf-8") == f"# API\n\n{BEGIN}\n{error_table()}\n{END}\n\nafter\n"
+    assert "| `SYNC_BUSY` |" in error_table() and "| stale |" not in page.read_text(encoding="utf-8")
+    page.write_text("no markers\n", encoding="utf-8")
+    refused = runner.invoke(app, ["error-codes", "--doc", str(page)])
+    assert refused.exit_code == 1 and page.read_text(encoding="utf-8") == "no markers\n"
 
 
 def test_production_with_default_secret_refuses_to_start(env: dict[str, str],

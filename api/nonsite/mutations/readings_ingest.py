@@ -11,6 +11,7 @@ from strawberry.types import Info
 from api.context import Context
 from api.graphql.relay import UserError, user_errors
 from api.nonsite.types import row_errors
+from core.error_codes import ErrorCode
 from core.errors import DomainError, FieldError, ValidationFailed
 from core.registry.sources import SourceRow
 
@@ -43,7 +44,7 @@ async def ingest_readings(info: Info[Context, None],
                           ) -> IngestPayload:
     if len(readings_) > MAX_READINGS:
         return _refused(ValidationFailed([FieldError("readings", f"at most {MAX_READINGS} readings per call",
-                                                     "TOO_MANY_ROWS")]))
+                                                     ErrorCode.TOO_MANY_ROWS)]))
     rows = [SourceRow(n, {"meter": r.meter, "timestamp": r.timestamp.isoformat(), "kw": r.kw, "kwh": r.kwh})
             for n, r in enumerate(readings_, start=1)]
     try:

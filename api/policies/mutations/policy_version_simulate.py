@@ -10,6 +10,7 @@ from api.context import Context
 from api.graphql.relay import UserError
 from api.policies import types
 from api.policies.mutations.shared import user_errors
+from core.error_codes import ErrorCode
 from core.errors import DomainError
 
 
@@ -31,7 +32,7 @@ async def simulate_policy_version(info: Info[Context, None], input: SimulatePoli
                                   ) -> SimulationPayload:
     if input.assume is not None and not isinstance(input.assume, dict):
         return SimulationPayload(simulation=None, user_errors=[UserError(
-            field="assume", message="assume must be a JSON object of facts", code="INVALID_VALUE")])
+            field="assume", message="assume must be a JSON object of facts", code=ErrorCode.INVALID_VALUE)])
     try:
         result = await info.context.services.policies.simulate(info.context.viewer, input.version_id,
                                                                assume=input.assume or {})
