@@ -41,7 +41,7 @@ class RulesEngine:
         errors = analyse(content)
         try:
             compiled(version)
-        except Exception as exc:  # noqa: BLE001 - any engine refusal is a validation error to report
+        except Exception as exc:  # any engine refusal is a validation error to report
             errors.append(FieldError("rules", f"durable_rules refused the compiled rules: {exc}", "COMPILE_FAILED"))
         return errors
 
