@@ -36,10 +36,12 @@ run: $(STAMP) $(CJK_FONT)
 
 test: $(STAMP) $(CHROMIUM) $(CJK_FONT)
 	$(BIN)/ruff check api core rules scheduler tests bench
+	$(BIN)/mypy api core rules scheduler
 	$(BIN)/python -m pytest -n auto  # one worker (and one embedded server) per core
 
 lint: $(STAMP)
 	$(BIN)/ruff check api core rules scheduler tests bench
+	$(BIN)/mypy api core rules scheduler
 
 schema: $(STAMP)
 	$(BIN)/ecoinspect schema

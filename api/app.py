@@ -40,13 +40,14 @@ async def prepare(database: Database) -> None:
 
 def create_app(
     settings: Settings, *, database: Database | None = None, on_ready: OnReady | None = None
-) -> Starlette:
-    """Build the app. Without ``database`` the lifespan opens (and closes) one from settings."""
+) -> RequestContextMiddleware:
+    """Build the app: Starlette (``.app``) in the request-context middleware. Without ``database`` the lifespan
+    opens (and closes) one from settings."""
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         owned = database is None
-        db = Database.from_settings(settings) if owned else database
+        db = Database.from_settings(settings) if database is None else database
         # An embedded database that dies is restarted on its port; requests meanwhile answer UNAVAILABLE.
         supervisor = Supervisor(db.embedded) if db.embedded is not None else None
         if supervisor is not None:
@@ -90,4 +91,4 @@ def create_app(
         exception_handlers=UNAVAILABLE_HANDLERS,
     )
     app.state.schema = schema
-    return RequestContextMiddleware(app, max_body_bytes=settings.max_body_bytes)  # type: ignore[return-value]
+    return RequestContextMiddleware(app, max_body_bytes=settings.max_body_bytes)

@@ -17,6 +17,8 @@ from typing import Any, TypeVar
 
 import pymongo
 from pymongo import AsyncMongoClient, IndexModel
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import CollectionInvalid, ConnectionFailure, DuplicateKeyError, OperationFailure, PyMongoError
 
@@ -91,10 +93,10 @@ class Database:
         uri = server.start()
         return cls(uri, settings.database_name, embedded=server, server_selection_timeout_ms=timeout_ms)
 
-    def __getitem__(self, name: str) -> Any:
+    def __getitem__(self, name: str) -> AsyncCollection[dict[str, Any]]:
         return self.db[name]
 
-    def start_session(self) -> Any:
+    def start_session(self) -> AsyncClientSession:
         return self.client.start_session()
 
     async def transaction(self, work: Callable[[Any], Awaitable[T]], *, attempts: int = TRANSACTION_ATTEMPTS) -> T:
@@ -153,8 +155,9 @@ class Database:
         for spec in specs:
             validator = {"$jsonSchema": spec.json_schema} if spec.json_schema else None
             if spec.name not in existing:
+                options: dict[str, Any] = {"validator": validator} if validator else {}
                 try:
-                    await self.db.create_collection(spec.name, **({"validator": validator} if validator else {}))
+                    await self.db.create_collection(spec.name, **options)
                 except CollectionInvalid:
                     pass
             elif validator:

@@ -66,7 +66,8 @@ async def read_page(
     """
     wanted = first + 1
     window = max(wanted, int(wanted / max(density_hint, 0.01)) * 2)
-    low, found = after, []
+    low = after
+    found: list[dict[str, Any]] = []
     while low < max_seq and len(found) < wanted:
         high = min(low + window, max_seq)
         found.extend(await fetch(low, high, wanted - len(found)))

@@ -49,7 +49,8 @@ def main(argv: list[str]) -> int:
     threading.Thread(target=watch_parent, args=(int(argv[1]),), name="parent-watchdog", daemon=True).start()
     from secantus.cli import main as secantus_main
 
-    return secantus_main(argv[3:])
+    exit_code: int = secantus_main(argv[3:])  # secantus ships no py.typed; main() is annotated -> int
+    return exit_code
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ rules compare it with, so one value below, at and above each threshold represent
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from core.error_codes import ErrorCode
@@ -46,7 +46,7 @@ def domain(content: PolicyContent, fact: str) -> list[Any]:
     return kept
 
 
-_TESTS = {
+_TESTS: dict[str, Callable[[Any, Any], bool]] = {
     "eq": lambda value, target: value == target, "ne": lambda value, target: value != target,
     "in": lambda value, target: value in target, "not_in": lambda value, target: value not in target,
     "lt": lambda value, target: value < target, "lte": lambda value, target: value <= target,

@@ -33,7 +33,7 @@ class EngineError(EvaluationError):
     """A fact that does not fit the vocabulary, or an error inside the engine."""
 
 
-class _QuietHost(Host):
+class _QuietHost(Host):  # type: ignore[misc]  # durable_rules ships no types: Host is Any
     """A Host without the two dispatcher threads that race with synchronous calls."""
 
     def __init__(self) -> None:

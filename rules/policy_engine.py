@@ -42,7 +42,7 @@ class RulesEngine:
         errors = analyse(content)
         try:
             compiled(version)
-        except Exception as exc:  # noqa: BLE001 - any engine refusal is a validation error to report
+        except Exception as exc:
             errors.append(FieldError("rules", f"durable_rules refused the compiled rules: {exc}",
                                      ErrorCode.COMPILE_FAILED))
         return errors

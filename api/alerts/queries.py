@@ -20,7 +20,7 @@ class AlertQuery:
 
     @strawberry.field(description="Alerts in the viewer's jurisdictions, newest first.")
     async def alerts(self, info: Info[Context, None]) -> list[types.Alert]:
-        return [types.Alert.from_domain(a) for a in await info.context.services.alerts.list(info.context.viewer)]
+        return [types.Alert.from_domain(a) for a in await info.context.services.alerts.list_alerts(info.context.viewer)]
 
     @strawberry.field(description="Each enterprise's measures under an alert, by credit code.")
     async def alert_measures(self, info: Info[Context, None], alert_id: str, first: int,

@@ -34,7 +34,7 @@ class Alert:
         return cls(alert_id=a.id, level=a.level, jurisdictions=a.jurisdictions, starts_at=a.starts_at,
                    ends_at=a.ends_at, source=a.source, status=a.status, version=a.version, issued_by=a.issued_by,
                    issued_at=a.issued_at, policy_version=a.policy_version, affected=a.affected,
-                   history=[{k: str(v) for k, v in entry.items()} for entry in a.history])
+                   history=JSON([{k: str(v) for k, v in entry.items()} for entry in a.history]))
 
 
 @strawberry.type(description="What one enterprise must do while an alert is in force, and the rules behind it.")

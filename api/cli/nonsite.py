@@ -33,7 +33,8 @@ def _echo(value: Any) -> None:
 def list_alerts(all_: Annotated[bool, typer.Option("--all", help="Closed ones too")] = False,
                 credit_code: Annotated[str | None, typer.Option(help="One enterprise's history")] = None) -> None:
     """Power alerts, newest first, one line each: id, enterprise, kind, severity, stage, age, task, lead."""
-    found = run_action(lambda db: PowerAlertService(db).list(SYSTEM, open_only=not all_, credit_code=credit_code))
+    found = run_action(lambda db: PowerAlertService(db).list_alerts(SYSTEM, open_only=not all_,
+                                                                    credit_code=credit_code))
     now = datetime.now(UTC)
     for alert in found:
         age = (now - alert.created_at.replace(tzinfo=UTC)).total_seconds() / 3600
@@ -57,7 +58,7 @@ def alert_task(alert_id: str) -> None:
 @leads_app.command("list")
 def list_leads(status: Annotated[str | None, typer.Option(help="open, converted or dismissed")] = None,
                credit_code: Annotated[str | None, typer.Option()] = None) -> None:
-    for lead in run_action(lambda db: LeadService(db).list(SYSTEM, status=status, credit_code=credit_code)):
+    for lead in run_action(lambda db: LeadService(db).list_leads(SYSTEM, status=status, credit_code=credit_code)):
         typer.echo(f"{lead.id} {lead.credit_code} {lead.status.value} v{lead.version} {lead.source}:{lead.source_id} "
                    f"task={lead.task_id or '-'} {lead.summary}")
 

@@ -16,7 +16,7 @@ from rules import penalties
 class EventQuery:
     @strawberry.field(description="Penalty discretion (DOMAIN rule 25): the recommended fine for one violation "
                                   "under the penalty_discretion policy in force, clamped to the statutory range.")
-    async def recommend_penalty(self, info: Info[Context, None], input: types.RecommendPenaltyInput,  # noqa: A002
+    async def recommend_penalty(self, info: Info[Context, None], input: types.RecommendPenaltyInput,
                                 on: date | None = None) -> types.PenaltyRecommendation:
         found = await penalties.recommend(info.context.services.policies, input.to_facts(),
                                           day=on or datetime.now(UTC).date())

@@ -4,17 +4,22 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import strawberry
 
 from core.events import models
 from rules import penalties
 
-EventKind = strawberry.enum(Enum("EventKind", {k.name: k.value for k in models.EventKind}),  # type: ignore[misc]
-                            description="What happened: penalty, case, emergency, verified complaint, …")
-
-ViolationType = strawberry.enum(Enum("ViolationType", {v.upper(): v for v in penalties.VIOLATION_TYPES}))  # type: ignore[misc]
+# Both enums are built at import time from the domain's members, which mypy cannot follow: to it, EventKind is the
+# domain enum it mirrors (same names and values) and ViolationType a plain Enum.
+if TYPE_CHECKING:
+    EventKind = models.EventKind
+    ViolationType = Enum
+else:
+    EventKind = strawberry.enum(Enum("EventKind", {k.name: k.value for k in models.EventKind}),
+                                description="What happened: penalty, case, emergency, verified complaint, …")
+    ViolationType = strawberry.enum(Enum("ViolationType", {v.upper(): v for v in penalties.VIOLATION_TYPES}))
 
 
 @strawberry.type(description="Something that happened to an enterprise and counts in its policy facts.")

@@ -79,7 +79,7 @@ class Query(RegistryQuery, InspectionQuery, PolicyQuery, AlertQuery, EventQuery,
                       authenticated=v.authenticated)
 
     @strawberry.field(description="Any object by its global id, if the viewer may see it.")
-    async def node(self, info: Info[Context, None], id: strawberry.ID) -> Node | None:  # noqa: A002
+    async def node(self, info: Info[Context, None], id: strawberry.ID) -> Node | None:
         type_name, key = from_global_id(id)
         context = info.context
         if type_name == "Enterprise":
@@ -101,50 +101,50 @@ class Query(RegistryQuery, InspectionQuery, PolicyQuery, AlertQuery, EventQuery,
 @strawberry.type
 class Mutation(PolicyMutation, AlertMutation, EventMutation, FieldMutation, NonsiteMutation):
     @strawberry.mutation(description="Create a draft random-check plan (抽查计划).")
-    async def create_plan(self, info: Info[Context, None], input: CreatePlanInput) -> PlanPayload:  # noqa: A002
+    async def create_plan(self, info: Info[Context, None], input: CreatePlanInput) -> PlanPayload:
         return await create_plan(info, input)
 
     @strawberry.mutation(description="Edit a draft plan; refused once frozen.")
-    async def update_plan(self, info: Info[Context, None], input: UpdatePlanInput) -> PlanPayload:  # noqa: A002
+    async def update_plan(self, info: Info[Context, None], input: UpdatePlanInput) -> PlanPayload:
         return await update_plan(info, input)
 
     @strawberry.mutation(description="Freeze the population and publish the commitment to the draw secret.")
-    async def freeze_plan(self, info: Info[Context, None], input: FreezePlanInput) -> PlanPayload:  # noqa: A002
+    async def freeze_plan(self, info: Info[Context, None], input: FreezePlanInput) -> PlanPayload:
         return await freeze_plan(info, input)
 
     @strawberry.mutation(description="Draw objects, then inspectors, and create the tasks. Once per plan.")
-    async def draw_plan(self, info: Info[Context, None], input: DrawPlanInput) -> DrawPlanPayload:  # noqa: A002
+    async def draw_plan(self, info: Info[Context, None], input: DrawPlanInput) -> DrawPlanPayload:
         return await draw_plan(info, input)
 
     @strawberry.mutation(description="Replace a task's inspector or object with a new, logged, verifiable draw.")
-    async def redraw(self, info: Info[Context, None], input: RedrawInput) -> RedrawPayload:  # noqa: A002
+    async def redraw(self, info: Info[Context, None], input: RedrawInput) -> RedrawPayload:
         return await redraw(info, input)
 
     @strawberry.mutation(description="Record the result of a random check; starts its publication deadline.")
     async def record_task_result(
-        self, info: Info[Context, None], input: RecordTaskResultInput  # noqa: A002
+        self, info: Info[Context, None], input: RecordTaskResultInput
     ) -> RecordTaskResultPayload:
         return await record_task_result(info, input)
 
     @strawberry.mutation(description="Publish every recorded, unpublished result of a plan (一公开).")
     async def publish_results(
-        self, info: Info[Context, None], input: PublishResultsInput  # noqa: A002
+        self, info: Info[Context, None], input: PublishResultsInput
     ) -> PublishResultsPayload:
         return await publish_results(info, input)
 
     @strawberry.mutation(description="Publish a plan's draw (一公开) with its verification document.")
-    async def publish_plan(self, info: Info[Context, None], input: PublishPlanInput) -> PlanPayload:  # noqa: A002
+    async def publish_plan(self, info: Info[Context, None], input: PublishPlanInput) -> PlanPayload:
         return await publish_plan(info, input)
 
     @strawberry.mutation(description="Edit an enterprise; refused with STALE_VERSION if it changed.")
     async def update_enterprise(
-        self, info: Info[Context, None], input: UpdateEnterpriseInput  # noqa: A002
+        self, info: Info[Context, None], input: UpdateEnterpriseInput
     ) -> UpdateEnterprisePayload:
         return await update_enterprise(info, input)
 
     @strawberry.mutation(description="Upsert enterprises by credit code from CSV or JSON text.")
     async def import_enterprises(
-        self, info: Info[Context, None], input: ImportEnterprisesInput  # noqa: A002
+        self, info: Info[Context, None], input: ImportEnterprisesInput
     ) -> ImportEnterprisesPayload:
         return await import_enterprises_mutation(info, input)
 

@@ -99,7 +99,7 @@ def budgeted_validation(
             _slots.release()
 
     class BudgetedValidation(SchemaExtension):
-        async def on_validate(self) -> AsyncIterator[None]:  # type: ignore[override]
+        async def on_validate(self) -> AsyncIterator[None]:
             context = self.execution_context
             key = context.query or ""
             errors = outcomes.get(key) if key else None

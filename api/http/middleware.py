@@ -76,7 +76,8 @@ _OWN_LIMIT_PREFIXES = ("/evidence/", "/meters/readings")  # streamed uploads wit
 
 async def _read_body(receive: Any, limit: int) -> bytes | None:
     """The whole request body, or None as soon as it passes ``limit`` bytes."""
-    parts, size = [], 0
+    parts: list[bytes] = []
+    size = 0
     while True:
         message = await receive()
         if message["type"] != "http.request":

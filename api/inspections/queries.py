@@ -17,7 +17,7 @@ from core.pagination import check_first
 class InspectionQuery:
     @strawberry.field(description="Plans in the viewer's jurisdictions, newest first (supervisors).")
     async def plans(self, info: Info[Context, None]) -> list[types.Plan]:
-        plans = await info.context.services.plans.list(info.context.viewer)
+        plans = await info.context.services.plans.list_plans(info.context.viewer)
         return [types.Plan.from_domain(p) for p in plans]
 
     @strawberry.field(description="One plan by id, if in the viewer's scope.")

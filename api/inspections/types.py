@@ -102,7 +102,8 @@ class Plan(Node):
             commitment=p.commitment,
             population_hash=p.population_hash, population_size=p.population_size,
             strata=[Stratum(name=k, size=v, quota=quotas.get(k, 0)) for k, v in sorted(sizes.items())],
-            excluded=p.excluded, frozen_at=p.frozen_at, published_at=p.published_at, draw_id=p.draw_id,
+            excluded=JSON(p.excluded) if p.excluded is not None else None,
+            frozen_at=p.frozen_at, published_at=p.published_at, draw_id=p.draw_id,
         )
 
 

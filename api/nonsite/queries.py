@@ -27,7 +27,7 @@ class NonsiteQuery:
                                   "one enterprise's history with creditCode.")
     async def power_alerts(self, info: Info[Context, None], open_only: bool = True,
                            credit_code: str | None = None) -> list[types.PowerAlert]:
-        found = await info.context.services.power_alerts.list(
+        found = await info.context.services.power_alerts.list_alerts(
             info.context.viewer, open_only=open_only, credit_code=credit_code)
         return [types.PowerAlert.from_domain(a) for a in found]
 
@@ -46,6 +46,6 @@ class NonsiteQuery:
                                   "(open, converted, dismissed) and enterprise.")
     async def leads(self, info: Info[Context, None], status: str | None = None,
                     credit_code: str | None = None) -> list[types.Lead]:
-        found = await info.context.services.leads.list(
+        found = await info.context.services.leads.list_leads(
             info.context.viewer, status=status, credit_code=credit_code)
         return [types.Lead.from_domain(lead) for lead in found]

@@ -44,9 +44,10 @@ class PolicyVersion:
 
     @classmethod
     def from_domain(cls, v: models.PolicyVersion) -> PolicyVersion:
-        return cls(version_id=v.id, policy_id=v.policy_id, number=v.number, status=v.status.value, content=v.content,
-                   content_hash=v.content_hash, parent=v.parent, author=v.author, approver=v.approver,
-                   golden_cases=[GoldenCase(id=c.id, facts=c.facts, expected=c.expected, note=c.note)
+        return cls(version_id=v.id, policy_id=v.policy_id, number=v.number, status=v.status.value,
+                   content=JSON(v.content), content_hash=v.content_hash, parent=v.parent, author=v.author,
+                   approver=v.approver,
+                   golden_cases=[GoldenCase(id=c.id, facts=JSON(c.facts), expected=JSON(c.expected), note=c.note)
                                  for c in v.golden_cases],
                    periods=[EffectivePeriod(start=p.start, end=p.end) for p in v.periods],
                    created_at=v.created_at, updated_at=v.updated_at)
@@ -96,7 +97,7 @@ class GoldenCaseResult:
 
     @classmethod
     def from_domain(cls, r: models.GoldenCaseResult) -> GoldenCaseResult:
-        return cls(id=r.id, passed=r.passed, expected=r.expected, actual=r.actual, error=r.error)
+        return cls(id=r.id, passed=r.passed, expected=JSON(r.expected), actual=JSON(r.actual), error=r.error)
 
 
 @strawberry.type
@@ -152,6 +153,7 @@ class Explanation:
 
     @classmethod
     def from_domain(cls, e: models.Explanation) -> Explanation:
-        return cls(version=e.version, outputs=e.outputs, facts=e.facts, fired=e.fired, hit_policy=e.hit_policy,
+        return cls(version=e.version, outputs=JSON(e.outputs), facts=JSON(e.facts), fired=e.fired,
+                   hit_policy=e.hit_policy,
                    applied=[AppliedRule(id=a.id, rationale=a.rationale, legal_reference=a.legal_reference)
                             for a in e.applied])

@@ -16,7 +16,7 @@ class RegistryQuery:
     @strawberry.field(description="Enterprises in the viewer's jurisdictions, in registry order.")
     async def enterprises(
         self, info: Info[Context, None], first: int, after: str | None = None,
-        filter: types.EnterpriseFilter | None = None,  # noqa: A002 - the GraphQL argument name
+        filter: types.EnterpriseFilter | None = None,
     ) -> types.EnterpriseConnection:
         where = EnterpriseFilter(
             jurisdiction=filter.jurisdiction if filter else None,

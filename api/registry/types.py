@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import Enum
+from typing import overload
 
 import strawberry
 
@@ -82,6 +83,14 @@ class GuaranteeStatus:
     validity: Period
 
 
+@overload
+def _period(value: models.Period) -> Period: ...
+
+
+@overload
+def _period(value: models.Period | None) -> Period | None: ...
+
+
 def _period(value: models.Period | None) -> Period | None:
     return Period(valid_from=value.valid_from, valid_to=value.valid_to) if value else None
 
@@ -148,7 +157,7 @@ class Enterprise(Node):
             id=to_global_id("Enterprise", e.credit_code), credit_code=e.credit_code, name=e.name,
             jurisdiction=e.jurisdiction, industry_code=e.industry_code, address=e.address,
             location=GeoPoint(lat=e.location.lat, lon=e.location.lon) if e.location else None,
-            boundary=e.boundary.geojson() if e.boundary else None,
+            boundary=strawberry.scalars.JSON(e.boundary.geojson()) if e.boundary else None,
             key_discharger=e.key_discharger,
             permit=Permit(number=e.permit.number, validity=_period(e.permit.validity)) if e.permit else None,
             online_monitoring=e.online_monitoring,
@@ -157,7 +166,7 @@ class Enterprise(Node):
             performance=Performance(grade=PerformanceGrade(e.performance.grade.value),
                                     leading=e.performance.leading),
             guarantee=GuaranteeStatus(approved_by=e.guarantee.approved_by,
-                                      validity=_period(e.guarantee.validity))  # type: ignore[arg-type]
+                                      validity=_period(e.guarantee.validity))
             if e.guarantee else None,
             emergency_risk=EmergencyRisk(e.emergency_risk.value) if e.emergency_risk else None,
             positive_list=_period(e.positive_list), version=e.version, updated_at=e.updated_at,

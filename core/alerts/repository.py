@@ -47,7 +47,7 @@ class AlertRepository:
             return_document=ReturnDocument.AFTER, session=session)
         return _alert(doc) if doc else None
 
-    async def list(self, jurisdictions: list[str]) -> list[Alert]:
+    async def list_alerts(self, jurisdictions: list[str]) -> list[Alert]:
         docs = await self.database[ALERTS].find({"jurisdictions": {"$in": jurisdictions}}).sort("issued_at", -1) \
             .limit(100).to_list()
         return [_alert(d) for d in docs]

@@ -104,9 +104,9 @@ class AlertService:
         found = await self.inspections.targeted_of(tasks.origin(alert_id))
         return sorted(found, key=lambda t: t.credit_code)
 
-    async def list(self, viewer: Viewer) -> list[Alert]:
+    async def list_alerts(self, viewer: Viewer) -> list[Alert]:
         scopes = [code for code in tables.divisions() if viewer.covers(code)]
-        return await self.repository.list(scopes)
+        return await self.repository.list_alerts(scopes)
 
     async def measures(self, viewer: Viewer, alert_id: str, *, first: int, after: str | None) -> list[dict[str, Any]]:
         check_first(first)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from importlib import resources
 
@@ -37,8 +38,8 @@ def demo_logins() -> list[str]:
             for name, roles, _j, _i, label in DEMO_USERS]
 
 
-def _source_rows(rows: itertools.chain[dict[str, str]] | object) -> object:
-    return (SourceRow(number, dict(row)) for number, row in enumerate(rows, start=1))  # type: ignore[arg-type]
+def _source_rows(rows: Iterable[dict[str, str]]) -> Iterator[SourceRow]:
+    return (SourceRow(number, dict(row)) for number, row in enumerate(rows, start=1))
 
 
 async def load_demo(database: Database, settings: Settings, *, enterprises: int = 5000,
@@ -48,14 +49,14 @@ async def load_demo(database: Database, settings: Settings, *, enterprises: int 
     today = datetime.now(UTC).date()
     importer = EnterpriseImporter(database, actor="demo")
 
-    def rows() -> object:
+    def rows() -> Iterator[SourceRow]:
         return _source_rows(generator.generate_enterprises(enterprises, today=today))
 
-    report = await importer.run(rows(), rescan=rows)  # type: ignore[arg-type]
+    report = await importer.run(rows(), rescan=rows)
     sample = [row["credit_code"] for row in itertools.islice(
         generator.generate_enterprises(enterprises, today=today), 0, enterprises, 7)]
     inspectors = await import_inspector_rows(database, _source_rows(generator.generate_inspectors(
-        enterprises, today=today, enterprise_codes_sample=sample)))  # type: ignore[arg-type]
+        enterprises, today=today, enterprise_codes_sample=sample)))
     await MatterRepository(database).upsert_many([Matter.model_validate(m) for m in generator.matters()])
     checklists = ChecklistService(database)
     template = json.loads(resources.files(__package__).joinpath("checklists.json").read_text(encoding="utf-8"))

@@ -9,9 +9,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from itertools import accumulate
-from typing import Any
+from typing import TypeVar
 
 from core.reference import tables
+
+T = TypeVar("T")
 
 DEFAULT_SEED = 20261128
 
@@ -142,6 +144,6 @@ def below(rng: random.Random, n: int) -> int:
     return int(rng.random() * n)
 
 
-def pick_weighted(rng: random.Random, items: Sequence[Any], cum_weights: Sequence[float]) -> Any:
+def pick_weighted(rng: random.Random, items: Sequence[T], cum_weights: Sequence[float]) -> T:
     """One of ``items`` with chances given by cumulative weights (one draw of the generator)."""
     return items[bisect(cum_weights, rng.random() * cum_weights[-1])]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -115,7 +115,7 @@ class EvidenceRepository:
                     return False
                 raise
 
-    async def read_chunks(self, files_id: str, *, below: int | None = None) -> AsyncIterator[tuple[int, bytes]]:
+    async def read_chunks(self, files_id: str, *, below: int | None = None) -> AsyncGenerator[tuple[int, bytes]]:
         """``(n, data)`` of a file's chunks in order (those with n < ``below``), a few chunks in memory at a time."""
         query: dict[str, Any] = {"files_id": files_id}
         if below is not None:

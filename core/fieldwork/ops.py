@@ -60,11 +60,12 @@ def apply(batch: Batch, op: SyncOp, ctx: OpContext) -> dict[str, Any]:
     flags = _time_flags(op, ctx)
     handler = _HANDLERS[op.type]
     inspection, version, kind, extra_flags = handler(batch, task, op, ctx)
-    entry = {"_id": op.op_id, "task_id": task.id, "inspection_id": inspection.id, "record_id": op.record_id,
-             "kind": kind, "version": version, "body": op.payload, "body_hash": body_hash(op.payload),
-             "author": ctx.username, "staff_id": ctx.staff_id, "device_time": op.device_time,
-             "gps_time": op.gps_time, "server_time": ctx.now,
-             "place": op.place.model_dump() if op.place else None, "flags": flags + extra_flags}
+    entry: dict[str, Any] = {
+        "_id": op.op_id, "task_id": task.id, "inspection_id": inspection.id, "record_id": op.record_id,
+        "kind": kind, "version": version, "body": op.payload, "body_hash": body_hash(op.payload),
+        "author": ctx.username, "staff_id": ctx.staff_id, "device_time": op.device_time,
+        "gps_time": op.gps_time, "server_time": ctx.now,
+        "place": op.place.model_dump() if op.place else None, "flags": flags + extra_flags}
     entry["prev"] = task.chain_head
     entry["hash"] = chain_hash(task.chain_head, entry)
     task.chain_head, task.chain_length = entry["hash"], task.chain_length + 1

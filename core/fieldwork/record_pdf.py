@@ -316,7 +316,7 @@ def _signatures(record: OnsiteRecord, st: dict[str, ParagraphStyle]) -> list[Flo
     return [KeepTogether([_p("签字 Signatures", st["heading"]), table])]
 
 
-class _FooterCanvas(Canvas):
+class _FooterCanvas(Canvas):  # type: ignore[misc]  # reportlab ships no types: Canvas is Any
     """Holds every page until the end so each footer can say 'page i of n'."""
 
     def __init__(self, *args: Any, footer: tuple[_Fonts, str, str], **kwargs: Any) -> None:

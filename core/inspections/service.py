@@ -80,7 +80,7 @@ class PlanService:
                                 request_id=request_id, outcome="ok", detail={"fields": sorted(data)})
         return updated
 
-    async def list(self, viewer: Viewer) -> list[Plan]:
+    async def list_plans(self, viewer: Viewer) -> list[Plan]:
         if not viewer.has_any(SUPERVISORS):
             raise PermissionDenied("plans are for supervisors; published plans are public")
         scopes = {code for code in tables.divisions() if viewer.covers(code)}

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -54,12 +54,15 @@ class HotspotData(BaseModel):
     centre: GeoPoint | None = None
 
 
-def _parse(model: type[BaseModel], data: dict[str, Any]) -> Any:
+Parsed = TypeVar("Parsed", ComplaintData, HotspotData)
+
+
+def _parse(model: type[Parsed], data: dict[str, Any]) -> Parsed:
     try:
         parsed = model.model_validate(data)
     except ValidationError as exc:
         raise ValidationFailed(field_errors(exc, {})) from None
-    if parsed.jurisdiction not in tables.divisions():  # type: ignore[attr-defined]
+    if parsed.jurisdiction not in tables.divisions():
         raise ValidationFailed([FieldError("jurisdiction", "unknown jurisdiction", ErrorCode.UNKNOWN_JURISDICTION)])
     return parsed
 
@@ -110,8 +113,7 @@ class ComplaintService:
                 raise
             stored = await self.repository.complaint(complaint.id)
             sent = complaint.model_dump(mode="json", exclude={"id", "received_at"})
-            same = stored is not None and all(stored.get(k) == v for k, v in sent.items())
-            if not same:
+            if stored is None or not all(stored.get(k) == v for k, v in sent.items()):
                 raise Conflict(f"complaint {complaint.id} exists with different content", code=ErrorCode.ID_CONFLICT,
                                field="id") from None
             return stored, False

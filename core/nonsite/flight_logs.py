@@ -174,10 +174,10 @@ class _GpxHandler(ContentHandler):
     def line(self) -> int:
         return (self.locator.getLineNumber() or 0) if self.locator is not None else 0
 
-    def setDocumentLocator(self, locator: Locator) -> None:  # noqa: N802 (SAX API)
+    def setDocumentLocator(self, locator: Locator) -> None:
         self.locator = locator
 
-    def startElementNS(self, name: tuple[str | None, str], qname: str | None,  # noqa: N802 (SAX API)
+    def startElementNS(self, name: tuple[str | None, str], qname: str | None,
                        attrs: AttributesNSImpl) -> None:
         uri, local = name
         if not self._stack and (local != "gpx" or uri not in GPX_NAMESPACES):
@@ -193,7 +193,7 @@ class _GpxHandler(ContentHandler):
         if self._text is not None:
             self._text.append(content)
 
-    def endElementNS(self, name: tuple[str | None, str], qname: str | None) -> None:  # noqa: N802 (SAX API)
+    def endElementNS(self, name: tuple[str | None, str], qname: str | None) -> None:
         local = self._stack.pop()
         if self._point is not None and self._text is not None and local in ("time", "ele"):
             self._point[local] = "".join(self._text)

@@ -18,7 +18,7 @@ from bisect import bisect_left
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from operator import itemgetter
-from typing import Any
+from typing import Any, cast
 
 from core.db import Database
 from core.error_codes import ErrorCode
@@ -75,8 +75,8 @@ async def ingest(database: Database, rows: Iterable[SourceRow], *, scopes: list[
             else:
                 results = [parse(SourceRow(n, v, broken.get(i, [])), times)
                            for i, (n, v) in enumerate(zip(numbers, values, strict=True))]
-                batch += [r for r in results if r.__class__ is tuple]  # type: ignore[misc]
-                report.errors += [r for r in results if r.__class__ is RowError]  # type: ignore[misc]
+                batch += [r for r in results if r.__class__ is tuple]
+                report.errors += [r for r in results if r.__class__ is RowError]
             if len(batch) >= BATCH:
                 await buffer.add(batch)
                 batch = []
@@ -141,8 +141,9 @@ class _Buffer:
                 return refused
             for n in fresh:
                 targets[n] = self.open.setdefault(days[n], {}).setdefault(meters[n], {})
-        for target, minute, kw in zip(targets, columns.minutes, columns.kw, strict=True):
-            target[minute] = {"kw": kw}  # type: ignore[index]
+        filled = cast("list[dict[str, Any]]", targets)  # every None was replaced by an open bucket above
+        for target, minute, kw in zip(filled, columns.minutes, columns.kw, strict=True):
+            target[minute] = {"kw": kw}
         self.report.accepted += len(targets)
         return None
 
@@ -216,8 +217,9 @@ class _Buffer:
         buckets = {}
         for meter_id, day in keys:
             meters = self.open[day]
+            meter = cast("dict[str, Any]", self.meters[meter_id])  # open buckets belong to known meters only
             buckets[f"{meter_id}:{day}"] = {"meter_id": meter_id, "day": day, "r": meters.pop(meter_id),
-                                            "credit_code": self.meters[meter_id]["credit_code"]}  # type: ignore[index]
+                                            "credit_code": meter["credit_code"]}
             if not meters:
                 del self.open[day]
         self.writing = asyncio.create_task(self._write(buckets))

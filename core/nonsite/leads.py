@@ -37,13 +37,14 @@ class LeadService:
             raise NotFound(f"lead {lead_id} not found", field="leadId")
         return lead
 
-    async def list(self, viewer: Viewer, *, status: str | None = None, credit_code: str | None = None) -> list[Lead]:
+    async def list_leads(self, viewer: Viewer, *, status: str | None = None,
+                         credit_code: str | None = None) -> list[Lead]:
         if not viewer.has_any(FIELD_STAFF):
             raise PermissionDenied("leads are for enforcement staff")
         if status is not None and status not in set(LeadStatus):
             raise ValidationFailed([FieldError("status", "status must be open, converted or dismissed",
                                                ErrorCode.INVALID_VALUE)])
-        return await self.repository.list(list(viewer.jurisdictions), status=status, credit_code=credit_code,
+        return await self.repository.list_leads(list(viewer.jurisdictions), status=status, credit_code=credit_code,
                                           limit=MAX_LISTED)
 
     async def record_for_alert(self, viewer: Viewer, alert_id: str, *, summary: str = "") -> tuple[Lead, bool]:

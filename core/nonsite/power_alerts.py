@@ -46,7 +46,7 @@ class PowerAlertService:
             raise NotFound(f"power alert {alert_id} not found", field="alertId")
         return alert
 
-    async def list(self, viewer: Viewer, *, open_only: bool, credit_code: str | None = None) -> list[PowerAlert]:
+    async def list_alerts(self, viewer: Viewer, *, open_only: bool, credit_code: str | None = None) -> list[PowerAlert]:
         if not viewer.has_any(FIELD_STAFF):
             raise PermissionDenied("power alerts are for enforcement staff")
         return await self.repository.alerts(list(viewer.jurisdictions), open_only=open_only,
@@ -166,4 +166,4 @@ def new_lead(alert: PowerAlert, viewer: Viewer, *, summary: str, positive_list: 
                                f"(severity {alert.severity})")
     return Lead(id=str(uuid.uuid4()), credit_code=alert.credit_code, enterprise_name=alert.enterprise_name,
                 jurisdiction=alert.jurisdiction, source=LEAD_SOURCE, source_id=alert.id, summary=text[:1000],
-                positive_list=positive_list, created_by=viewer.username, created_at=now)
+                positive_list=positive_list, created_by=viewer.username or "", created_at=now)

@@ -107,7 +107,7 @@ def parse(row: SourceRow, times: Times) -> Reading | RowError:
         stamp = str(stamp or "")
     when = times.cache.get(stamp) or times.parse(stamp)
     if len(when) == 2:
-        return RowError(row.number, "timestamp", when[0], when[1])  # type: ignore[arg-type]
+        return RowError(row.number, "timestamp", when[0], when[1])
     raw_kw, raw_kwh = get("kw"), get("kwh")
     try:  # the common case: numbers as strings or floats, in range; anything else takes _number
         kw = None if raw_kw is None or raw_kw == "" else float(raw_kw)
@@ -119,20 +119,21 @@ def parse(row: SourceRow, times: Times) -> Reading | RowError:
     except (TypeError, ValueError, OverflowError):  # a JSON integer too big for a float
         fine = False
     if not fine:
-        checked = _number(raw_kw, "kw", row.number), _number(raw_kwh, "kwh", row.number)
-        for value in checked:
-            if isinstance(value, RowError):
-                return value
-        kw, kwh = checked  # type: ignore[assignment]
+        checked_kw, checked_kwh = _number(raw_kw, "kw", row.number), _number(raw_kwh, "kwh", row.number)
+        if isinstance(checked_kw, RowError):
+            return checked_kw
+        if isinstance(checked_kwh, RowError):
+            return checked_kwh
+        kw, kwh = checked_kw, checked_kwh
     if kw is None and kwh is None:
         return RowError(row.number, "kw", ErrorCode.REQUIRED, "a reading needs kw or kwh")
-    return (row.number, meter, when[0], when[1], when[2], kw, kwh)  # type: ignore[return-value]
+    return (row.number, meter, when[0], when[1], when[2], kw, kwh)
 
 
-def _column(values: list[dict[str, Any]], name: str) -> list[float | None] | None:
+def _column(values: list[dict[str, Any]], name: str) -> list[float] | list[None] | None:
     """A whole column as floats (all present) or Nones (all absent); None when the rows differ or a value is
     not a plain non-negative finite number (those rows are then parsed one by one, with their errors)."""
-    raw = [v.get(name) for v in values]
+    raw: list[Any] = [v.get(name) for v in values]
     if raw.count(None) + raw.count("") == len(raw):
         return [None] * len(raw)
     types = set(map(type, raw))
@@ -153,8 +154,8 @@ class Columns(NamedTuple):
     ats: list[datetime]
     days: list[str]
     minutes: list[str]
-    kw: list[float | None]
-    kwh: list[float | None]
+    kw: list[float] | list[None]
+    kwh: list[float] | list[None]
 
     def readings(self, numbers: list[int]) -> list[Reading]:
         return list(zip(numbers, self.meters, self.ats, self.days, self.minutes, self.kw, self.kwh, strict=True))
@@ -201,7 +202,7 @@ def take(source: Iterator[SourceRow], size: int) -> tuple[list[int], list[dict[s
 
 def gaps(docs: list[dict[str, Any]], start: date, days: int) -> list[tuple[datetime, datetime]]:
     """Runs of 15-minute slots without any reading, over ``days`` UTC days from ``start``."""
-    seen = set()
+    seen: set[int] = set()
     for doc in docs:
         base = (date.fromisoformat(doc["day"]) - start).days * (1440 // SLOT_MINUTES)
         seen.update(base + int(minute) // SLOT_MINUTES for minute in doc.get("r", {}))

@@ -315,8 +315,8 @@ class LeadRepository:
             return_document=ReturnDocument.AFTER, session=session)
         return self._lead(doc) if doc else None
 
-    async def list(self, scopes: list[str], *, status: str | None, credit_code: str | None,
-                   limit: int) -> list[Lead]:
+    async def list_leads(self, scopes: list[str], *, status: str | None, credit_code: str | None,
+                         limit: int) -> list[Lead]:
         query: dict[str, Any] = {"jurisdiction_path": {"$in": scopes}}
         if status:
             query["status"] = status

@@ -62,6 +62,7 @@ class PolicyRepository:
         doc = await self.database[POLICIES].find_one_and_update(
             {"_id": policy_id}, {"$inc": {"latest_number": 1}}, return_document=ReturnDocument.AFTER,
             session=session)
+        assert doc is not None  # the service created or read the policy first
         return int(doc["latest_number"])
 
     async def set_active(self, policy_id: str, version_id: str | None, *, session: Any = None) -> None:

@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -25,8 +26,11 @@ class Industry:
     sector: str
 
 
-def _load(name: str) -> dict[str, object]:
-    return json.loads(resources.files(__package__).joinpath(name).read_text(encoding="utf-8"))
+def _load(name: str) -> dict[str, list[dict[str, Any]]]:
+    """A table file: its one key maps to a list of rows."""
+    loaded: dict[str, list[dict[str, Any]]] = json.loads(
+        resources.files(__package__).joinpath(name).read_text(encoding="utf-8"))
+    return loaded
 
 
 @cache
@@ -37,14 +41,14 @@ def divisions() -> dict[str, Division]:
             code=row["code"], name=row["name"], name_en=row["name_en"], parent=row["parent"],
             lon=tuple(row["lon"]), lat=tuple(row["lat"]),
         )
-        for row in rows  # type: ignore[union-attr]
+        for row in rows
     }
 
 
 @cache
 def industries() -> dict[str, Industry]:
     rows = _load("industries.json")["industries"]
-    return {row["code"]: Industry(**row) for row in rows}  # type: ignore[union-attr]
+    return {row["code"]: Industry(**row) for row in rows}
 
 
 def ancestors(code: str) -> list[str]:
@@ -78,4 +82,4 @@ class FineRange:
 @cache
 def statutory_fines() -> dict[str, FineRange]:
     rows = _load("statutory_fines.json")["fines"]
-    return {row["violation_type"]: FineRange(**row) for row in rows}  # type: ignore[union-attr]
+    return {row["violation_type"]: FineRange(**row) for row in rows}

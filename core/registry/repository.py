@@ -307,7 +307,7 @@ class MatterRepository:
     def __init__(self, database: Database) -> None:
         self.collection = database[MATTERS]
 
-    async def list(self) -> list[Matter]:
+    async def list_matters(self) -> list[Matter]:
         docs = await self.collection.find({}, {"_id": 0}).sort("code", ASCENDING).to_list()
         return [Matter.model_validate(d) for d in docs]
 

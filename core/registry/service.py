@@ -83,9 +83,9 @@ class RegistryService:
             return current
         now = datetime.now(UTC)
         doc = {**repo.enterprise_document(record, content_hash=digest), "updated_at": now}
-        entry = {"credit_code": credit_code, "version": version + 1, "at": now,
-                 "actor": viewer.username, "source": f"request:{request_id}",
-                 "changes": diff_records(current.data(), record)}
+        entry: dict[str, Any] = {"credit_code": credit_code, "version": version + 1, "at": now,
+                                 "actor": viewer.username, "source": f"request:{request_id}",
+                                 "changes": diff_records(current.data(), record)}
         async def store(session: Any) -> None:
             if await self.enterprises.apply_updates([(doc, version)], [entry], session=session):
                 raise StaleVersion(f"enterprise {credit_code} changed meanwhile", field="version")  # aborts
@@ -122,7 +122,7 @@ class RegistryService:
 
     async def list_matters(self, viewer: Viewer) -> list[Matter]:
         # The random-check item list is public (一公开): anyone may read it.
-        return await self.matters.list()
+        return await self.matters.list_matters()
 
     async def update_and_redecide(
         self, viewer: Viewer, *, credit_code: str, version: int, changes: dict[str, Any], request_id: str,

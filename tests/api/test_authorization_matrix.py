@@ -155,7 +155,7 @@ async def check_import(client: httpx.AsyncClient, token: str | None, role: str, 
     code17 = ("91610100MB00099" if where == "xian" else "91610300MB00099") + str(ROLES.index(role)).zfill(2)
     row = enterprise_row(code17, jurisdiction=_place(where)[1])
     result = await gql(client, "mutation($c: String!) { importEnterprises(input: {format: CSV, content: $c}) "
-                       "{ result { inserted errors { code } } userErrors { code } } }", {"c": _csv(row)},  # noqa: E501
+                       "{ result { inserted errors { code } } userErrors { code } } }", {"c": _csv(row)},
                        token=token)
     if role == "anonymous":
         assert _code(result) == "UNAUTHENTICATED"

@@ -132,13 +132,13 @@ async def test_concurrent_calls_record_one_lead_and_one_task(database: Database,
 
 async def test_a_positive_list_task_always_has_its_lead(database: Database, alerts: dict[str, str]) -> None:
     task_id = await PowerAlertService(database).create_task(SUPERVISOR, alerts["listed"])
-    leads = await LeadService(database).list(SUPERVISOR, credit_code=LISTED)
+    leads = await LeadService(database).list_leads(SUPERVISOR, credit_code=LISTED)
     assert [(lead.status.value, lead.task_id, lead.positive_list) for lead in leads] == [
         ("converted", task_id, True)]
     assert (await PowerAlertService(database).get(SUPERVISOR, alerts["listed"])).lead_id == leads[0].id
     # The plain enterprise needs no lead for its task.
     await PowerAlertService(database).create_task(SUPERVISOR, alerts["plain"])
-    assert await LeadService(database).list(SUPERVISOR, credit_code=PLAIN) == []
+    assert await LeadService(database).list_leads(SUPERVISOR, credit_code=PLAIN) == []
 
 
 async def test_dismissing_needs_a_reason_and_stops_positive_list_visits(database: Database,
@@ -175,10 +175,10 @@ async def test_leads_are_scoped_listed_and_refused_to_others(database: Database,
     with pytest.raises(NotFound):
         await service.dismiss(BAOJI_SUPERVISOR, lead.id, version=lead.version, reason="x")
     with pytest.raises(PermissionDenied):
-        await service.list(AUTHOR)
-    assert [x.id for x in await service.list(XIAN_INSPECTOR, status="open")] == [lead.id]
-    assert await service.list(XIAN_INSPECTOR, status="dismissed") == []
-    assert await service.list(BAOJI_SUPERVISOR) == []
+        await service.list_leads(AUTHOR)
+    assert [x.id for x in await service.list_leads(XIAN_INSPECTOR, status="open")] == [lead.id]
+    assert await service.list_leads(XIAN_INSPECTOR, status="dismissed") == []
+    assert await service.list_leads(BAOJI_SUPERVISOR) == []
     with pytest.raises(ValidationFailed):
-        await service.list(SUPERVISOR, status="closed")
+        await service.list_leads(SUPERVISOR, status="closed")
     assert (await service.get(SUPERVISOR, lead.id)).version == 1

@@ -463,8 +463,8 @@ async def test_power_alert_lifecycle_in_order_with_verifier_and_evidence(databas
     assert (reviewed.stage.value, reviewed.version) == ("reviewed", 5)
     assert [(h["actor"], h["action"]) for h in reviewed.history] == [
         ("scan", "push"), ("xian", "handle"), ("insp", "feedback"), ("insp", "verify"), ("chief", "review")]
-    assert [a.id for a in await service.list(SUPERVISOR, open_only=True)] == []
-    assert [a.id for a in await service.list(SUPERVISOR, open_only=False)] == [power_alert]
+    assert [a.id for a in await service.list_alerts(SUPERVISOR, open_only=True)] == []
+    assert [a.id for a in await service.list_alerts(SUPERVISOR, open_only=False)] == [power_alert]
 
 
 async def test_review_needs_a_verifier(database: Database, power_alert: str) -> None:
@@ -479,10 +479,10 @@ async def test_review_needs_a_verifier(database: Database, power_alert: str) -> 
 
 async def test_power_alerts_are_scoped_and_refused_to_rule_authors(database: Database, power_alert: str) -> None:
     service = PowerAlertService(database)
-    assert [a.id for a in await service.list(XIAN_INSPECTOR, open_only=True)] == [power_alert]
-    assert await service.list(BAOJI_INSPECTOR, open_only=True) == []
+    assert [a.id for a in await service.list_alerts(XIAN_INSPECTOR, open_only=True)] == [power_alert]
+    assert await service.list_alerts(BAOJI_INSPECTOR, open_only=True) == []
     with pytest.raises(PermissionDenied):
-        await service.list(AUTHOR, open_only=True)
+        await service.list_alerts(AUTHOR, open_only=True)
     for viewer in (AUTHOR, BAOJI_INSPECTOR):
         with pytest.raises(NotFound):
             await service.advance(viewer, power_alert, version=1, action="handle", note="", evidence=[],

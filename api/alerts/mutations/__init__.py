@@ -16,19 +16,18 @@ from api.context import Context
 @strawberry.type
 class AlertMutation:
     @strawberry.mutation(description="Issue an alert; every affected enterprise's measures are computed and stored.")
-    async def issue_alert(self, info: Info[Context, None], input: IssueAlertInput) -> AlertPayload:  # noqa: A002
+    async def issue_alert(self, info: Info[Context, None], input: IssueAlertInput) -> AlertPayload:
         return await issue_alert(info, input)
 
     @strawberry.mutation(description="Extend, upgrade or downgrade an alert; measures are recomputed.")
-    async def update_alert(self, info: Info[Context, None], input: UpdateAlertInput) -> AlertPayload:  # noqa: A002
+    async def update_alert(self, info: Info[Context, None], input: UpdateAlertInput) -> AlertPayload:
         return await update_alert(info, input)
 
     @strawberry.mutation(description="Draw two certified inspectors at random for each unstaffed verification "
                                      "task of an alert.")
-    async def staff_alert_tasks(self, info: Info[Context, None], input: StaffAlertTasksInput  # noqa: A002
-                                ) -> StaffAlertTasksPayload:
+    async def staff_alert_tasks(self, info: Info[Context, None], input: StaffAlertTasksInput) -> StaffAlertTasksPayload:
         return await staff_alert_tasks(info, input)
 
     @strawberry.mutation(description="Lift an alert now, with a reason.")
-    async def lift_alert(self, info: Info[Context, None], input: LiftAlertInput) -> AlertPayload:  # noqa: A002
+    async def lift_alert(self, info: Info[Context, None], input: LiftAlertInput) -> AlertPayload:
         return await lift_alert(info, input)

@@ -26,15 +26,14 @@ class StaffAlertTasksPayload:
     user_errors: list[UserError]
 
 
-async def staff_alert_tasks(info: Info[Context, None], input: StaffAlertTasksInput  # noqa: A002
-                            ) -> StaffAlertTasksPayload:
+async def staff_alert_tasks(info: Info[Context, None], input: StaffAlertTasksInput) -> StaffAlertTasksPayload:
     context = info.context
     try:
         alert = await context.services.alerts.get(context.viewer, input.alert_id)
         for jurisdiction in alert.jurisdictions:
             require_supervisor(context.viewer, jurisdiction)
     except DomainError as exc:
-        return StaffAlertTasksPayload(staffed=0, unstaffed={}, seed=None,
+        return StaffAlertTasksPayload(staffed=0, unstaffed=JSON({}), seed=None,
                                       user_errors=[UserError.from_domain(e) for e in exc.as_field_errors()])
     done = await context.services.targeted.staff(context.viewer, alert_tasks.origin(alert.id))
     return StaffAlertTasksPayload(staffed=done["staffed"], unstaffed=done["unstaffed"], seed=done["seed"],

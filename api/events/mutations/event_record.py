@@ -33,7 +33,7 @@ class RecordEnterpriseEventPayload:
 
 
 async def record_enterprise_event(info: Info[Context, None],
-                                  input: RecordEnterpriseEventInput  # noqa: A002
+                                  input: RecordEnterpriseEventInput
                                   ) -> RecordEnterpriseEventPayload:
     context = info.context
     data = {"id": input.event_id, "credit_code": input.credit_code.strip().upper(), "kind": input.kind.value,

@@ -39,7 +39,7 @@ class ChecklistPayload:
 
 
 async def create_checklist_version(info: Info[Context, None],
-                                   input: CreateChecklistVersionInput  # noqa: A002
+                                   input: CreateChecklistVersionInput
                                    ) -> ChecklistPayload:
     items = [{"id": i.item_id, "text": i.text, "type": i.type, "unit": i.unit, "choices": i.choices,
               "required": i.required, "legal_reference": i.legal_reference, "failed_severity": i.failed_severity,

@@ -24,7 +24,7 @@ class ResolveSyncConflictPayload:
 
 
 async def resolve_sync_conflict(info: Info[Context, None],
-                                input: ResolveSyncConflictInput  # noqa: A002
+                                input: ResolveSyncConflictInput
                                 ) -> ResolveSyncConflictPayload:
     try:
         await info.context.services.oversight.resolve(info.context.viewer, input.conflict_id,

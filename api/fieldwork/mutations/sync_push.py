@@ -15,9 +15,18 @@ from api.fieldwork import types
 from api.graphql.relay import UserError, user_errors
 from core.errors import DomainError
 
-OpType = strawberry.enum(Enum("OpType", {t.upper(): t for t in (  # type: ignore[misc]
-    "start_task", "answer_item", "record_finding", "delete_record", "register_evidence", "sign", "record_party",
-    "submit_task", "correct_task")}), description="What a sync operation does")
+
+@strawberry.enum(description="What a sync operation does")
+class OpType(Enum):
+    START_TASK = "start_task"
+    ANSWER_ITEM = "answer_item"
+    RECORD_FINDING = "record_finding"
+    DELETE_RECORD = "delete_record"
+    REGISTER_EVIDENCE = "register_evidence"
+    SIGN = "sign"
+    RECORD_PARTY = "record_party"
+    SUBMIT_TASK = "submit_task"
+    CORRECT_TASK = "correct_task"
 
 
 @strawberry.input
@@ -61,7 +70,7 @@ def _op(item: SyncOpInput) -> dict[str, Any]:
             "payload": {} if item.payload is None else item.payload}
 
 
-async def sync_push(info: Info[Context, None], input: SyncPushInput) -> SyncPushPayload:  # noqa: A002
+async def sync_push(info: Info[Context, None], input: SyncPushInput) -> SyncPushPayload:
     context = info.context
     try:
         results = await context.services.sync.push(context.viewer, [_op(o) for o in input.ops],

@@ -26,8 +26,7 @@ class CloseComplaintPayload:
     user_errors: list[UserError]
 
 
-async def close_complaint(info: Info[Context, None], input: CloseComplaintInput  # noqa: A002
-                          ) -> CloseComplaintPayload:
+async def close_complaint(info: Info[Context, None], input: CloseComplaintInput) -> CloseComplaintPayload:
     context = info.context
     try:
         doc = await context.services.complaints.close_and_report(

@@ -34,7 +34,7 @@ class RecordComplaintPayload:
     user_errors: list[UserError]
 
 
-async def record_complaint(info: Info[Context, None], input: ComplaintInput) -> RecordComplaintPayload:  # noqa: A002
+async def record_complaint(info: Info[Context, None], input: ComplaintInput) -> RecordComplaintPayload:
     data: dict[str, Any] = {"id": input.complaint_id, "channel": input.channel, "received_at": input.received_at,
                             "jurisdiction": input.jurisdiction, "content": input.content,
                             "credit_code": input.credit_code}

@@ -30,8 +30,7 @@ class RecordDroneFlightPayload:
     user_errors: list[UserError]
 
 
-async def record_drone_flight(info: Info[Context, None], input: DroneFlightInput  # noqa: A002
-                              ) -> RecordDroneFlightPayload:
+async def record_drone_flight(info: Info[Context, None], input: DroneFlightInput) -> RecordDroneFlightPayload:
     data = {"id": input.flight_id, "jurisdiction": input.jurisdiction, "format": input.format,
             "track": input.track, "images": input.images, "task_id": input.task_id, "radius_m": input.radius_m}
     try:

@@ -29,8 +29,7 @@ class RecordHotspotAlertPayload:
     user_errors: list[UserError]
 
 
-async def record_hotspot_alert(info: Info[Context, None], input: HotspotInput  # noqa: A002
-                               ) -> RecordHotspotAlertPayload:
+async def record_hotspot_alert(info: Info[Context, None], input: HotspotInput) -> RecordHotspotAlertPayload:
     data = {"cell_id": input.cell_id, "date": input.date, "pm25": input.pm25, "jurisdiction": input.jurisdiction}
     try:
         doc, created = await info.context.services.complaints.record_hotspot(info.context.viewer, data)

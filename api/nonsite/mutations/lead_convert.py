@@ -16,7 +16,7 @@ class ConvertLeadInput:
     version: int
 
 
-async def convert_lead(info: Info[Context, None], input: ConvertLeadInput) -> LeadPayload:  # noqa: A002
+async def convert_lead(info: Info[Context, None], input: ConvertLeadInput) -> LeadPayload:
     try:
         lead = await info.context.services.leads.convert(info.context.viewer, input.lead_id, version=input.version)
     except DomainError as exc:

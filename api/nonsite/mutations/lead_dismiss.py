@@ -17,7 +17,7 @@ class DismissLeadInput:
     reason: str
 
 
-async def dismiss_lead(info: Info[Context, None], input: DismissLeadInput) -> LeadPayload:  # noqa: A002
+async def dismiss_lead(info: Info[Context, None], input: DismissLeadInput) -> LeadPayload:
     try:
         lead = await info.context.services.leads.dismiss(info.context.viewer, input.lead_id, version=input.version,
                                                          reason=input.reason)

@@ -20,8 +20,7 @@ class AdvancePowerAlertInput:
     violation: bool | None = None
 
 
-async def advance_power_alert(info: Info[Context, None], input: AdvancePowerAlertInput  # noqa: A002
-                              ) -> PowerAlertPayload:
+async def advance_power_alert(info: Info[Context, None], input: AdvancePowerAlertInput) -> PowerAlertPayload:
     context = info.context
     try:
         alert = await context.services.power_alerts.advance_and_report(

@@ -17,7 +17,7 @@ class CreatePowerAlertLeadInput:
 
 
 async def create_power_alert_lead(info: Info[Context, None],
-                                  input: CreatePowerAlertLeadInput  # noqa: A002
+                                  input: CreatePowerAlertLeadInput
                                   ) -> LeadPayload:
     try:
         lead, created = await info.context.services.leads.record_for_alert(

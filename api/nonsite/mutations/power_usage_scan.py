@@ -20,7 +20,7 @@ class ScanInput:
     jurisdiction: str | None = None
 
 
-async def scan_power_usage(info: Info[Context, None], input: ScanInput) -> types.PowerUsageScan:  # noqa: A002
+async def scan_power_usage(info: Info[Context, None], input: ScanInput) -> types.PowerUsageScan:
     viewer = info.context.viewer
     scope = input.jurisdiction or (viewer.jurisdictions[0] if viewer.jurisdictions else "")
     if not viewer.covers(scope) or not 1 <= input.days <= 31:

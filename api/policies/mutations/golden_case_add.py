@@ -20,8 +20,7 @@ class AddGoldenCaseInput:
     note: str = ""
 
 
-async def add_golden_case(info: Info[Context, None], input: AddGoldenCaseInput  # noqa: A002
-                          ) -> PolicyVersionPayload:
+async def add_golden_case(info: Info[Context, None], input: AddGoldenCaseInput) -> PolicyVersionPayload:
     if not isinstance(input.facts, dict) or not isinstance(input.expected, dict):
         return PolicyVersionPayload(version=None, user_errors=[UserError(
             field="facts", message="facts and expected must be JSON objects", code=ErrorCode.INVALID_VALUE)])

@@ -18,8 +18,7 @@ class GoldenCasesPayload:
     user_errors: list[UserError]
 
 
-async def run_golden_cases(info: Info[Context, None], input: VersionInput  # noqa: A002
-                           ) -> GoldenCasesPayload:
+async def run_golden_cases(info: Info[Context, None], input: VersionInput) -> GoldenCasesPayload:
     try:
         results = await info.context.services.policies.run_golden_cases(info.context.viewer, input.version_id)
     except DomainError as exc:

@@ -19,8 +19,7 @@ class UpdatePolicyDraftInput:
     reason: str = ""
 
 
-async def update_policy_draft(info: Info[Context, None], input: UpdatePolicyDraftInput  # noqa: A002
-                              ) -> PolicyVersionPayload:
+async def update_policy_draft(info: Info[Context, None], input: UpdatePolicyDraftInput) -> PolicyVersionPayload:
     if not isinstance(input.content, dict):
         return PolicyVersionPayload(version=None, user_errors=[UserError(
             field="content", message="content must be a JSON object", code=ErrorCode.MALFORMED_POLICY)])

@@ -16,7 +16,6 @@ class RollbackPolicyInput:
     reason: str
 
 
-async def rollback_policy(info: Info[Context, None], input: RollbackPolicyInput  # noqa: A002
-                          ) -> PolicyVersionPayload:
+async def rollback_policy(info: Info[Context, None], input: RollbackPolicyInput) -> PolicyVersionPayload:
     return await version_payload(info.context.services.policies.rollback(
         info.context.viewer, input.policy_id, to_version=input.to_version, reason=input.reason))

@@ -17,7 +17,6 @@ class ActivatePolicyVersionInput:
     effective_from: date
 
 
-async def activate_policy_version(info: Info[Context, None], input: ActivatePolicyVersionInput  # noqa: A002
-                                  ) -> PolicyVersionPayload:
+async def activate_policy_version(info: Info[Context, None], input: ActivatePolicyVersionInput) -> PolicyVersionPayload:
     return await version_payload(info.context.services.policies.activate(
         info.context.viewer, input.version_id, effective_from=input.effective_from))

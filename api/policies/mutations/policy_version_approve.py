@@ -8,6 +8,5 @@ from api.context import Context
 from api.policies.mutations.shared import PolicyVersionPayload, VersionInput, version_payload
 
 
-async def approve_policy_version(info: Info[Context, None], input: VersionInput  # noqa: A002
-                                 ) -> PolicyVersionPayload:
+async def approve_policy_version(info: Info[Context, None], input: VersionInput) -> PolicyVersionPayload:
     return await version_payload(info.context.services.policies.approve(info.context.viewer, input.version_id))

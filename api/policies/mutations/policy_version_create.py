@@ -15,7 +15,6 @@ class CreatePolicyVersionInput:
     parent_id: str | None = strawberry.field(default=None, description="Default: the active version")
 
 
-async def create_policy_version(info: Info[Context, None], input: CreatePolicyVersionInput  # noqa: A002
-                                ) -> PolicyVersionPayload:
+async def create_policy_version(info: Info[Context, None], input: CreatePolicyVersionInput) -> PolicyVersionPayload:
     return await version_payload(info.context.services.policies.create_version(
         info.context.viewer, input.policy_id, parent_id=input.parent_id))

@@ -28,8 +28,7 @@ class SimulationPayload:
     user_errors: list[UserError]
 
 
-async def simulate_policy_version(info: Info[Context, None], input: SimulatePolicyVersionInput  # noqa: A002
-                                  ) -> SimulationPayload:
+async def simulate_policy_version(info: Info[Context, None], input: SimulatePolicyVersionInput) -> SimulationPayload:
     if input.assume is not None and not isinstance(input.assume, dict):
         return SimulationPayload(simulation=None, user_errors=[UserError(
             field="assume", message="assume must be a JSON object of facts", code=ErrorCode.INVALID_VALUE)])

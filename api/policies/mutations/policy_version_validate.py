@@ -17,8 +17,7 @@ class ValidationPayload:
     user_errors: list[UserError]
 
 
-async def validate_policy_version(info: Info[Context, None], input: VersionInput  # noqa: A002
-                                  ) -> ValidationPayload:
+async def validate_policy_version(info: Info[Context, None], input: VersionInput) -> ValidationPayload:
     try:
         problems = await info.context.services.policies.validate(info.context.viewer, input.version_id)
     except DomainError as exc:

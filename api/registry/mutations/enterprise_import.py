@@ -63,7 +63,7 @@ class ImportEnterprisesPayload:
 
 
 async def import_enterprises_mutation(
-    info: Info[Context, None], input: ImportEnterprisesInput  # noqa: A002
+    info: Info[Context, None], input: ImportEnterprisesInput
 ) -> ImportEnterprisesPayload:
     context = info.context
     with tempfile.TemporaryDirectory() as folder:

@@ -74,7 +74,7 @@ def _changes(data: UpdateEnterpriseInput) -> dict[str, Any]:
     return changes
 
 
-async def update_enterprise(info: Info[Context, None], input: UpdateEnterpriseInput) -> UpdateEnterprisePayload:  # noqa: A002
+async def update_enterprise(info: Info[Context, None], input: UpdateEnterpriseInput) -> UpdateEnterprisePayload:
     context = info.context
     code = input.credit_code.strip().upper()
     try:
