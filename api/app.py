@@ -23,7 +23,6 @@ from api.http.public import public_draw_document
 from api.http.records import RECORD_ROUTES
 from api.http.unavailable import UNAVAILABLE_HANDLERS
 from api.public import views
-from core.accounts.service import AccountService
 from core.config import Settings
 from core.db import Database
 from core.schema import COLLECTIONS
@@ -56,8 +55,8 @@ def create_app(
             await prepare(db)
             app.state.database = db
             app.state.settings = settings
-            app.state.accounts = AccountService(db, settings)
             app.state.services = build_services(db, settings)
+            app.state.accounts = app.state.services.accounts
             app.state.registry = app.state.services.registry
             await app.state.services.policies.install_default_packs()
             if on_ready is not None:

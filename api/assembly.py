@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from api.context import Services
+from core.accounts.service import AccountService
 from core.alerts.service import AlertService
 from core.config import Settings
 from core.db import Database
@@ -64,7 +65,8 @@ def build_services(db: Database, settings: Settings) -> Services:
     # An alert's measures per enterprise come from the measures policy in force (the engine is in rules/).
     alerts = AlertService(db, compute_measures=policy_measures(db, policies))
 
-    return Services(registry=RegistryService(db, on_facts_changed=facts_changed), plans=plans,
+    return Services(accounts=AccountService(db, settings),
+                    registry=RegistryService(db, on_facts_changed=facts_changed), plans=plans,
                     draws=DrawService(plans, engine, policy_classifier=policy_classifier_factory(policies)),
                     redraws=RedrawService(plans, engine),
                     results=ResultService(plans, publication_due=publication_deadline(settings)),

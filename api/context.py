@@ -8,6 +8,7 @@ from typing import Any
 from strawberry.dataloader import DataLoader
 
 from core.accounts.models import Viewer
+from core.accounts.service import AccountService
 from core.alerts.service import AlertService
 from core.config import Settings
 from core.events.models import EnterpriseEvent
@@ -35,6 +36,7 @@ from core.registry.service import RegistryService
 
 @dataclass
 class Services:
+    accounts: AccountService
     registry: RegistryService
     plans: PlanService
     draws: DrawService

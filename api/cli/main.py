@@ -15,12 +15,10 @@ from api.cli.jobs import scheduler_app
 from api.cli.meters import meters_app
 from api.cli.nonsite import alerts_app, complaints_app, flight_app, hotspot_app, leads_app
 from api.cli.plans import plan_app, verify_draw
-from api.cli.runtime import fail, load_settings, run_action, run_with_database, run_with_services
+from api.cli.runtime import fail, load_settings, run_with_database, run_with_services
 from core.accounts.models import Role
 from core.accounts.secret import SecretFileError, with_signing_secret
-from core.accounts.service import AccountService
 from core.db import Database
-from core.errors import Conflict
 from core.registry.importing import ImportReport, Progress, import_inspectors
 from core.registry.sources import SourceError
 
@@ -158,29 +156,23 @@ def user_create(
     """Create a user account."""
     settings = load_settings()
 
-    async def run(database: Database) -> None:
-        try:
-            await AccountService(database, settings).create_user(
-                username=username, password=password, roles=list(role), jurisdictions=list(jurisdiction),
-                inspector_id=inspector_id)
-        except Conflict as exc:
-            raise fail(f"[{exc.code}] {exc.message}") from None
-
-    run_with_database(settings, run)
+    run_with_services(settings, lambda services: services.accounts.create_user(
+        username=username, password=password, roles=list(role), jurisdictions=list(jurisdiction),
+        inspector_id=inspector_id))
     typer.echo(f"created user {username}")
 
 
 @user_app.command("disable")
 def user_disable(username: str) -> None:
     """Disable an account: its logins are refused and its tokens revoked."""
-    run_action(lambda db: AccountService(db, load_settings()).disable_user(username, actor="cli"))
+    run_with_services(load_settings(), lambda services: services.accounts.disable_user(username, actor="cli"))
     typer.echo(f"disabled user {username}; its tokens are revoked")
 
 
 @user_app.command("enable")
 def user_enable(username: str) -> None:
     """Enable a disabled account again (tokens issued before it was disabled stay revoked)."""
-    run_action(lambda db: AccountService(db, load_settings()).enable_user(username, actor="cli"))
+    run_with_services(load_settings(), lambda services: services.accounts.enable_user(username, actor="cli"))
     typer.echo(f"enabled user {username}")
 
 
@@ -190,14 +182,15 @@ def user_password(
     password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)],
 ) -> None:
     """Set a new password; every token issued before is revoked."""
-    run_action(lambda db: AccountService(db, load_settings()).change_password(username, password, actor="cli"))
+    run_with_services(load_settings(),
+                      lambda services: services.accounts.change_password(username, password, actor="cli"))
     typer.echo(f"changed the password of {username}; its tokens are revoked")
 
 
 @user_app.command("unlock")
 def user_unlock(username: str) -> None:
     """Lift the account's login locks from every address."""
-    run_action(lambda db: AccountService(db, load_settings()).unlock_user(username, actor="cli"))
+    run_with_services(load_settings(), lambda services: services.accounts.unlock_user(username, actor="cli"))
     typer.echo(f"unlocked user {username}")
 
 

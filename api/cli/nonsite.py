@@ -4,25 +4,30 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import typer
 
 from api.cli.meters import SYSTEM
-from api.cli.runtime import fail, run_action
-from core.nonsite.complaints import ComplaintService
-from core.nonsite.drone import DroneService
-from core.nonsite.leads import LeadService
-from core.nonsite.power_alerts import PowerAlertService
+from api.cli.runtime import fail, load_settings, run_with_services
+from api.context import Services
 
 alerts_app = typer.Typer(help="Power-usage alerts: list them, record a lead, make a verification task.",
                          no_args_is_help=True)
 leads_app = typer.Typer(help="Leads on enterprises: list, convert to a task, dismiss.", no_args_is_help=True)
 complaints_app = typer.Typer(help="Complaints (12369 and others): record, list.", no_args_is_help=True)
 hotspot_app = typer.Typer(help="Hotspot-grid alerts (3 km cells).", no_args_is_help=True)
+T = TypeVar("T")
+
 flight_app = typer.Typer(help="Drone flights: record a GPX or CSV track.", no_args_is_help=True)
+
+
+def _run(action: Callable[[Services], Awaitable[T]]) -> T:
+    """One call into the services the app has (``build_services``: the same hooks)."""
+    return run_with_services(load_settings(), action)
 
 
 def _echo(value: Any) -> None:
@@ -33,7 +38,7 @@ def _echo(value: Any) -> None:
 def list_alerts(all_: Annotated[bool, typer.Option("--all", help="Closed ones too")] = False,
                 credit_code: Annotated[str | None, typer.Option(help="One enterprise's history")] = None) -> None:
     """Power alerts, newest first, one line each: id, enterprise, kind, severity, stage, age, task, lead."""
-    found = run_action(lambda db: PowerAlertService(db).list_alerts(SYSTEM, open_only=not all_,
+    found = _run(lambda s: s.power_alerts.list_alerts(SYSTEM, open_only=not all_,
                                                                     credit_code=credit_code))
     now = datetime.now(UTC)
     for alert in found:
@@ -45,20 +50,20 @@ def list_alerts(all_: Annotated[bool, typer.Option("--all", help="Closed ones to
 @alerts_app.command("lead")
 def alert_lead(alert_id: str, summary: Annotated[str, typer.Option()] = "") -> None:
     """Record the alert's lead on its enterprise (once per alert)."""
-    lead, created = run_action(lambda db: LeadService(db).record_for_alert(SYSTEM, alert_id, summary=summary))
+    lead, created = _run(lambda s: s.leads.record_for_alert(SYSTEM, alert_id, summary=summary))
     _echo({"lead": lead.id, "status": lead.status.value, "created": created})
 
 
 @alerts_app.command("task")
 def alert_task(alert_id: str) -> None:
     """A targeted verification task for the alert's enterprise (once per alert)."""
-    _echo({"task": run_action(lambda db: PowerAlertService(db).create_task(SYSTEM, alert_id))})
+    _echo({"task": _run(lambda s: s.power_alerts.create_task(SYSTEM, alert_id))})
 
 
 @leads_app.command("list")
 def list_leads(status: Annotated[str | None, typer.Option(help="open, converted or dismissed")] = None,
                credit_code: Annotated[str | None, typer.Option()] = None) -> None:
-    for lead in run_action(lambda db: LeadService(db).list_leads(SYSTEM, status=status, credit_code=credit_code)):
+    for lead in _run(lambda s: s.leads.list_leads(SYSTEM, status=status, credit_code=credit_code)):
         typer.echo(f"{lead.id} {lead.credit_code} {lead.status.value} v{lead.version} {lead.source}:{lead.source_id} "
                    f"task={lead.task_id or '-'} {lead.summary}")
 
@@ -66,7 +71,7 @@ def list_leads(status: Annotated[str | None, typer.Option(help="open, converted 
 @leads_app.command("convert")
 def convert_lead(lead_id: str, version: Annotated[int, typer.Option()]) -> None:
     """Turn an open lead into the on-site verification task."""
-    lead = run_action(lambda db: LeadService(db).convert(SYSTEM, lead_id, version=version))
+    lead = _run(lambda s: s.leads.convert(SYSTEM, lead_id, version=version))
     _echo({"lead": lead.id, "status": lead.status.value, "task": lead.task_id})
 
 
@@ -74,7 +79,7 @@ def convert_lead(lead_id: str, version: Annotated[int, typer.Option()]) -> None:
 def dismiss_lead(lead_id: str, version: Annotated[int, typer.Option()],
                  reason: Annotated[str, typer.Option()]) -> None:
     """Close an open lead without a visit."""
-    lead = run_action(lambda db: LeadService(db).dismiss(SYSTEM, lead_id, version=version, reason=reason))
+    lead = _run(lambda s: s.leads.dismiss(SYSTEM, lead_id, version=version, reason=reason))
     _echo({"lead": lead.id, "status": lead.status.value})
 
 
@@ -87,14 +92,14 @@ def record_complaint(content: Annotated[str, typer.Option()], jurisdiction: Anno
     """Record a complaint received now; a known enterprise gets a targeted task."""
     data = {"id": complaint_id or str(uuid.uuid4()), "channel": channel, "received_at": datetime.now(UTC),
             "jurisdiction": jurisdiction, "content": content, "credit_code": credit_code}
-    doc, created = run_action(lambda db: ComplaintService(db).record_complaint(SYSTEM, data))
+    doc, created = _run(lambda s: s.complaints.record_complaint(SYSTEM, data))
     _echo({"complaint": doc["_id"], "task": doc.get("task_id"), "created": created})
 
 
 @complaints_app.command("list")
 def list_complaints(status: Annotated[str | None, typer.Option(help="received, founded or unfounded")] = None
                     ) -> None:
-    for doc in run_action(lambda db: ComplaintService(db).complaints(SYSTEM, status=status)):
+    for doc in _run(lambda s: s.complaints.complaints(SYSTEM, status=status)):
         typer.echo(f"{doc['_id']} {doc.get('status')} {doc.get('credit_code') or '-'} task={doc.get('task_id') or '-'}"
                    f" {str(doc.get('content'))[:60]}")
 
@@ -108,7 +113,7 @@ def record_hotspot(cell_id: str, pm25: Annotated[float, typer.Option()], jurisdi
     except ValueError:
         raise fail(f"--date {day} is not a date (YYYY-MM-DD)") from None
     data = {"cell_id": cell_id, "date": when, "pm25": pm25, "jurisdiction": jurisdiction}
-    doc, created = run_action(lambda db: ComplaintService(db).record_hotspot(SYSTEM, data))
+    doc, created = _run(lambda s: s.complaints.record_hotspot(SYSTEM, data))
     _echo({"hotspot": doc["_id"], "task": doc.get("task_id"), "created": created})
 
 
@@ -121,5 +126,5 @@ def record_flight(track: Annotated[Path, typer.Argument(exists=True, dir_okay=Fa
     data = {"id": flight_id or str(uuid.uuid4()), "jurisdiction": jurisdiction,
             "format": "gpx" if track.suffix.lower() == ".gpx" else "csv",
             "track": track.read_text(encoding="utf-8", errors="replace"), "radius_m": radius_m}
-    doc, created = run_action(lambda db: DroneService(db).record(SYSTEM, data))
+    doc, created = _run(lambda s: s.drones.record(SYSTEM, data))
     _echo({"flight": doc["_id"], "created": created, "passes": doc.get("passes"), "problems": doc.get("problems")})
