@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
@@ -19,6 +20,11 @@ from core.config import Settings
 from core.db import Database
 
 PASSWORD = "correct-horse-battery"
+
+# Embedded databases started by the tests (CLI commands, apps built from settings) skip the journal
+# flush at every commit: no test but the crash tests kills one, and they ask for it explicitly
+# (tests/e2e/test_faults.py). Subprocesses inherit it through the environment.
+os.environ.setdefault("ECOINSPECT_DB_SYNC_ON_COMMIT", "false")
 
 
 @pytest.fixture(scope="session")

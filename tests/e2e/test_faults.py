@@ -66,7 +66,8 @@ class Served:
     def start(self) -> None:
         env = {**os.environ, "ECOINSPECT_DATA_DIR": str(self.data_dir), "PORT": str(self.port),
                "ECOINSPECT_EMBEDDED_DB_PORT": str(self.db_port), "ECOINSPECT_LOG_JSON": "false",
-               "ECOINSPECT_PASSWORD_HASH_PROFILE": "fast"}
+               "ECOINSPECT_PASSWORD_HASH_PROFILE": "fast",
+               "ECOINSPECT_DB_SYNC_ON_COMMIT": "true"}  # the product's default; the crash tests rely on it
         env.pop("MONGODB_URI", None)
         with (self.data_dir / "serve.log").open("ab") as log:
             self.process = subprocess.Popen([str(ECOINSPECT), "serve"], cwd=ROOT, env=env, stdout=log,
