@@ -22,7 +22,9 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
+# First, always: a script's own directory (bench/, which has an api.py) comes before PYTHONPATH, so the
+# repository must be put in front of it even when PYTHONPATH already names it.
+if sys.path[:1] != [str(ROOT)]:
     sys.path.insert(0, str(ROOT))
 
 
