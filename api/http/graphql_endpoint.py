@@ -188,7 +188,7 @@ class GraphQLEndpoint:
 
 
 RETRY_AFTER_S = "2"
-RETRYABLE = {ErrorCode.UNAVAILABLE, ErrorCode.SYNC_BUSY}
+RETRYABLE = frozenset(code for code in ErrorCode if code.retry)  # each answered with Retry-After
 
 
 def error_code(error: GraphQLError) -> str:
