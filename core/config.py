@@ -69,6 +69,33 @@ class Settings(BaseSettings):
     # The embedded server fsyncs its log at every commit: an acknowledged write survives a crash of the
     # database process (without it, a kill -9 right after the acknowledgement lost writes here).
     db_sync_on_commit: bool = True
+    # Cases and penalties (docs/cases.md: each default with its source; UNVERIFIED ones are marked there)
+    case_authority: str = Field(default="陕环", min_length=1, max_length=20)  # issuing authority's short name
+    case_number_pattern: str = "{authority}罚〔{year}〕{seq}号"
+    case_filing_days: int = Field(default=15, ge=1, le=365)  # discovery -> 立案 (UNVERIFIED)
+    case_decision_days: int = Field(default=90, ge=1, le=3650)  # 立案 -> 决定 (行政处罚法 art. 60)
+    case_extension_max_days: int = Field(default=30, ge=0, le=3650)  # the one extension (UNVERIFIED)
+    case_hearing_request_days: int = Field(default=5, ge=1, le=60)  # art. 64 (1)
+    case_hearing_notice_days: int = Field(default=7, ge=1, le=60)  # art. 64 (2)
+    case_service_days: int = Field(default=7, ge=1, le=60)  # art. 61
+    case_publication_working_days: int = Field(default=7, ge=1, le=60)  # 国办发〔2018〕118号
+    case_payment_days: int = Field(default=15, ge=1, le=365)  # art. 67
+    case_surcharge_percent_per_day: int = Field(default=3, ge=0, le=100)  # art. 72
+    case_review_window_days: int = Field(default=60, ge=1, le=3650)  # 行政复议法
+    case_litigation_window_months: int = Field(default=6, ge=1, le=120)  # 行政诉讼法 art. 46
+    case_court_application_months: int = Field(default=3, ge=1, le=120)  # 行政强制法 art. 53
+    case_reminder_days: int = Field(default=10, ge=1, le=120)  # 行政强制法 art. 54
+    case_court_warning_days: int = Field(default=30, ge=1, le=365)  # flag the court window this early
+    case_reinspection_days: int = Field(default=30, ge=1, le=365)  # after the correction deadline (UNVERIFIED)
+    case_hearing_threshold_organisation_yuan: int = Field(default=200_000, ge=0)  # UNVERIFIED
+    case_hearing_threshold_individual_yuan: int = Field(default=30_000, ge=0)  # UNVERIFIED
+    case_major_fine_yuan: int = Field(default=200_000, ge=0)  # legal review + collective discussion from here
+    case_transfer_decision_days: int = Field(default=3, ge=1, le=30)  # 国务院令第310号
+    case_transfer_send_hours: int = Field(default=24, ge=1, le=720)  # same
+    # 按日连续处罚办法 art. 5: the violation types a daily continuous penalty may follow
+    case_daily_penalty_types: str = "exceed_standard,evade_supervision,hazardous_waste_dumping,fugitive_emission"
+    # 行政处罚法 art. 33 (1): first violations that may go unpunished when harm is slight and corrected in time
+    case_first_violation_types: str = "monitoring_not_connected,fugitive_emission"
     log_level: str = "INFO"
     log_json: bool = True
 

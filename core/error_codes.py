@@ -88,7 +88,8 @@ class ErrorCode(StrEnum):
     INVALID_ENCODING = "INVALID_ENCODING", "not valid UTF-8"
     DUPLICATE_IN_FILE = "DUPLICATE_IN_FILE", "the key appears earlier in the same file"
     OUT_OF_SCOPE = "OUT_OF_SCOPE", "a row for a jurisdiction outside yours"
-    CONCURRENT_WRITE = "CONCURRENT_WRITE", "another import wrote the row at the same time; re-run the import", True
+    CONCURRENT_WRITE = "CONCURRENT_WRITE", (
+        "another writer changed the record at the same time (an import row, a case step); read it and try again"), True
     MISSING_COLUMN = "MISSING_COLUMN", "the file has no header row, or lacks a required column"
     MALFORMED_FILE = "MALFORMED_FILE", "the file as a whole cannot be read (bad header, not a JSON array)"
 
@@ -195,3 +196,37 @@ class ErrorCode(StrEnum):
     DUPLICATE_POINT = "DUPLICATE_POINT", "a second flight-log point for one instant"
     IMAGE_WITHOUT_GPS = "IMAGE_WITHOUT_GPS", "a flight photo without a GPS position in its EXIF"
     NO_DEMO_DATA = "NO_DEMO_DATA", "the demo meters need the demo data loaded first (ecoinspect demo)"
+
+    # Cases and penalties (docs/cases.md)
+    STEP_OUT_OF_ORDER = "STEP_OUT_OF_ORDER", "a case step that the case's stage does not allow yet, or no longer"
+    NOT_INDEPENDENT = "NOT_INDEPENDENT", (
+        "a legal review, hearing or approval by one of the case's handling officers")
+    OFFICERS_REQUIRED = "OFFICERS_REQUIRED", "a case needs at least two certified, on-post handling officers"
+    FINE_OUT_OF_RANGE = "FINE_OUT_OF_RANGE", "a fine outside the statutory range of its violation"
+    HEAVIER_THAN_NOTIFIED = "HEAVIER_THAN_NOTIFIED", (
+        "a decision heavier than the prior notice (行政处罚法 art. 45: statements may not increase a penalty)")
+    LEGAL_REVIEW_REQUIRED = "LEGAL_REVIEW_REQUIRED", "a major decision needs an approving legal review first"
+    DISCUSSION_REQUIRED = "DISCUSSION_REQUIRED", "a major decision needs the collective discussion first"
+    HEARING_PENDING = "HEARING_PENDING", (
+        "the party's window to ask for a hearing is still open, or a requested hearing has not been held")
+    TOO_LATE = "TOO_LATE", "a request after its legal window (a hearing asked for after the notice's window)"
+    NOTICE_TOO_SHORT = "NOTICE_TOO_SHORT", "a hearing set less than the configured days after its notice"
+    EXTENSION_USED = "EXTENSION_USED", "the decision deadline was already extended once"
+    DATE_ORDER = "DATE_ORDER", "a date before the step it follows (served before decided, paid before served)"
+    NOT_SERVED = "NOT_SERVED", "the decision or correction order has not been served yet"
+    DAILY_PENALTY_NOT_APPLICABLE = "DAILY_PENALTY_NOT_APPLICABLE", (
+        "a daily continuous penalty for a violation type outside 按日连续处罚办法 art. 5 (configured), without a fine, "
+        "or without a re-inspection that found the discharge continuing")
+    DISCHARGE_STOPPED = "DISCHARGE_STOPPED", "a halt, seal or seizure ended the discharge: no more daily penalty days"
+    NO_APPLICATION = "NO_APPLICATION", "a deferral or instalment approval without the party's application"
+    INVALID_INSTALMENTS = "INVALID_INSTALMENTS", (
+        "instalments that do not add up to the fine, or due dates not after the original due date")
+    OVERPAYMENT = "OVERPAYMENT", "a payment above what is still owed (fine and surcharge)"
+    UNPAID = "UNPAID", "a case closed while its fines or surcharges are unpaid and no court enforcement was applied for"
+    COURT_WINDOW_NOT_OPEN = "COURT_WINDOW_NOT_OPEN", (
+        "an application to the court before the review and litigation windows (or the payment plan) ended")
+    REMINDER_REQUIRED = "REMINDER_REQUIRED", (
+        "an application to the court without a written reminder served at least the configured days before")
+    TRANSFER_UNANSWERED = "TRANSFER_UNANSWERED", (
+        "a case transferred as a suspected crime closed with a fine alone before the transfer was answered")
+    UNKNOWN_EVIDENCE = "UNKNOWN_EVIDENCE", "evidence referred to by a case that does not exist"

@@ -6,6 +6,7 @@ from core import counters, leases
 from core.accounts import repository as accounts
 from core.alerts import repository as alerts
 from core.audit import repository as audit
+from core.cases import repository as cases
 from core.db import CollectionSpec
 from core.events import repository as events
 from core.evidence import repository as evidence
@@ -19,5 +20,5 @@ COLLECTIONS: list[CollectionSpec] = [
     *counters.COLLECTIONS, *accounts.COLLECTIONS, *audit.COLLECTIONS, *registry.COLLECTIONS,
     *inspections.COLLECTIONS, *leases.COLLECTIONS, *policies.COLLECTIONS, *alerts.COLLECTIONS,
     *events.COLLECTIONS, *fieldwork.COLLECTIONS, *evidence.COLLECTIONS,
-    *nonsite.COLLECTIONS,
+    *nonsite.COLLECTIONS, *cases.COLLECTIONS,
 ]

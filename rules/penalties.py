@@ -6,12 +6,15 @@ recommendation cannot leave the range; a person must confirm it before it become
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from core.cases.law import FEN_PER_YUAN, level_band
+from core.cases.models import Discretion
 from core.error_codes import ErrorCode
 from core.errors import Conflict, ValidationFailed
 from core.policies.kinds import PolicyKind
@@ -91,3 +94,18 @@ async def recommend(service: PolicyService, data: dict[str, Any], *, day: date) 
         score=facts["discretion_score"], version=version.id,
         rules=[{"id": r, "rationale": rules[r].rationale, "legal_reference": rules[r].legal_reference}
                for r in decision.applied])
+
+
+def case_discretion(service: PolicyService) -> Callable[[str, dict[str, Any], date], Awaitable[Discretion]]:
+    """The recommendation a case keeps with its proposed fine (``CaseService(recommend=...)``): the level, the
+    recommended amount, the level's band of the statutory range and the policy version, in fen."""
+    async def recommend_for(violation_type: str, factors: dict[str, Any], day: date) -> Discretion:
+        found = await recommend(service, {**factors, "violation_type": violation_type}, day=day)
+        low, high = found.minimum_yuan * FEN_PER_YUAN, found.maximum_yuan * FEN_PER_YUAN
+        band = level_band(low, high, found.level)
+        return Discretion(factors={f: int(factors[f]) for f in FACTORS},
+                          repeat_offence=bool(factors.get("repeat_offence", False)), level=found.level,
+                          recommended_fen=found.amount_yuan * FEN_PER_YUAN, band_min_fen=band[0],
+                          band_max_fen=band[1], policy_version=found.version, rules=[r["id"] for r in found.rules])
+
+    return recommend_for

@@ -15,6 +15,7 @@ class Role(StrEnum):
     INSPECTOR = "inspector"
     SUPERVISOR = "supervisor"
     RULE_AUTHOR = "rule_author"
+    LEGAL_REVIEWER = "legal_reviewer"  # 法制审核: reviews major penalty decisions
     ADMIN = "admin"
 
 

@@ -1,0 +1,139 @@
+"""Storage of cases: the append-only steps and the case each adds up to; the only pymongo code of cases.
+
+``case_steps`` is the record: one document per step, never updated, ``_id`` the caller's UUID,
+unique per (case, seq). ``cases`` holds the fold of a case's steps with its next deadline, replaced
+as a whole in the same transaction as each new step and only if no other step came in between.
+Dates are stored as ISO strings, which sort like the dates.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from pymongo import ASCENDING, IndexModel
+
+from core.cases.deadlines import next_due
+from core.cases.models import Case, CaseStatus, Step
+from core.counters import current, reserve
+from core.db import CollectionSpec, Database
+from core.pagination import read_page
+from core.reference import tables
+
+CASES, STEPS = "cases", "case_steps"
+CLOSED = [CaseStatus.CLOSED.value, CaseStatus.NOT_FILED.value]
+COLLECTIONS = [
+    CollectionSpec(CASES, indexes=[
+        IndexModel([("seq", ASCENDING)], unique=True),
+        IndexModel([("open", ASCENDING), ("next_due", ASCENDING)]),
+        IndexModel([("credit_code", ASCENDING)]),
+        IndexModel([("number", ASCENDING)], unique=True, partialFilterExpression={"number": {"$type": "string"}}),
+    ]),
+    CollectionSpec(STEPS, indexes=[IndexModel([("case_id", ASCENDING), ("seq", ASCENDING)], unique=True)]),
+]
+
+
+def _case_document(case: Case, seq: int) -> dict[str, Any]:
+    due = next_due(case)
+    return {"_id": case.id, **case.model_dump(mode="json", exclude={"id"}), "seq": seq,
+            "open": case.status.value not in CLOSED, "next_due": due.isoformat() if due else None}
+
+
+def _case(doc: dict[str, Any]) -> Case:
+    return Case.model_validate({("id" if k == "_id" else k): v for k, v in doc.items()
+                                if k not in ("seq", "open", "next_due")})
+
+
+def _step(doc: dict[str, Any]) -> Step:
+    return Step.model_validate({("id" if k == "_id" else k): v for k, v in doc.items()})
+
+
+class CaseRepository:
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    async def next_seq(self) -> int:
+        return await reserve(self.database, CASES, 1)
+
+    async def next_number(self, authority: str, year: int, *, session: Any) -> int:
+        """The next case number of an issuing authority in a year (in the caller's transaction, so a number
+        is used exactly once: an aborted filing gives its number back)."""
+        return await reserve(self.database, f"case-number:{authority}:{year}", 1, session=session)
+
+    async def create(self, case: Case, step: Step, seq: int, *, session: Any) -> None:
+        """The opening step and the new case; a duplicate step or case id raises DuplicateKeyError."""
+        await self.database[STEPS].insert_one(_step_document(step), session=session)
+        await self.database[CASES].insert_one(_case_document(case, seq), session=session)
+
+    async def append(self, case: Case, step: Step, *, expected_version: int, session: Any) -> bool:
+        """Add a step and replace the case, unless another step was added since ``expected_version``."""
+        await self.database[STEPS].insert_one(_step_document(step), session=session)
+        current = await self.database[CASES].find_one({"_id": case.id}, {"seq": 1, "version": 1}, session=session)
+        if current is None or current["version"] != expected_version:
+            return False
+        result = await self.database[CASES].replace_one({"_id": case.id, "version": expected_version},
+                                                        _case_document(case, current["seq"]), session=session)
+        return result.modified_count == 1
+
+    async def get(self, case_id: str) -> Case | None:
+        doc = await self.database[CASES].find_one({"_id": case_id})
+        return _case(doc) if doc else None
+
+    async def step(self, step_id: str) -> Step | None:
+        doc = await self.database[STEPS].find_one({"_id": step_id})
+        return _step(doc) if doc else None
+
+    async def steps(self, case_id: str) -> list[Step]:
+        docs = await self.database[STEPS].find({"case_id": case_id}).sort("seq", ASCENDING).to_list()
+        return [_step(d) for d in docs]
+
+    async def page(self, *, after: int, first: int, jurisdictions: list[str] | None, status: str | None,
+                   credit_code: str | None, overdue_on: date | None) -> tuple[list[tuple[int, Case]], bool]:
+        """Cases in filing order after the cursor ``after``, filtered; ``jurisdictions`` None means all."""
+        query: dict[str, Any] = {}
+        if status:
+            query["status"] = status
+        if credit_code:
+            query["credit_code"] = credit_code
+        if overdue_on is not None:
+            query["open"] = True
+            query["next_due"] = {"$lt": overdue_on.isoformat()}
+
+        async def window(low: int, high: int, limit: int) -> list[dict[str, Any]]:
+            found = await self.database[CASES].find({"seq": {"$gt": low, "$lte": high}, **query}) \
+                .sort("seq", ASCENDING).limit(limit).to_list()
+            return [d for d in found if jurisdictions is None
+                    or any(tables.is_within(d["jurisdiction"], j) for j in jurisdictions)]
+
+        max_seq = await _max_seq(self.database)
+        docs, more = await read_page(window, after=after, first=first, max_seq=max_seq)
+        return [(d["seq"], _case(d)) for d in docs], more
+
+    async def overdue(self, day: date, *, after: str | None, limit: int) -> list[Case]:
+        """Open cases with a deadline before ``day``, by id, ``limit`` at a time (the daily job reads them all)."""
+        query: dict[str, Any] = {"open": True, "next_due": {"$lt": day.isoformat()}}
+        if after is not None:
+            query["_id"] = {"$gt": after}
+        docs = await self.database[CASES].find(query).sort("_id", ASCENDING).limit(limit).to_list()
+        return [_case(d) for d in docs]
+
+    async def of_enterprise(self, credit_code: str) -> list[Case]:
+        docs = await self.database[CASES].find({"credit_code": credit_code}).sort("seq", ASCENDING).to_list()
+        return [_case(d) for d in docs]
+
+    async def published(self, *, jurisdiction: str | None = None, limit: int = 1000) -> list[Case]:
+        """Cases with at least one published decision, newest filing first."""
+        query: dict[str, Any] = {"decisions.published_on": {"$type": "string"}}
+        docs = await self.database[CASES].find(query).sort("seq", -1).limit(limit).to_list()
+        cases = [_case(d) for d in docs]
+        if jurisdiction is not None:
+            cases = [c for c in cases if tables.is_within(c.jurisdiction, jurisdiction)]
+        return cases
+
+
+def _step_document(step: Step) -> dict[str, Any]:
+    return {"_id": step.id, **step.model_dump(mode="json", exclude={"id", "at"}), "at": step.at}
+
+
+async def _max_seq(database: Database) -> int:
+    return await current(database, CASES)
