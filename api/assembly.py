@@ -9,6 +9,7 @@ from core.accounts.service import AccountService
 from core.alerts.service import AlertService
 from core.config import Settings
 from core.db import Database
+from core.demo.service import DemoService
 from core.events.service import EventService
 from core.evidence.models import Evidence
 from core.evidence.upload import EvidenceUploadService
@@ -64,6 +65,7 @@ def build_services(db: Database, settings: Settings) -> Services:
 
     # An alert's measures per enterprise come from the measures policy in force (the engine is in rules/).
     alerts = AlertService(db, compute_measures=policy_measures(db, policies))
+    meters = MeterService(db)
 
     return Services(accounts=AccountService(db, settings),
                     registry=RegistryService(db, on_facts_changed=facts_changed), plans=plans,
@@ -74,7 +76,7 @@ def build_services(db: Database, settings: Settings) -> Services:
                     events=events,
                     sync=SyncService(db, settings), checklists=ChecklistService(db), oversight=Oversight(db),
                     evidence_uploads=EvidenceUploadService(db, settings, on_complete=evidence_complete),
-                    records=OnsiteRecordService(db), meters=MeterService(db),
+                    records=OnsiteRecordService(db), meters=meters,
                     complaints=ComplaintService(db, on_founded=complaint_founded), leads=LeadService(db),
                     drones=DroneService(db), power_alerts=PowerAlertService(db, on_violation=violation_found),
-                    power_scan=PowerScanService(db, policies=policies))
+                    power_scan=PowerScanService(db, policies=policies), demo=DemoService(db, meters=meters))

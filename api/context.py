@@ -11,6 +11,7 @@ from core.accounts.models import Viewer
 from core.accounts.service import AccountService
 from core.alerts.service import AlertService
 from core.config import Settings
+from core.demo.service import DemoService
 from core.events.models import EnterpriseEvent
 from core.events.service import EventService
 from core.evidence.upload import EvidenceUploadService
@@ -57,6 +58,7 @@ class Services:
     drones: DroneService
     power_alerts: PowerAlertService
     power_scan: PowerScanService
+    demo: DemoService
 
 
 @dataclass

@@ -8,9 +8,9 @@ from datetime import datetime
 import strawberry
 from strawberry.scalars import JSON
 
+from api.graphql.payloads import payload
 from api.graphql.relay import UserError
 from core.alerts import models
-from core.errors import DomainError
 
 
 @strawberry.type
@@ -56,8 +56,5 @@ class AlertPayload:
 
 async def alert_payload(call: Awaitable[models.Alert]) -> AlertPayload:
     """The payload of an alert mutation: the alert, or the domain error as userErrors."""
-    try:
-        alert = await call
-    except DomainError as exc:
-        return AlertPayload(alert=None, user_errors=[UserError.from_domain(e) for e in exc.as_field_errors()])
-    return AlertPayload(alert=Alert.from_domain(alert), user_errors=[])
+    return await payload(call, ok=lambda alert: AlertPayload(alert=Alert.from_domain(alert), user_errors=[]),
+                         refused=lambda errors: AlertPayload(alert=None, user_errors=errors))

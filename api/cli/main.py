@@ -19,7 +19,7 @@ from api.cli.runtime import fail, load_settings, run_with_database, run_with_ser
 from core.accounts.models import Role
 from core.accounts.secret import SecretFileError, with_signing_secret
 from core.db import Database
-from core.registry.importing import ImportReport, Progress, import_inspectors
+from core.registry.importing import ImportReport, Progress
 from core.registry.sources import SourceError
 
 app = typer.Typer(help="Ecoinspect: double-random inspections, policies as data, field evidence.",
@@ -136,8 +136,8 @@ def import_(
         report = run_with_services(settings, lambda services: _with_progress(kind, file, lambda advance: (
             services.registry.import_and_redecide(file, actor="cli", progress=advance))))
     else:
-        report = run_with_database(settings, lambda database: _with_progress(kind, file, lambda advance: (
-            import_inspectors(database, file, progress=advance))))
+        report = run_with_services(settings, lambda services: _with_progress(kind, file, lambda advance: (
+            services.registry.import_inspectors(file, progress=advance))))
     _print_report(report, kind)
     if errors:
         errors.write_text(json.dumps([e.__dict__ for e in report.errors], ensure_ascii=False, indent=1))

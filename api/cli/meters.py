@@ -9,11 +9,10 @@ from typing import Annotated, Any
 
 import typer
 
-from api.cli.runtime import fail, load_settings, run_action, run_with_services
+from api.cli.runtime import fail, load_settings, run_with_services
 from api.context import Services
 from core.accounts.models import Viewer
 from core.accounts.roles import ADMINS
-from core.demo.meters import load_demo_meters
 from core.reference import tables
 from core.registry.sources import SourceError, open_rows
 
@@ -62,8 +61,8 @@ def demo(enterprises: Annotated[int, typer.Option(help="Xi'an enterprises to met
     """Meter demo enterprises in Xi'an and load a week of readings with known problems (see core/demo/meters)."""
     first = date.fromisoformat(start) if start else datetime.now(UTC).date() - timedelta(days=7)
 
-    codes, report = run_action(lambda database: load_demo_meters(database, SYSTEM, enterprises=enterprises,
-                                                                 start=first))
+    codes, report = run_with_services(load_settings(), lambda services: services.demo.load_meters(
+        SYSTEM, enterprises=enterprises, start=first))
     typer.echo(f"metered {len(codes)} Xi'an enterprises; problems: treatment off {codes[0]}, night shift "
                f"{codes[1]}, ignores alerts {codes[2]}, halted one day {codes[3]}")
     _report(report)

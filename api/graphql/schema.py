@@ -24,37 +24,14 @@ from api.graphql.relay import Node, from_global_id
 from api.graphql.scalars import SafeJSON
 from api.graphql.validation import budgeted_validation
 from api.inspections import types as inspection_types
-from api.inspections.mutations.payloads import DrawPlanPayload, PlanPayload
-from api.inspections.mutations.plan_create import CreatePlanInput, create_plan
-from api.inspections.mutations.plan_draw import DrawPlanInput, draw_plan
-from api.inspections.mutations.plan_freeze import FreezePlanInput, freeze_plan
-from api.inspections.mutations.plan_publish import PublishPlanInput, publish_plan
-from api.inspections.mutations.plan_redraw import RedrawInput, RedrawPayload, redraw
-from api.inspections.mutations.plan_update import UpdatePlanInput, update_plan
-from api.inspections.mutations.results import (
-    PublishResultsInput,
-    PublishResultsPayload,
-    RecordTaskResultInput,
-    RecordTaskResultPayload,
-    publish_results,
-    record_task_result,
-)
+from api.inspections.mutations import InspectionMutation
 from api.inspections.queries import InspectionQuery
 from api.nonsite.mutations import NonsiteMutation
 from api.nonsite.queries import NonsiteQuery
 from api.policies.mutations import PolicyMutation
 from api.policies.queries import PolicyQuery
 from api.registry import types as registry_types
-from api.registry.mutations.enterprise_import import (
-    ImportEnterprisesInput,
-    ImportEnterprisesPayload,
-    import_enterprises_mutation,
-)
-from api.registry.mutations.enterprise_update import (
-    UpdateEnterpriseInput,
-    UpdateEnterprisePayload,
-    update_enterprise,
-)
+from api.registry.mutations import RegistryMutation
 from api.registry.queries import RegistryQuery
 from core.config import Settings
 from core.errors import DomainError
@@ -99,54 +76,9 @@ class Query(RegistryQuery, InspectionQuery, PolicyQuery, AlertQuery, EventQuery,
 
 
 @strawberry.type
-class Mutation(PolicyMutation, AlertMutation, EventMutation, FieldMutation, NonsiteMutation):
-    @strawberry.mutation(description="Create a draft random-check plan (抽查计划).")
-    async def create_plan(self, info: Info[Context, None], input: CreatePlanInput) -> PlanPayload:
-        return await create_plan(info, input)
-
-    @strawberry.mutation(description="Edit a draft plan; refused once frozen.")
-    async def update_plan(self, info: Info[Context, None], input: UpdatePlanInput) -> PlanPayload:
-        return await update_plan(info, input)
-
-    @strawberry.mutation(description="Freeze the population and publish the commitment to the draw secret.")
-    async def freeze_plan(self, info: Info[Context, None], input: FreezePlanInput) -> PlanPayload:
-        return await freeze_plan(info, input)
-
-    @strawberry.mutation(description="Draw objects, then inspectors, and create the tasks. Once per plan.")
-    async def draw_plan(self, info: Info[Context, None], input: DrawPlanInput) -> DrawPlanPayload:
-        return await draw_plan(info, input)
-
-    @strawberry.mutation(description="Replace a task's inspector or object with a new, logged, verifiable draw.")
-    async def redraw(self, info: Info[Context, None], input: RedrawInput) -> RedrawPayload:
-        return await redraw(info, input)
-
-    @strawberry.mutation(description="Record the result of a random check; starts its publication deadline.")
-    async def record_task_result(
-        self, info: Info[Context, None], input: RecordTaskResultInput
-    ) -> RecordTaskResultPayload:
-        return await record_task_result(info, input)
-
-    @strawberry.mutation(description="Publish every recorded, unpublished result of a plan (一公开).")
-    async def publish_results(
-        self, info: Info[Context, None], input: PublishResultsInput
-    ) -> PublishResultsPayload:
-        return await publish_results(info, input)
-
-    @strawberry.mutation(description="Publish a plan's draw (一公开) with its verification document.")
-    async def publish_plan(self, info: Info[Context, None], input: PublishPlanInput) -> PlanPayload:
-        return await publish_plan(info, input)
-
-    @strawberry.mutation(description="Edit an enterprise; refused with STALE_VERSION if it changed.")
-    async def update_enterprise(
-        self, info: Info[Context, None], input: UpdateEnterpriseInput
-    ) -> UpdateEnterprisePayload:
-        return await update_enterprise(info, input)
-
-    @strawberry.mutation(description="Upsert enterprises by credit code from CSV or JSON text.")
-    async def import_enterprises(
-        self, info: Info[Context, None], input: ImportEnterprisesInput
-    ) -> ImportEnterprisesPayload:
-        return await import_enterprises_mutation(info, input)
+class Mutation(PolicyMutation, AlertMutation, EventMutation, FieldMutation, NonsiteMutation, InspectionMutation,
+               RegistryMutation):
+    """Every domain's mutations; the root adds none of its own."""
 
 
 class Schema(strawberry.Schema):

@@ -9,9 +9,9 @@ import strawberry
 from strawberry.scalars import JSON
 
 from api.fieldwork.types import plain
-from api.graphql.relay import UserError, user_errors
+from api.graphql.relay import UserError
 from api.registry.types import GeoPoint
-from core.errors import DomainError, FieldError
+from core.errors import FieldError
 from core.nonsite import models, readings
 
 
@@ -82,8 +82,8 @@ class PowerAlertPayload:
     user_errors: list[UserError]
 
     @classmethod
-    def of(cls, alert: models.PowerAlert | None = None, exc: DomainError | None = None) -> PowerAlertPayload:
-        return cls(alert=PowerAlert.from_domain(alert) if alert else None, user_errors=user_errors(exc) if exc else [])
+    def of(cls, alert: models.PowerAlert | None = None, errors: list[UserError] | None = None) -> PowerAlertPayload:
+        return cls(alert=PowerAlert.from_domain(alert) if alert else None, user_errors=errors or [])
 
 
 @strawberry.type(description="A clue (线索) from a non-site check, recorded on the enterprise. A positive-list "
@@ -126,9 +126,8 @@ class LeadPayload:
 
     @classmethod
     def of(cls, lead: models.Lead | None = None, *, replayed: bool = False,
-           exc: DomainError | None = None) -> LeadPayload:
-        return cls(lead=Lead.from_domain(lead) if lead else None, replayed=replayed,
-                   user_errors=user_errors(exc) if exc else [])
+           errors: list[UserError] | None = None) -> LeadPayload:
+        return cls(lead=Lead.from_domain(lead) if lead else None, replayed=replayed, user_errors=errors or [])
 
 
 @strawberry.type(description="A run of 15-minute slots without a reading.")

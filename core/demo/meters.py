@@ -4,8 +4,8 @@ The week is a day-shift pattern with seeded noise; a few enterprises carry known
 the anomaly scan has something to find: treatment switched off while producing (``treatment_off``),
 a plant running at night (``night_shift``), and a plant that keeps producing whatever the alert
 says (``ignores_alerts``, which becomes a halt or restriction violation once an alert is in force).
-A plant that is fully halted for a day (``halted``) must raise nothing. ``load_demo_meters`` puts
-them on Xi'an enterprises of the demo registry.
+A plant that is fully halted for a day (``halted``) must raise nothing. ``DemoService.load_meters``
+(``core/demo/service.py``) puts them on Xi'an enterprises of the demo registry.
 """
 
 from __future__ import annotations
@@ -14,15 +14,6 @@ import random
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
-
-from core.accounts.models import Viewer
-from core.db import Database
-from core.demo.repository import DemoRepository
-from core.error_codes import ErrorCode
-from core.errors import Conflict
-from core.nonsite.meters import MeterService
-from core.nonsite.readings import IngestReport
-from core.registry.sources import SourceRow
 
 SEED = 20261128
 ROLES = {"treatment_off": 0, "night_shift": 1, "ignores_alerts": 2, "halted": 3}
@@ -61,17 +52,3 @@ def week_of_readings(codes: list[str], start: date, days: int = 7) -> Iterator[d
             stamp = at.isoformat().replace("+00:00", "Z")
             yield {"meter": f"M{n:04d}-P", "timestamp": stamp, "kw": round(production, 2)}
             yield {"meter": f"M{n:04d}-T", "timestamp": stamp, "kw": round(treatment, 2)}
-
-
-async def load_demo_meters(database: Database, viewer: Viewer, *, enterprises: int,
-                           start: date) -> tuple[list[str], IngestReport]:
-    """Meter ``enterprises`` Xi'an enterprises (the third one C or D graded, so that an orange alert halts
-    it) and load a week of readings from ``start``; returns their credit codes and the ingest report."""
-    graded, others = await DemoRepository(database).meter_candidates(XIAN, max(enterprises, 4) - 1)
-    if not graded or len(others) < 3:
-        raise Conflict("load the demo data first (ecoinspect demo)", code=ErrorCode.NO_DEMO_DATA)
-    codes = others[:2] + graded + others[2:]
-    meters = MeterService(database)
-    await meters.register(viewer, demo_meters(codes))
-    rows = (SourceRow(n, r) for n, r in enumerate(week_of_readings(codes, start), start=1))
-    return codes, await meters.ingest(viewer, rows)

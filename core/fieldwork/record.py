@@ -9,6 +9,7 @@ from core.db import Database
 from core.error_codes import ErrorCode
 from core.errors import Conflict
 from core.fieldwork import record_pdf as pdf
+from core.fieldwork.chain import ChainReport, verify_task
 from core.fieldwork.repository import FieldRepository
 from core.inspections.access import readable_task
 from core.inspections.models import Task
@@ -92,3 +93,10 @@ class OnsiteRecordService:
         """NOT_FOUND for a task the viewer may not read; NOT_STARTED before its inspection began."""
         task = await readable_task(self.database, viewer, task_id)
         return await onsite_record(self.database, task)
+
+    async def verify_chain(self, task_id: str) -> ChainReport:
+        """Re-walk the task's record log: every hash link, the stored chain head, every evidence file.
+
+        For operators (``ecoinspect verify-task``), who run it on the database itself: no viewer.
+        """
+        return await verify_task(self.database, task_id)

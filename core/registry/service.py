@@ -14,11 +14,18 @@ from core.accounts.roles import ANY_ROLE, SUPERVISORS
 from core.audit.repository import AuditRepository
 from core.db import Database
 from core.error_codes import ErrorCode
-from core.errors import FieldError, NotFound, PermissionDenied, StaleVersion, ValidationFailed
+from core.errors import DomainError, FieldError, NotFound, PermissionDenied, StaleVersion, ValidationFailed
 from core.hooks import FactsChanged
 from core.pagination import Page, check_first, decode_cursor, encode_cursor
 from core.registry import repository as repo
-from core.registry.importing import ImportReport, Progress, content_hash, diff_records, import_enterprises
+from core.registry.importing import (
+    ImportReport,
+    Progress,
+    content_hash,
+    diff_records,
+    import_enterprises,
+    import_inspectors,
+)
 from core.registry.models import Enterprise, EnterpriseData, EnterpriseFilter, Inspector, Matter
 from core.registry.rows import field_errors
 
@@ -127,12 +134,25 @@ class RegistryService:
     async def update_and_redecide(
         self, viewer: Viewer, *, credit_code: str, version: int, changes: dict[str, Any], request_id: str,
     ) -> Enterprise:
-        """``update_enterprise``, then the enterprise's policies decide again (injected hook)."""
-        enterprise = await self.update_enterprise(viewer, credit_code=credit_code, version=version,
-                                                  changes=changes, request_id=request_id)
-        if self.on_facts_changed is not None:
-            await self.on_facts_changed(repo.with_code(credit_code), f"edit:{request_id}")
+        """``update_enterprise``, then the enterprise's policies decide again (injected hook).
+
+        A refusal, of the edit or of the re-decision, is audited before it is raised.
+        """
+        try:
+            enterprise = await self.update_enterprise(viewer, credit_code=credit_code, version=version,
+                                                      changes=changes, request_id=request_id)
+            if self.on_facts_changed is not None:
+                await self.on_facts_changed(repo.with_code(credit_code), f"edit:{request_id}")
+        except DomainError as exc:
+            await self.audit.append(actor=viewer.username, action="updateEnterprise",
+                                    target=f"enterprise:{credit_code}", request_id=request_id,
+                                    outcome=f"refused:{exc.code}")
+            raise
         return enterprise
+
+    async def import_inspectors(self, path: Path, *, progress: Progress | None = None) -> ImportReport:
+        """Upsert inspectors by staff id from a file (``ecoinspect import inspectors``); no policy depends on them."""
+        return await import_inspectors(self.database, path, progress=progress)
 
     async def import_and_redecide(self, path: Path, *, actor: str, progress: Progress | None = None,
                                   allowed: Callable[[str], bool] | None = None) -> ImportReport:

@@ -46,6 +46,27 @@ def test_import_unreadable_file_is_one_line(env: dict[str, str], tmp_path: Path)
     assert "[MISSING_COLUMN]" in result.output and "Traceback" not in result.output
 
 
+def test_import_inspectors_reports_rows_and_exit_code(env: dict[str, str], tmp_path: Path) -> None:
+    path = tmp_path / "i.csv"
+    path.write_text(
+        "staff_id,name,certificate_number,certificate_expires,on_post,jurisdictions,conflicts\n"
+        "SX-1,张三,C-1,2030-01-01,true,610100,\n"
+        "SX-2,李四,C-2,2030-01-01,true,610100;610300,\n"
+        "SX-3,王五,C-3,not-a-date,true,610100,\n", encoding="utf-8")
+    result = runner.invoke(app, ["import", "inspectors", str(path)])
+    assert result.exit_code == 3, result.output
+    assert "inspectors: 3 rows, 2 inserted, 0 updated, 0 unchanged, 1 rejected" in result.output
+    assert "row 3: [INVALID_DATE]" in result.output
+    again = runner.invoke(app, ["import", "inspectors", str(path)])
+    assert "0 inserted, 0 updated, 2 unchanged" in again.output
+    status = runner.invoke(app, ["db", "status"])
+    assert any(line.split() == ["inspectors", "2"] for line in status.output.splitlines()), status.output
+    unreadable = tmp_path / "bad.csv"
+    unreadable.write_text("staff_id\nSX-9\n", encoding="utf-8")
+    refused = runner.invoke(app, ["import", "inspectors", str(unreadable)])
+    assert refused.exit_code == 1 and "[MISSING_COLUMN]" in refused.output and "Traceback" not in refused.output
+
+
 def test_user_create_then_db_status(env: dict[str, str]) -> None:
     created = runner.invoke(app, ["user", "create", "chief", "--role", "supervisor", "--jurisdiction", "610100",
                                   "--password", "long-enough-pw"])

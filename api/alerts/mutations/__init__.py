@@ -1,33 +1,22 @@
-"""Alert mutations, one module each; ``AlertMutation`` gathers their root fields for the schema."""
+"""Alert mutations, one module each, merged into ``AlertMutation``."""
 
 from __future__ import annotations
 
 import strawberry
-from strawberry.types import Info
 
-from api.alerts.mutations.alert_issue import IssueAlertInput, issue_alert
-from api.alerts.mutations.alert_lift import LiftAlertInput, lift_alert
-from api.alerts.mutations.alert_tasks_staff import StaffAlertTasksInput, StaffAlertTasksPayload, staff_alert_tasks
-from api.alerts.mutations.alert_update import UpdateAlertInput, update_alert
-from api.alerts.types import AlertPayload
-from api.context import Context
+from api.alerts.mutations import alert_issue, alert_lift, alert_tasks_staff, alert_update
 
 
 @strawberry.type
 class AlertMutation:
-    @strawberry.mutation(description="Issue an alert; every affected enterprise's measures are computed and stored.")
-    async def issue_alert(self, info: Info[Context, None], input: IssueAlertInput) -> AlertPayload:
-        return await issue_alert(info, input)
-
-    @strawberry.mutation(description="Extend, upgrade or downgrade an alert; measures are recomputed.")
-    async def update_alert(self, info: Info[Context, None], input: UpdateAlertInput) -> AlertPayload:
-        return await update_alert(info, input)
-
-    @strawberry.mutation(description="Draw two certified inspectors at random for each unstaffed verification "
-                                     "task of an alert.")
-    async def staff_alert_tasks(self, info: Info[Context, None], input: StaffAlertTasksInput) -> StaffAlertTasksPayload:
-        return await staff_alert_tasks(info, input)
-
-    @strawberry.mutation(description="Lift an alert now, with a reason.")
-    async def lift_alert(self, info: Info[Context, None], input: LiftAlertInput) -> AlertPayload:
-        return await lift_alert(info, input)
+    issue_alert = strawberry.mutation(
+        resolver=alert_issue.issue_alert,
+        description="Issue an alert; every affected enterprise's measures are computed and stored.")
+    update_alert = strawberry.mutation(
+        resolver=alert_update.update_alert,
+        description="Extend, upgrade or downgrade an alert; measures are recomputed.")
+    staff_alert_tasks = strawberry.mutation(
+        resolver=alert_tasks_staff.staff_alert_tasks,
+        description="Draw two certified inspectors at random for each unstaffed verification task of an alert.")
+    lift_alert = strawberry.mutation(
+        resolver=alert_lift.lift_alert, description="Lift an alert now, with a reason.")

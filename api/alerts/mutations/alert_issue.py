@@ -20,7 +20,7 @@ class IssueAlertInput:
     source: str
 
 
-async def issue_alert(info: Info[Context, None], data: IssueAlertInput) -> AlertPayload:
-    alert = {"level": data.level, "jurisdictions": data.jurisdictions, "starts_at": data.starts_at,
-             "ends_at": data.ends_at, "source": data.source}
+async def issue_alert(info: Info[Context, None], input: IssueAlertInput) -> AlertPayload:
+    alert = {"level": input.level, "jurisdictions": input.jurisdictions, "starts_at": input.starts_at,
+             "ends_at": input.ends_at, "source": input.source}
     return await alert_payload(info.context.services.alerts.issue(info.context.viewer, alert))

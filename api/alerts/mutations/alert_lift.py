@@ -16,6 +16,6 @@ class LiftAlertInput:
     reason: str
 
 
-async def lift_alert(info: Info[Context, None], data: LiftAlertInput) -> AlertPayload:
-    return await alert_payload(info.context.services.alerts.lift(info.context.viewer, data.alert_id,
-                                                                 version=data.version, reason=data.reason))
+async def lift_alert(info: Info[Context, None], input: LiftAlertInput) -> AlertPayload:
+    return await alert_payload(info.context.services.alerts.lift(info.context.viewer, input.alert_id,
+                                                                 version=input.version, reason=input.reason))

@@ -7,9 +7,10 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from api.context import Context
+from api.graphql.payloads import payload
 from api.graphql.relay import UserError
 from core.alerts import tasks as alert_tasks
-from core.errors import DomainError
+from core.alerts.models import Alert
 from core.inspections.service import require_supervisor
 
 
@@ -26,15 +27,23 @@ class StaffAlertTasksPayload:
     user_errors: list[UserError]
 
 
+async def _supervised(context: Context, alert_id: str) -> Alert:
+    """The alert, if the viewer supervises every one of its jurisdictions."""
+    alert = await context.services.alerts.get(context.viewer, alert_id)
+    for jurisdiction in alert.jurisdictions:
+        require_supervisor(context.viewer, jurisdiction)
+    return alert
+
+
 async def staff_alert_tasks(info: Info[Context, None], input: StaffAlertTasksInput) -> StaffAlertTasksPayload:
     context = info.context
-    try:
-        alert = await context.services.alerts.get(context.viewer, input.alert_id)
-        for jurisdiction in alert.jurisdictions:
-            require_supervisor(context.viewer, jurisdiction)
-    except DomainError as exc:
-        return StaffAlertTasksPayload(staffed=0, unstaffed=JSON({}), seed=None,
-                                      user_errors=[UserError.from_domain(e) for e in exc.as_field_errors()])
-    done = await context.services.targeted.staff(context.viewer, alert_tasks.origin(alert.id))
-    return StaffAlertTasksPayload(staffed=done["staffed"], unstaffed=done["unstaffed"], seed=done["seed"],
-                                  user_errors=[])
+
+    async def staffed(alert: Alert) -> StaffAlertTasksPayload:
+        # Outside the guarded call: a refusal of the staffing itself stays a top-level error.
+        done = await context.services.targeted.staff(context.viewer, alert_tasks.origin(alert.id))
+        return StaffAlertTasksPayload(staffed=done["staffed"], unstaffed=done["unstaffed"], seed=done["seed"],
+                                      user_errors=[])
+
+    return await payload(_supervised(context, input.alert_id), ok=staffed,
+                         refused=lambda errors: StaffAlertTasksPayload(staffed=0, unstaffed=JSON({}), seed=None,
+                                                                       user_errors=errors))

@@ -20,8 +20,8 @@ class UpdateAlertInput:
     jurisdictions: list[str] | None = strawberry.UNSET
 
 
-async def update_alert(info: Info[Context, None], data: UpdateAlertInput) -> AlertPayload:
-    changes = {name: getattr(data, name) for name in ("level", "ends_at", "jurisdictions")
-               if getattr(data, name) not in (strawberry.UNSET, None)}
-    return await alert_payload(info.context.services.alerts.update(info.context.viewer, data.alert_id,
-                                                                   version=data.version, changes=changes))
+async def update_alert(info: Info[Context, None], input: UpdateAlertInput) -> AlertPayload:
+    changes = {name: getattr(input, name) for name in ("level", "ends_at", "jurisdictions")
+               if getattr(input, name) not in (strawberry.UNSET, None)}
+    return await alert_payload(info.context.services.alerts.update(info.context.viewer, input.alert_id,
+                                                                   version=input.version, changes=changes))

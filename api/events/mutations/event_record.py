@@ -9,8 +9,9 @@ from strawberry.types import Info
 
 from api.context import Context
 from api.events.types import EnterpriseEvent, EventKind
-from api.graphql.relay import UserError, user_errors
-from core.errors import DomainError
+from api.graphql.payloads import payload
+from api.graphql.relay import UserError
+from core.events import models as events
 
 
 @strawberry.input
@@ -32,6 +33,12 @@ class RecordEnterpriseEventPayload:
     user_errors: list[UserError]
 
 
+def _recorded(done: tuple[events.EnterpriseEvent, bool, int]) -> RecordEnterpriseEventPayload:
+    event, created, changed = done
+    return RecordEnterpriseEventPayload(event=EnterpriseEvent.from_domain(event), replayed=not created,
+                                        decisions_changed=changed, user_errors=[])
+
+
 async def record_enterprise_event(info: Info[Context, None],
                                   input: RecordEnterpriseEventInput
                                   ) -> RecordEnterpriseEventPayload:
@@ -39,11 +46,8 @@ async def record_enterprise_event(info: Info[Context, None],
     data = {"id": input.event_id, "credit_code": input.credit_code.strip().upper(), "kind": input.kind.value,
             "occurred_on": input.occurred_on, "ends_on": input.ends_on, "reference": input.reference,
             "description": input.description}
-    try:
-        event, created, changed = await context.services.events.record_and_redecide(
-            context.viewer, data, request_id=context.request_id)
-    except DomainError as exc:
-        return RecordEnterpriseEventPayload(event=None, replayed=False, decisions_changed=0,
-                                            user_errors=user_errors(exc))
-    return RecordEnterpriseEventPayload(event=EnterpriseEvent.from_domain(event), replayed=not created,
-                                        decisions_changed=changed, user_errors=[])
+    return await payload(
+        context.services.events.record_and_redecide(context.viewer, data, request_id=context.request_id),
+        ok=_recorded,
+        refused=lambda errors: RecordEnterpriseEventPayload(event=None, replayed=False, decisions_changed=0,
+                                                            user_errors=errors))

@@ -8,8 +8,8 @@ from strawberry.types import Info
 
 from api.context import Context
 from api.fieldwork import types
-from api.graphql.relay import UserError, user_errors
-from core.errors import DomainError
+from api.graphql.payloads import payload
+from api.graphql.relay import UserError
 
 
 @strawberry.input
@@ -44,9 +44,8 @@ async def create_checklist_version(info: Info[Context, None],
     items = [{"id": i.item_id, "text": i.text, "type": i.type, "unit": i.unit, "choices": i.choices,
               "required": i.required, "legal_reference": i.legal_reference, "failed_severity": i.failed_severity,
               "pass_value": i.pass_value} for i in input.items]
-    try:
-        found = await info.context.services.checklists.create_version(
-            info.context.viewer, matter=input.matter, title=input.title, items=items)
-    except DomainError as exc:
-        return ChecklistPayload(checklist=None, user_errors=user_errors(exc))
-    return ChecklistPayload(checklist=types.Checklist.from_domain(found), user_errors=[])
+    return await payload(
+        info.context.services.checklists.create_version(info.context.viewer, matter=input.matter,
+                                                        title=input.title, items=items),
+        ok=lambda found: ChecklistPayload(checklist=types.Checklist.from_domain(found), user_errors=[]),
+        refused=lambda errors: ChecklistPayload(checklist=None, user_errors=errors))

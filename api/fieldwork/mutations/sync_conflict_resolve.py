@@ -6,8 +6,8 @@ import strawberry
 from strawberry.types import Info
 
 from api.context import Context
-from api.graphql.relay import UserError, user_errors
-from core.errors import DomainError
+from api.graphql.payloads import payload
+from api.graphql.relay import UserError
 
 
 @strawberry.input
@@ -26,9 +26,8 @@ class ResolveSyncConflictPayload:
 async def resolve_sync_conflict(info: Info[Context, None],
                                 input: ResolveSyncConflictInput
                                 ) -> ResolveSyncConflictPayload:
-    try:
-        await info.context.services.oversight.resolve(info.context.viewer, input.conflict_id,
-                                                      resolution=input.resolution, note=input.note)
-    except DomainError as exc:
-        return ResolveSyncConflictPayload(resolved=False, user_errors=user_errors(exc))
-    return ResolveSyncConflictPayload(resolved=True, user_errors=[])
+    return await payload(
+        info.context.services.oversight.resolve(info.context.viewer, input.conflict_id,
+                                                resolution=input.resolution, note=input.note),
+        ok=lambda _: ResolveSyncConflictPayload(resolved=True, user_errors=[]),
+        refused=lambda errors: ResolveSyncConflictPayload(resolved=False, user_errors=errors))

@@ -12,8 +12,8 @@ from strawberry.types import Info
 
 from api.context import Context
 from api.fieldwork import types
-from api.graphql.relay import UserError, user_errors
-from core.errors import DomainError
+from api.graphql.payloads import payload
+from api.graphql.relay import UserError
 
 
 @strawberry.enum(description="What a sync operation does")
@@ -72,9 +72,8 @@ def _op(item: SyncOpInput) -> dict[str, Any]:
 
 async def sync_push(info: Info[Context, None], input: SyncPushInput) -> SyncPushPayload:
     context = info.context
-    try:
-        results = await context.services.sync.push(context.viewer, [_op(o) for o in input.ops],
-                                                   device_now=input.device_now)
-    except DomainError as exc:
-        return SyncPushPayload(results=[], user_errors=user_errors(exc))
-    return SyncPushPayload(results=[types.OpResult.from_domain(r) for r in results], user_errors=[])
+    return await payload(
+        context.services.sync.push(context.viewer, [_op(o) for o in input.ops], device_now=input.device_now),
+        ok=lambda results: SyncPushPayload(results=[types.OpResult.from_domain(r) for r in results],
+                                           user_errors=[]),
+        refused=lambda errors: SyncPushPayload(results=[], user_errors=errors))

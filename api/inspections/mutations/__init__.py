@@ -1,1 +1,41 @@
-"""Plan mutations: shared input shapes and one module per mutation."""
+"""Plan mutations, one module each (shared inputs and payloads beside them), merged into ``InspectionMutation``."""
+
+from __future__ import annotations
+
+import strawberry
+
+from api.inspections.mutations import (
+    plan_create,
+    plan_draw,
+    plan_freeze,
+    plan_publish,
+    plan_redraw,
+    plan_update,
+    results,
+)
+
+
+@strawberry.type
+class InspectionMutation:
+    create_plan = strawberry.mutation(
+        resolver=plan_create.create_plan, description="Create a draft random-check plan (抽查计划).")
+    update_plan = strawberry.mutation(
+        resolver=plan_update.update_plan, description="Edit a draft plan; refused once frozen.")
+    freeze_plan = strawberry.mutation(
+        resolver=plan_freeze.freeze_plan,
+        description="Freeze the population and publish the commitment to the draw secret.")
+    draw_plan = strawberry.mutation(
+        resolver=plan_draw.draw_plan,
+        description="Draw objects, then inspectors, and create the tasks. Once per plan.")
+    redraw = strawberry.mutation(
+        resolver=plan_redraw.redraw,
+        description="Replace a task's inspector or object with a new, logged, verifiable draw.")
+    record_task_result = strawberry.mutation(
+        resolver=results.record_task_result,
+        description="Record the result of a random check; starts its publication deadline.")
+    publish_results = strawberry.mutation(
+        resolver=results.publish_results,
+        description="Publish every recorded, unpublished result of a plan (一公开).")
+    publish_plan = strawberry.mutation(
+        resolver=plan_publish.publish_plan,
+        description="Publish a plan's draw (一公开) with its verification document.")

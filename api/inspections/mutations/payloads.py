@@ -1,12 +1,15 @@
-"""Payloads shared by the plan mutations, and the mapping of a refusal to their user errors."""
+"""Payloads shared by the plan mutations, and the payload of a call that returns a plan."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
+
 import strawberry
 
+from api.graphql.payloads import payload
 from api.graphql.relay import UserError
 from api.inspections import types
-from core.errors import DomainError
+from core.inspections.models import Plan
 
 
 @strawberry.type
@@ -22,5 +25,7 @@ class DrawPlanPayload:
     user_errors: list[UserError]
 
 
-def refused(exc: DomainError) -> list[UserError]:
-    return [UserError.from_domain(e) for e in exc.as_field_errors()]
+async def plan_payload(call: Awaitable[Plan]) -> PlanPayload:
+    """The payload of a plan mutation: the plan, or the refusal as userErrors."""
+    return await payload(call, ok=lambda plan: PlanPayload(plan=types.Plan.from_domain(plan), user_errors=[]),
+                         refused=lambda errors: PlanPayload(plan=None, user_errors=errors))

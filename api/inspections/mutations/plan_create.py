@@ -6,10 +6,8 @@ import strawberry
 from strawberry.types import Info
 
 from api.context import Context
-from api.inspections import types
 from api.inspections.mutations.inputs import PlanFieldsInput, plan_fields
-from api.inspections.mutations.payloads import PlanPayload, refused
-from core.errors import DomainError
+from api.inspections.mutations.payloads import PlanPayload, plan_payload
 
 
 @strawberry.input
@@ -17,10 +15,7 @@ class CreatePlanInput(PlanFieldsInput):
     pass
 
 
-async def create_plan(info: Info[Context, None], data: CreatePlanInput) -> PlanPayload:
+async def create_plan(info: Info[Context, None], input: CreatePlanInput) -> PlanPayload:
     context = info.context
-    try:
-        plan = await context.services.plans.create(context.viewer, plan_fields(data), request_id=context.request_id)
-    except DomainError as exc:
-        return PlanPayload(plan=None, user_errors=refused(exc))
-    return PlanPayload(plan=types.Plan.from_domain(plan), user_errors=[])
+    return await plan_payload(
+        context.services.plans.create(context.viewer, plan_fields(input), request_id=context.request_id))

@@ -8,9 +8,9 @@ import strawberry
 from strawberry.types import Info
 
 from api.context import Context
+from api.graphql.payloads import payload
 from api.inspections import types
-from api.inspections.mutations.payloads import DrawPlanPayload, refused
-from core.errors import DomainError
+from api.inspections.mutations.payloads import DrawPlanPayload
 
 
 @strawberry.input
@@ -22,13 +22,11 @@ class DrawPlanInput:
         default=None, description="Certificates must be valid on this day (default: period start or today)")
 
 
-async def draw_plan(info: Info[Context, None], data: DrawPlanInput) -> DrawPlanPayload:
+async def draw_plan(info: Info[Context, None], input: DrawPlanInput) -> DrawPlanPayload:
     context = info.context
-    try:
-        drawn = await context.services.draws.draw(context.viewer, data.plan_id, public_value=data.public_value,
-                                                  inspection_date=data.inspection_date,
-                                                  request_id=context.request_id)
-    except DomainError as exc:
-        return DrawPlanPayload(draw=None, plan=None, user_errors=refused(exc))
-    return DrawPlanPayload(draw=types.Draw.from_domain(drawn.draw), plan=types.Plan.from_domain(drawn.plan),
-                           user_errors=[])
+    return await payload(
+        context.services.draws.draw(context.viewer, input.plan_id, public_value=input.public_value,
+                                    inspection_date=input.inspection_date, request_id=context.request_id),
+        ok=lambda drawn: DrawPlanPayload(draw=types.Draw.from_domain(drawn.draw),
+                                         plan=types.Plan.from_domain(drawn.plan), user_errors=[]),
+        refused=lambda errors: DrawPlanPayload(draw=None, plan=None, user_errors=errors))

@@ -8,10 +8,9 @@ import strawberry
 from strawberry.types import Info
 
 from api.context import Context
+from api.graphql.payloads import payload
 from api.graphql.relay import UserError
 from api.inspections import types
-from api.inspections.mutations.payloads import refused
-from core.errors import DomainError
 
 
 @strawberry.enum
@@ -36,13 +35,12 @@ class RedrawPayload:
     user_errors: list[UserError]
 
 
-async def redraw(info: Info[Context, None], data: RedrawInput) -> RedrawPayload:
+async def redraw(info: Info[Context, None], input: RedrawInput) -> RedrawPayload:
     context = info.context
-    try:
-        redrawn = await context.services.redraws.redraw(
-            context.viewer, data.plan_id, credit_code=data.credit_code.strip().upper(), kind=data.kind.value,
-            reason=data.reason, staff_id=data.staff_id, request_id=context.request_id)
-    except DomainError as exc:
-        return RedrawPayload(redraw_id=None, tasks=[], user_errors=refused(exc))
-    return RedrawPayload(redraw_id=redrawn.record["_id"], tasks=[types.Task.from_domain(t) for t in redrawn.tasks],
-                         user_errors=[])
+    return await payload(
+        context.services.redraws.redraw(
+            context.viewer, input.plan_id, credit_code=input.credit_code.strip().upper(), kind=input.kind.value,
+            reason=input.reason, staff_id=input.staff_id, request_id=context.request_id),
+        ok=lambda redrawn: RedrawPayload(redraw_id=redrawn.record["_id"],
+                                         tasks=[types.Task.from_domain(t) for t in redrawn.tasks], user_errors=[]),
+        refused=lambda errors: RedrawPayload(redraw_id=None, tasks=[], user_errors=errors))

@@ -6,10 +6,8 @@ import strawberry
 from strawberry.types import Info
 
 from api.context import Context
-from api.inspections import types
 from api.inspections.mutations.inputs import PlanFieldsInput, plan_fields
-from api.inspections.mutations.payloads import PlanPayload, refused
-from core.errors import DomainError
+from api.inspections.mutations.payloads import PlanPayload, plan_payload
 
 
 @strawberry.input
@@ -18,11 +16,8 @@ class UpdatePlanInput(PlanFieldsInput):
     version: int
 
 
-async def update_plan(info: Info[Context, None], data: UpdatePlanInput) -> PlanPayload:
+async def update_plan(info: Info[Context, None], input: UpdatePlanInput) -> PlanPayload:
     context = info.context
-    try:
-        plan = await context.services.plans.update(context.viewer, data.plan_id, version=data.version,
-                                                   data=plan_fields(data), request_id=context.request_id)
-    except DomainError as exc:
-        return PlanPayload(plan=None, user_errors=refused(exc))
-    return PlanPayload(plan=types.Plan.from_domain(plan), user_errors=[])
+    return await plan_payload(
+        context.services.plans.update(context.viewer, input.plan_id, version=input.version,
+                                      data=plan_fields(input), request_id=context.request_id))

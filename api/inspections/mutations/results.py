@@ -8,10 +8,9 @@ import strawberry
 from strawberry.types import Info
 
 from api.context import Context
+from api.graphql.payloads import payload
 from api.graphql.relay import UserError
 from api.inspections import types
-from api.inspections.mutations.payloads import refused
-from core.errors import DomainError
 
 
 @strawberry.input
@@ -28,15 +27,14 @@ class RecordTaskResultPayload:
     user_errors: list[UserError]
 
 
-async def record_task_result(info: Info[Context, None], data: RecordTaskResultInput) -> RecordTaskResultPayload:
+async def record_task_result(info: Info[Context, None], input: RecordTaskResultInput) -> RecordTaskResultPayload:
     context = info.context
-    try:
-        task = await context.services.results.record(
-            context.viewer, data.task_id, outcome=data.outcome.value, summary=data.summary,
-            completed_on=data.completed_on, request_id=context.request_id)
-    except DomainError as exc:
-        return RecordTaskResultPayload(task=None, user_errors=refused(exc))
-    return RecordTaskResultPayload(task=types.Task.from_domain(task), user_errors=[])
+    return await payload(
+        context.services.results.record(context.viewer, input.task_id, outcome=input.outcome.value,
+                                        summary=input.summary, completed_on=input.completed_on,
+                                        request_id=context.request_id),
+        ok=lambda task: RecordTaskResultPayload(task=types.Task.from_domain(task), user_errors=[]),
+        refused=lambda errors: RecordTaskResultPayload(task=None, user_errors=errors))
 
 
 @strawberry.input
@@ -50,10 +48,9 @@ class PublishResultsPayload:
     user_errors: list[UserError]
 
 
-async def publish_results(info: Info[Context, None], data: PublishResultsInput) -> PublishResultsPayload:
+async def publish_results(info: Info[Context, None], input: PublishResultsInput) -> PublishResultsPayload:
     context = info.context
-    try:
-        count = await context.services.results.publish(context.viewer, data.plan_id, request_id=context.request_id)
-    except DomainError as exc:
-        return PublishResultsPayload(published=0, user_errors=refused(exc))
-    return PublishResultsPayload(published=count, user_errors=[])
+    return await payload(
+        context.services.results.publish(context.viewer, input.plan_id, request_id=context.request_id),
+        ok=lambda count: PublishResultsPayload(published=count, user_errors=[]),
+        refused=lambda errors: PublishResultsPayload(published=0, user_errors=errors))

@@ -6,9 +6,9 @@ import strawberry
 from strawberry.types import Info
 
 from api.context import Context
-from api.graphql.relay import UserError, user_errors
+from api.graphql.payloads import payload
+from api.graphql.relay import UserError
 from api.nonsite.types import Complaint
-from core.errors import DomainError
 
 
 @strawberry.input
@@ -28,11 +28,10 @@ class CloseComplaintPayload:
 
 async def close_complaint(info: Info[Context, None], input: CloseComplaintInput) -> CloseComplaintPayload:
     context = info.context
-    try:
-        doc = await context.services.complaints.close_and_report(
-            context.viewer, input.complaint_id, request_id=context.request_id, founded=input.founded,
-            note=input.note)
-    except DomainError as exc:
-        return CloseComplaintPayload(record=None, replayed=False, task_id=None, user_errors=user_errors(exc))
-    return CloseComplaintPayload(record=Complaint.from_document(doc), replayed=False, task_id=doc.get("task_id"),
-                                 user_errors=[])
+    return await payload(
+        context.services.complaints.close_and_report(context.viewer, input.complaint_id,
+                                                     request_id=context.request_id, founded=input.founded,
+                                                     note=input.note),
+        ok=lambda doc: CloseComplaintPayload(record=Complaint.from_document(doc), replayed=False,
+                                             task_id=doc.get("task_id"), user_errors=[]),
+        refused=lambda errors: CloseComplaintPayload(record=None, replayed=False, task_id=None, user_errors=errors))

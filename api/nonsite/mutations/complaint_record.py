@@ -9,9 +9,9 @@ import strawberry
 from strawberry.types import Info
 
 from api.context import Context
-from api.graphql.relay import UserError, user_errors
+from api.graphql.payloads import payload
+from api.graphql.relay import UserError
 from api.nonsite.types import Complaint
-from core.errors import DomainError
 
 
 @strawberry.input
@@ -34,15 +34,18 @@ class RecordComplaintPayload:
     user_errors: list[UserError]
 
 
+def _recorded(done: tuple[dict[str, Any], bool]) -> RecordComplaintPayload:
+    doc, created = done
+    return RecordComplaintPayload(record=Complaint.from_document(doc), replayed=not created,
+                                  task_id=doc.get("task_id"), user_errors=[])
+
+
 async def record_complaint(info: Info[Context, None], input: ComplaintInput) -> RecordComplaintPayload:
     data: dict[str, Any] = {"id": input.complaint_id, "channel": input.channel, "received_at": input.received_at,
                             "jurisdiction": input.jurisdiction, "content": input.content,
                             "credit_code": input.credit_code}
     if input.lat is not None and input.lon is not None:
         data["place"] = {"lat": input.lat, "lon": input.lon}
-    try:
-        doc, created = await info.context.services.complaints.record_complaint(info.context.viewer, data)
-    except DomainError as exc:
-        return RecordComplaintPayload(record=None, replayed=False, task_id=None, user_errors=user_errors(exc))
-    return RecordComplaintPayload(record=Complaint.from_document(doc), replayed=not created,
-                                  task_id=doc.get("task_id"), user_errors=[])
+    return await payload(
+        info.context.services.complaints.record_complaint(info.context.viewer, data), ok=_recorded,
+        refused=lambda errors: RecordComplaintPayload(record=None, replayed=False, task_id=None, user_errors=errors))

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import strawberry
 from strawberry.types import Info
 
 from api.context import Context
-from api.graphql.relay import UserError, user_errors
+from api.graphql.payloads import payload
+from api.graphql.relay import UserError
 from api.nonsite.types import DroneFlight
-from core.errors import DomainError
 
 
 @strawberry.input
@@ -30,12 +32,16 @@ class RecordDroneFlightPayload:
     user_errors: list[UserError]
 
 
+def _recorded(done: tuple[dict[str, Any], bool]) -> RecordDroneFlightPayload:
+    doc, created = done
+    return RecordDroneFlightPayload(record=DroneFlight.from_document(doc), replayed=not created,
+                                    task_id=doc.get("task_id"), user_errors=[])
+
+
 async def record_drone_flight(info: Info[Context, None], input: DroneFlightInput) -> RecordDroneFlightPayload:
     data = {"id": input.flight_id, "jurisdiction": input.jurisdiction, "format": input.format,
             "track": input.track, "images": input.images, "task_id": input.task_id, "radius_m": input.radius_m}
-    try:
-        doc, created = await info.context.services.drones.record(info.context.viewer, data)
-    except DomainError as exc:
-        return RecordDroneFlightPayload(record=None, replayed=False, task_id=None, user_errors=user_errors(exc))
-    return RecordDroneFlightPayload(record=DroneFlight.from_document(doc), replayed=not created,
-                                    task_id=doc.get("task_id"), user_errors=[])
+    return await payload(
+        info.context.services.drones.record(info.context.viewer, data), ok=_recorded,
+        refused=lambda errors: RecordDroneFlightPayload(record=None, replayed=False, task_id=None,
+                                                        user_errors=errors))

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import strawberry
 from strawberry.types import Info
 
 from api.context import Context
-from api.graphql.relay import UserError, user_errors
+from api.graphql.payloads import payload
+from api.graphql.relay import UserError
 from api.nonsite.types import HotspotAlert
-from core.errors import DomainError
 
 
 @strawberry.input
@@ -29,11 +30,15 @@ class RecordHotspotAlertPayload:
     user_errors: list[UserError]
 
 
-async def record_hotspot_alert(info: Info[Context, None], input: HotspotInput) -> RecordHotspotAlertPayload:
-    data = {"cell_id": input.cell_id, "date": input.date, "pm25": input.pm25, "jurisdiction": input.jurisdiction}
-    try:
-        doc, created = await info.context.services.complaints.record_hotspot(info.context.viewer, data)
-    except DomainError as exc:
-        return RecordHotspotAlertPayload(record=None, replayed=False, task_id=None, user_errors=user_errors(exc))
+def _recorded(done: tuple[dict[str, Any], bool]) -> RecordHotspotAlertPayload:
+    doc, created = done
     return RecordHotspotAlertPayload(record=HotspotAlert.from_document(doc), replayed=not created,
                                      task_id=doc.get("task_id"), user_errors=[])
+
+
+async def record_hotspot_alert(info: Info[Context, None], input: HotspotInput) -> RecordHotspotAlertPayload:
+    data = {"cell_id": input.cell_id, "date": input.date, "pm25": input.pm25, "jurisdiction": input.jurisdiction}
+    return await payload(
+        info.context.services.complaints.record_hotspot(info.context.viewer, data), ok=_recorded,
+        refused=lambda errors: RecordHotspotAlertPayload(record=None, replayed=False, task_id=None,
+                                                         user_errors=errors))

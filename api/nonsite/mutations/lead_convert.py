@@ -6,8 +6,8 @@ import strawberry
 from strawberry.types import Info
 
 from api.context import Context
+from api.graphql.payloads import payload
 from api.nonsite.types import LeadPayload
-from core.errors import DomainError
 
 
 @strawberry.input
@@ -17,8 +17,6 @@ class ConvertLeadInput:
 
 
 async def convert_lead(info: Info[Context, None], input: ConvertLeadInput) -> LeadPayload:
-    try:
-        lead = await info.context.services.leads.convert(info.context.viewer, input.lead_id, version=input.version)
-    except DomainError as exc:
-        return LeadPayload.of(exc=exc)
-    return LeadPayload.of(lead)
+    return await payload(info.context.services.leads.convert(info.context.viewer, input.lead_id,
+                                                             version=input.version),
+                         ok=LeadPayload.of, refused=lambda errors: LeadPayload.of(errors=errors))

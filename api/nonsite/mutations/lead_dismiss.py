@@ -6,8 +6,8 @@ import strawberry
 from strawberry.types import Info
 
 from api.context import Context
+from api.graphql.payloads import payload
 from api.nonsite.types import LeadPayload
-from core.errors import DomainError
 
 
 @strawberry.input
@@ -18,9 +18,6 @@ class DismissLeadInput:
 
 
 async def dismiss_lead(info: Info[Context, None], input: DismissLeadInput) -> LeadPayload:
-    try:
-        lead = await info.context.services.leads.dismiss(info.context.viewer, input.lead_id, version=input.version,
-                                                         reason=input.reason)
-    except DomainError as exc:
-        return LeadPayload.of(exc=exc)
-    return LeadPayload.of(lead)
+    return await payload(info.context.services.leads.dismiss(info.context.viewer, input.lead_id,
+                                                             version=input.version, reason=input.reason),
+                         ok=LeadPayload.of, refused=lambda errors: LeadPayload.of(errors=errors))

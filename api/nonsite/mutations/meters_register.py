@@ -6,9 +6,10 @@ import strawberry
 from strawberry.types import Info
 
 from api.context import Context
-from api.graphql.relay import UserError, user_errors
+from api.graphql.payloads import payload
+from api.graphql.relay import UserError
 from api.nonsite.types import row_errors
-from core.errors import DomainError
+from core.nonsite.readings import RowError
 
 
 @strawberry.input
@@ -27,11 +28,15 @@ class RegisterMetersPayload:
     user_errors: list[UserError]
 
 
+def _registered(done: tuple[int, int, list[RowError]]) -> RegisterMetersPayload:
+    inserted, updated, errors = done
+    return RegisterMetersPayload(inserted=inserted, updated=updated, user_errors=row_errors(errors))
+
+
 async def register_meters(info: Info[Context, None], meters: list[MeterInput]) -> RegisterMetersPayload:
     rows = [{"meter_id": m.meter_id, "credit_code": m.credit_code, "role": m.role, "unit": m.unit,
              "rated_kw": m.rated_kw} for m in meters]
-    try:
-        inserted, updated, errors = await info.context.services.meters.register(info.context.viewer, rows)
-    except DomainError as exc:
-        return RegisterMetersPayload(inserted=0, updated=0, user_errors=user_errors(exc))
-    return RegisterMetersPayload(inserted=inserted, updated=updated, user_errors=row_errors(errors))
+    return await payload(
+        info.context.services.meters.register(info.context.viewer, rows),
+        ok=_registered,
+        refused=lambda errors: RegisterMetersPayload(inserted=0, updated=0, user_errors=errors))

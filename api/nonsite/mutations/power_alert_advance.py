@@ -6,8 +6,8 @@ import strawberry
 from strawberry.types import Info
 
 from api.context import Context
+from api.graphql.payloads import payload
 from api.nonsite.types import PowerAlertPayload
-from core.errors import DomainError
 
 
 @strawberry.input
@@ -22,10 +22,8 @@ class AdvancePowerAlertInput:
 
 async def advance_power_alert(info: Info[Context, None], input: AdvancePowerAlertInput) -> PowerAlertPayload:
     context = info.context
-    try:
-        alert = await context.services.power_alerts.advance_and_report(
+    return await payload(
+        context.services.power_alerts.advance_and_report(
             context.viewer, input.alert_id, request_id=context.request_id, version=input.version,
-            action=input.action, note=input.note, evidence=input.evidence, violation=input.violation)
-    except DomainError as exc:
-        return PowerAlertPayload.of(exc=exc)
-    return PowerAlertPayload.of(alert)
+            action=input.action, note=input.note, evidence=input.evidence, violation=input.violation),
+        ok=PowerAlertPayload.of, refused=lambda errors: PowerAlertPayload.of(errors=errors))

@@ -6,9 +6,9 @@ import strawberry
 from strawberry.types import Info
 
 from api.context import Context
-from api.graphql.relay import UserError, user_errors
+from api.graphql.payloads import payload
+from api.graphql.relay import UserError
 from api.nonsite.types import PowerAlertRef
-from core.errors import DomainError
 
 
 @strawberry.type
@@ -20,9 +20,9 @@ class CreatePowerAlertTaskPayload:
 
 
 async def create_power_alert_task(info: Info[Context, None], alert_id: str) -> CreatePowerAlertTaskPayload:
-    try:
-        task_id = await info.context.services.power_alerts.create_task(info.context.viewer, alert_id)
-    except DomainError as exc:
-        return CreatePowerAlertTaskPayload(record=None, replayed=False, task_id=None, user_errors=user_errors(exc))
-    return CreatePowerAlertTaskPayload(record=PowerAlertRef(alert_id=alert_id), replayed=False, task_id=task_id,
-                                       user_errors=[])
+    return await payload(
+        info.context.services.power_alerts.create_task(info.context.viewer, alert_id),
+        ok=lambda task_id: CreatePowerAlertTaskPayload(record=PowerAlertRef(alert_id=alert_id), replayed=False,
+                                                       task_id=task_id, user_errors=[]),
+        refused=lambda errors: CreatePowerAlertTaskPayload(record=None, replayed=False, task_id=None,
+                                                           user_errors=errors))

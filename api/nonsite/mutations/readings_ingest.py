@@ -9,10 +9,12 @@ import strawberry
 from strawberry.types import Info
 
 from api.context import Context
-from api.graphql.relay import UserError, user_errors
+from api.graphql.payloads import payload
+from api.graphql.relay import UserError
 from api.nonsite.types import row_errors
 from core.error_codes import ErrorCode
-from core.errors import DomainError, FieldError, ValidationFailed
+from core.errors import FieldError
+from core.nonsite.readings import IngestReport
 from core.registry.sources import SourceRow
 
 MAX_READINGS = 5000  # bigger files go through POST /meters/readings
@@ -35,22 +37,23 @@ class IngestPayload:
     user_errors: list[UserError] = strawberry.field(description="One per rejected row (field: <row>.<column>)")
 
 
-def _refused(exc: DomainError) -> IngestPayload:
-    return IngestPayload(received=0, accepted=0, buckets_created=0, buckets_changed=0, user_errors=user_errors(exc))
+def _refused(errors: list[UserError]) -> IngestPayload:
+    return IngestPayload(received=0, accepted=0, buckets_created=0, buckets_changed=0, user_errors=errors)
+
+
+def _ingested(report: IngestReport) -> IngestPayload:
+    return IngestPayload(received=report.received, accepted=report.accepted,
+                         buckets_created=report.buckets_created, buckets_changed=report.buckets_changed,
+                         user_errors=row_errors(report.errors))
 
 
 async def ingest_readings(info: Info[Context, None],
                           readings_: Annotated[list[ReadingInput], strawberry.argument(name="readings")]
                           ) -> IngestPayload:
     if len(readings_) > MAX_READINGS:
-        return _refused(ValidationFailed([FieldError("readings", f"at most {MAX_READINGS} readings per call",
-                                                     ErrorCode.TOO_MANY_ROWS)]))
+        too_many = FieldError("readings", f"at most {MAX_READINGS} readings per call", ErrorCode.TOO_MANY_ROWS)
+        return _refused([UserError.from_domain(too_many)])
     rows = [SourceRow(n, {"meter": r.meter, "timestamp": r.timestamp.isoformat(), "kw": r.kw, "kwh": r.kwh})
             for n, r in enumerate(readings_, start=1)]
-    try:
-        report = await info.context.services.meters.ingest(info.context.viewer, rows)
-    except DomainError as exc:
-        return _refused(exc)
-    return IngestPayload(received=report.received, accepted=report.accepted,
-                         buckets_created=report.buckets_created, buckets_changed=report.buckets_changed,
-                         user_errors=row_errors(report.errors))
+    return await payload(info.context.services.meters.ingest(info.context.viewer, rows), ok=_ingested,
+                         refused=_refused)

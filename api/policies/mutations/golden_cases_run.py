@@ -6,10 +6,10 @@ import strawberry
 from strawberry.types import Info
 
 from api.context import Context
+from api.graphql.payloads import payload
 from api.graphql.relay import UserError
 from api.policies import types
-from api.policies.mutations.shared import VersionInput, user_errors
-from core.errors import DomainError
+from api.policies.mutations.shared import VersionInput
 
 
 @strawberry.type
@@ -19,8 +19,8 @@ class GoldenCasesPayload:
 
 
 async def run_golden_cases(info: Info[Context, None], input: VersionInput) -> GoldenCasesPayload:
-    try:
-        results = await info.context.services.policies.run_golden_cases(info.context.viewer, input.version_id)
-    except DomainError as exc:
-        return GoldenCasesPayload(results=[], user_errors=user_errors(exc.as_field_errors()))
-    return GoldenCasesPayload(results=[types.GoldenCaseResult.from_domain(r) for r in results], user_errors=[])
+    return await payload(
+        info.context.services.policies.run_golden_cases(info.context.viewer, input.version_id),
+        ok=lambda results: GoldenCasesPayload(results=[types.GoldenCaseResult.from_domain(r) for r in results],
+                                              user_errors=[]),
+        refused=lambda errors: GoldenCasesPayload(results=[], user_errors=errors))

@@ -7,11 +7,10 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from api.context import Context
+from api.graphql.payloads import payload
 from api.graphql.relay import UserError
 from api.policies import types
-from api.policies.mutations.shared import user_errors
 from core.error_codes import ErrorCode
-from core.errors import DomainError
 
 
 @strawberry.input
@@ -32,9 +31,7 @@ async def simulate_policy_version(info: Info[Context, None], input: SimulatePoli
     if input.assume is not None and not isinstance(input.assume, dict):
         return SimulationPayload(simulation=None, user_errors=[UserError(
             field="assume", message="assume must be a JSON object of facts", code=ErrorCode.INVALID_VALUE)])
-    try:
-        result = await info.context.services.policies.simulate(info.context.viewer, input.version_id,
-                                                               assume=input.assume or {})
-    except DomainError as exc:
-        return SimulationPayload(simulation=None, user_errors=user_errors(exc.as_field_errors()))
-    return SimulationPayload(simulation=types.Simulation.from_domain(result), user_errors=[])
+    return await payload(
+        info.context.services.policies.simulate(info.context.viewer, input.version_id, assume=input.assume or {}),
+        ok=lambda result: SimulationPayload(simulation=types.Simulation.from_domain(result), user_errors=[]),
+        refused=lambda errors: SimulationPayload(simulation=None, user_errors=errors))

@@ -6,9 +6,10 @@ from collections.abc import Awaitable
 
 import strawberry
 
+from api.graphql.payloads import payload
 from api.graphql.relay import UserError
 from api.policies import types
-from core.errors import DomainError, FieldError
+from core.errors import FieldError
 from core.policies.models import PolicyVersion
 
 
@@ -29,8 +30,6 @@ def user_errors(problems: list[FieldError]) -> list[UserError]:
 
 async def version_payload(call: Awaitable[PolicyVersion]) -> PolicyVersionPayload:
     """The version the service call returns, or its refusal as user errors."""
-    try:
-        version = await call
-    except DomainError as exc:
-        return PolicyVersionPayload(version=None, user_errors=user_errors(exc.as_field_errors()))
-    return PolicyVersionPayload(version=types.PolicyVersion.from_domain(version), user_errors=[])
+    return await payload(
+        call, ok=lambda version: PolicyVersionPayload(version=types.PolicyVersion.from_domain(version), user_errors=[]),
+        refused=lambda errors: PolicyVersionPayload(version=None, user_errors=errors))

@@ -8,9 +8,9 @@ import strawberry
 from strawberry.types import Info
 
 from api.context import Context
+from api.graphql.payloads import payload
 from api.graphql.relay import UserError
 from api.registry import types
-from core.errors import DomainError
 
 
 @strawberry.input
@@ -77,14 +77,9 @@ def _changes(data: UpdateEnterpriseInput) -> dict[str, Any]:
 async def update_enterprise(info: Info[Context, None], input: UpdateEnterpriseInput) -> UpdateEnterprisePayload:
     context = info.context
     code = input.credit_code.strip().upper()
-    try:
-        enterprise = await context.services.registry.update_and_redecide(
-            context.viewer, credit_code=code, version=input.version, changes=_changes(input),
-            request_id=context.request_id)
-    except DomainError as exc:
-        await context.services.registry.audit.append(
-            actor=context.viewer.username, action="updateEnterprise", target=f"enterprise:{code}",
-            request_id=context.request_id, outcome=f"refused:{exc.code}")
-        return UpdateEnterprisePayload(enterprise=None,
-                                       user_errors=[UserError.from_domain(e) for e in exc.as_field_errors()])
-    return UpdateEnterprisePayload(enterprise=types.Enterprise.from_domain(enterprise), user_errors=[])
+    return await payload(
+        context.services.registry.update_and_redecide(context.viewer, credit_code=code, version=input.version,
+                                                      changes=_changes(input), request_id=context.request_id),
+        ok=lambda enterprise: UpdateEnterprisePayload(enterprise=types.Enterprise.from_domain(enterprise),
+                                                      user_errors=[]),
+        refused=lambda errors: UpdateEnterprisePayload(enterprise=None, user_errors=errors))
