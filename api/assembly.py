@@ -7,6 +7,9 @@ from typing import Any
 from api.context import Services
 from core.accounts.service import AccountService
 from core.alerts.service import AlertService
+from core.cases.models import Case, Decision
+from core.cases.service import CaseService
+from core.cases.settings import case_rules
 from core.config import Settings
 from core.db import Database
 from core.demo.service import DemoService
@@ -33,9 +36,10 @@ from core.nonsite.power_scan import PowerScanService
 from core.policies.service import PolicyService
 from core.registry.service import RegistryService
 from rules.alert_measures import policy_measures
+from rules.penalties import case_discretion
 from rules.policy_engine import RulesEngine
 from rules.population import policy_classifier_factory
-from scheduler.calendar import publication_deadline
+from scheduler.calendar import calendar_from, publication_deadline
 from scheduler.engine import SchedulerEngine
 
 
@@ -63,6 +67,15 @@ def build_services(db: Database, settings: Settings) -> Services:
         """An uploaded file is complete: its inspection's evidence list (and status) follow."""
         await evidence_completed(db, evidence)
 
+    async def penalty_decided(case: Case, decision: Decision, request_id: str) -> None:
+        """A decided penalty is a PENALTY event: credit, class and positive list are decided again."""
+        assert decision.decided_on is not None
+        await events.record_verified(decision.decided_by or "system", credit_code=case.credit_code, kind="penalty",
+                                     reference=decision.number, description=f"case {case.id}: {decision.kind.value}",
+                                     key=f"{case.id}:{decision.id}", request_id=request_id, source="cases")
+
+    cases = CaseService(db, case_rules(settings, calendar_from(settings).add_working_days),
+                        recommend=case_discretion(policies), on_penalty=penalty_decided)
     # An alert's measures per enterprise come from the measures policy in force (the engine is in rules/).
     alerts = AlertService(db, compute_measures=policy_measures(db, policies))
     meters = MeterService(db)
@@ -79,4 +92,5 @@ def build_services(db: Database, settings: Settings) -> Services:
                     records=OnsiteRecordService(db), meters=meters,
                     complaints=ComplaintService(db, on_founded=complaint_founded), leads=LeadService(db),
                     drones=DroneService(db), power_alerts=PowerAlertService(db, on_violation=violation_found),
-                    power_scan=PowerScanService(db, policies=policies), demo=DemoService(db, meters=meters))
+                    power_scan=PowerScanService(db, policies=policies), demo=DemoService(db, meters=meters),
+                    cases=cases)

@@ -10,6 +10,7 @@ from strawberry.dataloader import DataLoader
 from core.accounts.models import Viewer
 from core.accounts.service import AccountService
 from core.alerts.service import AlertService
+from core.cases.service import CaseService
 from core.config import Settings
 from core.demo.service import DemoService
 from core.events.models import EnterpriseEvent
@@ -59,6 +60,7 @@ class Services:
     power_alerts: PowerAlertService
     power_scan: PowerScanService
     demo: DemoService
+    cases: CaseService
 
 
 @dataclass
