@@ -10,6 +10,7 @@ from strawberry.dataloader import DataLoader
 from core.accounts.models import Viewer
 from core.accounts.service import AccountService
 from core.alerts.service import AlertService
+from core.cases.models import Step
 from core.cases.service import CaseService
 from core.config import Settings
 from core.demo.service import DemoService
@@ -81,6 +82,17 @@ class Context:
 
             self.loaders["enterprise_by_code"] = DataLoader(load_fn=load)
         return self.loaders["enterprise_by_code"]
+
+    @property
+    def case_steps(self) -> DataLoader[str, list[Step]]:
+        """StepsByCaseLoader: the timelines of every case on a page in one query (cases read in scope)."""
+        if "case_steps" not in self.loaders:
+            async def load(case_ids: list[str]) -> list[list[Step]]:
+                found = await self.services.cases.timelines(list(case_ids))
+                return [found.get(case_id, []) for case_id in case_ids]
+
+            self.loaders["case_steps"] = DataLoader(load_fn=load)
+        return self.loaders["case_steps"]
 
     @property
     def decisions_by_code(self) -> DataLoader[str, dict[str, Any]]:

@@ -58,6 +58,7 @@ USERS: dict[str, tuple[list[Role], list[str], str | None]] = {
     "baoji_inspector": ([Role.INSPECTOR], ["610300"], None),
     "author": ([Role.RULE_AUTHOR], ["610000"], None),
     "xian_author": ([Role.RULE_AUTHOR], ["610100"], None),
+    "xian_lawyer": ([Role.LEGAL_REVIEWER], ["610100"], None),
     "admin": ([Role.ADMIN], ["610000"], None),
 }
 

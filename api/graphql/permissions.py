@@ -11,6 +11,7 @@ from typing import Any
 
 from graphql import GraphQLResolveInfo, GraphQLSchema, default_field_resolver
 
+from api.cases.mutations import ACCESS as CASE_ACCESS
 from api.graphql.errors import ApiError
 from core.accounts.models import Role
 from core.accounts.roles import ANY_ROLE, AUTHORS, POLICY_READERS, PUBLIC, SUPERVISORS
@@ -93,6 +94,7 @@ ACCESS: dict[str, frozenset[Role]] = {
     "Mutation.recordHotspotAlert": SUPERVISORS,
     "Query.droneFlight": ANY_ROLE,  # inspectors, supervisors and admins covering the flight's jurisdiction
     "Mutation.recordDroneFlight": ANY_ROLE,
+    **CASE_ACCESS,  # one entry per case field, from the case mutations' table
 }
 
 

@@ -12,6 +12,8 @@ from strawberry.types import Info
 
 from api.alerts.mutations import AlertMutation
 from api.alerts.queries import AlertQuery
+from api.cases.mutations import CaseMutation
+from api.cases.queries import CaseQuery
 from api.context import Context
 from api.events.mutations import EventMutation
 from api.events.queries import EventQuery
@@ -47,7 +49,8 @@ class Viewer:
 
 
 @strawberry.type
-class Query(RegistryQuery, InspectionQuery, PolicyQuery, AlertQuery, EventQuery, FieldQuery, NonsiteQuery):
+class Query(RegistryQuery, InspectionQuery, PolicyQuery, AlertQuery, EventQuery, FieldQuery, NonsiteQuery,
+            CaseQuery):
     @strawberry.field(description="Who is asking.")
     def viewer(self, info: Info[Context, None]) -> Viewer:
         v = info.context.viewer
@@ -77,7 +80,7 @@ class Query(RegistryQuery, InspectionQuery, PolicyQuery, AlertQuery, EventQuery,
 
 @strawberry.type
 class Mutation(PolicyMutation, AlertMutation, EventMutation, FieldMutation, NonsiteMutation, InspectionMutation,
-               RegistryMutation):
+               RegistryMutation, CaseMutation):
     """Every domain's mutations; the root adds none of its own."""
 
 

@@ -16,7 +16,7 @@ from pymongo import ASCENDING, IndexModel
 from core.cases.deadlines import next_due
 from core.cases.models import Case, CaseStatus, Step
 from core.counters import current, reserve
-from core.db import CollectionSpec, Database
+from core.db import CollectionSpec, Database, chunks
 from core.pagination import read_page
 from core.reference import tables
 
@@ -86,6 +86,14 @@ class CaseRepository:
     async def steps(self, case_id: str) -> list[Step]:
         docs = await self.database[STEPS].find({"case_id": case_id}).sort("seq", ASCENDING).to_list()
         return [_step(d) for d in docs]
+
+    async def steps_of(self, case_ids: list[str]) -> dict[str, list[Step]]:
+        """The steps of several cases in one query per 100 ids, each case's in order."""
+        found: dict[str, list[Step]] = {case_id: [] for case_id in case_ids}
+        for part in chunks(case_ids):
+            async for doc in self.database[STEPS].find({"case_id": {"$in": part}}):
+                found[doc["case_id"]].append(_step(doc))
+        return {case_id: sorted(steps, key=lambda s: s.seq) for case_id, steps in found.items()}
 
     async def page(self, *, after: int, first: int, jurisdictions: list[str] | None, status: str | None,
                    credit_code: str | None, overdue_on: date | None) -> tuple[list[tuple[int, Case]], bool]:

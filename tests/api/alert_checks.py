@@ -11,7 +11,8 @@ from conftest import gql
 CITY = {"xian": "610100", "baoji": "610300"}
 SUPERVISE = {"prov_supervisor", "xian_supervisor", "admin"}
 EDITS = {"xian": {"prov_supervisor", "xian_supervisor", "admin"}, "baoji": {"prov_supervisor", "admin"}}
-STAFF_SCOPE = {"xian": {"prov_supervisor", "xian_supervisor", "xian_inspector", "author", "xian_author", "admin"},
+STAFF_SCOPE = {"xian": {"prov_supervisor", "xian_supervisor", "xian_inspector", "author", "xian_author", "xian_lawyer",
+                  "admin"},
                "baoji": {"prov_supervisor", "baoji_inspector", "author", "admin"}}
 PAYLOAD = "alert { alertId level status } userErrors { code }"
 

@@ -28,7 +28,7 @@ from core.registry.rows import ENTERPRISE_COLUMNS
 
 CITY = {"xian": "610100", "baoji": "610300"}
 ROLES = ["anonymous", *USERS]
-AUTHORS = {"author", "xian_author"}
+AUTHORS = {"author", "xian_author", "xian_lawyer"}  # accounts outside field enforcement
 INSPECTORS = {"xian_inspector", "baoji_inspector"}
 # Enforcement staff (not rule authors) whose jurisdiction covers the city.
 NONSITE_STAFF = {"xian": {"prov_supervisor", "xian_supervisor", "xian_inspector", "admin"},

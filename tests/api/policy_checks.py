@@ -176,7 +176,7 @@ async def check_explain(client: httpx.AsyncClient, tokens: dict[str, Any], role:
             assert _code(result) == "UNAUTHENTICATED"
         elif role not in sees[where]:
             assert result["data"]["explainDecision"] is None and not result.get("errors")
-        elif role in CITY_LEVEL | {"xian_inspector", "baoji_inspector"}:
+        elif role in CITY_LEVEL | {"xian_inspector", "baoji_inspector", "xian_lawyer"}:
             assert _code(result) == "NOT_FOUND"  # sees the enterprise, not the province policy
         else:
             assert result["data"]["explainDecision"]["version"] == f"{POLICY}:v1", result

@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 from alert_checks import ALERT_CHECKS
+from case_checks import CASE_CHECKS, seed_case_matrix
 from conftest import USERS, enterprise_row, gql, token_for
 from event_checks import EVENT_CHECKS
 from field_checks import FIELD_CHECKS, seed_field_matrix
@@ -29,7 +30,8 @@ XIAN = enterprise_row("91610100MA0009901", jurisdiction="610100")
 BAOJI = enterprise_row("91610300MA0009902", jurisdiction="610300")
 ROLES = ["anonymous", *USERS]
 # Who may see the Xi'an / Baoji enterprise (staff whose jurisdiction covers it).
-SEES = {"xian": {"prov_supervisor", "xian_supervisor", "xian_inspector", "author", "xian_author", "admin"},
+SEES = {"xian": {"prov_supervisor", "xian_supervisor", "xian_inspector", "author", "xian_author", "xian_lawyer",
+                  "admin"},
         "baoji": {"prov_supervisor", "baoji_inspector", "author", "admin"}}
 EDITS = {"xian": {"prov_supervisor", "xian_supervisor", "admin"}, "baoji": {"prov_supervisor", "admin"}}
 SUPERVISE = {"prov_supervisor", "xian_supervisor", "admin"}
@@ -178,7 +180,7 @@ CHECKS = {
 
 def test_matrix_covers_every_root_field() -> None:
     assert (set(CHECKS) | set(PLAN_CHECKS) | set(POLICY_CHECKS) | set(ALERT_CHECKS) | set(EVENT_CHECKS)
-            | set(FIELD_CHECKS) | set(NONSITE_CHECKS) | set(LEAD_CHECKS) == set(ACCESS))
+            | set(FIELD_CHECKS) | set(NONSITE_CHECKS) | set(LEAD_CHECKS) | set(CASE_CHECKS) == set(ACCESS))
 
 
 @pytest.mark.parametrize("field", sorted(CHECKS))
@@ -263,3 +265,15 @@ async def test_nonsite_matrix(client: httpx.AsyncClient, users: dict[str, str], 
     for role in ROLES:
         for where in ("xian", "baoji"):
             await {**NONSITE_CHECKS, **LEAD_CHECKS}[field](client, tokens[role], role, where, setup)
+
+
+async def test_case_matrix(client: httpx.AsyncClient, seeded: None, database: Database, tmp_path: Path) -> None:
+    """Every case field in one test (they share the seeded cases): 31 fields x 9 roles x 2 cities."""
+    await seed_case_matrix(database, tmp_path, {"xian": XIAN["credit_code"], "baoji": BAOJI["credit_code"]})
+    tokens = await _tokens(client)
+    setup = tokens["prov_supervisor"]
+    assert setup is not None
+    for _field, check in sorted(CASE_CHECKS.items()):
+        for role in ROLES:
+            for where in ("xian", "baoji"):
+                await check(client, tokens[role], role, where, setup, database)
