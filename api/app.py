@@ -12,6 +12,7 @@ from starlette.routing import Route
 from api.assembly import build_services
 from api.graphql.schema import build_schema
 from api.http.auth import token
+from api.http.case_documents import CASE_DOCUMENT_ROUTES
 from api.http.evidence import EVIDENCE_ROUTES
 from api.http.flights import FLIGHT_ROUTES
 from api.http.graphql_endpoint import GraphQLEndpoint
@@ -82,6 +83,7 @@ def create_app(
             Route("/public/plans/{plan_id}", views.plan_page),
             Route("/public/plans/{plan_id}/{what:str}.{fmt:str}", views.download),
             *RECORD_ROUTES,
+            *CASE_DOCUMENT_ROUTES,
             *EVIDENCE_ROUTES,
             *METER_ROUTES,
             *FLIGHT_ROUTES,

@@ -13,7 +13,7 @@ import pytest
 from pypdf import PdfReader
 from pypdf.generic import ContentStream
 
-from core.fieldwork import record_pdf
+from core import pdf as pdf_common
 from core.fieldwork.record_pdf import (
     ChecklistAnswer,
     EvidenceItem,
@@ -122,7 +122,7 @@ def test_every_font_is_embedded(pdf: bytes) -> None:
         descriptor = font["/DescendantFonts"][0].get_object() if "/DescendantFonts" in font else font
         file_keys = set(descriptor["/FontDescriptor"].get_object()) if "/FontDescriptor" in descriptor else set()
         assert file_keys & {"/FontFile", "/FontFile2", "/FontFile3"}, (
-            f"{name} is not embedded: is Debian's fonts-wqy-microhei installed ({record_pdf.DEFAULT_FONT_FILES[0]})?")
+            f"{name} is not embedded: is Debian's fonts-wqy-microhei installed ({pdf_common.DEFAULT_FONT_FILES[0]})?")
 
 
 def test_title_renders_as_ink(pdf: bytes) -> None:
@@ -160,7 +160,7 @@ def test_markup_in_text_is_printed_literally() -> None:
 
 
 def test_without_font_file_falls_back_to_cid_font(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(record_pdf, "DEFAULT_FONT_FILES", ())
+    monkeypatch.setattr(pdf_common, "DEFAULT_FONT_FILES", ())
     pdf = render_onsite_record(_record())
     assert b"/STSong-Light" in pdf
     assert _flat(ENTERPRISE) in _flat("".join(_pages_text(pdf)))
