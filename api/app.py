@@ -20,7 +20,7 @@ from api.http.health import healthz, readyz
 from api.http.meters import METER_ROUTES
 from api.http.metrics import metrics
 from api.http.middleware import RequestContextMiddleware
-from api.http.public import public_draw_document
+from api.http.public import public_draw_document, public_penalties
 from api.http.records import RECORD_ROUTES
 from api.http.unavailable import UNAVAILABLE_HANDLERS
 from api.public import views
@@ -78,6 +78,7 @@ def create_app(
             Route("/readyz", readyz),
             Route("/metrics", metrics),
             Route("/public/draws/{draw_id}.json", public_draw_document),
+            Route("/public/penalties.{fmt:str}", public_penalties),
             Route("/public", views.index),
             Route("/public/verify", views.verify_page),
             Route("/public/plans/{plan_id}", views.plan_page),

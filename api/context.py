@@ -11,6 +11,7 @@ from core.accounts.models import Viewer
 from core.accounts.service import AccountService
 from core.alerts.service import AlertService
 from core.cases.models import Step
+from core.cases.public import PublicCaseReader
 from core.cases.service import CaseService
 from core.config import Settings
 from core.demo.service import DemoService
@@ -62,6 +63,7 @@ class Services:
     power_scan: PowerScanService
     demo: DemoService
     cases: CaseService
+    public_cases: PublicCaseReader
 
 
 @dataclass

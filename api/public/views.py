@@ -16,6 +16,7 @@ _env = Environment(loader=PackageLoader("api.public", "templates"), autoescape=s
 OBJECT_COLUMNS = ["credit_code", "enterprise_name", "jurisdiction", "stratum"]
 RESULT_COLUMNS = ["credit_code", "enterprise_name", "jurisdiction", "outcome", "summary", "completed_on",
                   "published_at"]
+LATEST_PENALTIES = 20  # the index page lists the latest; the feeds have them all
 
 
 def _render(name: str, status: int = 200, **context: Any) -> HTMLResponse:
@@ -39,7 +40,8 @@ async def index(request: Request) -> HTMLResponse:
                     hits.append({"plan_id": plan.id, "plan": plan.name, "name": task.enterprise_name,
                                  "code": task.credit_code})
         plans = [p for p in plans if _matches(q, p.name, p.jurisdiction) or any(h["plan_id"] == p.id for h in hits)]
-    return _render("index.html", plans=plans, q=q, hits=hits)
+    penalties = await services.public_cases.decisions(limit=LATEST_PENALTIES)
+    return _render("index.html", plans=plans, q=q, hits=hits, penalties=penalties)
 
 
 async def plan_page(request: Request) -> Response:

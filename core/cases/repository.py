@@ -14,7 +14,7 @@ from typing import Any
 from pymongo import ASCENDING, IndexModel
 
 from core.cases.deadlines import next_due
-from core.cases.models import Case, CaseStatus, Step
+from core.cases.models import Case, CaseStatus, DecisionKind, Step
 from core.counters import current, reserve
 from core.db import CollectionSpec, Database, chunks
 from core.pagination import read_page
@@ -137,6 +137,31 @@ class CaseRepository:
         if jurisdiction is not None:
             cases = [c for c in cases if tables.is_within(c.jurisdiction, jurisdiction)]
         return cases
+
+    async def published_within(self, jurisdiction: str | None, *, limit: int) -> list[Case]:
+        """Like ``published``, but ``limit`` counts only cases within ``jurisdiction`` (None: all): the cases are
+        read in batches and filtered as they come, so a small district is not crowded out by the others."""
+        query: dict[str, Any] = {"decisions.published_on": {"$type": "string"}}
+        found: list[Case] = []
+        cursor = self.database[CASES].find(query).sort("seq", -1).batch_size(200)
+        try:
+            async for doc in cursor:
+                if jurisdiction is None or tables.is_within(doc["jurisdiction"], jurisdiction):
+                    found.append(_case(doc))
+                    if len(found) >= limit:
+                        break
+        finally:
+            await cursor.close()
+        return found
+
+    async def unpublished(self, jurisdictions: list[str] | None) -> list[Case]:
+        """Cases, open or closed, with a decided penalty decision not published yet, in ``jurisdictions``
+        (None: all), in filing order."""
+        query: dict[str, Any] = {"decisions": {"$elemMatch": {
+            "decided_on": {"$type": "string"}, "published_on": None, "kind": {"$ne": DecisionKind.NO_PENALTY.value}}}}
+        docs = await self.database[CASES].find(query).sort("seq", ASCENDING).to_list()
+        return [_case(d) for d in docs if jurisdictions is None
+                or any(tables.is_within(d["jurisdiction"], j) for j in jurisdictions)]
 
 
 def _step_document(step: Step) -> dict[str, Any]:

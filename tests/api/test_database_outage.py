@@ -67,7 +67,7 @@ async def test_requests_fail_fast_with_unavailable_and_recover(
     assert graphql.headers["retry-after"] == "2"
     assert took < 10
 
-    for path in ("/public", "/public/draws/some-draw.json"):
+    for path in ("/public", "/public/draws/some-draw.json", "/public/penalties.json"):
         page, took = await _timed(http.get(path))
         assert page.status_code == 503, (path, page.text)
         assert page.json()["code"] == "UNAVAILABLE" and page.headers["retry-after"] == "2"
