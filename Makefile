@@ -54,6 +54,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/sync.py
 	$(BIN)/python bench/upload.py
 	$(BIN)/python bench/meters.py
+	$(BIN)/python bench/cases.py
 	$(BIN)/python bench/fuzz.py --minutes 5
 	$(BIN)/python bench/load.py
 

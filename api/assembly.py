@@ -8,6 +8,7 @@ from api.context import Services
 from core.accounts.service import AccountService
 from core.alerts.service import AlertService
 from core.cases.models import Case, Decision
+from core.cases.overdue import OverdueService
 from core.cases.public import PublicCaseReader
 from core.cases.service import CaseService
 from core.cases.settings import case_rules
@@ -94,4 +95,5 @@ def build_services(db: Database, settings: Settings) -> Services:
                     complaints=ComplaintService(db, on_founded=complaint_founded), leads=LeadService(db),
                     drones=DroneService(db), power_alerts=PowerAlertService(db, on_violation=violation_found),
                     power_scan=PowerScanService(db, policies=policies), demo=DemoService(db, meters=meters),
-                    cases=cases, public_cases=PublicCaseReader(db, cases.rules))
+                    cases=cases, public_cases=PublicCaseReader(db, cases.rules),
+                    case_deadlines=OverdueService(db))

@@ -11,6 +11,7 @@ from core.accounts.models import Viewer
 from core.accounts.service import AccountService
 from core.alerts.service import AlertService
 from core.cases.models import Step
+from core.cases.overdue import OverdueService
 from core.cases.public import PublicCaseReader
 from core.cases.service import CaseService
 from core.config import Settings
@@ -64,6 +65,7 @@ class Services:
     demo: DemoService
     cases: CaseService
     public_cases: PublicCaseReader
+    case_deadlines: OverdueService
 
 
 @dataclass

@@ -50,7 +50,8 @@ Job = Callable[[date], Awaitable[dict[str, Any]]]
 class Jobs:
     def __init__(self, database: Database, plans: PlanService, results: ResultService, *,
                  extra: dict[str, Job] | None = None) -> None:
-        """``extra``: jobs owned by other packages (the daily policy re-decision lives in rules/)."""
+        """``extra``: jobs owned by other packages, such as the daily policy re-decision
+        (``PolicyService.redecide_daily``) and the daily flagging of overdue cases (``OverdueService.run_daily``)."""
         self.database = database
         self.plans = plans
         self.results = results

@@ -17,13 +17,15 @@ from core.config import Settings
 from core.db import Database
 from scheduler.jobs import Jobs
 
-scheduler_app = typer.Typer(help="Periodic jobs with leases: plans from templates, publication notices.",
+scheduler_app = typer.Typer(help="Periodic jobs with leases: plans from templates, publication notices, policy "
+                                 "re-decisions, overdue cases.",
                             no_args_is_help=True)
 
 
 def _jobs(database: Database, settings: Settings) -> Jobs:
     services = build_services(database, settings)
-    return Jobs(database, services.plans, services.results, extra={"policy-redecide": services.policies.redecide_daily})
+    return Jobs(database, services.plans, services.results, extra={
+        "policy-redecide": services.policies.redecide_daily, "case-deadlines": services.case_deadlines.run_daily})
 
 
 @scheduler_app.command("run")

@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from api.assembly import build_services
+from api.cli.cases import cases_app
 from api.cli.fieldwork import verify_task_command
 from api.cli.jobs import scheduler_app
 from api.cli.meters import meters_app
@@ -36,6 +37,7 @@ app.add_typer(leads_app, name="leads")
 app.add_typer(complaints_app, name="complaints")
 app.add_typer(hotspot_app, name="hotspot")
 app.add_typer(flight_app, name="flight")
+app.add_typer(cases_app, name="cases")
 app.command("verify-draw")(verify_draw)
 app.command("verify-task")(verify_task_command)
 

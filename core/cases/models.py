@@ -391,3 +391,25 @@ class Step(Model):
     at: datetime
     prev_hash: str
     hash: str  # SHA-256 of prev_hash and this step's canonical JSON: the case's steps form a chain
+
+
+# --- the daily deadline job ---------------------------------------------------------------------------
+
+
+class CaseFlag(Model):
+    """The daily deadline job found the case overdue on ``day``: the deadlines that had passed by then."""
+
+    case_id: str
+    day: date
+    jurisdiction: str
+    deadlines: list[Deadline]
+    at: datetime
+
+
+class FlagReport(Model):
+    """The overdue cases of one day, by deadline; ``new`` is what a run of the job flagged (None when read)."""
+
+    day: date
+    cases: int
+    by_deadline: dict[str, int]
+    new: int | None = None

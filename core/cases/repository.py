@@ -8,19 +8,22 @@ Dates are stored as ISO strings, which sort like the dates.
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import AsyncIterator
 from datetime import date
 from typing import Any
 
-from pymongo import ASCENDING, IndexModel
+from pymongo import ASCENDING, DESCENDING, IndexModel
+from pymongo.errors import BulkWriteError
 
 from core.cases.deadlines import next_due
-from core.cases.models import Case, CaseStatus, DecisionKind, Step
+from core.cases.models import Case, CaseFlag, CaseStatus, Deadline, DecisionKind, Step
 from core.counters import current, reserve
-from core.db import CollectionSpec, Database, chunks
+from core.db import DUPLICATE_KEY, CollectionSpec, Database, chunks, is_duplicate_key
 from core.pagination import read_page
 from core.reference import tables
 
-CASES, STEPS = "cases", "case_steps"
+CASES, STEPS, FLAGS = "cases", "case_steps", "case_flags"
 CLOSED = [CaseStatus.CLOSED.value, CaseStatus.NOT_FILED.value]
 COLLECTIONS = [
     CollectionSpec(CASES, indexes=[
@@ -30,6 +33,8 @@ COLLECTIONS = [
         IndexModel([("number", ASCENDING)], unique=True, partialFilterExpression={"number": {"$type": "string"}}),
     ]),
     CollectionSpec(STEPS, indexes=[IndexModel([("case_id", ASCENDING), ("seq", ASCENDING)], unique=True)]),
+    # One document per overdue case and day, ``_id`` "<case id>:<day>": the daily job writes each once.
+    CollectionSpec(FLAGS, indexes=[IndexModel([("case_id", ASCENDING)]), IndexModel([("day", ASCENDING)])]),
 ]
 
 
@@ -162,6 +167,62 @@ class CaseRepository:
         docs = await self.database[CASES].find(query).sort("seq", ASCENDING).to_list()
         return [_case(d) for d in docs if jurisdictions is None
                 or any(tables.is_within(d["jurisdiction"], j) for j in jurisdictions)]
+
+    # -- the daily deadline job ------------------------------------------------------------------------
+    async def overdue_deadlines(self, day: date, *, batch: int) -> AsyncIterator[list[tuple[str, str, list[Deadline]]]]:
+        """Every open case with a deadline before ``day`` as (id, jurisdiction, deadlines), ``batch`` at a time.
+
+        One cursor over the (open, next_due) index, only the fields the job needs and no sort, so the
+        server streams the matches and the client holds one batch."""
+        cursor = self.database[CASES].find({"open": True, "next_due": {"$lt": day.isoformat()}},
+                                           {"jurisdiction": 1, "deadlines": 1}, batch_size=batch)
+        rows: list[tuple[str, str, list[Deadline]]] = []
+        async for doc in cursor:
+            rows.append((doc["_id"], doc["jurisdiction"], [Deadline.model_validate(d) for d in doc["deadlines"]]))
+            if len(rows) >= batch:
+                yield rows
+                rows = []
+        if rows:
+            yield rows
+
+    async def add_flags(self, flags: list[CaseFlag]) -> int:
+        """Store the flags not stored yet (one per case and day); returns how many were new."""
+        if not flags:
+            return 0
+        docs = [{"_id": f"{f.case_id}:{f.day.isoformat()}", **f.model_dump(mode="json", exclude={"at"}), "at": f.at}
+                for f in flags]
+        try:
+            return len((await self.database[FLAGS].insert_many(docs, ordered=False)).inserted_ids)
+        except BulkWriteError as exc:
+            # Flags of an earlier run on the same day are kept as they are; any other error is not ours to hide.
+            if not is_duplicate_key(exc) or any(e.get("code") != DUPLICATE_KEY for e in exc.details["writeErrors"]):
+                raise
+            return int(exc.details.get("nInserted", 0))
+
+    async def flags_of(self, case_id: str) -> list[CaseFlag]:
+        """The days the job found the case overdue, latest first."""
+        docs = await self.database[FLAGS].find({"case_id": case_id}).sort("day", DESCENDING).to_list()
+        return [CaseFlag.model_validate({k: v for k, v in d.items() if k != "_id"}) for d in docs]
+
+    async def flag_counts(self, day: date, jurisdictions: list[str] | None) -> tuple[int, dict[str, int]]:
+        """How many cases were flagged on ``day``, and their overdue deadlines by name (``None``: everywhere)."""
+        cursor = self.database[FLAGS].find({"day": day.isoformat()}, {"_id": 0, "jurisdiction": 1, "deadlines.name": 1},
+                                           batch_size=1000)
+        cases, names = 0, Counter[str]()
+        async for doc in cursor:
+            if jurisdictions is None or any(tables.is_within(doc["jurisdiction"], j) for j in jurisdictions):
+                cases += 1
+                names.update(d["name"] for d in doc["deadlines"])
+        return cases, dict(sorted(names.items()))
+
+    async def insert_many_cases(self, cases: list[Case]) -> None:
+        """Cases without their steps, in one bulk insert, numbered in order: for seeding benchmarks and tests
+        (a case stored this way is no fold of steps, so its check fails)."""
+        if not cases:
+            return
+        first = await reserve(self.database, CASES, len(cases))
+        await self.database[CASES].insert_many([_case_document(c, first + i) for i, c in enumerate(cases)],
+                                               ordered=False)
 
 
 def _step_document(step: Step) -> dict[str, Any]:

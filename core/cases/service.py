@@ -270,8 +270,10 @@ class CaseService:
 
 
 def _actor(viewer: Viewer) -> Actor:
+    # The store keeps milliseconds (BSON dates): hash the time it gives back, so the chain can be checked again.
+    now = datetime.now(UTC)
     return Actor(username=viewer.username or "anonymous", roles=viewer.roles, inspector_id=viewer.inspector_id,
-                 at=datetime.now(UTC))
+                 at=now.replace(microsecond=now.microsecond // 1000 * 1000))
 
 
 def _canonical(data: dict[str, Any]) -> str:

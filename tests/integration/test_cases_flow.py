@@ -8,6 +8,7 @@ from pathlib import Path
 
 from cases_support import CHIEF, LAWYER, OFFICER, OFFICER2, TODAY, YUAN, Flow, ago, registry, service
 
+from core.cases.integrity import CaseCheck, check_case
 from core.cases.models import CaseStatus, StepKind
 from core.cases.repository import CaseRepository
 from core.cases.steps import fold
@@ -79,6 +80,7 @@ async def test_a_case_from_finding_to_closure(database: Database, tmp_path: Path
     assert [s.seq for s in steps] == list(range(1, len(steps) + 1))
     assert all(b.prev_hash == a.hash for a, b in zip(steps, steps[1:], strict=False))
     assert fold(steps, cases.rules) == closed
+    assert check_case(closed, steps, cases.rules) == CaseCheck(steps=len(steps))  # every hash computes again
     assert LAWYER.username not in {s.actor for s in steps}
 
 

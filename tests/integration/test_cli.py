@@ -153,5 +153,7 @@ def test_scheduler_template_and_run_once(env: dict[str, str]) -> None:
     first = runner.invoke(app, ["scheduler", "run", "--once"])
     assert first.exit_code == 0, first.output
     assert "plan-from-template: ran {'created': [" in first.output
+    assert "case-deadlines: ran {'day': " in first.output  # the daily flagging of overdue cases is wired in
     second = runner.invoke(app, ["scheduler", "run", "--once"])
     assert "plan-from-template: ran {'created': []}" in second.output
+    assert "case-deadlines: ran {'skipped': 'overdue cases already flagged on " in second.output
