@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+from datetime import UTC, date, datetime
+
 import strawberry
 from strawberry.types import Info
 
@@ -35,3 +38,16 @@ class CaseQuery:
                  for cursor, case in rows]
         return types.CaseConnection(edges=edges, page_info=PageInfo(has_next_page=more,
                                                                     end_cursor=rows[-1][0] if rows else None))
+
+    @strawberry.field(description="Penalty decisions not published within the deadline (supervisors; 一公开).")
+    async def overdue_penalty_publications(self, info: Info[Context, None]) -> list[types.OverduePublication]:
+        found = await info.context.services.public_cases.overdue(info.context.viewer)
+        return [types.OverduePublication(**dataclasses.asdict(item)) for item in found]
+
+    @strawberry.field(description="What the daily deadline job flagged on a day (default today), by deadline.")
+    async def case_deadline_report(self, info: Info[Context, None], day: date | None = None
+                                   ) -> types.CaseDeadlineReport:
+        report = await info.context.services.case_deadlines.report(info.context.viewer,
+                                                                   day or datetime.now(UTC).date())
+        return types.CaseDeadlineReport(day=report.day, cases=report.cases, by_deadline=[
+            types.CaseDeadlineCount(deadline=name, cases=count) for name, count in sorted(report.by_deadline.items())])

@@ -452,3 +452,31 @@ class CasePayload:
     replayed: bool = strawberry.field(description="The step id was recorded before: this is the stored result.")
     user_errors: list[UserError]
 
+
+
+@strawberry.type(description="A penalty decision not published within the configured working days (supervisors).")
+class OverduePublication:
+    case_id: str
+    case_number: str
+    decision_id: str
+    decision_number: str
+    kind: str
+    jurisdiction: str
+    party_name: str
+    credit_code: str
+    decided_on: date
+    due_on: date
+    days_overdue: int
+
+
+@strawberry.type(description="How many cases in the viewer's scope the daily job found late on a day, by deadline.")
+class CaseDeadlineCount:
+    deadline: str
+    cases: int
+
+
+@strawberry.type(description="The daily deadline job's findings for one day.")
+class CaseDeadlineReport:
+    day: date
+    cases: int
+    by_deadline: list[CaseDeadlineCount]

@@ -113,7 +113,7 @@ class CaseService:
                                                "without a conflict with the party", ErrorCode.OFFICERS_REQUIRED)])
         violations = [{**v, "legal_basis": v.get("legal_basis") or self._basis(v)} for v in data.get("violations", [])
                       if isinstance(v, dict)]
-        evidence = await self._evidence(data.get("evidence", []))
+        evidence = await self._evidence([*_source_evidence(data), *(data.get("evidence") or [])])
         return {**data, "credit_code": code, "party_name": enterprise.name, "jurisdiction": enterprise.jurisdiction,
                 "violations": violations or data.get("violations"), "evidence": evidence}
 
@@ -292,3 +292,20 @@ def _year(value: Any, default: int) -> int:
         return date.fromisoformat(str(value)).year
     except ValueError:
         return default
+
+
+SOURCE_EVIDENCE = {"onsite_finding": "field_record", "power_alert": "power_alert", "drone_flight": "drone_flight",
+                   "complaint": "complaint", "hotspot": "hotspot"}
+
+
+def _source_evidence(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """The finding a case comes from is its first evidence: an on-site finding's task record (by its hash chain),
+    the power alert, flight, complaint or hotspot alert named by ``source_id``."""
+    kind = SOURCE_EVIDENCE.get(str(data.get("source")))
+    source_id = data.get("source_id")
+    if kind is None or not source_id:
+        return []
+    listed = data.get("evidence") or []
+    if any(isinstance(e, dict) and e.get("kind") == kind and e.get("id") == source_id for e in listed):
+        return []
+    return [{"kind": kind, "id": source_id}]

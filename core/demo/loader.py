@@ -11,9 +11,12 @@ from importlib import resources
 from core.accounts.models import Role, Viewer
 from core.accounts.roles import ADMINS
 from core.accounts.service import AccountService
+from core.cases.service import CaseService
+from core.cases.settings import case_rules
 from core.config import Settings
 from core.db import Database
 from core.demo import generator
+from core.demo.cases import load_demo_cases
 from core.fieldwork.checklists import ChecklistService
 from core.registry.importing import EnterpriseImporter, import_inspector_rows
 from core.registry.models import Matter
@@ -29,6 +32,7 @@ DEMO_USERS = [
     ("inspector1", [Role.INSPECTOR], [XIAN], generator.DEMO_INSPECTORS[0], "西安执法人员 (Xi'an only)"),
     ("inspector2", [Role.INSPECTOR], [XIAN], generator.DEMO_INSPECTORS[1], "西安执法人员 (Xi'an only)"),
     ("author1", [Role.RULE_AUTHOR], [PROVINCE], None, "法规/政策人员 (rule author)"),
+    ("lawyer1", [Role.LEGAL_REVIEWER], [PROVINCE], None, "法制审核人员 (legal reviewer)"),
     ("admin1", [Role.ADMIN], [PROVINCE], None, "administrator"),
 ]
 
@@ -43,7 +47,9 @@ def _source_rows(rows: Iterable[dict[str, str]]) -> Iterator[SourceRow]:
 
 
 async def load_demo(database: Database, settings: Settings, *, enterprises: int = 5000,
-                    force: bool = False) -> str:
+                    force: bool = False, cases: CaseService | None = None) -> str:
+    """The demo registry, checklists and logins, then the demo cases through ``cases`` (the assembled service,
+    so decided penalties reach the events; a plain one when not given)."""
     if not force and await EnterpriseRepository(database).any_exists():
         return "demo: the registry already holds data; nothing loaded (use --force to load anyway)"
     today = datetime.now(UTC).date()
@@ -72,8 +78,9 @@ async def load_demo(database: Database, settings: Settings, *, enterprises: int 
         await accounts.create_user(username=username, password=DEMO_PASSWORD, roles=roles,
                                    jurisdictions=jurisdictions, inspector_id=inspector_id,
                                    display_name=label, replace=True)
+    case_count = await load_demo_cases(database, cases or CaseService(database, case_rules(settings)))
     return (f"demo: {report.inserted} enterprises, {inspectors.inserted} inspectors, "
-            f"{len(generator.matters())} matters, {len(DEMO_USERS)} logins loaded")
+            f"{len(generator.matters())} matters, {case_count} cases, {len(DEMO_USERS)} logins loaded")
 
 
 async def load_demo_if_empty(database: Database, settings: Settings) -> str:

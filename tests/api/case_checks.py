@@ -183,7 +183,21 @@ async def check_open(client: httpx.AsyncClient, token: str | None, role: str, wh
     assert (stored is not None) == (_allowed("Mutation.openCase", role) and role in COVERS[where])
 
 
+def report_check(field: str, query: str) -> Any:
+    async def check(client: httpx.AsyncClient, token: str | None, role: str, where: str, setup: str,
+                    database: Database) -> None:
+        result = await gql(client, query, token=token)
+        if not _refused_at_root(result, f"Query.{field}", role):
+            assert "errors" not in result and result["data"][field] is not None, (field, role, result)
+
+    return check
+
+
 CASE_CHECKS: dict[str, Any] = {
+    "Query.overduePenaltyPublications": report_check(
+        "overduePenaltyPublications", "query { overduePenaltyPublications { caseId daysOverdue } }"),
+    "Query.caseDeadlineReport": report_check(
+        "caseDeadlineReport", "query { caseDeadlineReport { day cases byDeadline { deadline cases } } }"),
     "Query.case": check_case,
     "Query.cases": check_cases,
     "Mutation.openCase": check_open,

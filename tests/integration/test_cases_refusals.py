@@ -222,3 +222,28 @@ async def test_two_devices_recording_at_once_never_lose_or_fork_a_step(flow: Flo
     assert case is not None and case.main is not None
     assert sorted(p.receipt for p in case.main.payments) == [f"R{n}" for n in range(6)]
     assert case.version == len(steps) and [s.seq for s in steps] == list(range(1, len(steps) + 1))
+
+
+async def test_the_source_finding_is_the_first_evidence_and_must_exist(flow: Flow) -> None:
+    with pytest.raises(DomainError) as caught:
+        await flow.open(source="power_alert", source_id="no-such-alert")
+    assert caught.value.code == "UNKNOWN_EVIDENCE"
+    with pytest.raises(DomainError) as caught:
+        await flow.open(source="onsite_finding", source_id="no-such-task")
+    assert caught.value.code == "UNKNOWN_EVIDENCE"
+    assert await CaseRepository(flow.service.database).get(flow.case_id) is None
+
+
+async def test_a_case_opened_from_a_complaint_carries_it_as_evidence(flow: Flow) -> None:
+    from datetime import UTC, datetime
+
+    from cases_support import CHIEF as SUPERVISOR
+
+    from core.nonsite.complaints import ComplaintService
+
+    complaint_id = str(uuid.uuid4())
+    await ComplaintService(flow.service.database).record_complaint(SUPERVISOR, {
+        "id": complaint_id, "channel": "12369", "received_at": datetime.now(UTC), "jurisdiction": "610100",
+        "content": "夜间偷排", "credit_code": flow.credit_code})
+    case = await flow.open(source="complaint", source_id=complaint_id)
+    assert [(e.kind.value, e.id) for e in case.evidence] == [("complaint", complaint_id)]

@@ -10,7 +10,7 @@ import strawberry
 from api.cases.mutations import correction, decision, execution, filing
 from api.cases.mutations.common import StepMutation
 from core.accounts.models import Role
-from core.accounts.roles import CASE_READERS, CASE_STAFF
+from core.accounts.roles import CASE_READERS, CASE_STAFF, SUPERVISORS
 
 STEP_MUTATIONS: list[StepMutation] = [*filing.MUTATIONS, *decision.MUTATIONS, *correction.MUTATIONS,
                                       *execution.MUTATIONS]
@@ -18,6 +18,8 @@ STEP_MUTATIONS: list[StepMutation] = [*filing.MUTATIONS, *decision.MUTATIONS, *c
 ACCESS: dict[str, frozenset[Role]] = {
     "Query.case": CASE_READERS,
     "Query.cases": CASE_READERS,
+    "Query.overduePenaltyPublications": SUPERVISORS,
+    "Query.caseDeadlineReport": SUPERVISORS,
     "Mutation.openCase": CASE_STAFF,
     **{f"Mutation.{m.field}": m.roles for m in STEP_MUTATIONS},
 }
