@@ -35,7 +35,9 @@ def deadlines(case: Case, rules: CaseRules) -> list[Deadline]:
                 found.append(Deadline(name="payment", ref=decision.id, due_on=owed.next_due_on))
                 window = court_window(decision, rules)
                 assert window is not None
-                found.append(Deadline(name="court_enforcement", ref=decision.id, due_on=window.closes_on))
+                # Flagged while there is still time to act: the warning days before the window closes.
+                found.append(Deadline(name="court_enforcement", ref=decision.id,
+                                      due_on=window.closes_on - timedelta(days=rules.court_warning_days)))
     for order in case.orders:
         if order.status == "open" and not any(r.order == order.id for r in case.reinspections):
             found.append(Deadline(name="reinspection", ref=order.id, due_on=order.reinspect_by))

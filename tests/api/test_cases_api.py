@@ -146,3 +146,37 @@ async def test_refusals_are_user_errors_with_codes(client: httpx.AsyncClient, se
     overdue = await gql(client, "query { cases(first: 5, overdue: true) { edges { node { caseId } } } }",
                         token=s["chief"])
     assert overdue["data"]["cases"]["edges"] == []  # filed today: nothing late yet
+
+
+async def test_discretion_is_kept_and_a_decided_penalty_reaches_the_events(client: httpx.AsyncClient,
+                                                                            setup: dict[str, Any]) -> None:
+    s = setup
+    case_id = str(uuid.uuid4())
+    opening = {"caseId": case_id, "creditCode": s["code"], "source": "OTHER", "discoveredOn": ago(60),
+               "violations": [{"violationType": "exceed_standard"}], "officers": ["SX-610100-0001", "SX-610100-0002"]}
+    assert (await gql(client, OPEN, {"i": opening}, token=s["inspector"]))["data"]["openCase"]["userErrors"] == []
+    await run(client, s["chief"], "approveCaseFiling", "ApproveCaseFilingInput", caseId=case_id, approved=True,
+              filedOn=ago(50))
+    factors = {"harm": 3, "fault": 3, "means": 3, "object": 3, "correction": 3}  # score 15: level 3
+    off_band = await run(client, s["inspector"], "reviewCase", "ReviewCaseInput", caseId=case_id, outcome="PENALTY",
+                         reviewedOn=ago(45), facts="f", fines=[{"violation": 0, "fineYuan": "150000",
+                                                               "factors": factors}])
+    assert off_band["userErrors"][0]["code"] == "REASON_REQUIRED"  # level 3 is 460,000-640,000 yuan
+    proposal = "proposal { fines { fineYuan discretion { level recommendedYuan bandMinYuan bandMaxYuan policyVersion } } }"
+    reviewed = await gql(client, f"mutation($i: ReviewCaseInput!) {{ reviewCase(input: $i) {{ case {{ {proposal} }} "
+                                 "userErrors { code } } }",
+                         {"i": {"caseId": case_id, "stepId": str(uuid.uuid4()), "outcome": "PENALTY",
+                                "reviewedOn": ago(45), "facts": "f",
+                                "fines": [{"violation": 0, "fineYuan": "150000", "factors": factors,
+                                           "deviationReason": "首次违法，积极整改"}]}}, token=s["inspector"])
+    line = reviewed["data"]["reviewCase"]["case"]["proposal"]["fines"][0]
+    assert line["discretion"]["level"] == 3
+    assert (line["discretion"]["bandMinYuan"], line["discretion"]["bandMaxYuan"]) == ("460000.00", "640000.00")
+    assert line["discretion"]["policyVersion"].startswith("penalty_discretion:")
+    await run(client, s["inspector"], "serveCasePriorNotice", "ServeCasePriorNoticeInput", caseId=case_id,
+              servedOn=ago(44), method="DIRECT")
+    decided = await run(client, s["chief"], "decideCase", "DecideCaseInput", caseId=case_id, decidedOn=ago(38))
+    number = decided["case"]["number"]
+    events = await gql(client, "query($c: String!) { enterprise(creditCode: $c) { events { kind reference } } }",
+                       {"c": s["code"]}, token=s["chief"])
+    assert {"kind": "PENALTY", "reference": number} in events["data"]["enterprise"]["events"]

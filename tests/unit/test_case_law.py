@@ -121,3 +121,23 @@ def test_major_decisions() -> None:
     assert law.is_major(200_000 * YUAN, [], major_fine_fen=200_000 * YUAN)
     assert not law.is_major(199_999 * YUAN, ["correction"], major_fine_fen=200_000 * YUAN)
     assert law.is_major(0, ["permit_revocation"], major_fine_fen=200_000 * YUAN)
+
+
+def test_the_court_window_is_flagged_before_it_closes() -> None:
+    from datetime import timedelta
+
+    from core.cases.deadlines import deadlines
+    from core.cases.models import Case, CaseStatus, Decision, DecisionKind, PartyKind, SourceKind, Violation
+    from core.cases.settings import CaseRules
+
+    rules = CaseRules()
+    served = date(2027, 3, 10)
+    main = Decision(id="main", number="N", kind=DecisionKind.PENALTY, fine_fen=100_000 * YUAN, decided_on=served,
+                    served_on=served, due_on=served + timedelta(days=15), published_on=served)
+    case = Case(id="c", number="N", jurisdiction="610100", credit_code="X" * 18, party_name="p",
+                party_kind=PartyKind.ORGANISATION, source=SourceKind.OTHER, violations=[Violation(
+                    violation_type="exceed_standard", legal_basis="b")], officers=["a", "b"], opened_by="o",
+                discovered_on=served, opened_on=served, status=CaseStatus.DECIDED, decisions=[main])
+    found = {d.name: d.due_on for d in deadlines(case, rules)}
+    assert found["payment"] == date(2027, 3, 25)
+    assert found["court_enforcement"] == date(2027, 12, 10) - timedelta(days=30)  # window closes 10 December
