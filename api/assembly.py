@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from api.context import Services
@@ -79,7 +80,8 @@ def build_services(db: Database, settings: Settings) -> Services:
     cases = CaseService(db, case_rules(settings, calendar_from(settings).add_working_days),
                         recommend=case_discretion(policies), on_penalty=penalty_decided)
     # An alert's measures per enterprise come from the measures policy in force (the engine is in rules/).
-    alerts = AlertService(db, compute_measures=policy_measures(db, policies))
+    alerts = AlertService(db, compute_measures=policy_measures(db, policies),
+                          max_backdate=timedelta(hours=settings.alert_max_backdate_hours))
     meters = MeterService(db)
 
     return Services(accounts=AccountService(db, settings),

@@ -109,6 +109,8 @@ class ErrorCode(StrEnum):
     NO_REPLACEMENT = "NO_REPLACEMENT", "no enterprise of the stratum is left to draw"
     TASK_NOT_ACTIVE = "TASK_NOT_ACTIVE", "the task was replaced or cancelled; it has no result"
     RESULT_EXISTS = "RESULT_EXISTS", "the task has a result already"
+    ALERT_IN_PAST = "ALERT_IN_PAST", (
+        "an alert that has already ended, or that starts longer ago than ECOINSPECT_ALERT_MAX_BACKDATE_HOURS")
     ALERT_NOT_ACTIVE = "ALERT_NOT_ACTIVE", "the heavy-pollution alert was lifted or has ended"
 
     # Policies: document checks (docs/policies.md) and lifecycle

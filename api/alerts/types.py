@@ -4,13 +4,39 @@ from __future__ import annotations
 
 from collections.abc import Awaitable
 from datetime import datetime
+from typing import Any
 
 import strawberry
-from strawberry.scalars import JSON
 
 from api.graphql.payloads import payload
 from api.graphql.relay import UserError
 from core.alerts import models
+
+
+@strawberry.type(description="One change of a field: its value before and after, as text (ISO 8601 for times).")
+class AlertChange:
+    field: str
+    before: str
+    after: str
+
+
+@strawberry.type(description="What happened to an alert: issued, updated (with each changed field) or lifted.")
+class AlertHistoryEntry:
+    at: datetime
+    actor: str
+    action: str = strawberry.field(description="issue, update or lift")
+    level: str | None = strawberry.field(description="The level it was issued at (issue)")
+    reason: str | None = strawberry.field(description="Why it was lifted (lift)")
+    changes: list[AlertChange]
+
+    @classmethod
+    def from_stored(cls, entry: dict[str, Any]) -> AlertHistoryEntry:
+        raw = entry.get("changes") or []
+        if isinstance(raw, dict):  # entries stored before changes were recorded field by field
+            raw = [{"field": k, "from": "", "to": str(v)} for k, v in raw.items()]
+        return cls(at=entry["at"], actor=str(entry.get("actor") or ""), action=str(entry.get("action") or ""),
+                   level=entry.get("level"), reason=entry.get("reason"),
+                   changes=[AlertChange(field=c["field"], before=c["from"], after=c["to"]) for c in raw])
 
 
 @strawberry.type
@@ -27,14 +53,14 @@ class Alert:
     issued_at: datetime
     policy_version: str
     affected: int
-    history: JSON
+    history: list[AlertHistoryEntry]
 
     @classmethod
     def from_domain(cls, a: models.Alert) -> Alert:
         return cls(alert_id=a.id, level=a.level, jurisdictions=a.jurisdictions, starts_at=a.starts_at,
                    ends_at=a.ends_at, source=a.source, status=a.status, version=a.version, issued_by=a.issued_by,
                    issued_at=a.issued_at, policy_version=a.policy_version, affected=a.affected,
-                   history=JSON([{k: str(v) for k, v in entry.items()} for entry in a.history]))
+                   history=[AlertHistoryEntry.from_stored(entry) for entry in a.history])
 
 
 @strawberry.type(description="What one enterprise must do while an alert is in force, and the rules behind it.")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pydantic import ValidationError
@@ -32,20 +32,26 @@ ComputeMeasures = Callable[[AlertData], Awaitable[AlertMeasures]]
 class AlertService:
     """Alerts within the viewer's jurisdictions; issuing and changing them is for supervisors."""
 
-    def __init__(self, database: Database, *, compute_measures: ComputeMeasures) -> None:
+    def __init__(self, database: Database, *, compute_measures: ComputeMeasures,
+                 max_backdate: timedelta = timedelta(hours=24),
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self.database = database
+        self.clock = clock  # tests replay an alert issued days ago with a clock set then
         self.compute_measures = compute_measures
+        self.max_backdate = max_backdate
         self.repository = AlertRepository(database)
         self.inspections = InspectionRepository(database)
 
     async def issue(self, viewer: Viewer, data: dict[str, Any]) -> Alert:
         alert_data = _parse(data)
         _require(viewer, alert_data.jurisdictions)
+        _not_in_past(alert_data, self.clock(), self.max_backdate, check_start=True)
         computed = await self.compute_measures(alert_data)
         measures = computed.measures
+        now = self.clock()
         alert = Alert(**alert_data.model_dump(), id=str(uuid.uuid4()), status="active", issued_by=viewer.username or "",
-                      issued_at=datetime.now(UTC), policy_version=computed.policy_version, affected=len(measures),
-                      history=[{"at": datetime.now(UTC), "actor": viewer.username, "action": "issue",
+                      issued_at=now, policy_version=computed.policy_version, affected=len(measures),
+                      history=[{"at": now, "actor": viewer.username, "action": "issue",
                                 "level": alert_data.level}])
         async def issue(session: Any) -> None:
             await self.repository.insert(alert, measures, session=session)
@@ -61,10 +67,14 @@ class AlertService:
             raise Conflict(f"alert {alert_id} is {alert.status}", code=ErrorCode.ALERT_NOT_ACTIVE)
         merged = _parse({**alert.model_dump(include=set(AlertData.model_fields)), **changes})
         _require(viewer, merged.jurisdictions)
+        # An active alert keeps its start; only a new start is checked against the backdating limit.
+        _not_in_past(merged, self.clock(), self.max_backdate, check_start="starts_at" in changes)
         computed = await self.compute_measures(merged)
         measures = computed.measures
-        entry = {"at": datetime.now(UTC), "actor": viewer.username, "action": "update",
-                 "changes": {k: str(v) for k, v in changes.items()}}
+        before = alert.model_dump(include=set(AlertData.model_fields))
+        entry = {"at": self.clock(), "actor": viewer.username, "action": "update",
+                 "changes": [{"field": k, "from": _text(before.get(k)), "to": _text(v)}
+                             for k, v in merged.model_dump(include=set(changes)).items() if before.get(k) != v]}
         async def apply(session: Any) -> Alert:
             changed = {**merged.model_dump(), "policy_version": computed.policy_version, "affected": len(measures)}
             updated = await self.repository.update(alert_id, version, changed, entry, session=session)
@@ -77,10 +87,12 @@ class AlertService:
         return await self.database.transaction(apply)
 
     async def lift(self, viewer: Viewer, alert_id: str, *, version: int, reason: str) -> Alert:
+        if not reason.strip():
+            raise ValidationFailed([FieldError("reason", "lifting an alert needs a reason", ErrorCode.REASON_REQUIRED)])
         alert = await self.get(viewer, alert_id)
         if alert.status != "active":
             raise Conflict(f"alert {alert_id} is {alert.status}", code=ErrorCode.ALERT_NOT_ACTIVE)
-        now = datetime.now(UTC)
+        now = self.clock()
         entry = {"at": now, "actor": viewer.username, "action": "lift", "reason": reason}
         async def apply(session: Any) -> Alert:
             lifted = await self.repository.update(alert_id, version, {"status": "lifted", "ends_at": now}, entry,
@@ -136,3 +148,23 @@ def _require(viewer: Viewer, jurisdictions: list[str]) -> None:
     outside = [j for j in jurisdictions if not viewer.covers(j)]
     if outside:
         raise PermissionDenied(f"jurisdiction {', '.join(outside)} is outside your scope")
+
+
+def _not_in_past(alert: AlertData, now: datetime, max_backdate: timedelta, *, check_start: bool) -> None:
+    """An alert that has already ended, or (when its start is new) started longer ago than the configured
+    backdating limit, is refused: it would stay "active" and create tasks for days that are over."""
+    if alert.ends_at <= now:
+        raise ValidationFailed([FieldError("endsAt", f"the alert ended at {alert.ends_at.isoformat()}, before now",
+                                           ErrorCode.ALERT_IN_PAST)])
+    if check_start and alert.starts_at < now - max_backdate:
+        raise ValidationFailed([FieldError("startsAt", f"an alert may start at most {max_backdate} before it is "
+                                           "issued", ErrorCode.ALERT_IN_PAST)])
+
+
+def _text(value: Any) -> str:
+    """A changed value as history keeps it: ISO for times, lists joined, everything else as text."""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, list):
+        return ",".join(str(v) for v in value)
+    return str(value)

@@ -19,12 +19,17 @@ import pytest
 from conftest import enterprise_row, gql, token_for
 
 from api.graphql.relay import to_global_id
+from core.accounts.models import Role, Viewer
+from core.alerts.service import AlertService
 from core.config import Settings
 from core.db import Database
 from core.demo import generator
 from core.demo.loader import load_demo
 from core.demo.meters import demo_meters, week_of_readings
+from core.policies.service import PolicyService
 from core.registry.rows import ENTERPRISE_COLUMNS
+from rules.alert_measures import policy_measures
+from rules.policy_engine import RulesEngine
 
 TODAY = datetime.now(UTC).date()
 START = TODAY - timedelta(days=8)  # the demo week: seven whole UTC days, all in the past
@@ -49,7 +54,6 @@ REGISTER = """mutation($m: [MeterInput!]!) { registerMeters(meters: $m) { insert
   userErrors { field code } } }"""
 INGEST = """mutation($r: [ReadingInput!]!) { ingestReadings(readings: $r) { received accepted bucketsCreated
   bucketsChanged userErrors { field code } } }"""
-ISSUE = """mutation($i: IssueAlertInput!) { issueAlert(input: $i) { alert { alertId affected } userErrors { code } } }"""
 SCAN = "mutation($i: ScanInput!) { scanPowerUsage(input: $i) { enterprises anomalies created policyVersion } }"
 ALERTS = """query($o: Boolean!) { powerAlerts(openOnly: $o) { alertId creditCode kind severity startsAt endsAt
   minutes stage version verifier evidence violation taskId history { at actor action note } } }"""
@@ -152,15 +156,18 @@ async def load_week(client: httpx.AsyncClient, token: str, codes: list[str]) -> 
     return week
 
 
-async def issue_orange(client: httpx.AsyncClient, token: str) -> str:
-    """An orange alert over Xi'an for the week's last three days."""
-    result = await gql(client, ISSUE, {"i": {"level": "orange", "jurisdictions": ["610100"],
-                                             "startsAt": iso(at(START + timedelta(days=4))),
-                                             "endsAt": iso(at(START + timedelta(days=7))), "source": "西安市应急办"}},
-                       token=token)
-    payload = result["data"]["issueAlert"]
-    assert payload["userErrors"] == [] and payload["alert"]["affected"] > 7, result
-    return str(payload["alert"]["alertId"])
+async def issue_orange(database: Database) -> str:
+    """An orange alert over Xi'an for the week's last three days, issued as the supervisor issued it then (its
+    start day): the API refuses an alert that has already ended (ALERT_IN_PAST), and readings arrive later."""
+    issued_at = at(START + timedelta(days=4)) - timedelta(hours=1)
+    policies = PolicyService(database, engine=RulesEngine())
+    service = AlertService(database, compute_measures=policy_measures(database, policies), clock=lambda: issued_at)
+    boss = Viewer(username="prov_supervisor", roles=frozenset({Role.SUPERVISOR}), jurisdictions=("610000",))
+    alert = await service.issue(boss, {"level": "orange", "jurisdictions": ["610100"],
+                                       "starts_at": at(START + timedelta(days=4)),
+                                       "ends_at": at(START + timedelta(days=7)), "source": "西安市应急办"})
+    assert alert.affected > 7
+    return alert.id
 
 
 async def dossier(client: httpx.AsyncClient, token: str, code: str) -> tuple[list[str], dict[str, Any]]:
@@ -176,7 +183,7 @@ async def task_node(client: httpx.AsyncClient, token: str, task_id: str) -> dict
 # -- meters, the scan and the power-alert lifecycle ----------------------------------------------------------------
 
 
-async def test_a_week_of_readings_an_orange_alert_and_the_scan(client: httpx.AsyncClient,
+async def test_a_week_of_readings_an_orange_alert_and_the_scan(client: httpx.AsyncClient, database: Database,
                                                                world: dict[str, str]) -> None:
     boss = world["prov_supervisor"]
     codes = demo_codes()
@@ -188,7 +195,7 @@ async def test_a_week_of_readings_an_orange_alert_and_the_scan(client: httpx.Asy
     replay = (await post_readings(client, body, boss)).json()
     assert (replay["accepted"], replay["bucketsCreated"], replay["bucketsChanged"]) == (500, 0, 0)
 
-    await issue_orange(client, boss)
+    await issue_orange(database)
     scanned = await gql(client, SCAN, {"i": {"start": START.isoformat(), "days": 7, "jurisdiction": "610100"}},
                         token=world["xian_supervisor"])
     result = scanned["data"]["scanPowerUsage"]
@@ -222,11 +229,11 @@ async def test_a_week_of_readings_an_orange_alert_and_the_scan(client: httpx.Asy
 
 
 async def test_a_verified_violation_becomes_a_case_and_redecides_the_positive_list(
-        client: httpx.AsyncClient, world: dict[str, str]) -> None:
+        client: httpx.AsyncClient, database: Database, world: dict[str, str]) -> None:
     boss, inspector = world["prov_supervisor"], world["xian_inspector"]
     codes = demo_codes()
     await load_week(client, boss, codes)
-    await issue_orange(client, boss)
+    await issue_orange(database)
     await gql(client, SCAN, {"i": {"start": START.isoformat(), "days": 7, "jurisdiction": "610100"}}, token=boss)
     listed = (await gql(client, ALERTS, {"o": True}, token=boss))["data"]["powerAlerts"]
     alert = next(a for a in listed if a["creditCode"] == OFF["credit_code"])

@@ -78,3 +78,43 @@ async def test_bad_alerts_write_nothing(database: Database, alerts: AlertService
 async def test_outside_scope_is_refused(alerts: AlertService) -> None:
     with pytest.raises(PermissionDenied):
         await alerts.issue(XIAN_SUPERVISOR, orange(jurisdictions=["610300"]))
+
+
+@pytest.mark.parametrize(("data", "field"), [
+    # Ended before it was issued: it stayed "active" and created tasks for days that were over.
+    (orange(starts_at=NOW - timedelta(days=3), ends_at=NOW - timedelta(days=1)), "endsAt"),
+    (orange(starts_at=NOW - timedelta(hours=30)), "startsAt"),  # beyond the 24-hour backdating limit
+])
+async def test_retroactive_alerts_are_refused(database: Database, alerts: AlertService, data: dict[str, object],
+                                              field: str) -> None:
+    with pytest.raises(ValidationFailed) as refused:
+        await alerts.issue(SUPERVISOR, data)
+    assert (refused.value.code, refused.value.field) == ("ALERT_IN_PAST", field)
+    assert await database["alerts"].count_documents({}) == 0
+    assert await database["tasks"].count_documents({}) == 0
+
+
+async def test_an_alert_that_started_hours_ago_is_accepted_and_cannot_be_moved_into_the_past(
+        alerts: AlertService) -> None:
+    alert = await alerts.issue(SUPERVISOR, orange(starts_at=NOW - timedelta(hours=6)))
+    with pytest.raises(ValidationFailed) as refused:
+        await alerts.update(SUPERVISOR, alert.id, version=1, changes={"ends_at": NOW - timedelta(minutes=1)})
+    assert refused.value.code == "ALERT_IN_PAST"
+
+
+async def test_lifting_needs_a_reason_and_history_is_structured(alerts: AlertService) -> None:
+    alert = await alerts.issue(SUPERVISOR, orange())
+    for reason in ("", "   "):
+        with pytest.raises(ValidationFailed) as refused:
+            await alerts.lift(SUPERVISOR, alert.id, version=1, reason=reason)
+        assert refused.value.code == "REASON_REQUIRED"
+    ends = NOW + timedelta(days=5)
+    updated = await alerts.update(SUPERVISOR, alert.id, version=1, changes={"level": "red", "ends_at": ends})
+    assert updated.history[-1]["changes"] == [
+        {"field": "level", "from": "orange", "to": "red"},
+        {"field": "ends_at", "from": stored_ms(NOW + timedelta(days=3)).isoformat(), "to": ends.isoformat()}]
+
+
+def stored_ms(value: datetime) -> datetime:
+    """The database keeps milliseconds."""
+    return value.replace(microsecond=value.microsecond // 1000 * 1000)

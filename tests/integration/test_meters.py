@@ -315,7 +315,9 @@ async def demo_week(database: Database) -> dict[str, Any]:
     policies = PolicyService(database, engine=RulesEngine())
     await policies.install_default_packs()
     start = TODAY - timedelta(days=8)
-    alert = await AlertService(database, compute_measures=policy_measures(database, policies)).issue(SUPERVISOR, {
+    issued_at = at(start + timedelta(days=4), 0) - timedelta(hours=1)  # as the supervisor issued it then
+    alert = await AlertService(database, compute_measures=policy_measures(database, policies),
+                               clock=lambda: issued_at).issue(SUPERVISOR, {
         "level": "orange", "jurisdictions": ["610100"], "starts_at": at(start + timedelta(days=4), 0),
         "ends_at": at(start + timedelta(days=7), 0), "source": "西安市重污染天气应急指挥部"})
     measures = await measures_by_code(database, alert.id)
