@@ -103,6 +103,9 @@ def demo(
 def _print_report(report: ImportReport, label: str) -> None:
     typer.echo(f"{label}: {report.rows} rows, {report.inserted} inserted, {report.updated} updated, "
                f"{report.unchanged} unchanged, {report.failed} rejected")
+    if report.changed_fields:
+        typer.echo("changed fields: " + ", ".join(f"{name} ({rows})" for name, rows in
+                                                  sorted(report.changed_fields.items())))
     for error in report.errors[:50]:
         typer.echo(f"  row {error.row}: [{error.code}] {error.message}")
     if report.failed and len(report.errors) > 50:

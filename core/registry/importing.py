@@ -23,7 +23,7 @@ from core.error_codes import ErrorCode
 from core.errors import FieldError
 from core.registry import rows as row_format
 from core.registry.dedupe import BloomFilter
-from core.registry.models import EnterpriseData, InspectorData
+from core.registry.models import Enterprise, EnterpriseData, InspectorData
 from core.registry.repository import EnterpriseRepository, InspectorRepository, enterprise_document
 from core.registry.sources import SourceRow, open_rows
 
@@ -49,6 +49,7 @@ class ImportReport:
     unchanged: int = 0
     failed: int = 0
     errors: list[RowProblem] = field(default_factory=list)
+    changed_fields: dict[str, int] = field(default_factory=dict)  # field -> rows of this import that changed it
 
     def reject(self, row: int, problems: Iterable[FieldError]) -> None:
         self.failed += 1
@@ -69,6 +70,17 @@ def content_hash(record: EnterpriseData) -> str:
 def diff_records(old: EnterpriseData, new: EnterpriseData) -> dict[str, list[object]]:
     before, after = old.model_dump(mode="json"), new.model_dump(mode="json")
     return {k: [before[k], after[k]] for k in after if before.get(k) != after[k]}
+
+
+@dataclass(frozen=True)
+class Partial:
+    """A row that leaves fields out: an update of a stored enterprise, merged when that record is read."""
+
+    credit_code: str
+    values: dict[str, Any]
+
+
+Parsed = EnterpriseData | Partial
 
 
 class _StaleRows(Exception):
@@ -93,10 +105,10 @@ class EnterpriseImporter:
         self.progress = progress or (lambda _n: None)
         self.report = ImportReport(import_id=str(uuid.uuid4()))
         self._bloom = BloomFilter()
-        self._suspects: dict[str, list[tuple[int, EnterpriseData]]] = {}
+        self._suspects: dict[str, list[tuple[int, Parsed]]] = {}
 
     async def run(self, rows: Iterator[SourceRow], *, rescan: Callable[[], Iterator[SourceRow]] | None) -> ImportReport:
-        batch: list[tuple[int, EnterpriseData]] = []
+        batch: list[tuple[int, Parsed]] = []
         for source in rows:
             self.report.rows += 1
             record = self._parse(source)
@@ -111,13 +123,24 @@ class EnterpriseImporter:
                 batch = []
         await self._write(batch)
         await self._settle_suspects(rescan)
+        self.report.errors.sort(key=lambda e: e.row)  # partial rows are checked later than full ones
         return self.report
 
-    def _parse(self, source: SourceRow) -> EnterpriseData | None:
+    def _parse(self, source: SourceRow) -> Parsed | None:
         if source.errors:
             self.report.reject(source.number, source.errors)
             self.progress(1)
             return None
+        if not set(row_format.ENTERPRISE_COLUMNS) <= set(source.values):
+            # A partial row updates the stored enterprise: a field it leaves out stays as it is (an explicit
+            # null or empty value clears it). Parsed once the stored record is read (``_write``).
+            code = str(source.values.get("credit_code") or "").strip().upper()
+            if not code:
+                self.report.reject(source.number, [FieldError("credit_code", "credit_code is required",
+                                                              ErrorCode.REQUIRED)])
+                self.progress(1)
+                return None
+            return Partial(credit_code=code, values=dict(source.values))
         try:
             record = row_format.enterprise_from_row(source.values)
         except row_format.RowError as exc:
@@ -141,7 +164,7 @@ class EnterpriseImporter:
                 code = str(source.values.get("credit_code", "")).strip().upper()
                 if code in self._suspects and code not in first_rows and not source.errors:
                     first_rows[code] = source.number
-        retry: list[tuple[int, EnterpriseData]] = []
+        retry: list[tuple[int, Parsed]] = []
         for code, hits in self._suspects.items():
             for number, record in hits:
                 if first_rows.get(code) == number:
@@ -153,10 +176,35 @@ class EnterpriseImporter:
                     self.progress(1)
         await self._write(retry)
 
-    async def _write(self, batch: list[tuple[int, EnterpriseData]]) -> None:
-        if not batch:
+    def _complete(self, batch: list[tuple[int, Parsed]],
+                  stored: dict[str, Enterprise]) -> list[tuple[int, EnterpriseData]]:
+        """Partial rows merged over their stored enterprise (a new enterprise needs every field)."""
+        complete: list[tuple[int, EnterpriseData]] = []
+        for number, item in batch:
+            if isinstance(item, EnterpriseData):
+                complete.append((number, item))
+                continue
+            current = stored.get(item.credit_code)
+            values = {**row_format.enterprise_to_row(current.data()), **item.values} if current else item.values
+            try:
+                record = row_format.enterprise_from_row(values)
+            except row_format.RowError as exc:
+                self.report.reject(number, exc.errors)
+                self.progress(1)
+                continue
+            if not self.allowed(record.jurisdiction):
+                self.report.reject(number, [FieldError("jurisdiction", f"jurisdiction {record.jurisdiction} is "
+                                                       "outside your scope", ErrorCode.OUT_OF_SCOPE)])
+                self.progress(1)
+                continue
+            complete.append((number, record))
+        return complete
+
+    async def _write(self, parsed: list[tuple[int, Parsed]]) -> None:
+        if not parsed:
             return
-        stored = await self.repository.by_codes([r.credit_code for _, r in batch])
+        stored = await self.repository.by_codes([r.credit_code for _, r in parsed])
+        batch = self._complete(parsed, stored)
         now = datetime.now(UTC)
         new_docs: list[dict[str, object]] = []
         new_rows: list[tuple[int, EnterpriseData]] = []
@@ -179,9 +227,10 @@ class EnterpriseImporter:
                 doc = {**enterprise_document(record, content_hash=digest), "updated_at": now,
                        "import_id": self.report.import_id}
                 updates.append((doc, current.version))
+                changes = diff_records(current.data(), record)
                 history.append({"credit_code": record.credit_code, "version": current.version + 1,
                                 "at": now, "actor": self.actor, "source": f"import:{self.report.import_id}",
-                                "changes": diff_records(current.data(), record)})
+                                "changes": changes})
         if new_docs:
             first = await counters.reserve(self.database, "enterprises", len(new_docs))
             for offset, doc in enumerate(new_docs):
@@ -196,7 +245,7 @@ class EnterpriseImporter:
         if updates:
             stale = await self._apply(updates, history)
             if stale:
-                retry = []
+                retry: list[tuple[int, Parsed]] = []
                 for number, record in batch:
                     if record.credit_code in stale:
                         self.report.reject(number, [FieldError(
@@ -206,6 +255,10 @@ class EnterpriseImporter:
                 await self._write(retry)
                 return
             self.report.updated += len(updates)
+            for entry in history:
+                changed: dict[str, Any] = entry["changes"]  # type: ignore[assignment]
+                for name in changed:
+                    self.report.changed_fields[name] = self.report.changed_fields.get(name, 0) + 1
         self.progress(len(batch))
 
     async def _apply(self, updates: list[tuple[dict[str, Any], int]], history: list[dict[str, Any]]) -> set[str]:

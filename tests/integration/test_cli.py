@@ -83,7 +83,7 @@ def test_user_create_then_db_status(env: dict[str, str]) -> None:
 def test_demo_command_loads_once(env: dict[str, str]) -> None:
     first = runner.invoke(app, ["demo", "--enterprises", "300"])
     assert first.exit_code == 0, first.output
-    assert "300 enterprises" in first.output and "5 logins" in first.output
+    assert "300 enterprises" in first.output and "6 logins" in first.output
     second = runner.invoke(app, ["demo", "--enterprises", "300"])
     assert "already holds data" in second.output
     status = runner.invoke(app, ["db", "status"])

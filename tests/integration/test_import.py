@@ -110,3 +110,33 @@ async def test_inspector_import(database: Database, tmp_path: Path) -> None:
     assert {e.code for e in report.errors} == {"INVALID_DATE", "DUPLICATE_IN_FILE"}
     again = await import_inspectors(database, path)
     assert again.inserted == 0 and again.updated == 0 and again.unchanged == 2
+
+
+async def test_a_partial_row_changes_only_the_fields_it_names(database: Database, tmp_path: Path) -> None:
+    """A JSON upsert of a partial row wiped address, location and online monitoring: a field left out is
+    unchanged, an explicit null clears it, and the report says which fields changed."""
+    full = enterprise_row("91610100MA0000031", address="西安市雁塔区科技路1号", online_monitoring="true",
+                          key_discharger="true")
+    assert (await import_enterprises(database, write_csv(tmp_path / "e.csv", [full]), actor="t")).inserted == 1
+    code = full["credit_code"]
+    partial = tmp_path / "p.json"
+    partial.write_text(json.dumps([{"credit_code": code, "name": "改名企业"}]), encoding="utf-8")
+    report = await import_enterprises(database, partial, actor="t")
+    assert (report.updated, report.failed, report.changed_fields) == (1, 0, {"name": 1})
+    doc = await database[ENTERPRISES].find_one({"credit_code": code})
+    assert doc["name"] == "改名企业" and doc["address"] == "西安市雁塔区科技路1号"
+    assert doc["online_monitoring"] is True and doc["key_discharger"] is True and doc["location"] is not None
+    cleared = tmp_path / "c.json"
+    cleared.write_text(json.dumps([{"credit_code": code, "address": None, "online_monitoring": False}]),
+                       encoding="utf-8")
+    report = await import_enterprises(database, cleared, actor="t")
+    assert report.changed_fields == {"address": 1, "online_monitoring": 1}
+    doc = await database[ENTERPRISES].find_one({"credit_code": code})
+    assert doc["address"] == "" and doc["online_monitoring"] is False and doc["name"] == "改名企业"
+    history = await database[ENTERPRISE_HISTORY].find({"credit_code": code}).sort("version", 1).to_list()
+    assert [sorted(h["changes"]) for h in history] == [["name"], ["address", "online_monitoring"]]
+    # A partial row for an enterprise not in the registry is refused: a new one needs every required field.
+    unknown = tmp_path / "u.json"
+    unknown.write_text(json.dumps([{"credit_code": "91610100MA00000400", "name": "新企业"}]), encoding="utf-8")
+    report = await import_enterprises(database, unknown, actor="t")
+    assert report.failed == 1 and {e.field for e in report.errors} >= {"jurisdiction"}

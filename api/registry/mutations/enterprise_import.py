@@ -37,7 +37,13 @@ class ImportRowError:
     message: str
 
 
-@strawberry.type
+@strawberry.type(description="A field that the import changed, and in how many enterprises.")
+class ChangedField:
+    field: str
+    rows: int = strawberry.field(description="How many enterprises of this import changed this field.")
+
+
+@strawberry.type(description="What an import did; changedFields lists the fields the updated rows changed.")
 class ImportResult:
     import_id: str
     rows: int
@@ -47,11 +53,13 @@ class ImportResult:
     failed: int
     errors: list[ImportRowError]
     errors_truncated: bool
+    changed_fields: list[ChangedField]
 
     @classmethod
     def from_domain(cls, r: ImportReport) -> ImportResult:
         return cls(import_id=r.import_id, rows=r.rows, inserted=r.inserted, updated=r.updated,
                    unchanged=r.unchanged, failed=r.failed, errors_truncated=r.errors_truncated,
+                   changed_fields=[ChangedField(field=k, rows=v) for k, v in sorted(r.changed_fields.items())],
                    errors=[ImportRowError(row=e.row, field=e.field, code=e.code, message=e.message)
                            for e in r.errors])
 
