@@ -69,6 +69,7 @@ class Settings(BaseSettings):
     # The embedded server fsyncs its log at every commit: an acknowledged write survives a crash of the
     # database process (without it, a kill -9 right after the acknowledgement lost writes here).
     db_sync_on_commit: bool = True
+    complaint_handling_days: int = Field(default=60, ge=1, le=3650)  # received -> handled (UNVERIFIED)
     alert_max_backdate_hours: int = Field(default=24, ge=0, le=24 * 30)  # how far back an alert may start
     # Cases and penalties (docs/cases.md: each default with its source; UNVERIFIED ones are marked there)
     case_authority: str = Field(default="陕环", min_length=1, max_length=20)  # issuing authority's short name

@@ -79,6 +79,8 @@ ACCESS: dict[str, frozenset[Role]] = {
     "Query.powerAlerts": ANY_ROLE,  # services refuse rule authors and filter by jurisdiction
     "Query.meterGaps": SUPERVISORS,
     "Query.complaints": SUPERVISORS,
+    "Query.overdueComplaints": SUPERVISORS,
+    "Mutation.linkComplaint": SUPERVISORS,
     "Mutation.registerMeters": SUPERVISORS,
     "Mutation.ingestReadings": SUPERVISORS,
     "Mutation.scanPowerUsage": SUPERVISORS,

@@ -37,6 +37,11 @@ class NonsiteQuery:
         found = await info.context.services.meters.gaps(info.context.viewer, meter_id, start, min(days, 31))
         return [types.MeterGap(start=a, end=b) for a, b in found]
 
+    @strawberry.field(description="Complaints still being handled after their due date, oldest first (supervisors).")
+    async def overdue_complaints(self, info: Info[Context, None]) -> list[types.Complaint]:
+        found = await info.context.services.complaints.overdue(info.context.viewer)
+        return [types.Complaint.from_document(d) for d in found]
+
     @strawberry.field(description="Complaints in your jurisdictions and their handling status (supervisors).")
     async def complaints(self, info: Info[Context, None], status: str | None = None) -> list[types.Complaint]:
         found = await info.context.services.complaints.complaints(info.context.viewer, status=status)

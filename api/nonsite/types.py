@@ -175,6 +175,9 @@ class Complaint:
     note: str | None
     closed_by: str | None
     closed_at: datetime | None
+    due_on: date | None = strawberry.field(description="When handling is due (ECOINSPECT_COMPLAINT_HANDLING_DAYS).")
+    area_task_id: str | None = strawberry.field(description="The area task, when the enterprise was named later.")
+    linked_by: str | None
 
     @classmethod
     def from_document(cls, d: dict[str, Any]) -> Complaint:
@@ -182,7 +185,8 @@ class Complaint:
                    jurisdiction=d["jurisdiction"], content=d["content"], place=_point(d.get("place")),
                    credit_code=d.get("credit_code"), status=d["status"], recorded_by=str(d.get("recorded_by") or ""),
                    task_id=d.get("task_id"), note=d.get("note"), closed_by=d.get("closed_by"),
-                   closed_at=d.get("closed_at"))
+                   closed_at=d.get("closed_at"), due_on=date.fromisoformat(d["due_on"]) if d.get("due_on") else None,
+                   area_task_id=d.get("area_task_id"), linked_by=d.get("linked_by"))
 
 
 @strawberry.type(description="A hotspot-grid alert: a 3 km cell's PM2.5 on a day, with its grid-level task.")

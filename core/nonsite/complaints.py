@@ -9,7 +9,7 @@ Hotspot tasks are grid-level: they record the problems and sources found, not a 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -36,7 +36,7 @@ class ComplaintData(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     id: str = Field(pattern=UUID_PATTERN)
-    channel: Literal["12369", "wechat", "web", "letter", "visit", "media"]
+    channel: Literal["12369", "phone", "web", "wechat", "weibo", "email", "letter", "visit", "media"]
     received_at: datetime
     jurisdiction: str
     content: str = Field(min_length=1, max_length=5000)
@@ -68,9 +68,10 @@ def _parse(model: type[Parsed], data: dict[str, Any]) -> Parsed:
 
 
 class ComplaintService:
-    def __init__(self, database: Database, *, on_founded: OnFounded | None = None) -> None:
+    def __init__(self, database: Database, *, on_founded: OnFounded | None = None, handling_days: int = 60) -> None:
         self.database = database
         self.on_founded = on_founded
+        self.handling_days = handling_days  # a complaint is due this many days after it was received
         self.tasks = InspectionRepository(database)
         self.repository = MeterRepository(database)
 
@@ -91,21 +92,24 @@ class ComplaintService:
             if enterprise is None or not viewer.covers(enterprise.jurisdiction):
                 raise NotFound(f"enterprise {complaint.credit_code} not found", field="creditCode")
             name, task_jurisdiction = enterprise.name, enterprise.jurisdiction  # inspected where it is
+        due = complaint.received_at.date() + timedelta(days=self.handling_days)
         doc = {"_id": complaint.id, **complaint.model_dump(mode="json", exclude={"id", "received_at"}),
                "received_at": complaint.received_at, "status": "received", "recorded_by": viewer.username,
-               "jurisdiction_path": tables.ancestors(complaint.jurisdiction), "task_id": None}
-        task = None
-        if complaint.credit_code:
-            task = targeted_task(kind=TaskKind.COMPLAINT.value, origin=f"complaint:{complaint.id}",
-                                 credit_code=complaint.credit_code, name=name, jurisdiction=task_jurisdiction,
-                                 target={"complaint": complaint.id, "channel": complaint.channel,
-                                         "content": complaint.content[:500]})
-            doc["task_id"] = task.id
+               "jurisdiction_path": tables.ancestors(complaint.jurisdiction), "task_id": None,
+               "due_on": due.isoformat()}
+        # Without an identified enterprise the task is an area task at the complaint's place (like a hotspot
+        # cell's): whoever goes there finds the source, and the complaint is linked to it afterwards.
+        task = targeted_task(kind=TaskKind.COMPLAINT.value, origin=f"complaint:{complaint.id}",
+                             credit_code=complaint.credit_code or "", name=name or f"投诉区域 {complaint.jurisdiction}",
+                             jurisdiction=task_jurisdiction,
+                             target={"complaint": complaint.id, "channel": complaint.channel,
+                                     "content": complaint.content[:500],
+                                     "place": complaint.place.model_dump() if complaint.place else None})
+        doc["task_id"] = task.id
         try:
             async def store(session: Any) -> None:
                 await self.repository.insert_complaint(doc, session=session)
-                if task is not None:
-                    await self.tasks.insert_targeted([task], session=session)
+                await self.tasks.insert_targeted([task], session=session)
 
             await self.database.transaction(store)
         except Exception as exc:  # the unique id decided: compare with what was stored
@@ -138,6 +142,46 @@ class ComplaintService:
         if founded and doc.get("credit_code") and self.on_founded is not None:
             await self.on_founded(doc, viewer.username or "", request_id)
         return doc
+
+    async def link_complaint(self, viewer: Viewer, complaint_id: str, credit_code: str) -> dict[str, Any]:
+        """Name the enterprise of a complaint recorded without one: it gets its own targeted task."""
+        doc = await self.repository.complaint(complaint_id)
+        if doc is None or not viewer.covers(doc["jurisdiction"]):
+            raise NotFound(f"complaint {complaint_id} not found", field="complaintId")
+        self._require(viewer, doc["jurisdiction"])
+        code = credit_code.strip().upper()
+        if doc.get("credit_code"):
+            raise Conflict(f"complaint {complaint_id} is already linked to {doc['credit_code']}",
+                           code=ErrorCode.WRONG_STATUS, field="complaintId")
+        if doc["status"] != "received":
+            raise Conflict(f"complaint {complaint_id} is {doc['status']}", code=ErrorCode.ALREADY_CLOSED)
+        enterprise = (await EnterpriseRepository(self.database).by_codes([code])).get(code)
+        if enterprise is None or not viewer.covers(enterprise.jurisdiction):
+            raise NotFound(f"enterprise {code} not found", field="creditCode")
+        task = targeted_task(kind=TaskKind.COMPLAINT.value, origin=f"complaint:{complaint_id}", credit_code=code,
+                             name=enterprise.name, jurisdiction=enterprise.jurisdiction,
+                             target={"complaint": complaint_id, "channel": doc["channel"],
+                                     "content": str(doc["content"])[:500]})
+
+        async def link(session: Any) -> dict[str, Any] | None:
+            linked = await self.repository.link_complaint(complaint_id, {
+                "credit_code": code, "linked_by": viewer.username, "linked_at": datetime.now(UTC),
+                "task_id": task.id, "area_task_id": doc.get("task_id")}, session=session)
+            if linked is not None:
+                await self.tasks.insert_targeted([task], session=session)
+            return linked
+
+        linked = await self.database.transaction(link)
+        if linked is None:
+            raise Conflict(f"complaint {complaint_id} changed meanwhile", code=ErrorCode.CONCURRENT_WRITE)
+        return linked
+
+    async def overdue(self, viewer: Viewer, *, today: date | None = None) -> list[dict[str, Any]]:
+        """Complaints still being handled after their due date (supervisors, their jurisdictions)."""
+        if not viewer.has_any(SUPERVISORS):
+            raise PermissionDenied("supervisors see complaint handling")
+        day = today or datetime.now(UTC).date()
+        return await self.repository.overdue_complaints(list(viewer.jurisdictions), day.isoformat())
 
     async def complaints(self, viewer: Viewer, *, status: str | None = None) -> list[dict[str, Any]]:
         if not viewer.has_any(SUPERVISORS):

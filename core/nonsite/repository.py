@@ -274,6 +274,18 @@ class MeterRepository:
             query["status"] = status
         return await self.database[COMPLAINTS].find(query).sort("received_at", DESCENDING).limit(200).to_list()
 
+    async def link_complaint(self, complaint_id: str, changes: dict[str, Any], *,
+                             session: Any) -> dict[str, Any] | None:
+        """Set the enterprise of a complaint that has none and is still being handled (None otherwise)."""
+        return await self.database[COMPLAINTS].find_one_and_update(
+            {"_id": complaint_id, "status": "received", "credit_code": None}, {"$set": changes},
+            return_document=ReturnDocument.AFTER, session=session)
+
+    async def overdue_complaints(self, jurisdictions: list[str], today: str) -> list[dict[str, Any]]:
+        """Complaints still received (not closed) whose due day is before ``today``, oldest due first."""
+        query = {"jurisdiction_path": {"$in": jurisdictions}, "status": "received", "due_on": {"$lt": today}}
+        return await self.database[COMPLAINTS].find(query).sort("due_on", ASCENDING).limit(500).to_list()
+
     async def insert_hotspot(self, doc: dict[str, Any], *, session: Any) -> None:
         await self.database[HOTSPOTS].insert_one(doc, session=session)
 

@@ -399,6 +399,39 @@ async def check_close_complaint(client: httpx.AsyncClient, token: str | None, ro
     assert status == ("unfounded" if closed else "received"), (role, where, status)
 
 
+LINK = (f"mutation($i: LinkComplaintInput!) {{ linkComplaint(input: $i) {{ record {{ {COMPLAINT_FIELDS} creditCode }} "
+        "taskId userErrors { code } } }")
+OVERDUE_COMPLAINTS = "{ overdueComplaints { complaintId jurisdiction dueOn } }"
+
+
+async def check_link_complaint(client: httpx.AsyncClient, token: str | None, role: str, where: str,
+                               setup: str) -> None:
+    """A complaint recorded without an enterprise (an area task), then linked to the city's enterprise."""
+    code = await seeded_code(client, setup, where)
+    data = {**complaint_input(code, where), "creditCode": None}
+    recorded = (await gql(client, COMPLAINT, {"i": data}, token=setup))["data"]["recordComplaint"]
+    assert recorded["userErrors"] == [] and recorded["taskId"], recorded  # the area task
+    result = await gql(client, LINK, {"i": {"complaintId": data["complaintId"], "creditCode": code}}, token=token)
+    linked = False
+    if _gate(result, role, SUPERVISE):
+        payload = result["data"]["linkComplaint"]
+        linked = role in EDITS[where]
+        if linked:
+            assert payload["userErrors"] == [] and payload["record"]["creditCode"] == code and payload["taskId"]
+        else:
+            assert payload == {"record": None, "taskId": None, "userErrors": [{"code": "NOT_FOUND"}]}, payload
+    listed = (await gql(client, "{ complaints { complaintId creditCode } }", token=setup))["data"]["complaints"]
+    stored = next(c for c in listed if c["complaintId"] == data["complaintId"])
+    assert (stored["creditCode"] == code) == linked, (role, where, stored)
+
+
+async def check_overdue_complaints(client: httpx.AsyncClient, token: str | None, role: str, where: str,
+                                   setup: str) -> None:
+    result = await gql(client, OVERDUE_COMPLAINTS, token=token)
+    if _gate(result, role, SUPERVISE):
+        assert "errors" not in result and isinstance(result["data"]["overdueComplaints"], list), result
+
+
 async def check_hotspot(client: httpx.AsyncClient, token: str | None, role: str, where: str, setup: str) -> None:
     cell = f"M{ROLES.index(role)}_{where}"
     data = {"cellId": cell, "date": TODAY.isoformat(), "pm25": 160.0, "jurisdiction": CITY[where]}
@@ -443,6 +476,7 @@ NONSITE_CHECKS = {
     "Mutation.createPowerAlertTask": check_create_task, "Mutation.staffTargetedTasks": check_staff_targeted,
     "Mutation.recordComplaint": check_record_complaint, "Mutation.closeComplaint": check_close_complaint,
     "Mutation.recordHotspotAlert": check_hotspot, "Mutation.recordDroneFlight": check_record_flight,
+    "Mutation.linkComplaint": check_link_complaint, "Query.overdueComplaints": check_overdue_complaints,
 }
 
 

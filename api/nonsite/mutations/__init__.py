@@ -6,6 +6,7 @@ import strawberry
 
 from api.nonsite.mutations import (
     complaint_close,
+    complaint_link,
     complaint_record,
     drone_flight_record,
     hotspot_alert_record,
@@ -50,7 +51,11 @@ class NonsiteMutation:
                     "whose sites it passed and the photos inside them. Idempotent by id.")
     record_complaint = strawberry.mutation(
         resolver=complaint_record.record_complaint,
-        description="Record a complaint; a known enterprise gets a targeted task. Idempotent by id.")
+        description="Record a complaint: a targeted task for its enterprise, or, when none is named, an area task "
+                    "at its place. Idempotent by id.")
+    link_complaint = strawberry.mutation(
+        resolver=complaint_link.link_complaint,
+        description="Name the enterprise of a complaint recorded without one (it gets its own targeted task).")
     close_complaint = strawberry.mutation(
         resolver=complaint_close.close_complaint,
         description="Close a complaint as founded (it counts in the enterprise's facts) or not.")

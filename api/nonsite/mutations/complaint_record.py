@@ -1,4 +1,4 @@
-"""recordComplaint: a complaint; a known enterprise gets a targeted task. Idempotent by id."""
+"""recordComplaint: a complaint and its targeted task (the enterprise's, or an area task). Idempotent by id."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from api.nonsite.types import Complaint
 @strawberry.input
 class ComplaintInput:
     complaint_id: str
-    channel: str = strawberry.field(description="12369, wechat, web, letter, visit or media")
+    channel: str = strawberry.field(description="12369, phone, web, wechat, weibo, email, letter, visit or media")
     received_at: datetime
     jurisdiction: str
     content: str
