@@ -81,6 +81,7 @@ def create_app(
             Route("/public/penalties.{fmt:str}", public_penalties),
             Route("/public", views.index),
             Route("/public/verify", views.verify_page),
+            Route("/public/plans/{plan_id}.json", views.plan_json),
             Route("/public/plans/{plan_id}", views.plan_page),
             Route("/public/plans/{plan_id}/{what:str}.{fmt:str}", views.download),
             *RECORD_ROUTES,

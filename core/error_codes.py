@@ -76,7 +76,8 @@ class ErrorCode(StrEnum):
     INVALID_NUMBER = "INVALID_NUMBER", "not a finite number"
     INVALID_BOOLEAN = "INVALID_BOOLEAN", "not a boolean (true/false, 1/0, yes/no, 是/否)"
     IN_FUTURE = "IN_FUTURE", "a date or time in the future (readings: more than 5 minutes ahead)"
-    REASON_REQUIRED = "REASON_REQUIRED", "the step needs a reason (replacement, rollback, dismissal, refusal to sign)"
+    REASON_REQUIRED = "REASON_REQUIRED", (
+        "the step needs a reason (replacement, plan cancellation, rollback, dismissal, refusal to sign)")
     WRONG_STATUS = "WRONG_STATUS", "the record's status does not allow this step"
     UNKNOWN_JURISDICTION = "UNKNOWN_JURISDICTION", "not a division code of the jurisdiction table"
 
@@ -98,6 +99,9 @@ class ErrorCode(StrEnum):
     PLAN_NOT_FROZEN = "PLAN_NOT_FROZEN", "only a frozen plan can be drawn"
     PLAN_NOT_DRAWN = "PLAN_NOT_DRAWN", "the plan has not been drawn yet"
     ALREADY_DRAWN = "ALREADY_DRAWN", "the plan was drawn already"
+    OVERLAPPING_PLAN = "OVERLAPPING_PLAN", (
+        "another plan of the same jurisdiction with a shared matter and an overlapping period is frozen or drawn, "
+        "its draw neither published nor the plan cancelled: publish that draw or cancel that plan first")
     EMPTY_POPULATION = "EMPTY_POPULATION", "the plan's population is empty"
     INSUFFICIENT_CAPACITY = "INSUFFICIENT_CAPACITY", "the eligible inspectors cannot cover the drawn tasks"
     INVALID_POPULATION = "INVALID_POPULATION", "the draw's population is inconsistent (an id twice, lengths differ)"

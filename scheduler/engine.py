@@ -6,8 +6,9 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any, cast
 
-from core.inspections.models import Draw, Plan, Task
+from core.inspections.models import Task
 from core.inspections.ports import Candidate, Row, Slot
+from core.inspections.publication import PublicDraw
 from scheduler import assignment, randomness, replacement, sampling
 from scheduler.export import draw_document
 
@@ -72,6 +73,6 @@ class SchedulerEngine:
                        seed: str) -> str | None:
         return replacement.replace_object(rows, stratum=stratum, already_drawn=already_drawn, seed_hex=seed)
 
-    def document(self, *, plan: Plan, draw: Draw, rows: Sequence[Row], tasks: Sequence[Task],
-                 pool: Sequence[Mapping[str, Any]], redraws: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
-        return draw_document(plan=plan, draw=draw, rows=rows, tasks=tasks, pool=pool, redraws=redraws)
+    def document(self, *, record: PublicDraw, rows: Sequence[Row], tasks: Sequence[Task],
+                 pool: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+        return draw_document(record=record, rows=rows, tasks=tasks, pool=pool)

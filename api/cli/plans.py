@@ -18,7 +18,7 @@ from core.accounts.roles import ADMINS
 from core.reference import tables
 from scheduler.verification import verify
 
-plan_app = typer.Typer(help="Random-check plans: create, freeze, draw, publish, export.", no_args_is_help=True)
+plan_app = typer.Typer(help="Random-check plans: create, freeze, draw, publish, cancel, export.", no_args_is_help=True)
 OPERATOR = Viewer(username="cli", roles=ADMINS, jurisdictions=(tables.root_code(),))
 T = TypeVar("T")
 
@@ -77,6 +77,13 @@ def publish(plan_id: str) -> None:
     """Publish the plan's draw (一公开)."""
     _call(lambda services: services.draws.publish(OPERATOR, plan_id, request_id="cli"))
     typer.echo(f"published the draw of plan {plan_id}")
+
+
+@plan_app.command("cancel")
+def cancel(plan_id: str, reason: Annotated[str, typer.Option(help="Why; published with the plan")]) -> None:
+    """Cancel a frozen plan (or a drawn one on which no work has started); it stays public with the reason."""
+    plan = _call(lambda services: services.draws.cancel(OPERATOR, plan_id, reason=reason, request_id="cli"))
+    typer.echo(f"cancelled plan {plan.id}: {plan.cancellation_reason}")
 
 
 @plan_app.command("export")

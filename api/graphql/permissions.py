@@ -37,6 +37,7 @@ ACCESS: dict[str, frozenset[Role]] = {
     "Mutation.drawPlan": SUPERVISORS,
     "Mutation.publishPlan": SUPERVISORS,
     "Mutation.redraw": SUPERVISORS,
+    "Mutation.cancelPlan": SUPERVISORS,
     "Mutation.recordTaskResult": SUPERVISORS,
     "Mutation.publishResults": SUPERVISORS,
     "Query.publishedResults": PUBLIC,

@@ -54,15 +54,11 @@ class InspectionQuery:
     async def published_plans(self, info: Info[Context, None]) -> list[types.Plan]:
         return [types.Plan.from_domain(p) for p in await info.context.services.plans.published()]
 
-    @strawberry.field(description="A published draw: the drawn objects and everything needed to verify it.")
+    @strawberry.field(description="A published draw: every object drawn, its replacements with their originals, "
+                                  "and everything needed to verify it.")
     async def published_draw(self, info: Info[Context, None], plan_id: str) -> types.PublishedDraw | None:
         found = await info.context.services.plans.published_draw(plan_id)
-        if found is None:
-            return None
-        draw, tasks = found
-        return types.PublishedDraw(draw=types.Draw.from_domain(draw), objects=[
-            types.PublishedObject(credit_code=t.credit_code, enterprise_name=t.enterprise_name,
-                                  jurisdiction=t.jurisdiction, stratum=t.stratum) for t in tasks])
+        return types.PublishedDraw.from_public(found) if found else None
 
     @strawberry.field(description="Published results of a plan's random checks, for anyone.")
     async def published_results(self, info: Info[Context, None], plan_id: str) -> list[types.PublishedResult]:

@@ -16,7 +16,7 @@ from api.graphql.relay import Node, to_global_id
 from api.registry import types as registry_types
 from core.accounts.roles import SUPERVISORS
 from core.fieldwork.checklists import TARGETED_MATTERS
-from core.inspections import models
+from core.inspections import models, publication
 
 
 @strawberry.enum
@@ -26,6 +26,7 @@ class PlanStatus(Enum):
     DRAWN = "drawn"
     IN_PROGRESS = "in_progress"
     CLOSED = "closed"
+    CANCELLED = "cancelled"
 
 
 @strawberry.enum
@@ -86,6 +87,8 @@ class Plan(Node):
     frozen_at: datetime | None
     published_at: datetime | None
     draw_id: str | None
+    cancelled_at: datetime | None = strawberry.field(description="When the plan was cancelled (public)")
+    cancellation_reason: str | None = strawberry.field(description="Why the plan was cancelled (public)")
 
     @classmethod
     def from_domain(cls, p: models.Plan) -> Plan:
@@ -104,6 +107,7 @@ class Plan(Node):
             strata=[Stratum(name=k, size=v, quota=quotas.get(k, 0)) for k, v in sorted(sizes.items())],
             excluded=JSON(p.excluded) if p.excluded is not None else None,
             frozen_at=p.frozen_at, published_at=p.published_at, draw_id=p.draw_id,
+            cancelled_at=p.cancelled_at, cancellation_reason=p.cancellation_reason,
         )
 
 
@@ -143,7 +147,7 @@ class Draw:
                    drawn_count=d.drawn_count, staffed_count=d.staffed_count,
                    unstaffed=[UnstaffedTask(credit_code=k, reason=v) for k, v in sorted(d.unstaffed.items())],
                    inspection_date=d.inspection_date, team_size=d.team_size, created_at=d.created_at,
-                   published=d.published, document_url=f"/public/draws/{d.id}.json")
+                   published=d.published, document_url=publication.document_url(d.id))
 
 
 @strawberry.enum
@@ -274,12 +278,61 @@ class PublishedObject:
     enterprise_name: str
     jurisdiction: str
     stratum: str
+    status: str = strawberry.field(description="drawn, replaced, or cancelled (with its plan)")
+    drawn_in: int = strawberry.field(description="0: drawn by the plan's draw; n: by replacement n")
+    replaces: str | None = strawberry.field(description="The object replacement drawnIn replaced")
+    replaced_by: str | None = strawberry.field(description="The object drawn in its place")
+    replaced_in: int | None = strawberry.field(description="The number of the replacement that replaced it")
+
+    @classmethod
+    def from_public(cls, o: publication.PublicObject) -> PublishedObject:
+        return cls(credit_code=o.credit_code, enterprise_name=o.enterprise_name, jurisdiction=o.jurisdiction,
+                   stratum=o.stratum, status=o.status, drawn_in=o.drawn_in, replaces=o.replaces,
+                   replaced_by=o.replaced_by, replaced_in=o.replaced_in)
+
+
+@strawberry.type
+class PublishedObjectRef:
+    credit_code: str
+    enterprise_name: str
+
+
+@strawberry.type(description="A replacement (redraw) as published with its original: who the inspectors are is "
+                             "in the draw document only.")
+class PublishedReplacement:
+    number: int = strawberry.field(description="Numbered by the server in sequence, from 1 per plan")
+    kind: str = strawberry.field(description="object or inspector")
+    reason: str
+    created_at: datetime
+    object: PublishedObjectRef = strawberry.field(
+        description="The object whose task the replacement changed (kind object: the one replaced)")
+    replacement: PublishedObjectRef | None = strawberry.field(description="kind object: the object drawn instead")
+    inspectors_replaced: int = strawberry.field(description="kind inspector: how many members were drawn anew")
+
+    @classmethod
+    def from_public(cls, r: publication.PublicReplacement) -> PublishedReplacement:
+        def ref(found: publication.ObjectRef | None) -> PublishedObjectRef | None:
+            return PublishedObjectRef(credit_code=found.credit_code,
+                                      enterprise_name=found.enterprise_name) if found else None
+
+        obj = ref(r.object)
+        assert obj is not None
+        return cls(number=r.number, kind=r.kind, reason=r.reason, created_at=r.created_at, object=obj,
+                   replacement=ref(r.replacement), inspectors_replaced=r.inspectors_replaced)
 
 
 @strawberry.type
 class PublishedDraw:
     draw: Draw
-    objects: list[PublishedObject]
+    objects: list[PublishedObject] = strawberry.field(
+        description="Every object drawn for the plan, by the draw or a replacement, in credit-code order")
+    replacements: list[PublishedReplacement]
+
+    @classmethod
+    def from_public(cls, record: publication.PublicDraw) -> PublishedDraw:
+        return cls(draw=Draw.from_domain(record.draw),
+                   objects=[PublishedObject.from_public(o) for o in record.objects],
+                   replacements=[PublishedReplacement.from_public(r) for r in record.replacements])
 
 
 def _plain(value: Any) -> Any:

@@ -1,4 +1,4 @@
-"""Public HTML pages and downloads; no login, published data only."""
+"""Public HTML pages and downloads; no login, published data only (what they show: core/inspections/publication.py)."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 
 from core.csvsafe import render
 from core.error_codes import ErrorCode
+from core.inspections import publication
 from core.inspections.results import as_row
 
 _env = Environment(loader=PackageLoader("api.public", "templates"), autoescape=select_autoescape(["html"]))
-OBJECT_COLUMNS = ["credit_code", "enterprise_name", "jurisdiction", "stratum"]
 RESULT_COLUMNS = ["credit_code", "enterprise_name", "jurisdiction", "outcome", "summary", "completed_on",
                   "published_at"]
 LATEST_PENALTIES = 20  # the index page lists the latest; the feeds have them all
@@ -27,6 +27,10 @@ def _matches(q: str, *values: str) -> bool:
     return any(q in value.lower() for value in values)
 
 
+def _not_found() -> JSONResponse:
+    return JSONResponse({"error": "no published plan with this id", "code": ErrorCode.NOT_FOUND}, status_code=404)
+
+
 async def index(request: Request) -> HTMLResponse:
     q = request.query_params.get("q", "").strip().lower()[:100]
     services = request.app.state.services
@@ -35,10 +39,10 @@ async def index(request: Request) -> HTMLResponse:
     if q:
         for plan in plans:
             found = await services.plans.published_draw(plan.id)
-            for task in found[1] if found else []:
-                if _matches(q, task.enterprise_name, task.credit_code.lower()):
-                    hits.append({"plan_id": plan.id, "plan": plan.name, "name": task.enterprise_name,
-                                 "code": task.credit_code})
+            for item in found.objects if found else ():
+                if _matches(q, item.enterprise_name, item.credit_code.lower()):
+                    hits.append({"plan_id": plan.id, "plan": plan.name, "name": item.enterprise_name,
+                                 "code": item.credit_code, "status": item.status})
         plans = [p for p in plans if _matches(q, p.name, p.jurisdiction) or any(h["plan_id"] == p.id for h in hits)]
     penalties = await services.public_cases.decisions(limit=LATEST_PENALTIES)
     return _render("index.html", plans=plans, q=q, hits=hits, penalties=penalties)
@@ -48,26 +52,38 @@ async def plan_page(request: Request) -> Response:
     found = await request.app.state.services.plans.public_plan(request.path_params["plan_id"])
     if found is None:
         return _render("missing.html", status=404)
-    return _render("plan.html", plan=found.plan, draw=found.draw, objects=found.objects,
-                   results=[as_row(t) for t in found.results])
+    record = publication.plan_record(found.plan, found.draw)
+    return _render("plan.html", plan=record["plan"], draw=record["draw"], objects=record["objects"],
+                   replacements=record["replacements"], results=[as_row(t) for t in found.results])
+
+
+async def plan_json(request: Request) -> Response:
+    """GET /public/plans/<id>.json: the plan's public record (status, cancellation, objects, replacements)."""
+    found = await request.app.state.services.plans.public_plan(request.path_params["plan_id"])
+    if found is None:
+        return _not_found()
+    return JSONResponse(publication.plan_record(found.plan, found.draw))
 
 
 async def download(request: Request) -> Response:
     what, fmt = request.path_params["what"], request.path_params["fmt"]
     found = await request.app.state.services.plans.public_plan(request.path_params["plan_id"])
     if found is None or what not in ("objects", "results") or fmt not in ("csv", "json"):
-        return JSONResponse({"error": "no published plan with this id", "code": ErrorCode.NOT_FOUND}, status_code=404)
-    plan, objects, results = found.plan, found.objects, found.results
+        return _not_found()
+    plan = found.plan
     if what == "objects":
-        rows = [{"credit_code": t.credit_code, "enterprise_name": t.enterprise_name, "jurisdiction": t.jurisdiction,
-                 "stratum": t.stratum} for t in objects]
-        columns = OBJECT_COLUMNS
+        record = publication.plan_record(plan, found.draw)
+        rows, columns = record["objects"], publication.OBJECT_COLUMNS
+        body: dict[str, Any] = {"plan_id": plan.id, "plan": plan.name, "status": record["plan"]["status"],
+                                "cancellation": record["plan"]["cancellation"], "objects": rows,
+                                "replacements": record["replacements"]}
     else:
-        rows, columns = [as_row(t) for t in results], RESULT_COLUMNS
+        rows, columns = [as_row(t) for t in found.results], RESULT_COLUMNS
+        body = {"plan_id": plan.id, "plan": plan.name, "results": rows}
     filename = f"{what}-{plan.id}.{fmt}"
     headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
     if fmt == "json":
-        return JSONResponse({"plan_id": plan.id, "plan": plan.name, what: rows}, headers=headers)
+        return JSONResponse(body, headers=headers)
     # The BOM lets Excel read the UTF-8 Chinese names; ``render`` neutralises formula-like cells.
     return Response("\ufeff" + render(columns, rows), media_type="text/csv; charset=utf-8", headers=headers)
 

@@ -1,7 +1,10 @@
-"""The draw of a plan: freeze (population + commitment), draw (objects, then inspectors), publish, document.
+"""The draw of a plan: freeze (population + commitment), draw (objects, then inspectors), publish, cancel, document.
 
 Each step writes all or nothing in one transaction, guarded by the plan's status, so two
 concurrent draws of one plan produce one draw. The arithmetic is the injected ``DrawEngine``.
+A frozen plan ends drawn and published, or cancelled by a recorded, reasoned act; while it is
+open (frozen or drawn, its draw unpublished), no twin of it (same jurisdiction, a shared matter,
+an overlapping period) can be frozen, so no one can draw twice and publish the draw they prefer.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from core.accounts.models import Viewer
 from core.db import lost_race
 from core.error_codes import ErrorCode
 from core.errors import Conflict
-from core.inspections import classes, population
+from core.inspections import classes, population, publication
 from core.inspections.models import Draw, DrawnPlan, Plan, PlanStatus, Task, TaskStatus
 from core.inspections.ports import ClassifierFactory, DrawEngine, Staffing
 from core.inspections.service import PlanService, field_error, require_supervisor
@@ -42,6 +45,7 @@ class DrawService:
         require_supervisor(viewer, plan.jurisdiction)
         if plan.status is not PlanStatus.DRAFT:
             raise Conflict(f"plan {plan_id} is already {plan.status.value}", code=ErrorCode.PLAN_NOT_DRAFT)
+        await self._refuse_twins(plan)  # before the population is built: refusing costs nothing then
         built = await population.build(self.database, plan, self.repository, await self._classifier(plan))
         rows = built.rows
         if not rows:
@@ -55,6 +59,8 @@ class DrawService:
                    "stratum_ratios": built.ratios, "excluded": built.excluded}
 
         async def store(session: Any) -> Plan:
+            await self.repository.claim_freezes(plan.jurisdiction, session=session)
+            await self._refuse_twins(plan, session=session)
             await self.repository.save_population(plan.id, rows, session=session)
             await self.repository.save_secret(plan.id, secret, session=session)
             frozen = await self.repository.update_plan(plan.id, expect={"status": PlanStatus.DRAFT.value,
@@ -70,13 +76,24 @@ class DrawService:
                                       detail={"population": len(rows), "commitment": changes["commitment"]})
         return frozen
 
+    async def _refuse_twins(self, plan: Plan, *, session: Any = None) -> None:
+        """Refuse to freeze ``plan`` while an open plan overlaps it (``OVERLAPPING_PLAN``)."""
+        for other in await self.repository.overlapping_plans(plan, session=session):
+            draw = await self.repository.get_draw(other.draw_id, session=session) if other.draw_id else None
+            if draw is None or not draw.published:
+                raise Conflict(
+                    f"plan {other.id} ({other.name}) of jurisdiction {other.jurisdiction} shares a matter and an "
+                    f"overlapping period with plan {plan.id} and is {other.status.value} with its draw unpublished; "
+                    f"publish its draw or cancel it first", code=ErrorCode.OVERLAPPING_PLAN, field="planId")
+
     async def draw(self, viewer: Viewer, plan_id: str, *, public_value: str = "", request_id: str,
                    inspection_date: date | None = None) -> DrawnPlan:
         """Draw the objects, then the inspectors, and create the tasks — once per plan."""
         plan = await self.plans.get(viewer, plan_id)
         require_supervisor(viewer, plan.jurisdiction)
         if plan.status is not PlanStatus.FROZEN:
-            code = ErrorCode.ALREADY_DRAWN if plan.status is not PlanStatus.DRAFT else ErrorCode.PLAN_NOT_FROZEN
+            code = {PlanStatus.DRAFT: ErrorCode.PLAN_NOT_FROZEN,
+                    PlanStatus.CANCELLED: ErrorCode.WRONG_STATUS}.get(plan.status, ErrorCode.ALREADY_DRAWN)
             raise Conflict(f"plan {plan_id} is {plan.status.value}; only a frozen plan can be drawn", code=code)
         if len(public_value) > 200:
             raise field_error("publicValue", "publicValue is limited to 200 characters", ErrorCode.INVALID_VALUE)
@@ -149,6 +166,47 @@ class DrawService:
                                       request_id=request_id, outcome="ok")
         return plan
 
+    async def cancel(self, viewer: Viewer, plan_id: str, *, reason: str, request_id: str) -> Plan:
+        """Call off a frozen plan, or a drawn one on which no work has started, for a reason everyone sees.
+
+        The plan stays public with its commitment; a drawn plan's draw is published with it (what was
+        drawn and then abandoned is public too) and its unstarted tasks are cancelled.
+        """
+        plan = await self.plans.get(viewer, plan_id)
+        require_supervisor(viewer, plan.jurisdiction)
+        reason = reason.strip()
+        if not reason:
+            raise field_error("reason", "cancelling a plan needs a reason", ErrorCode.REASON_REQUIRED)
+        if len(reason) > 2000:
+            raise field_error("reason", "reason is limited to 2000 characters", ErrorCode.INVALID_VALUE)
+        if plan.status not in (PlanStatus.FROZEN, PlanStatus.DRAWN):
+            raise Conflict(f"plan {plan_id} is {plan.status.value}; only a frozen or drawn plan can be cancelled",
+                           code=ErrorCode.WRONG_STATUS)
+        changes = {"status": PlanStatus.CANCELLED.value, "cancelled_at": datetime.now(UTC),
+                   "cancelled_by": viewer.username or "", "cancellation_reason": reason}
+
+        async def store(session: Any) -> Plan:
+            started = await self.repository.started_tasks(plan.id, session=session)
+            if started:
+                raise Conflict(f"plan {plan_id} has {started} task(s) under way or done; it can no longer be "
+                               f"cancelled", code=ErrorCode.WRONG_STATUS)
+            cancelled = await self.repository.update_plan(
+                plan.id, expect={"status": plan.status.value, "version": plan.version}, changes=changes,
+                session=session)
+            if cancelled is None:
+                raise Conflict(f"plan {plan_id} changed while cancelling", code=ErrorCode.STALE_VERSION)
+            tasks = 0
+            if plan.draw_id:
+                await self.repository.publish_draw(plan.draw_id, session=session)
+                tasks = await self.repository.cancel_tasks(plan.id, session=session)
+            await self.plans.audit.append(actor=viewer.username, action="cancelPlan", target=f"plan:{plan.id}",
+                                          request_id=request_id, outcome="ok", session=session,
+                                          detail={"reason": reason, "was": plan.status.value,
+                                                  "commitment": plan.commitment, "tasks_cancelled": tasks})
+            return cancelled
+
+        return await self.database.transaction(store)
+
     async def document(self, viewer: Viewer, plan_id: str) -> dict[str, Any] | None:
         """The draw document of a plan in the viewer's scope (None before the draw), published or not."""
         plan = await self.plans.get(viewer, plan_id)
@@ -156,18 +214,24 @@ class DrawService:
         return await self._document(draw) if draw else None
 
     async def published_document(self, draw_id: str) -> dict[str, Any] | None:
-        """The draw document, for anyone, once a supervisor has published the draw."""
+        """The draw document, for anyone, once a supervisor has published the draw.
+
+        A replacement's id (``<plan>:<n>``) answers the document of the draw it belongs to, where it is published.
+        """
         draw = await self.repository.get_draw(draw_id)
+        if draw is None and (original := await self.repository.replaced_draw(draw_id)) is not None:
+            draw = await self.repository.get_draw(original)
         return await self._document(draw) if draw and draw.published else None
 
     async def _document(self, draw: Draw) -> dict[str, Any]:
         plan = await self.repository.get_plan(draw.plan_id)
         if plan is None:
             raise RuntimeError(f"draw {draw.id} has no plan {draw.plan_id}")
-        return self.engine.document(plan=plan, draw=draw, rows=await self.repository.population(plan.id),
-                                    tasks=await self.repository.tasks_of_draw(draw.id),
-                                    pool=await self.repository.snapshot(draw.id),
-                                    redraws=await self.repository.redraws(plan.id))
+        tasks = await self.repository.tasks_of_plan(plan.id)
+        record = publication.public_draw(plan, draw, tasks, await self.repository.redraws(plan.id))
+        return self.engine.document(record=record, rows=await self.repository.population(plan.id),
+                                    tasks=[t for t in tasks if t.draw_id == draw.id],
+                                    pool=await self.repository.snapshot(draw.id))
 
 
 def _task(plan: Plan, draw_id: str, code: str, stratum: str, label: tuple[str, str], staffing: Staffing,

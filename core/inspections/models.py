@@ -24,6 +24,7 @@ class PlanStatus(StrEnum):
     DRAWN = "drawn"
     IN_PROGRESS = "in_progress"
     CLOSED = "closed"
+    CANCELLED = "cancelled"  # a frozen or drawn plan called off by a recorded, reasoned act; stays public
 
 
 class TaskStatus(StrEnum):
@@ -33,7 +34,7 @@ class TaskStatus(StrEnum):
     SUBMITTED = "submitted"
     CLOSED = "closed"
     REPLACED = "replaced"
-    CANCELLED = "cancelled"  # a targeted task whose reason went away before work started
+    CANCELLED = "cancelled"  # a targeted task whose reason went away, or a task of a cancelled plan, unstarted
 
 
 TIERS = ("green", "blue", "yellow", "red", "unrated")
@@ -125,6 +126,9 @@ class Plan(PlanSettings):
     excluded: dict[str, int] | None = None
     published_at: datetime | None = None
     draw_id: str | None = None
+    cancelled_at: datetime | None = None
+    cancelled_by: str | None = None
+    cancellation_reason: str | None = None
 
 
 class Outcome(StrEnum):
@@ -227,16 +231,6 @@ class Redraw:
 
     record: dict[str, Any]
     tasks: list[Task]
-
-
-@dataclass(frozen=True)
-class PublicPlan:
-    """A published plan as the public page shows it: its draw (once published), objects and results."""
-
-    plan: Plan
-    draw: Draw | None
-    objects: list[Task]
-    results: list[Task]
 
 
 @dataclass(frozen=True)

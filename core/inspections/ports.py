@@ -12,7 +12,8 @@ from datetime import date
 from typing import Any, Protocol
 
 from core.inspections.classes import Classifier
-from core.inspections.models import Draw, Plan, Task
+from core.inspections.models import Plan, Task
+from core.inspections.publication import PublicDraw
 
 Row = tuple[str, str, float]
 """One member of a frozen population: (credit code, stratum, weight)."""
@@ -91,7 +92,9 @@ class DrawEngine(Protocol):
     def replace_object(self, rows: Sequence[Row], *, stratum: str, already_drawn: set[str],
                        seed: str) -> str | None: ...
 
-    def document(self, *, plan: Plan, draw: Draw, rows: Sequence[Row], tasks: Sequence[Task],
-                 pool: Sequence[Mapping[str, Any]], redraws: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
-        """The public draw document that anyone can re-compute (``ecoinspect verify-draw``)."""
+    def document(self, *, record: PublicDraw, rows: Sequence[Row], tasks: Sequence[Task],
+                 pool: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+        """The public draw document that anyone can re-compute (``ecoinspect verify-draw``): the public
+        ``record`` (core/inspections/publication.py) with the inputs re-computing it needs, ``tasks`` being
+        the draw's own (original) tasks."""
         ...

@@ -11,7 +11,7 @@ from core.accounts.models import Viewer
 from core.db import is_duplicate_key
 from core.error_codes import ErrorCode
 from core.errors import Conflict
-from core.inspections.models import Draw, Plan, Redraw, Task, TaskStatus
+from core.inspections.models import Draw, Plan, PlanStatus, Redraw, Task, TaskStatus
 from core.inspections.ports import Candidate, DrawEngine
 from core.inspections.service import PlanService, field_error, require_supervisor
 from core.reference import tables
@@ -37,11 +37,15 @@ class RedrawService:
             raise field_error("reason", "a replacement needs a reason", ErrorCode.REASON_REQUIRED)
         if plan.draw_id is None:
             raise Conflict(f"plan {plan_id} has not been drawn", code=ErrorCode.PLAN_NOT_DRAWN)
+        if plan.status is PlanStatus.CANCELLED:
+            raise Conflict(f"plan {plan_id} was cancelled", code=ErrorCode.WRONG_STATUS)
         original = await self.repository.get_draw(plan.draw_id)
         tasks = await self.repository.tasks_of_plan(plan.id)
-        task = next((t for t in tasks if t.credit_code == credit_code and t.status is not TaskStatus.REPLACED), None)
+        task = next((t for t in tasks if t.credit_code == credit_code
+                     and t.status not in (TaskStatus.REPLACED, TaskStatus.CANCELLED)), None)
         if original is None or task is None:
             raise field_error("creditCode", f"no active task for {credit_code} in plan {plan_id}", ErrorCode.NOT_FOUND)
+        # The server numbers replacements in sequence; two at once collide on the record id (STALE_VERSION below).
         number = len(await self.repository.redraws(plan.id)) + 1
         seed = self.engine.redraw_seed(original.seed, number)
         pool = self.engine.candidates(await self.repository.snapshot(original.id))

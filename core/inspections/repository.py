@@ -8,8 +8,9 @@ from typing import Any
 
 from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
 
+from core.counters.repository import reserve
 from core.db import CollectionSpec, Database, chunks
-from core.inspections.models import Draw, Plan, PlanTemplate, Task
+from core.inspections.models import Draw, Plan, PlanStatus, PlanTemplate, Task, TaskStatus
 from core.reference import tables
 
 PLANS, SECRETS, POPULATIONS, DRAWS, SNAPSHOTS, TASKS = (
@@ -71,6 +72,22 @@ class InspectionRepository:
             query["published_at"] = {"$ne": None}
         docs = await self.database[PLANS].find(query).sort("created_at", DESCENDING).limit(limit).to_list()
         return [_plan(d) for d in docs]
+
+    async def overlapping_plans(self, plan: Plan, *, session: Any = None) -> list[Plan]:
+        """Other frozen-or-later, uncancelled plans of ``plan``'s jurisdiction sharing a matter and overlapping its
+        period (dates are stored as ISO strings, which order as the dates do)."""
+        docs = await self.database[PLANS].find({
+            "jurisdiction": plan.jurisdiction, "_id": {"$ne": plan.id},
+            "status": {"$nin": [PlanStatus.DRAFT.value, PlanStatus.CANCELLED.value]},
+            "matters": {"$in": list(plan.matters)},
+            "period_start": {"$lte": plan.period_end.isoformat()},
+            "period_end": {"$gte": plan.period_start.isoformat()}}, session=session).to_list()
+        return [_plan(d) for d in docs]
+
+    async def claim_freezes(self, jurisdiction: str, *, session: Any) -> None:
+        """Write the jurisdiction's freeze counter: two transactions freezing plans of one jurisdiction conflict,
+        so the later one reruns and sees the other's plan (no write skew between twin plans)."""
+        await reserve(self.database, f"plan-freezes:{jurisdiction}", 1, session=session)
 
     async def update_plan(self, plan_id: str, *, expect: dict[str, Any], changes: dict[str, Any],
                           session: Any = None) -> Plan | None:
@@ -232,12 +249,32 @@ class InspectionRepository:
         docs = await self.database[TASKS].find({"status": "unstaffed"}).to_list()
         return [_task(d) for d in docs]
 
-    async def publish_draw(self, draw_id: str) -> None:
-        await self.database[DRAWS].update_one({"_id": draw_id}, {"$set": {"published": True}})
+    async def publish_draw(self, draw_id: str, *, session: Any = None) -> None:
+        await self.database[DRAWS].update_one({"_id": draw_id}, {"$set": {"published": True}}, session=session)
 
-    async def get_draw(self, draw_id: str) -> Draw | None:
-        doc = await self.database[DRAWS].find_one({"_id": draw_id})
+    async def get_draw(self, draw_id: str, *, session: Any = None) -> Draw | None:
+        """A plan's draw (not a replacement: those are ``redraws``)."""
+        doc = await self.database[DRAWS].find_one({"_id": draw_id, "kind": {"$ne": "redraw"}}, session=session)
         return Draw.model_validate({("id" if k == "_id" else k): v for k, v in doc.items()}) if doc else None
+
+    async def replaced_draw(self, redraw_id: str) -> str | None:
+        """The id of the draw a replacement belongs to (None if ``redraw_id`` is no replacement)."""
+        doc = await self.database[DRAWS].find_one({"_id": redraw_id, "kind": "redraw"}, {"replaces": 1})
+        return str(doc["replaces"]) if doc else None
+
+    async def started_tasks(self, plan_id: str, *, session: Any = None) -> int:
+        """Tasks of a plan on which work has started (or ended): they keep a cancelled plan from cancelling."""
+        return await self.database[TASKS].count_documents(
+            {"plan_id": plan_id, "$or": [{"result": {"$ne": None}}, {"status": {"$in": [
+                TaskStatus.IN_PROGRESS.value, TaskStatus.SUBMITTED.value, TaskStatus.CLOSED.value]}}]},
+            session=session)
+
+    async def cancel_tasks(self, plan_id: str, *, session: Any) -> int:
+        """Cancel the unstarted tasks of a plan (assigned or unstaffed; replaced ones stay replaced)."""
+        changed = await self.database[TASKS].update_many(
+            {"plan_id": plan_id, "status": {"$in": [TaskStatus.ASSIGNED.value, TaskStatus.UNSTAFFED.value]}},
+            {"$set": {"status": TaskStatus.CANCELLED.value}, "$inc": {"version": 1}}, session=session)
+        return changed.modified_count
 
     async def snapshot(self, draw_id: str) -> list[dict[str, Any]]:
         pool: list[dict[str, Any]] = []

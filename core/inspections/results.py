@@ -31,7 +31,7 @@ class ResultService:
         if task is None or not viewer.covers(task.jurisdiction):
             raise NotFound(f"task {task_id} not found", field="taskId")
         require_supervisor(viewer, task.jurisdiction)
-        if task.status in (TaskStatus.REPLACED, TaskStatus.UNSTAFFED):
+        if task.status in (TaskStatus.REPLACED, TaskStatus.UNSTAFFED, TaskStatus.CANCELLED):
             raise Conflict(f"task {task_id} is {task.status.value}; it has no result", code=ErrorCode.TASK_NOT_ACTIVE)
         if task.result is not None:
             raise Conflict(f"task {task_id} already has a result", code=ErrorCode.RESULT_EXISTS)

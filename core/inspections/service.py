@@ -18,7 +18,9 @@ from core.audit.repository import AuditRepository
 from core.db import Database
 from core.error_codes import ErrorCode
 from core.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
-from core.inspections.models import Draw, Plan, PlanSettings, PlanStatus, PlanTemplate, PublicPlan, Task, TaskStatus
+from core.inspections import publication
+from core.inspections.models import Draw, Plan, PlanSettings, PlanStatus, PlanTemplate, Task
+from core.inspections.publication import PublicDraw, PublicPlan
 from core.inspections.repository import InspectionRepository, TemplateRepository
 from core.reference import tables
 from core.registry.rows import field_errors
@@ -94,25 +96,24 @@ class PlanService:
         return await self.repository.get_draw(plan.draw_id) if plan.draw_id else None
 
     async def public_plan(self, plan_id: str) -> PublicPlan | None:
-        """A published plan for its public page: the draw once published, the drawn objects, published results."""
-        plan = next((p for p in await self.published() if p.id == plan_id), None)
-        if plan is None:
+        """A public plan (frozen or later, cancelled included) for its page: its draw once published, its results."""
+        plan = await self.repository.get_plan(plan_id)
+        if plan is None or plan.published_at is None:
             return None
-        found = await self.published_draw(plan_id)
-        objects = [t for t in (found[1] if found else [])
-                   if t.status is not TaskStatus.REPLACED or t.draw_id == plan.draw_id]
-        return PublicPlan(plan=plan, draw=found[0] if found else None, objects=objects,
+        return PublicPlan(plan=plan, draw=await self._public_draw(plan),
                           results=await self.repository.published_results(plan_id))
 
-    async def published_draw(self, plan_id: str) -> tuple[Draw, list[Task]] | None:
-        """A draw anyone may see: only once a supervisor has published it."""
+    async def published_draw(self, plan_id: str) -> PublicDraw | None:
+        """A draw anyone may see, with its objects and replacements: only once a supervisor has published it."""
         plan = await self.repository.get_plan(plan_id)
-        if plan is None or plan.draw_id is None:
-            return None
-        draw = await self.repository.get_draw(plan.draw_id)
+        return await self._public_draw(plan) if plan is not None else None
+
+    async def _public_draw(self, plan: Plan) -> PublicDraw | None:
+        draw = await self.repository.get_draw(plan.draw_id) if plan.draw_id else None
         if draw is None or not draw.published:
             return None
-        return draw, await self.repository.tasks_of_draw(draw.id)
+        return publication.public_draw(plan, draw, await self.repository.tasks_of_plan(plan.id),
+                                       await self.repository.redraws(plan.id))
 
     async def tasks_of(self, viewer: Viewer, plan_id: str) -> list[Task]:
         plan = await self.get(viewer, plan_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime
 from typing import Any
 
@@ -12,6 +13,9 @@ SUPERVISE = {"prov_supervisor", "xian_supervisor", "admin"}
 EDITS = {"xian": {"prov_supervisor", "xian_supervisor", "admin"}, "baoji": {"prov_supervisor", "admin"}}
 CITY = {"xian": "610100", "baoji": "610300"}
 PLAN_FIELDS = "plan { planId status jurisdiction } userErrors { code }"
+# Each plan checks its own matter: a twin of an open plan (same jurisdiction, a shared matter, an overlapping
+# period, frozen or drawn and unpublished) cannot be frozen (OVERLAPPING_PLAN), and the checks freeze many.
+MATTERS = itertools.count(1)
 
 
 def _code(result: dict[str, Any]) -> str | None:
@@ -21,7 +25,7 @@ def _code(result: dict[str, Any]) -> str | None:
 
 def plan_input(where: str) -> dict[str, Any]:
     year = datetime.now(UTC).year + 1
-    return {"name": f"{where} plan", "jurisdiction": CITY[where], "matters": ["STJ-WRY-01"],
+    return {"name": f"{where} plan", "jurisdiction": CITY[where], "matters": [f"STJ-MATRIX-{next(MATTERS):04d}"],
             "periodStart": f"{year}-01-01", "periodEnd": f"{year}-03-31",
             "ratios": [{"stratum": "general", "ratio": 1.0}]}
 
@@ -85,6 +89,16 @@ async def check_publish_plan(client: httpx.AsyncClient, token: str | None, role:
     result = await gql(client, f"mutation($p: String!) {{ publishPlan(input: {{planId: $p}}) {{ {PLAN_FIELDS} }} }}",
                        {"p": plan_id}, token=token)
     expect_mutation(result, "publishPlan", role, where)
+
+
+async def check_cancel_plan(client: httpx.AsyncClient, token: str | None, role: str, where: str, setup: str) -> None:
+    plan_id = await make_plan(client, setup, where, until="frozen")
+    result = await gql(client, f"mutation($p: String!) {{ cancelPlan(input: {{planId: $p, reason: \"合并到专项\"}}) "
+                       f"{{ {PLAN_FIELDS} }} }}", {"p": plan_id}, token=token)
+    expect_mutation(result, "cancelPlan", role, where)
+    listed = await gql(client, "{ publishedPlans { planId status } }")
+    status = next(p["status"] for p in listed["data"]["publishedPlans"] if p["planId"] == plan_id)
+    assert status == ("CANCELLED" if role in EDITS[where] else "FROZEN")
 
 
 async def _read(client: httpx.AsyncClient, token: str | None, role: str, where: str, setup: str, field: str,
@@ -248,7 +262,7 @@ PLAN_CHECKS = {
     "Mutation.recordTaskResult": check_record_result, "Mutation.publishResults": check_publish_results,
     "Query.publishedResults": check_published_results, "Query.overdueResults": check_overdue,
     "Query.publicationCoverage": check_coverage,
-    "Mutation.redraw": check_redraw,
+    "Mutation.redraw": check_redraw, "Mutation.cancelPlan": check_cancel_plan,
     "Mutation.createPlan": check_create_plan, "Mutation.updatePlan": check_update_plan,
     "Mutation.freezePlan": check_freeze_plan, "Mutation.drawPlan": check_draw_plan,
     "Mutation.publishPlan": check_publish_plan, "Query.plan": check_plan, "Query.draw": check_draw,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from api.inspections.mutations import (
+    plan_cancel,
     plan_create,
     plan_draw,
     plan_freeze,
@@ -39,3 +40,7 @@ class InspectionMutation:
     publish_plan = strawberry.mutation(
         resolver=plan_publish.publish_plan,
         description="Publish a plan's draw (一公开) with its verification document.")
+    cancel_plan = strawberry.mutation(
+        resolver=plan_cancel.cancel_plan,
+        description="Cancel a frozen plan, or a drawn one on which no work has started, with a reason; the plan "
+                    "stays public with its commitment and the reason, and a drawn plan's draw is published.")
