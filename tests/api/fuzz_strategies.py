@@ -114,6 +114,18 @@ def datetime_values(*, hostile: bool) -> st.SearchStrategy[graphql.ValueNode]:
     return strategy
 
 
+def decimal_values(*, hostile: bool) -> st.SearchStrategy[graphql.ValueNode]:
+    """Money in yuan: two decimals, edges of the range; hostile: NaN, infinities, too many decimals, huge, junk."""
+    plain = st.decimals(min_value=-(10**12), max_value=10**12, places=2, allow_nan=False, allow_infinity=False)
+    strategy = (plain.map(str) | st.sampled_from(["150000", "150000.00", "0.01", "0", "-1"])).map(_string)
+    strategy |= st.integers(*INT32).map(lambda n: graphql.IntValueNode(value=str(n)))
+    if hostile:
+        strategy |= st.sampled_from(["NaN", "sNaN", "Infinity", "-Infinity", "1e30", "1e-30", "0.001", "", "abc",
+                                     "1,000", "１０"]).map(_string)
+        strategy |= st.sampled_from(["1e999", "0.5"]).map(lambda v: graphql.FloatValueNode(value=v))
+    return strategy
+
+
 def json_literals() -> st.SearchStrategy[graphql.ValueNode]:
     """JSON scalar literals: objects, lists, strings, numbers, including integers past 64 bits and 1e999 (which
     parses to infinity): valid GraphQL for a JSON argument, so positive cases carry them too."""
@@ -169,6 +181,7 @@ def scalar_strategies(known: Known, *, hostile: bool) -> dict[str, st.SearchStra
         "ID": id_values(known),
         "Date": date_values(hostile=hostile),
         "DateTime": datetime_values(hostile=hostile),
+        "Decimal": decimal_values(hostile=hostile),
         "JSON": json_literals(),
     }
 
