@@ -36,6 +36,7 @@ from core.nonsite.meters import MeterService
 from core.nonsite.models import PowerAlert
 from core.nonsite.power_alerts import PowerAlertService
 from core.nonsite.power_scan import PowerScanService
+from core.operations.service import OperationsService
 from core.policies.service import PolicyService
 from core.registry.service import RegistryService
 from rules.alert_measures import policy_measures
@@ -44,6 +45,7 @@ from rules.policy_engine import RulesEngine
 from rules.population import policy_classifier_factory
 from scheduler.calendar import calendar_from, publication_deadline
 from scheduler.engine import SchedulerEngine
+from scheduler.jobs import Jobs
 
 
 def build_services(db: Database, settings: Settings) -> Services:
@@ -97,6 +99,16 @@ def build_services(db: Database, settings: Settings) -> Services:
                     complaints=ComplaintService(db, on_founded=complaint_founded,
                                                 handling_days=settings.complaint_handling_days), leads=LeadService(db),
                     drones=DroneService(db), power_alerts=PowerAlertService(db, on_violation=violation_found),
-                    power_scan=PowerScanService(db, policies=policies), demo=DemoService(db, meters=meters),
+                    power_scan=PowerScanService(db, policies=policies),
+                    demo=DemoService(db, settings, meters=meters, policies=policies, cases=cases),
+                    operations=OperationsService(db),
                     cases=cases, public_cases=PublicCaseReader(db, cases.rules),
                     case_deadlines=OverdueService(db))
+
+
+def build_jobs(db: Database, settings: Settings) -> Jobs:
+    """The periodic jobs (``ecoinspect scheduler run``) over the same services, with the other packages' daily
+    work injected: the policy re-decision and the flagging of overdue cases."""
+    services = build_services(db, settings)
+    return Jobs(db, services.plans, services.results, extra={
+        "policy-redecide": services.policies.redecide_daily, "case-deadlines": services.case_deadlines.run_daily})

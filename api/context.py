@@ -34,6 +34,7 @@ from core.nonsite.leads import LeadService
 from core.nonsite.meters import MeterService
 from core.nonsite.power_alerts import PowerAlertService
 from core.nonsite.power_scan import PowerScanService
+from core.operations.service import OperationsService
 from core.policies.service import PolicyService
 from core.registry.models import Enterprise
 from core.registry.service import RegistryService
@@ -63,6 +64,7 @@ class Services:
     power_alerts: PowerAlertService
     power_scan: PowerScanService
     demo: DemoService
+    operations: OperationsService
     cases: CaseService
     public_cases: PublicCaseReader
     case_deadlines: OverdueService

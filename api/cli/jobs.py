@@ -10,22 +10,14 @@ from typing import Annotated, Any
 
 import typer
 
-from api.assembly import build_services
-from api.cli.runtime import fail, load_settings, open_database
+from api.assembly import build_jobs
+from api.cli.runtime import fail, load_settings, open_database, run_with_services
+from api.context import Services
 from api.logs import configure
-from core.config import Settings
-from core.db import Database
-from scheduler.jobs import Jobs
 
 scheduler_app = typer.Typer(help="Periodic jobs with leases: plans from templates, publication notices, policy "
                                  "re-decisions, overdue cases.",
                             no_args_is_help=True)
-
-
-def _jobs(database: Database, settings: Settings) -> Jobs:
-    services = build_services(database, settings)
-    return Jobs(database, services.plans, services.results, extra={
-        "policy-redecide": services.policies.redecide_daily, "case-deadlines": services.case_deadlines.run_daily})
 
 
 @scheduler_app.command("run")
@@ -40,7 +32,7 @@ def run(
 
     async def main() -> None:
         async with open_database(settings) as database:
-            jobs = _jobs(database, settings)
+            jobs = build_jobs(database, settings)
             while True:
                 for result in await jobs.run_due(owner):
                     typer.echo(f"{datetime.now(UTC).isoformat(timespec='seconds')} {result.job}: "
@@ -67,13 +59,11 @@ def add_template(
             template["ratios"] = {k: float(v) for k, v in (item.split("=", 1) for item in ratio)}
     except ValueError as exc:
         raise fail(f"bad --ratio: {exc}") from None
-    settings = load_settings()
 
-    async def main() -> str:
-        async with open_database(settings) as database:
-            try:
-                return await build_services(database, settings).plans.add_template(template, cadence)
-            except ValueError as exc:
-                raise fail(str(exc).splitlines()[0]) from None
+    async def add(services: Services) -> str:
+        try:
+            return await services.plans.add_template(template, cadence)
+        except ValueError as exc:
+            raise fail(str(exc).splitlines()[0]) from None
 
-    typer.echo(asyncio.run(main()))
+    typer.echo(run_with_services(load_settings(), add))

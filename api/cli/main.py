@@ -16,7 +16,7 @@ from api.cli.jobs import scheduler_app
 from api.cli.meters import meters_app
 from api.cli.nonsite import alerts_app, complaints_app, flight_app, hotspot_app, leads_app
 from api.cli.plans import plan_app, verify_draw
-from api.cli.runtime import fail, load_settings, run_with_database, run_with_services
+from api.cli.runtime import fail, load_settings, run_with_services
 from core.accounts.models import Role
 from core.accounts.secret import SecretFileError, with_signing_secret
 from core.db import Database
@@ -54,7 +54,7 @@ def serve(
     from api import logs
     from api.app import create_app
     from core.db import EmbeddedServerError
-    from core.demo.loader import DEMO_PASSWORD, demo_logins, load_demo_if_empty
+    from core.demo.loader import DEMO_PASSWORD, demo_logins
 
     try:
         # Resolved here so that an unusable secret file stops start-up with one line, not a request.
@@ -65,11 +65,10 @@ def serve(
 
     async def on_ready(database: Database) -> None:
         if demo:
-            summary = await load_demo_if_empty(database, settings)
-            typer.echo(summary)
-            changed = await build_services(database, settings).policies.redecide_all(trigger="demo")
-            if changed:
-                typer.echo(f"demo: {changed} policy decisions recorded (supervision class, positive list)")
+            loaded = await build_services(database, settings).demo.load_if_empty()
+            typer.echo(loaded.summary)
+            if loaded.decisions:
+                typer.echo(f"demo: {loaded.decisions} policy decisions recorded (supervision class, positive list)")
         typer.echo(f"\nEcoinspect is serving http://{settings.host}:{settings.port}/graphql")
         if demo:
             typer.echo(f"Demo logins (password {DEMO_PASSWORD!r}):")
@@ -92,11 +91,8 @@ def demo(
     force: Annotated[bool, typer.Option(help="Load even if the registry is not empty")] = False,
 ) -> None:
     """Load the generated Shaanxi demo dataset and the demo logins."""
-    from core.demo.loader import load_demo
-
-    settings = load_settings()
-    summary = run_with_database(settings, lambda db: load_demo(db, settings, enterprises=enterprises,
-                                                               force=force))
+    summary = run_with_services(load_settings(), lambda services: services.demo.load(enterprises=enterprises,
+                                                                                     force=force))
     typer.echo(summary)
 
 
@@ -202,12 +198,11 @@ def user_unlock(username: str) -> None:
 @db_app.command("status")
 def db_status() -> None:
     """Report the server, its version, and the collections with their counts."""
-    settings = load_settings()
-    status = run_with_database(settings, lambda db: db.status())
-    typer.echo(f"server:      {status['server']} {status['version']}")
-    typer.echo(f"replica set: {status['replica_set'] or '(none)'}")
-    typer.echo(f"database:    {status['database']}")
-    for name, count in status["collections"].items():
+    status = run_with_services(load_settings(), lambda services: services.operations.status(), install_packs=False)
+    typer.echo(f"server:      {status.server} {status.version}")
+    typer.echo(f"replica set: {status.replica_set or '(none)'}")
+    typer.echo(f"database:    {status.database}")
+    for name, count in status.collections.items():
         typer.echo(f"  {name:24} {count:>10}")
 
 

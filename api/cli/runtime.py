@@ -57,13 +57,16 @@ def run_with_database(settings: Settings, action: Callable[[Database], Awaitable
     return asyncio.run(main())
 
 
-def run_with_services(settings: Settings, action: Callable[[Services], Awaitable[T]]) -> T:
+def run_with_services(settings: Settings, action: Callable[[Services], Awaitable[T]], *,
+                      install_packs: bool = True) -> T:
     """Run ``action`` with the services the app has (``build_services``), the default policy packs installed
-    as at the app's start; a refusal (DomainError) is one coded line, exit 1."""
+    as at the app's start (unless ``install_packs`` is false: a command that only reads writes nothing); a
+    refusal (DomainError) is one coded line, exit 1."""
 
     async def guarded(database: Database) -> T:
         services = build_services(database, settings)
-        await services.policies.install_default_packs()
+        if install_packs:
+            await services.policies.install_default_packs()
         try:
             return await action(services)
         except DomainError as exc:

@@ -40,12 +40,7 @@ def inspection_by_task(context: Any) -> DataLoader[str, dict[str, Any] | None]:
 
 def checklist_by_plan(context: Any) -> DataLoader[str, Checklist | None]:
     """ChecklistByPlanLoader: the latest checklist of each plan's first matter ("" for targeted tasks)."""
-    async def fetch(plan_ids: list[str]) -> dict[str, Any]:
-        plans = await context.services.plans.plans_by_ids([p for p in plan_ids if p])
-        latest = await context.services.checklists.latest_of(sorted({p.matters[0] for p in plans.values()}))
-        return {plan_id: latest.get(plan.matters[0]) for plan_id, plan in plans.items()}
-
-    return _loader(context, "checklist_by_plan", fetch, None)
+    return _loader(context, "checklist_by_plan", context.services.checklists.latest_of_plans, None)
 
 
 def checklist_by_matter(context: Any) -> DataLoader[str, Checklist | None]:

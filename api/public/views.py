@@ -23,10 +23,6 @@ def _render(name: str, status: int = 200, **context: Any) -> HTMLResponse:
     return HTMLResponse(_env.get_template(name).render(**context), status_code=status)
 
 
-def _matches(q: str, *values: str) -> bool:
-    return any(q in value.lower() for value in values)
-
-
 def _not_found() -> JSONResponse:
     return JSONResponse({"error": "no published plan with this id", "code": ErrorCode.NOT_FOUND}, status_code=404)
 
@@ -34,17 +30,8 @@ def _not_found() -> JSONResponse:
 async def index(request: Request) -> HTMLResponse:
     q = request.query_params.get("q", "").strip().lower()[:100]
     services = request.app.state.services
-    plans = await services.plans.published()
-    hits: list[dict[str, str]] = []
-    if q:
-        for plan in plans:
-            found = await services.plans.published_draw(plan.id)
-            for item in found.objects if found else ():
-                if _matches(q, item.enterprise_name, item.credit_code.lower()):
-                    hits.append({"plan_id": plan.id, "plan": plan.name, "name": item.enterprise_name,
-                                 "code": item.credit_code, "status": item.status})
-        plans = [p for p in plans if _matches(q, p.name, p.jurisdiction) or any(h["plan_id"] == p.id for h in hits)]
-    penalties = await services.public_cases.decisions(limit=LATEST_PENALTIES)
+    plans, hits = await services.plans.search_published(q)
+    penalties = await services.public_cases.decisions(limit=LATEST_PENALTIES)  # the page's second section
     return _render("index.html", plans=plans, q=q, hits=hits, penalties=penalties)
 
 

@@ -1,4 +1,4 @@
-"""Loads the generated demo dataset and the demo logins (demo mode only)."""
+"""Loads the generated demo dataset and the demo logins (demo mode only; the commands go through ``DemoService``)."""
 
 from __future__ import annotations
 
@@ -17,10 +17,10 @@ from core.config import Settings
 from core.db import Database
 from core.demo import generator
 from core.demo.cases import load_demo_cases
+from core.demo.repository import DemoRepository
 from core.fieldwork.checklists import ChecklistService
 from core.registry.importing import EnterpriseImporter, import_inspector_rows
 from core.registry.models import Matter
-from core.registry.repository import EnterpriseRepository, MatterRepository
 from core.registry.sources import SourceRow
 
 DEMO_PASSWORD = "ecoinspect-demo"
@@ -50,7 +50,8 @@ async def load_demo(database: Database, settings: Settings, *, enterprises: int 
                     force: bool = False, cases: CaseService | None = None) -> str:
     """The demo registry, checklists and logins, then the demo cases through ``cases`` (the assembled service,
     so decided penalties reach the events; a plain one when not given)."""
-    if not force and await EnterpriseRepository(database).any_exists():
+    repository = DemoRepository(database)
+    if not force and await repository.registry_holds_data():
         return "demo: the registry already holds data; nothing loaded (use --force to load anyway)"
     today = datetime.now(UTC).date()
     importer = EnterpriseImporter(database, actor="demo")
@@ -63,7 +64,7 @@ async def load_demo(database: Database, settings: Settings, *, enterprises: int 
         generator.generate_enterprises(enterprises, today=today), 0, enterprises, 7)]
     inspectors = await import_inspector_rows(database, _source_rows(generator.generate_inspectors(
         enterprises, today=today, enterprise_codes_sample=sample)))
-    await MatterRepository(database).upsert_many([Matter.model_validate(m) for m in generator.matters()])
+    await repository.store_matters([Matter.model_validate(m) for m in generator.matters()])
     checklists = ChecklistService(database)
     template = json.loads(resources.files(__package__).joinpath("checklists.json").read_text(encoding="utf-8"))
     for matter in generator.matters():
@@ -81,7 +82,3 @@ async def load_demo(database: Database, settings: Settings, *, enterprises: int 
     case_count = await load_demo_cases(database, cases or CaseService(database, case_rules(settings)))
     return (f"demo: {report.inserted} enterprises, {inspectors.inserted} inspectors, "
             f"{len(generator.matters())} matters, {case_count} cases, {len(DEMO_USERS)} logins loaded")
-
-
-async def load_demo_if_empty(database: Database, settings: Settings) -> str:
-    return await load_demo(database, settings)

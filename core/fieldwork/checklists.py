@@ -14,6 +14,7 @@ from core.error_codes import ErrorCode
 from core.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
 from core.fieldwork.models import Checklist, ChecklistItem
 from core.fieldwork.repository import FieldRepository
+from core.inspections.repository import InspectionRepository
 from core.reference import tables
 from core.registry.rows import field_errors
 
@@ -36,6 +37,7 @@ class ChecklistService:
     def __init__(self, database: Database) -> None:
         self.database = database
         self.repository = FieldRepository(database)
+        self.plans = InspectionRepository(database)
 
     async def create_version(self, viewer: Viewer, *, matter: str, title: str,
                              items: list[dict[str, Any]]) -> Checklist:
@@ -81,6 +83,13 @@ class ChecklistService:
             if current is None or checklist.version > current.version:
                 found[checklist.matter] = checklist
         return found
+
+    async def latest_of_plans(self, plan_ids: list[str]) -> dict[str, Checklist | None]:
+        """The latest checklist of each plan's first matter, by plan id (a batch read for loaders; callers
+        resolved the plans within the viewer's scope)."""
+        plans = await self.plans.plans_by_ids([plan_id for plan_id in plan_ids if plan_id])
+        latest = await self.latest_of(sorted({plan.matters[0] for plan in plans.values()}))
+        return {plan_id: latest.get(plan.matters[0]) for plan_id, plan in plans.items()}
 
     async def get(self, checklist_id: str) -> Checklist:
         found = (await self.repository.checklists([checklist_id])).get(checklist_id)

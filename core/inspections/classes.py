@@ -1,10 +1,8 @@
 """Supervision class and weight of an enterprise in a plan's population (DOMAIN rules 7, 8, 10).
 
-The class is the one the supervision_class policy decided and stored on the enterprise
-(``doc["decisions"]``). Without a stored decision the registry and event facts decide it the
-same way the default pack does: penalised in the last year, a supervised case, a yellow or red
-published rating, a "major" risk or 3+ verified complaints make it special; a key discharger or
-a "larger" risk makes it key; everyone else is general.
+The class and the published credit tier come from ``core/policies/classes.py`` (the stored
+supervision_class decision, or the default pack's rule over registry and event facts); the
+weight and the ratio come from the plan's own settings.
 """
 
 from __future__ import annotations
@@ -13,28 +11,8 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from core.inspections.models import PlanSettings, SupervisionClass
-
-
-def published_tier(doc: dict[str, Any]) -> str:
-    credit = doc.get("credit") or {}
-    if credit.get("tier") and credit.get("published", True):
-        return str(credit["tier"])
-    return "unrated"  # a draft rating under public notice is ignored (rule 8)
-
-
-def supervision_class(doc: dict[str, Any]) -> SupervisionClass:
-    decided = (doc.get("decisions") or {}).get("supervision_class")
-    if decided:
-        return SupervisionClass(decided["outputs"]["class"])
-    history = doc.get("history") or {}
-    if (published_tier(doc) in ("yellow", "red") or doc.get("emergency_risk") == "major"
-            or history.get("penalties_12m", 0) >= 1 or history.get("supervised_case")
-            or history.get("verified_complaints_12m", 0) >= 3):
-        return SupervisionClass.SPECIAL
-    if doc.get("key_discharger") or doc.get("emergency_risk") == "larger":
-        return SupervisionClass.KEY
-    return SupervisionClass.GENERAL
+from core.inspections.models import PlanSettings
+from core.policies.classes import published_tier, supervision_class
 
 
 def on_positive_list(doc: dict[str, Any], day: date) -> bool:

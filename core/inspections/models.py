@@ -9,13 +9,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from core.policies.models import SupervisionClass
 from core.reference import tables
-
-
-class SupervisionClass(StrEnum):
-    SPECIAL = "special"  # 特殊监管对象
-    KEY = "key"  # 重点排污单位
-    GENERAL = "general"  # 一般排污单位
 
 
 class PlanStatus(StrEnum):

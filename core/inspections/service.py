@@ -103,6 +103,23 @@ class PlanService:
         return PublicPlan(plan=plan, draw=await self._public_draw(plan),
                           results=await self.repository.published_results(plan_id))
 
+    async def search_published(self, q: str) -> tuple[list[Plan], list[dict[str, str]]]:
+        """The public index: published plans whose name or jurisdiction contains ``q`` (case-insensitive) or
+        whose published draw holds an enterprise (drawn, replaced or a replacement) whose name or credit code
+        does, with those enterprises and their status; every published plan and no hits when ``q`` is empty."""
+        q = q.strip().lower()
+        plans = await self.published()
+        if not q:
+            return plans, []
+        hits: list[dict[str, str]] = []
+        for plan in plans:
+            found = await self.published_draw(plan.id)
+            hits += [{"plan_id": plan.id, "plan": plan.name, "name": item.enterprise_name, "code": item.credit_code,
+                      "status": item.status} for item in (found.objects if found else ())
+                     if q in item.enterprise_name.lower() or q in item.credit_code.lower()]
+        with_hits = {hit["plan_id"] for hit in hits}
+        return [p for p in plans if q in p.name.lower() or q in p.jurisdiction.lower() or p.id in with_hits], hits
+
     async def published_draw(self, plan_id: str) -> PublicDraw | None:
         """A draw anyone may see, with its objects and replacements: only once a supervisor has published it."""
         plan = await self.repository.get_plan(plan_id)
@@ -140,10 +157,6 @@ class PlanService:
     async def results_of(self, codes: list[str]) -> dict[str, list[Task]]:
         """Each enterprise's latest tasks with a recorded result (a batch read for loaders)."""
         return await self.repository.results_of(codes)
-
-    async def plans_by_ids(self, plan_ids: list[str]) -> dict[str, Plan]:
-        """Plans by id (a batch read for loaders; callers resolved them within the viewer's scope)."""
-        return await self.repository.plans_by_ids(plan_ids)
 
     async def add_template(self, settings: dict[str, Any], cadence: str) -> str:
         """A template the scheduler turns into a draft plan each period; ValueError if it never could be one."""

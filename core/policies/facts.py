@@ -13,7 +13,7 @@ from typing import Any
 
 from core.db import Database
 from core.events.service import history_for
-from core.inspections.classes import published_tier, supervision_class
+from core.policies.classes import published_tier, supervision_class
 from core.reference import tables
 from core.registry.repository import EnterpriseRepository
 

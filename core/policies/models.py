@@ -9,6 +9,14 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 
+class SupervisionClass(StrEnum):
+    """The output of the supervision_class policy: what a plan's strata are (DOMAIN rule 7)."""
+
+    SPECIAL = "special"  # 特殊监管对象
+    KEY = "key"  # 重点排污单位
+    GENERAL = "general"  # 一般排污单位
+
+
 class VersionStatus(StrEnum):
     DRAFT = "draft"
     IN_REVIEW = "in_review"

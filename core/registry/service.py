@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import tempfile
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,6 +30,7 @@ from core.registry.importing import (
 )
 from core.registry.models import Enterprise, EnterpriseData, EnterpriseFilter, Inspector, Matter
 from core.registry.rows import field_errors
+from core.registry.sources import SourceError
 
 EDITORS = SUPERVISORS  # who edits enterprise records
 
@@ -153,6 +156,26 @@ class RegistryService:
     async def import_inspectors(self, path: Path, *, progress: Progress | None = None) -> ImportReport:
         """Upsert inspectors by staff id from a file (``ecoinspect import inspectors``); no policy depends on them."""
         return await import_inspectors(self.database, path, progress=progress)
+
+    async def import_text(self, viewer: Viewer, *, content: str, fmt: str, request_id: str) -> ImportReport:
+        """An uploaded file's text (``importEnterprises``) imported as ``fmt`` (csv, json, jsonl), rows outside the
+        viewer's scope refused, then their policies decide again; audited either way. A file that cannot be read
+        raises ``SourceError`` (audited as refused)."""
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / f"upload.{fmt}"
+            await asyncio.to_thread(path.write_text, content, "utf-8")
+            try:
+                report = await self.import_and_redecide(path, actor=viewer.username or "", allowed=viewer.covers)
+            except SourceError as exc:
+                await self.audit.append(actor=viewer.username, action="importEnterprises", target="enterprises",
+                                        request_id=request_id, outcome=f"refused:{exc.code}")
+                raise
+        await self.audit.append(actor=viewer.username, action="importEnterprises", target="enterprises",
+                                request_id=request_id, outcome="ok",
+                                detail={"import_id": report.import_id, "rows": report.rows,
+                                        "inserted": report.inserted, "updated": report.updated,
+                                        "failed": report.failed})
+        return report
 
     async def import_and_redecide(self, path: Path, *, actor: str, progress: Progress | None = None,
                                   allowed: Callable[[str], bool] | None = None) -> ImportReport:

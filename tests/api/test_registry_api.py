@@ -126,7 +126,8 @@ async def test_update_bad_input_writes_nothing(client: httpx.AsyncClient, regist
     assert await database["enterprises"].find_one({"credit_code": target}) == before
 
 
-async def test_import_mutation_reports_rows(client: httpx.AsyncClient, users: dict[str, str]) -> None:
+async def test_import_mutation_reports_rows(client: httpx.AsyncClient, users: dict[str, str],
+                                            database: Database) -> None:
     token = await token_for(client, "prov_supervisor")
     good = enterprise_row("91610100MD0000001")
     content = ",".join(good) + "\n" + ",".join(good.values()) + "\n" + \
@@ -139,6 +140,10 @@ async def test_import_mutation_reports_rows(client: httpx.AsyncClient, users: di
     assert [(e["row"], e["code"]) for e in report["errors"]] == [(2, "OUT_OF_RANGE"), (3, "MALFORMED_ROW")]
     missing = await gql(client, query, {"c": "name,jurisdiction\nx,610100\n"}, token=token)
     assert missing["data"]["importEnterprises"]["userErrors"] == [{"code": "MISSING_COLUMN"}]
+    audit = await database["audit"].find({"action": "importEnterprises"}).sort("at", 1).to_list()
+    assert [(a["actor"], a["outcome"]) for a in audit] == [("prov_supervisor", "ok"),
+                                                          ("prov_supervisor", "refused:MISSING_COLUMN")]
+    assert audit[0]["detail"]["inserted"] == 1 and audit[0]["detail"]["failed"] == 2 and audit[0]["request_id"]
 
 
 async def test_history_is_loaded_in_one_query_per_page(client: httpx.AsyncClient, registry: list[dict[str, str]],

@@ -106,6 +106,20 @@ async def test_tampered_documents_are_rejected(database: Database, frozen: str, 
     assert all(c.ok for c in verify(original))
 
 
+async def test_public_search_finds_published_draws_only(database: Database, frozen: str) -> None:
+    services = services_for(database)
+    await services.draws.draw(SUPERVISOR, frozen, request_id="r")
+    task = (await services.plans.tasks_of(SUPERVISOR, frozen))[0]
+    assert (await services.plans.search_published(task.credit_code))[1] == []  # the draw is not published yet
+    await services.draws.publish(SUPERVISOR, frozen, request_id="r")
+    plans, hits = await services.plans.search_published(f"  {task.credit_code.lower()} ")
+    assert [p.id for p in plans] == [frozen]
+    assert [(h["plan_id"], h["code"], h["name"], h["status"]) for h in hits] == [
+        (frozen, task.credit_code, task.enterprise_name, "drawn")]
+    assert [p.id for p in (await services.plans.search_published("第一季度"))[0]] == [frozen]  # by the plan's name
+    assert await services.plans.search_published("no such enterprise") == ([], [])
+
+
 async def test_two_concurrent_draws_make_one(database: Database, frozen: str) -> None:
     services = services_for(database)
     results = await asyncio.gather(services.draws.draw(SUPERVISOR, frozen, request_id="a"),

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-import tempfile
 from enum import Enum
-from pathlib import Path
 
 import strawberry
 from strawberry.types import Info
@@ -74,21 +71,10 @@ async def import_enterprises_mutation(
     info: Info[Context, None], input: ImportEnterprisesInput
 ) -> ImportEnterprisesPayload:
     context = info.context
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / f"upload.{input.format.value}"
-        await asyncio.to_thread(path.write_text, input.content, "utf-8")
-        try:
-            report = await context.services.registry.import_and_redecide(
-                path, actor=context.viewer.username or "", allowed=context.viewer.covers)
-        except SourceError as exc:
-            await context.services.registry.audit.append(
-                actor=context.viewer.username, action="importEnterprises", target="enterprises",
-                request_id=context.request_id, outcome=f"refused:{exc.code}")
-            return ImportEnterprisesPayload(
-                result=None, user_errors=[UserError(field="content", message=str(exc), code=exc.code)])
-    await context.services.registry.audit.append(
-        actor=context.viewer.username, action="importEnterprises", target="enterprises",
-        request_id=context.request_id, outcome="ok",
-        detail={"import_id": report.import_id, "rows": report.rows, "inserted": report.inserted,
-                "updated": report.updated, "failed": report.failed})
+    try:
+        report = await context.services.registry.import_text(context.viewer, content=input.content,
+                                                             fmt=input.format.value, request_id=context.request_id)
+    except SourceError as exc:  # the file as a whole is unreadable (not a DomainError: rows have their own)
+        return ImportEnterprisesPayload(
+            result=None, user_errors=[UserError(field="content", message=str(exc), code=exc.code)])
     return ImportEnterprisesPayload(result=ImportResult.from_domain(report), user_errors=[])

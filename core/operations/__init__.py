@@ -1,0 +1,1 @@
+"""What an operator asks of the installation itself (the database server and its collections)."""
