@@ -8,6 +8,7 @@ from typing import Any
 from api.context import Services
 from core.accounts.service import AccountService
 from core.alerts.service import AlertService
+from core.cases.advice import PenaltyAdvice
 from core.cases.models import Case, Decision
 from core.cases.overdue import OverdueService
 from core.cases.public import PublicCaseReader
@@ -39,6 +40,7 @@ from core.nonsite.power_scan import PowerScanService
 from core.operations.service import OperationsService
 from core.policies.service import PolicyService
 from core.registry.service import RegistryService
+from rules import penalties
 from rules.alert_measures import policy_measures
 from rules.penalties import case_discretion
 from rules.policy_engine import RulesEngine
@@ -82,8 +84,10 @@ def build_services(db: Database, settings: Settings) -> Services:
     cases = CaseService(db, case_rules(settings, calendar_from(settings).add_working_days),
                         recommend=case_discretion(policies), on_penalty=penalty_decided)
     # An alert's measures per enterprise come from the measures policy in force (the engine is in rules/).
+    targeted = TargetedService(db, engine)
     alerts = AlertService(db, compute_measures=policy_measures(db, policies),
-                          max_backdate=timedelta(hours=settings.alert_max_backdate_hours))
+                          max_backdate=timedelta(hours=settings.alert_max_backdate_hours),
+                          staff_targeted=targeted.staff)
     meters = MeterService(db)
 
     return Services(accounts=AccountService(db, settings),
@@ -91,7 +95,7 @@ def build_services(db: Database, settings: Settings) -> Services:
                     draws=DrawService(plans, engine, policy_classifier=policy_classifier_factory(policies)),
                     redraws=RedrawService(plans, engine),
                     results=ResultService(plans, publication_due=publication_deadline(settings)),
-                    targeted=TargetedService(db, engine), policies=policies, alerts=alerts,
+                    targeted=targeted, policies=policies, alerts=alerts,
                     events=events,
                     sync=SyncService(db, settings), checklists=ChecklistService(db), oversight=Oversight(db),
                     evidence_uploads=EvidenceUploadService(db, settings, on_complete=evidence_complete),
@@ -102,7 +106,9 @@ def build_services(db: Database, settings: Settings) -> Services:
                     power_scan=PowerScanService(db, policies=policies),
                     demo=DemoService(db, settings, meters=meters, policies=policies, cases=cases),
                     operations=OperationsService(db),
-                    cases=cases, public_cases=PublicCaseReader(db, cases.rules),
+                    cases=cases, penalty_advice=PenaltyAdvice(
+                        lambda facts, day: penalties.recommend(policies, facts, day=day)),
+                    public_cases=PublicCaseReader(db, cases.rules),
                     case_deadlines=OverdueService(db))
 
 

@@ -10,6 +10,7 @@ from strawberry.dataloader import DataLoader
 from core.accounts.models import Viewer
 from core.accounts.service import AccountService
 from core.alerts.service import AlertService
+from core.cases.advice import PenaltyAdvice
 from core.cases.models import Step
 from core.cases.overdue import OverdueService
 from core.cases.public import PublicCaseReader
@@ -66,6 +67,7 @@ class Services:
     demo: DemoService
     operations: OperationsService
     cases: CaseService
+    penalty_advice: PenaltyAdvice
     public_cases: PublicCaseReader
     case_deadlines: OverdueService
 

@@ -11,9 +11,8 @@ import typer
 from api.cli.meters import SYSTEM
 from api.cli.runtime import fail, load_settings, run_with_services
 from api.context import Services
-from core.cases.integrity import CaseCheck, check_case
+from core.cases.integrity import CaseCheck
 from core.cases.models import Case, CaseStatus, FlagReport, Step
-from core.pagination import MAX_PAGE
 
 cases_app = typer.Typer(help="Administrative penalty cases: list, show with the timeline and its check, "
                              "flag the overdue ones.", no_args_is_help=True)
@@ -44,16 +43,8 @@ def list_cases(
         raise fail(f"--status {status} is not one of {', '.join(s.value for s in CaseStatus)}")
 
     async def read(services: Services) -> list[Case]:
-        found: list[Case] = []
-        after: str | None = None
-        while len(found) < limit:
-            rows, more = await services.cases.list_cases(SYSTEM, first=min(MAX_PAGE, limit - len(found)), after=after,
-                                                         status=status, overdue=overdue, jurisdiction=jurisdiction)
-            found += [case for _, case in rows]
-            if not more or not rows:
-                break
-            after = rows[-1][0]
-        return found
+        return await services.cases.list_up_to(SYSTEM, limit=limit, status=status, overdue=overdue,
+                                               jurisdiction=jurisdiction)
 
     today = datetime.now(UTC).date()
     for case in _run(read):
@@ -69,9 +60,7 @@ def show(case_id: Annotated[str, typer.Argument(help="The case id")]) -> None:
     against the stored case (OK, or the first mismatch and exit 1)."""
 
     async def read(services: Services) -> tuple[Case, list[Step], CaseCheck]:
-        case = await services.cases.get(SYSTEM, case_id)
-        steps = await services.cases.timeline(SYSTEM, case_id)
-        return case, steps, check_case(case, steps, services.cases.rules)
+        return await services.cases.inspect(SYSTEM, case_id)
 
     case, steps, check = _run(read)
     today = datetime.now(UTC).date()

@@ -9,7 +9,6 @@ from strawberry.types import Info
 
 from api.context import Context
 from api.events import types
-from rules import penalties
 
 
 @strawberry.type
@@ -18,6 +17,6 @@ class EventQuery:
                                   "under the penalty_discretion policy in force, clamped to the statutory range.")
     async def recommend_penalty(self, info: Info[Context, None], input: types.RecommendPenaltyInput,
                                 on: date | None = None) -> types.PenaltyRecommendation:
-        found = await penalties.recommend(info.context.services.policies, input.to_facts(),
-                                          day=on or datetime.now(UTC).date())
+        found = await info.context.services.penalty_advice.recommend(info.context.viewer, input.to_facts(),
+                                                                     on or datetime.now(UTC).date())
         return types.PenaltyRecommendation.from_domain(found)

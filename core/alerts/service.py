@@ -19,6 +19,7 @@ from core.error_codes import ErrorCode
 from core.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
 from core.inspections.models import Task
 from core.inspections.repository import InspectionRepository
+from core.inspections.service import require_supervisor
 from core.pagination import check_first
 from core.reference import tables
 from core.registry.rows import field_errors
@@ -27,6 +28,8 @@ from core.registry.rows import field_errors
 # (raises Conflict NO_POLICY when none is). The policy engine is in rules/, so api/assembly.py injects it
 # (rules/alert_measures.py).
 ComputeMeasures = Callable[[AlertData], Awaitable[AlertMeasures]]
+# Draws two certified inspectors at random for each unstaffed targeted task of an origin (TargetedService.staff).
+StaffTargeted = Callable[[Viewer, str], Awaitable[dict[str, Any]]]
 
 
 class AlertService:
@@ -34,9 +37,11 @@ class AlertService:
 
     def __init__(self, database: Database, *, compute_measures: ComputeMeasures,
                  max_backdate: timedelta = timedelta(hours=24),
-                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+                 staff_targeted: StaffTargeted | None = None) -> None:
         self.database = database
         self.clock = clock  # tests replay an alert issued days ago with a clock set then
+        self.staff_targeted = staff_targeted
         self.compute_measures = compute_measures
         self.max_backdate = max_backdate
         self.repository = AlertRepository(database)
@@ -103,6 +108,15 @@ class AlertService:
             return lifted
 
         return await self.database.transaction(apply)
+
+    async def staff_tasks(self, viewer: Viewer, alert_id: str) -> dict[str, Any]:
+        """Teams for the alert's unstaffed verification tasks, if the viewer supervises all its jurisdictions."""
+        alert = await self.get(viewer, alert_id)
+        for jurisdiction in alert.jurisdictions:
+            require_supervisor(viewer, jurisdiction)
+        if self.staff_targeted is None:
+            raise Conflict("staffing is not available here", code=ErrorCode.UNSTAFFABLE)
+        return await self.staff_targeted(viewer, tasks.origin(alert.id))
 
     async def get(self, viewer: Viewer, alert_id: str) -> Alert:
         alert = await self.repository.get(alert_id)

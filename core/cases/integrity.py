@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from core.cases.chain import GENESIS, step_hash
 from core.cases.models import Case, Step, StepKind
-from core.cases.service import GENESIS, step_hash
 from core.cases.settings import CaseRules
 from core.cases.steps import fold
 from core.errors import DomainError

@@ -7,7 +7,6 @@ transaction. A refused step is audited with its code and writes nothing else.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime
@@ -16,7 +15,9 @@ from typing import Any
 from core.accounts.models import Viewer
 from core.accounts.roles import CASE_READERS, CASE_STAFF
 from core.audit.repository import AuditRepository
+from core.cases.chain import GENESIS, step_hash
 from core.cases.evidence import EvidenceCatalog
+from core.cases.integrity import CaseCheck, check_case
 from core.cases.models import Case, Decision, DecisionKind, Discretion, EvidenceRef, Step, StepKind
 from core.cases.repository import CaseRepository
 from core.cases.settings import CaseRules
@@ -24,18 +25,12 @@ from core.cases.steps import Actor, advance, parse
 from core.db import Database, is_duplicate_key
 from core.error_codes import ErrorCode
 from core.errors import Conflict, DomainError, FieldError, NotFound, PermissionDenied, ValidationFailed
-from core.pagination import check_first, decode_cursor, encode_cursor
+from core.pagination import MAX_PAGE, check_first, decode_cursor, encode_cursor
 from core.registry.repository import EnterpriseRepository, InspectorRepository
 
-GENESIS = "0" * 64
 Recommend = Callable[[str, dict[str, Any], date], Awaitable[Discretion]]
 OnPenalty = Callable[[Case, Decision, str], Awaitable[None]]
 FACTOR_FIELDS = ("harm", "fault", "means", "object", "correction", "repeat_offence", "corrected", "caused_harm")
-
-
-def step_hash(prev_hash: str, body: dict[str, Any]) -> str:
-    canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
-    return hashlib.sha256((prev_hash + canonical).encode()).hexdigest()
 
 
 class CaseService:
@@ -250,6 +245,26 @@ class CaseService:
         """The steps of cases the caller has already read through this service (so within the viewer's scope):
         the batch behind ``Case.timeline``, one query for a page of cases."""
         return await self.cases.steps_of(case_ids)
+
+    async def inspect(self, viewer: Viewer, case_id: str) -> tuple[Case, list[Step], CaseCheck]:
+        """A case with its steps and the check of both: the hash chain, and the fold against the stored case."""
+        case = await self._readable(viewer, case_id)
+        steps = await self.cases.steps(case.id)
+        return case, steps, check_case(case, steps, self.rules)
+
+    async def list_up_to(self, viewer: Viewer, *, limit: int, status: str | None = None, overdue: bool = False,
+                         jurisdiction: str | None = None) -> list[Case]:
+        """Up to ``limit`` cases in filing order, read page by page (the command line's list)."""
+        found: list[Case] = []
+        after: str | None = None
+        while len(found) < limit:
+            rows, more = await self.list_cases(viewer, first=min(MAX_PAGE, limit - len(found)), after=after,
+                                               status=status, overdue=overdue, jurisdiction=jurisdiction)
+            found += [case for _, case in rows]
+            if not more or not rows:
+                break
+            after = rows[-1][0]
+        return found
 
     async def list_cases(self, viewer: Viewer, *, first: int, after: str | None, status: str | None = None,
                          credit_code: str | None = None, overdue: bool = False,

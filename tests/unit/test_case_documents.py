@@ -12,9 +12,9 @@ import pytest
 from pypdf import PdfReader
 
 from core.accounts.models import Role
+from core.cases.chain import GENESIS, step_hash
 from core.cases.documents import CASE_REF, DocumentKind, available, document_hash, render
 from core.cases.models import Case, Step, StepKind
-from core.cases.service import GENESIS, step_hash
 from core.cases.settings import CaseRules
 from core.cases.steps import fold
 from core.errors import NotFound
