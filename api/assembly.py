@@ -38,6 +38,7 @@ from core.nonsite.models import PowerAlert
 from core.nonsite.power_alerts import PowerAlertService
 from core.nonsite.power_scan import PowerScanService
 from core.operations.service import OperationsService
+from core.persisted.service import PersistedQueryService
 from core.policies.service import PolicyService
 from core.registry.service import RegistryService
 from rules import penalties
@@ -109,7 +110,7 @@ def build_services(db: Database, settings: Settings) -> Services:
                     cases=cases, penalty_advice=PenaltyAdvice(
                         lambda facts, day: penalties.recommend(policies, facts, day=day)),
                     public_cases=PublicCaseReader(db, cases.rules),
-                    case_deadlines=OverdueService(db))
+                    case_deadlines=OverdueService(db), persisted_queries=PersistedQueryService(db))
 
 
 def build_jobs(db: Database, settings: Settings) -> Jobs:

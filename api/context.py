@@ -36,6 +36,7 @@ from core.nonsite.meters import MeterService
 from core.nonsite.power_alerts import PowerAlertService
 from core.nonsite.power_scan import PowerScanService
 from core.operations.service import OperationsService
+from core.persisted.service import PersistedQueryService
 from core.policies.service import PolicyService
 from core.registry.models import Enterprise
 from core.registry.service import RegistryService
@@ -70,6 +71,7 @@ class Services:
     penalty_advice: PenaltyAdvice
     public_cases: PublicCaseReader
     case_deadlines: OverdueService
+    persisted_queries: PersistedQueryService
 
 
 @dataclass

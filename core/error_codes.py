@@ -28,16 +28,22 @@ class ErrorCode(StrEnum):
     BAD_REQUEST = "BAD_REQUEST", "HTTP 400: the body is not valid JSON or not a JSON object, or a login lacks a field"
     UNSUPPORTED_MEDIA_TYPE = "UNSUPPORTED_MEDIA_TYPE", "HTTP 415: a POST body that is not application/json"
     NOT_ACCEPTABLE = "NOT_ACCEPTABLE", "HTTP 406: the Accept header allows none of the response media types"
-    METHOD_NOT_ALLOWED = "METHOD_NOT_ALLOWED", "HTTP 405: GET in production, or a mutation sent with GET"
+    METHOD_NOT_ALLOWED = "METHOD_NOT_ALLOWED", (
+        "HTTP 405: GET without a persisted query in production, or a mutation sent with GET")
     BODY_TOO_LARGE = "BODY_TOO_LARGE", "HTTP 413: the request body is over ECOINSPECT_MAX_BODY_BYTES"
     OPERATION_NOT_SUPPORTED = "OPERATION_NOT_SUPPORTED", "HTTP 400: a subscription (the API has none over HTTP)"
+    PERSISTED_QUERY_NOT_FOUND = "PERSISTED_QUERY_NOT_FOUND", (
+        "the server does not know the persisted query's hash (yet, or any more): send it again with the query")
+    PERSISTED_QUERY_HASH_MISMATCH = "PERSISTED_QUERY_HASH_MISMATCH", (
+        "HTTP 400: extensions.persistedQuery.sha256Hash is not the SHA-256 of the query sent with it")
     GRAPHQL_PARSE_FAILED = "GRAPHQL_PARSE_FAILED", "the GraphQL document does not parse"
     GRAPHQL_VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED", "the document does not validate against the schema"
     BAD_USER_INPUT = "BAD_USER_INPUT", (
         "a value of the wrong type, out of range or a bad enum value, a missing input field, or a value that "
         "cannot be stored (NaN, Infinity, an integer beyond 64 bits, a lone surrogate)")
     TOO_MANY_TOKENS = "TOO_MANY_TOKENS", "the document has more than ECOINSPECT_QUERY_MAX_TOKENS tokens"
-    QUERY_TOO_DEEP = "QUERY_TOO_DEEP", "fields nested deeper than ECOINSPECT_QUERY_MAX_DEPTH"
+    QUERY_TOO_DEEP = "QUERY_TOO_DEEP", (
+        "fields nested deeper than ECOINSPECT_QUERY_MAX_DEPTH (introspection: deeper than 20 levels)")
     TOO_MANY_ALIASES = "TOO_MANY_ALIASES", "more than ECOINSPECT_QUERY_MAX_ALIASES aliases, counted through fragments"
     QUERY_TOO_LARGE = "QUERY_TOO_LARGE", "more than ECOINSPECT_QUERY_MAX_NODES estimated nodes"
     QUERY_TOO_COMPLEX = "QUERY_TOO_COMPLEX", "validation took longer than ECOINSPECT_QUERY_VALIDATION_BUDGET_MS"

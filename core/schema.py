@@ -13,6 +13,7 @@ from core.evidence import repository as evidence
 from core.fieldwork import repository as fieldwork
 from core.inspections import repository as inspections
 from core.nonsite import repository as nonsite
+from core.persisted import repository as persisted
 from core.policies import repository as policies
 from core.registry import repository as registry
 
@@ -20,5 +21,5 @@ COLLECTIONS: list[CollectionSpec] = [
     *counters.COLLECTIONS, *accounts.COLLECTIONS, *audit.COLLECTIONS, *registry.COLLECTIONS,
     *inspections.COLLECTIONS, *leases.COLLECTIONS, *policies.COLLECTIONS, *alerts.COLLECTIONS,
     *events.COLLECTIONS, *fieldwork.COLLECTIONS, *evidence.COLLECTIONS,
-    *nonsite.COLLECTIONS, *cases.COLLECTIONS,
+    *nonsite.COLLECTIONS, *cases.COLLECTIONS, *persisted.COLLECTIONS,
 ]

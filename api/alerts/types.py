@@ -9,7 +9,7 @@ from typing import Any
 import strawberry
 
 from api.graphql.payloads import payload
-from api.graphql.relay import UserError
+from api.graphql.relay import Node, UserError, to_global_id
 from core.alerts import models
 
 
@@ -40,7 +40,7 @@ class AlertHistoryEntry:
 
 
 @strawberry.type
-class Alert:
+class Alert(Node):
     alert_id: str
     level: str
     jurisdictions: list[str]
@@ -57,7 +57,8 @@ class Alert:
 
     @classmethod
     def from_domain(cls, a: models.Alert) -> Alert:
-        return cls(alert_id=a.id, level=a.level, jurisdictions=a.jurisdictions, starts_at=a.starts_at,
+        return cls(id=to_global_id("Alert", a.id),
+                   alert_id=a.id, level=a.level, jurisdictions=a.jurisdictions, starts_at=a.starts_at,
                    ends_at=a.ends_at, source=a.source, status=a.status, version=a.version, issued_by=a.issued_by,
                    issued_at=a.issued_at, policy_version=a.policy_version, affected=a.affected,
                    history=[AlertHistoryEntry.from_stored(entry) for entry in a.history])

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import strawberry
 
+from api.graphql.relay import Node, to_global_id
 from core.events import models
 from rules import penalties
 
@@ -23,7 +24,7 @@ else:
 
 
 @strawberry.type(description="Something that happened to an enterprise and counts in its policy facts.")
-class EnterpriseEvent:
+class EnterpriseEvent(Node):
     event_id: str
     credit_code: str
     kind: EventKind
@@ -37,7 +38,8 @@ class EnterpriseEvent:
 
     @classmethod
     def from_domain(cls, e: models.EnterpriseEvent) -> EnterpriseEvent:
-        return cls(event_id=e.id, credit_code=e.credit_code, kind=EventKind(e.kind.value), occurred_on=e.occurred_on,
+        return cls(id=to_global_id("EnterpriseEvent", e.id),
+                   event_id=e.id, credit_code=e.credit_code, kind=EventKind(e.kind.value), occurred_on=e.occurred_on,
                    ends_on=e.ends_on, reference=e.reference, description=e.description, source=e.source,
                    recorded_by=e.recorded_by, recorded_at=e.recorded_at)
 

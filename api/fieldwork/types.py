@@ -9,6 +9,7 @@ from typing import Any
 import strawberry
 from strawberry.scalars import JSON
 
+from api.graphql.relay import Node, to_global_id
 from core.fieldwork import models
 
 
@@ -35,7 +36,7 @@ class ChecklistItem:
 
 
 @strawberry.type(description="One version of a matter's checklist (检查表).")
-class Checklist:
+class Checklist(Node):
     checklist_id: str
     matter: str
     version: int
@@ -46,7 +47,8 @@ class Checklist:
 
     @classmethod
     def from_domain(cls, c: models.Checklist) -> Checklist:
-        return cls(checklist_id=c.id, matter=c.matter, version=c.version, title=c.title, created_by=c.created_by,
+        return cls(id=to_global_id("Checklist", c.id),
+                   checklist_id=c.id, matter=c.matter, version=c.version, title=c.title, created_by=c.created_by,
                    created_at=c.created_at, items=[
                        ChecklistItem(item_id=i.id, text=i.text, type=i.type.value, unit=i.unit, choices=i.choices,
                                      required=i.required, legal_reference=i.legal_reference,
@@ -102,7 +104,7 @@ class SyncPage:
 
 
 @strawberry.type(description="The current state of an on-site inspection of a task.")
-class Inspection:
+class Inspection(Node):
     inspection_id: str
     status: str = strawberry.field(description="in_progress, awaiting_evidence or submitted")
     started_at: datetime
@@ -121,7 +123,8 @@ class Inspection:
 
     @classmethod
     def from_document(cls, d: dict[str, Any]) -> Inspection:
-        return cls(inspection_id=d["_id"], status=d["status"], started_at=d["started_at"],
+        return cls(id=to_global_id("Inspection", d["_id"]),
+                   inspection_id=d["_id"], status=d["status"], started_at=d["started_at"],
                    started_by=d["started_by"], place=plain(d.get("place")), flags=d.get("flags", []),
                    checklist_id=d.get("checklist_id"), supersedes=d.get("supersedes"),
                    superseded_by=d.get("superseded_by"), answers=plain(d.get("answers", {})),
@@ -131,7 +134,7 @@ class Inspection:
 
 
 @strawberry.type(description="A sync operation kept for a supervisor to resolve.")
-class SyncConflict:
+class SyncConflict(Node):
     conflict_id: str
     task_id: str
     record_id: str
@@ -144,7 +147,8 @@ class SyncConflict:
 
     @classmethod
     def from_document(cls, d: dict[str, Any]) -> SyncConflict:
-        return cls(conflict_id=d["_id"], task_id=d["task_id"], record_id=d["record_id"], code=d["code"],
+        return cls(id=to_global_id("SyncConflict", d["_id"]),
+                   conflict_id=d["_id"], task_id=d["task_id"], record_id=d["record_id"], code=d["code"],
                    message=d["message"], op=plain(d["op"]), by=d["by"], status=d["status"], at=d["at"])
 
 

@@ -5,8 +5,15 @@ A list field's ``first`` argument multiplies the cost of everything below it, so
 
 Fragments are measured once and remembered, so a chain of fragments that each spread the next twice
 costs one visit per fragment, not 2^n. A spread that closes a cycle adds nothing: graphql-core's
-``NoFragmentCyclesRule`` reports the cycle. Introspection fields (``__schema``, ``__type``) are not
-limited, as with strawberry's depth limiter, so standard clients can introspect.
+``NoFragmentCyclesRule`` reports the cycle.
+
+Introspection (``__schema``, ``__type``) has its own depth allowance, ``INTROSPECTION_MAX_DEPTH``, instead of
+``max_depth``: the standard introspection query of graphql-js and graphql-core (``get_introspection_query``,
+its type references 9 wrappers deep) nests 14 levels, more than the default limit of 10, and it is bounded by
+the size of the schema, so it does not count towards the estimated nodes either. A deeper introspection
+(``__type { ofType { ofType { … } } }``) is refused with ``QUERY_TOO_DEEP``; aliases count wherever they are,
+``__typename`` included; graphql-core's ``MaxIntrospectionDepthRule`` refuses lists of types nested in lists
+(``fields { type { fields { type { fields … }}}}``).
 """
 
 from __future__ import annotations
@@ -30,6 +37,8 @@ from core.error_codes import ErrorCode
 
 CAP = 10**12  # costs saturate here: nothing above the limits needs an exact figure
 MAX_NESTING = 200  # selection sets nested deeper than this are refused without measuring further
+INTROSPECTION_MAX_DEPTH = 20  # levels below the root, as max_depth: the standard query needs 14
+INTROSPECTION_ROOTS = frozenset({"__schema", "__type"})
 
 
 @dataclass(frozen=True)
@@ -41,9 +50,10 @@ class Limits:
 
 @dataclass(frozen=True)
 class Measure:
-    depth: int  # levels of fields below (and including) a selection set
+    depth: int  # levels of fields below (and including) a selection set, introspection apart
     aliases: int
     nodes: int
+    introspection: int = 0  # levels of the deepest introspection field (__schema, __type) below, itself included
 
 
 EMPTY = Measure(0, 0, 0)
@@ -75,14 +85,19 @@ class _Measurer:
         if nesting > MAX_NESTING:
             self.too_deep = True
             return EMPTY
-        depth = aliases = nodes = 0
+        depth = aliases = nodes = introspection = 0
         for selection in node.selections:
             if isinstance(selection, FieldNode):
-                if selection.name.value.startswith("__"):
-                    continue
+                name = selection.name.value
                 below = self.selection_set(selection.selection_set, nesting + 1)
-                depth = max(depth, 1 + below.depth)
                 aliases += below.aliases + (1 if selection.alias else 0)
+                if name in INTROSPECTION_ROOTS:  # bounded by the schema: its own depth, no node estimate
+                    introspection = max(introspection, 1 + below.depth, below.introspection)
+                    continue
+                if name.startswith("__"):  # __typename: a leaf that clients add for their caches
+                    continue
+                depth = max(depth, 1 + below.depth)
+                introspection = max(introspection, below.introspection)
                 nodes += _first(selection) * (1 + below.nodes)
             else:
                 if isinstance(selection, InlineFragmentNode):
@@ -94,7 +109,8 @@ class _Measurer:
                 depth = max(depth, below.depth)
                 aliases += below.aliases
                 nodes += below.nodes
-        return Measure(depth, min(aliases, CAP), min(nodes, CAP))
+                introspection = max(introspection, below.introspection)
+        return Measure(depth, min(aliases, CAP), min(nodes, CAP), introspection)
 
     def fragment(self, name: str, nesting: int) -> Measure:
         if name in self.memo:
@@ -124,6 +140,9 @@ def make_limit_rule(limits: Limits) -> type[ValidationRule]:
             depth = max(0, measure.depth - 1)
             if self.measurer.too_deep or depth > limits.max_depth:
                 self._refuse(f"the operation is nested deeper than the limit of {limits.max_depth}",
+                             node, ErrorCode.QUERY_TOO_DEEP)
+            elif measure.introspection - 1 > INTROSPECTION_MAX_DEPTH:
+                self._refuse(f"the introspection is nested deeper than the limit of {INTROSPECTION_MAX_DEPTH}",
                              node, ErrorCode.QUERY_TOO_DEEP)
             if measure.aliases > limits.max_aliases:
                 self._refuse(f"the operation uses {measure.aliases} aliases, more than the limit of "

@@ -21,8 +21,9 @@ from api.fieldwork.mutations import FieldMutation
 from api.fieldwork.queries import FieldQuery
 from api.graphql.errors import is_expected
 from api.graphql.limits import Limits, make_limit_rule
+from api.graphql.nodes import resolve_node
 from api.graphql.permissions import guard_root_fields
-from api.graphql.relay import Node, from_global_id
+from api.graphql.relay import Node
 from api.graphql.scalars import SafeJSON
 from api.graphql.validation import budgeted_validation
 from api.inspections import types as inspection_types
@@ -36,7 +37,6 @@ from api.registry import types as registry_types
 from api.registry.mutations import RegistryMutation
 from api.registry.queries import RegistryQuery
 from core.config import Settings
-from core.errors import DomainError
 
 
 @strawberry.type(description="The authenticated user, or an anonymous one.")
@@ -60,22 +60,7 @@ class Query(RegistryQuery, InspectionQuery, PolicyQuery, AlertQuery, EventQuery,
 
     @strawberry.field(description="Any object by its global id, if the viewer may see it.")
     async def node(self, info: Info[Context, None], id: strawberry.ID) -> Node | None:
-        type_name, key = from_global_id(id)
-        context = info.context
-        if type_name == "Enterprise":
-            found = await context.enterprise_by_code.load(key)
-            return registry_types.Enterprise.from_domain(found) if found else None
-        try:
-            if type_name == "Plan":
-                return inspection_types.Plan.from_domain(await context.services.plans.get(context.viewer, key))
-            if type_name == "Task":
-                return inspection_types.Task.from_domain(await context.services.plans.task(context.viewer, key))
-            if type_name == "Inspector":
-                inspector = await context.services.registry.inspector(context.viewer, key)
-                return registry_types.Inspector.from_domain(inspector)
-        except DomainError:
-            return None
-        return None
+        return await resolve_node(info.context, id)
 
 
 @strawberry.type

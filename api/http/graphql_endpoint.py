@@ -1,8 +1,9 @@
 """GraphQL over HTTP (the GraphQL-over-HTTP specification), on Starlette.
 
 Media types: ``application/graphql-response+json`` (request errors → 400) and the legacy
-``application/json`` (well-formed requests → 200). GET and GraphiQL only in dev mode; GET
-never runs mutations.
+``application/json`` (well-formed requests → 200). Automatic persisted queries (``persisted.py``) over
+POST and GET. GET runs persisted queries in every mode and any query in dev mode, never mutations;
+GraphiQL only in dev mode.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from strawberry.types.graphql import OperationType
 
 from api import logs
 from api.context import Context
+from api.http import persisted
 from api.http.metrics import GRAPHQL_LATENCY, GRAPHQL_REQUESTS
 from core.error_codes import ErrorCode
 from core.errors import DomainError, Unauthenticated
@@ -66,12 +68,16 @@ def _bearer(request: Request) -> str | None:
 
 async def _params(request: Request, media: str) -> dict[str, Any] | Response:
     if request.method == "GET":
-        raw = dict(request.query_params)
-        if "variables" in raw:
-            try:
-                raw["variables"] = json.loads(raw["variables"])
-            except json.JSONDecodeError:
-                return _error("variables is not valid JSON", ErrorCode.BAD_REQUEST, 400, media)
+        raw: dict[str, Any] = dict(request.query_params)
+        for name in ("variables", "extensions"):
+            if name in raw:
+                try:
+                    raw[name] = json.loads(raw[name], parse_constant=_refuse_constant)
+                except _NonFinite as exc:
+                    return _error(f"{name} holds {exc}, which JSON does not allow", ErrorCode.BAD_USER_INPUT, 400,
+                                  media)
+                except (json.JSONDecodeError, RecursionError):
+                    return _error(f"{name} is not valid JSON", ErrorCode.BAD_REQUEST, 400, media)
         return raw
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type != JSON:
@@ -120,12 +126,11 @@ class GraphQLEndpoint:
     async def handle(self, request: Request) -> Response:
         settings = request.app.state.settings
         accept = request.headers.get("accept", "")
-        if request.method == "GET":
-            if settings.production:
-                return _error("GET is disabled in production; use POST", ErrorCode.METHOD_NOT_ALLOWED, 405,
-                              Allow="POST")
-            if "text/html" in accept and "query" not in request.query_params:
-                return HTMLResponse(_GRAPHIQL)
+        get = request.method == "GET"
+        if get and settings.production and "extensions" not in request.query_params:
+            return _get_refused()
+        if get and "text/html" in accept and not {"query", "extensions"} & set(request.query_params):
+            return HTMLResponse(_GRAPHIQL)
         media = _negotiate(accept)
         if media is None:
             return _error(f"cannot answer with {accept}; accept {GRAPHQL_RESPONSE} or {JSON}",
@@ -133,6 +138,17 @@ class GraphQLEndpoint:
         params = await _params(request, media)
         if isinstance(params, Response):
             return params
+        try:
+            named = persisted.persisted_request(params)
+        except persisted.Refused as exc:
+            return _error(exc.message, exc.code, 400, media)
+        if get and settings.production and named is None:
+            return _get_refused()
+        if named is not None and not named.carries_query:
+            document = await request.app.state.services.persisted_queries.get(named.sha256)
+            if document is None:
+                return persisted.not_found(media)
+            params = {**params, "query": document}
         problem = _well_formed(params)
         if problem:
             return _error(problem, ErrorCode.BAD_REQUEST, 400, media)
@@ -160,7 +176,12 @@ class GraphQLEndpoint:
                               ErrorCode.OPERATION_NOT_SUPPORTED, 400, media)
             return _error("mutations need POST", ErrorCode.METHOD_NOT_ALLOWED, 405, media, Allow="POST")
         GRAPHQL_LATENCY.labels(operation).observe(time.perf_counter() - started)
-        return self._respond(result, media, operation)
+        if named is not None and named.carries_query and not _request_error(result):
+            await _remember(request, named.sha256, params["query"])
+        response = self._respond(result, media, operation)
+        if get:  # answers differ by media type and viewer: a cache must keep them apart
+            response.headers["Vary"] = "Accept, Authorization"
+        return response
 
     def _respond(self, result: Any, media: str, operation: str) -> Response:
         errors = []
@@ -168,8 +189,7 @@ class GraphQLEndpoint:
             formatted = error.formatted
             formatted.setdefault("extensions", {}).setdefault("code", error_code(error))
             errors.append(formatted)
-        request_error = bool(result.errors) and result.data is None and all(
-            not e.path for e in result.errors)
+        request_error = _request_error(result)
         GRAPHQL_REQUESTS.labels(operation, "request_error" if request_error else
                                 "field_error" if errors else "ok").inc()
         body: dict[str, Any] = {} if request_error else {"data": result.data}
@@ -185,6 +205,24 @@ class GraphQLEndpoint:
             # can be encoded rather than fail the whole response.
             log.warning("response held values JSON cannot encode; sanitised", extra={"operation": operation})
             return JSONResponse(sanitise_for_output(body), status_code=status, media_type=media, headers=headers)
+
+
+def _get_refused() -> Response:
+    return _error("GET is for persisted queries in production (extensions.persistedQuery); use POST",
+                  ErrorCode.METHOD_NOT_ALLOWED, 405, Allow="POST")
+
+
+def _request_error(result: Any) -> bool:
+    """The document did not parse or validate (or was refused before execution): nothing ran."""
+    return bool(result.errors) and result.data is None and all(not e.path for e in result.errors)
+
+
+async def _remember(request: Request, sha256: str, document: str) -> None:
+    """Persist a document that validated; the answer goes out even if the store fails (the client sends it again)."""
+    try:
+        await request.app.state.services.persisted_queries.register(sha256, document)
+    except Exception:
+        log.warning("could not store the persisted query %s", sha256, exc_info=True)
 
 
 RETRY_AFTER_S = "2"

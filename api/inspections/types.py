@@ -118,7 +118,7 @@ class UnstaffedTask:
 
 
 @strawberry.type
-class Draw:
+class Draw(Node):
     draw_id: str
     plan_id: str
     kind: str
@@ -141,7 +141,8 @@ class Draw:
 
     @classmethod
     def from_domain(cls, d: models.Draw) -> Draw:
-        return cls(draw_id=d.id, plan_id=d.plan_id, kind=d.kind, reason=d.reason, object_algorithm=d.object_algorithm,
+        return cls(id=to_global_id("Draw", d.id),
+                   draw_id=d.id, plan_id=d.plan_id, kind=d.kind, reason=d.reason, object_algorithm=d.object_algorithm,
                    inspector_algorithm=d.inspector_algorithm, commitment=d.commitment, secret=d.secret,
                    public_value=d.public_value, seed=d.seed, population_hash=d.population_hash,
                    drawn_count=d.drawn_count, staffed_count=d.staffed_count,

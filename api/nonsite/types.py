@@ -9,7 +9,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from api.fieldwork.types import plain
-from api.graphql.relay import UserError
+from api.graphql.relay import Node, UserError, to_global_id
 from api.registry.types import GeoPoint
 from core.errors import FieldError
 from core.nonsite import models, readings
@@ -45,7 +45,7 @@ class PowerAlertStep:
 
 
 @strawberry.type(description="An electricity-usage anomaly to handle, verify with evidence and review.")
-class PowerAlert:
+class PowerAlert(Node):
     alert_id: str
     credit_code: str
     enterprise_name: str
@@ -68,7 +68,8 @@ class PowerAlert:
 
     @classmethod
     def from_domain(cls, a: models.PowerAlert) -> PowerAlert:
-        return cls(alert_id=a.id, credit_code=a.credit_code, enterprise_name=a.enterprise_name,
+        return cls(id=to_global_id("PowerAlert", a.id),
+                   alert_id=a.id, credit_code=a.credit_code, enterprise_name=a.enterprise_name,
                    jurisdiction=a.jurisdiction, kind=a.kind.value, severity=a.severity, starts_at=a.starts_at,
                    ends_at=a.ends_at, minutes=a.minutes, detail=plain(a.detail), stage=a.stage.value,
                    violation=a.violation, verifier=a.verifier, evidence=a.evidence, task_id=a.task_id,
@@ -88,7 +89,7 @@ class PowerAlertPayload:
 
 @strawberry.type(description="A clue (线索) from a non-site check, recorded on the enterprise. A positive-list "
                              "enterprise is visited on site only on a lead (or a complaint or assignment).")
-class Lead:
+class Lead(Node):
     lead_id: str
     credit_code: str
     enterprise_name: str
@@ -110,7 +111,8 @@ class Lead:
     @classmethod
     def from_domain(cls, lead: models.Lead) -> Lead:
         created = _utc(lead.created_at)
-        return cls(lead_id=lead.id, credit_code=lead.credit_code, enterprise_name=lead.enterprise_name,
+        return cls(id=to_global_id("Lead", lead.id),
+                   lead_id=lead.id, credit_code=lead.credit_code, enterprise_name=lead.enterprise_name,
                    jurisdiction=lead.jurisdiction, source=lead.source, source_id=lead.source_id,
                    summary=lead.summary, status=lead.status.value, positive_list=lead.positive_list,
                    task_id=lead.task_id, reason=lead.reason, created_by=lead.created_by, created_at=created,
@@ -161,7 +163,7 @@ class TargetedStaffing:
 
 
 @strawberry.type(description="A complaint (12369, WeChat, …) and its handling.")
-class Complaint:
+class Complaint(Node):
     complaint_id: str
     channel: str
     received_at: datetime
@@ -181,7 +183,8 @@ class Complaint:
 
     @classmethod
     def from_document(cls, d: dict[str, Any]) -> Complaint:
-        return cls(complaint_id=d["_id"], channel=d["channel"], received_at=d["received_at"],
+        return cls(id=to_global_id("Complaint", d["_id"]),
+                   complaint_id=d["_id"], channel=d["channel"], received_at=d["received_at"],
                    jurisdiction=d["jurisdiction"], content=d["content"], place=_point(d.get("place")),
                    credit_code=d.get("credit_code"), status=d["status"], recorded_by=str(d.get("recorded_by") or ""),
                    task_id=d.get("task_id"), note=d.get("note"), closed_by=d.get("closed_by"),
@@ -190,7 +193,7 @@ class Complaint:
 
 
 @strawberry.type(description="A hotspot-grid alert: a 3 km cell's PM2.5 on a day, with its grid-level task.")
-class HotspotAlert:
+class HotspotAlert(Node):
     hotspot_id: str = strawberry.field(description="<cellId>:<date>")
     cell_id: str
     date: date
@@ -204,7 +207,8 @@ class HotspotAlert:
     @classmethod
     def from_document(cls, d: dict[str, Any]) -> HotspotAlert:
         day = d["date"] if isinstance(d["date"], date) else date.fromisoformat(d["date"])
-        return cls(hotspot_id=d["_id"], cell_id=d["cell_id"], date=day, pm25=d["pm25"],
+        return cls(id=to_global_id("HotspotAlert", d["_id"]),
+                   hotspot_id=d["_id"], cell_id=d["cell_id"], date=day, pm25=d["pm25"],
                    jurisdiction=d["jurisdiction"], centre=_point(d.get("centre")), task_id=d["task_id"],
                    recorded_by=str(d.get("recorded_by") or ""), at=d["at"])
 
@@ -229,7 +233,7 @@ class FlightProblem:
 
 
 @strawberry.type(description="A drone flight: the sites it passed, photos linked to enterprises, problems.")
-class DroneFlight:
+class DroneFlight(Node):
     flight_id: str
     jurisdiction: str
     format: str
@@ -248,6 +252,7 @@ class DroneFlight:
     @classmethod
     def from_document(cls, d: dict[str, Any]) -> DroneFlight:
         return cls(
+            id=to_global_id("DroneFlight", d["_id"]),
             flight_id=d["_id"], jurisdiction=d["jurisdiction"], format=d["format"], images=list(d["images"]),
             task_id=d.get("task_id"), radius_m=d["radius_m"], recorded_by=str(d.get("recorded_by") or ""),
             recorded_at=d["recorded_at"], points=d["points"], started_at=d["started_at"], ended_at=d["ended_at"],

@@ -7,6 +7,7 @@ from datetime import date, datetime
 import strawberry
 from strawberry.scalars import JSON
 
+from api.graphql.relay import Node, to_global_id
 from core.pagination import check_first
 from core.policies import models
 from core.policies import simulation as simulations
@@ -27,7 +28,7 @@ class EffectivePeriod:
 
 
 @strawberry.type
-class PolicyVersion:
+class PolicyVersion(Node):
     version_id: str
     policy_id: str
     number: int
@@ -44,7 +45,8 @@ class PolicyVersion:
 
     @classmethod
     def from_domain(cls, v: models.PolicyVersion) -> PolicyVersion:
-        return cls(version_id=v.id, policy_id=v.policy_id, number=v.number, status=v.status.value,
+        return cls(id=to_global_id("PolicyVersion", v.id),
+                   version_id=v.id, policy_id=v.policy_id, number=v.number, status=v.status.value,
                    content=JSON(v.content), content_hash=v.content_hash, parent=v.parent, author=v.author,
                    approver=v.approver,
                    golden_cases=[GoldenCase(id=c.id, facts=JSON(c.facts), expected=JSON(c.expected), note=c.note)
@@ -64,7 +66,7 @@ class ChangeEntry:
 
 
 @strawberry.type
-class Policy:
+class Policy(Node):
     policy_id: str
     kind: str
     jurisdiction: str
@@ -84,12 +86,13 @@ class Policy:
 
     @classmethod
     def from_domain(cls, p: models.Policy) -> Policy:
-        return cls(policy_id=p.id, kind=p.kind, jurisdiction=p.jurisdiction, active_version=p.active_version)
+        return cls(id=to_global_id("Policy", p.id),
+                   policy_id=p.id, kind=p.kind, jurisdiction=p.jurisdiction, active_version=p.active_version)
 
 
 @strawberry.type
 class GoldenCaseResult:
-    id: str
+    case_id: str = strawberry.field(description="The golden case's id (the same in every version that copied it)")
     passed: bool
     expected: JSON
     actual: JSON
@@ -97,7 +100,7 @@ class GoldenCaseResult:
 
     @classmethod
     def from_domain(cls, r: models.GoldenCaseResult) -> GoldenCaseResult:
-        return cls(id=r.id, passed=r.passed, expected=JSON(r.expected), actual=JSON(r.actual), error=r.error)
+        return cls(case_id=r.id, passed=r.passed, expected=JSON(r.expected), actual=JSON(r.actual), error=r.error)
 
 
 @strawberry.type
@@ -137,7 +140,7 @@ class Simulation:
 
 @strawberry.type
 class AppliedRule:
-    id: str
+    rule_id: str = strawberry.field(description="The rule's id within its policy version (not unique across versions)")
     rationale: str
     legal_reference: str
 
@@ -155,5 +158,5 @@ class Explanation:
     def from_domain(cls, e: models.Explanation) -> Explanation:
         return cls(version=e.version, outputs=JSON(e.outputs), facts=JSON(e.facts), fired=e.fired,
                    hit_policy=e.hit_policy,
-                   applied=[AppliedRule(id=a.id, rationale=a.rationale, legal_reference=a.legal_reference)
+                   applied=[AppliedRule(rule_id=a.id, rationale=a.rationale, legal_reference=a.legal_reference)
                             for a in e.applied])

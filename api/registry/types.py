@@ -191,7 +191,7 @@ class Inspector(Node):
 
 
 @strawberry.type
-class Matter:
+class Matter(Node):
     code: str
     name: str
     object_scope: str
@@ -203,7 +203,7 @@ class Matter:
 
     @classmethod
     def from_domain(cls, m: models.Matter) -> Matter:
-        return cls(code=m.code, name=m.name, object_scope=m.object_scope,
+        return cls(id=to_global_id("Matter", m.code), code=m.code, name=m.name, object_scope=m.object_scope,
                    method=InspectionMethod(m.method.value), legal_basis=m.legal_basis,
                    default_ratio=m.default_ratio, frequency=m.frequency.value, key_item=m.key_item)
 

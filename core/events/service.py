@@ -93,6 +93,14 @@ class EventService:
 
         await self.database.transaction(store)
 
+    async def get(self, viewer: Viewer, event_id: str) -> EnterpriseEvent:
+        """One event, for staff who may see its enterprise."""
+        event = await self.events.get(event_id) if viewer.has_any(ANY_ROLE) else None
+        enterprise = (await self.enterprises.by_codes([event.credit_code])).get(event.credit_code) if event else None
+        if event is None or enterprise is None or not viewer.covers(enterprise.jurisdiction):
+            raise NotFound(f"event {event_id} not found", field="eventId")
+        return event
+
     async def of_enterprises(self, viewer: Viewer, codes: list[str]) -> dict[str, list[EnterpriseEvent]]:
         """Recent events of enterprises the caller has already resolved within the viewer's scope."""
         if not viewer.has_any(ANY_ROLE):

@@ -12,6 +12,7 @@ from core.db import Database
 from core.error_codes import ErrorCode
 from core.errors import FieldError, NotFound, PermissionDenied, ValidationFailed
 from core.fieldwork.repository import FieldRepository
+from core.inspections.access import readable_task
 
 RESOLUTIONS = ("accept", "discard")
 
@@ -27,6 +28,7 @@ def _scope(viewer: Viewer) -> list[str]:
 
 class Oversight:
     def __init__(self, database: Database) -> None:
+        self.database = database
         self.repository = FieldRepository(database)
 
     async def progress(self, viewer: Viewer, *, plan_id: str | None = None, origin: str | None = None
@@ -45,6 +47,22 @@ class Oversight:
     async def conflicts(self, viewer: Viewer) -> list[dict[str, Any]]:
         _require(viewer)
         return await self.repository.conflicts(await self.repository.task_ids_in(_scope(viewer)))
+
+    async def conflict(self, viewer: Viewer, conflict_id: str) -> dict[str, Any]:
+        """One sync conflict, open or resolved, for supervisors over its task."""
+        conflict = await self.repository.conflict(conflict_id)
+        if (conflict is None or not viewer.has_any(SUPERVISORS)
+                or not await self.repository.task_in_scope(conflict["task_id"], _scope(viewer))):
+            raise NotFound(f"conflict {conflict_id} not found", field="conflictId")
+        return conflict
+
+    async def inspection(self, viewer: Viewer, inspection_id: str) -> dict[str, Any]:
+        """One on-site inspection (current or superseded), for those who may read its task's field records."""
+        found = await self.repository.inspection(inspection_id)
+        if found is None:
+            raise NotFound(f"inspection {inspection_id} not found", field="inspectionId")
+        await readable_task(self.database, viewer, found["task_id"])
+        return found
 
     async def pending_evidence(self, viewer: Viewer) -> list[dict[str, Any]]:
         _require(viewer)

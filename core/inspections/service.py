@@ -95,6 +95,15 @@ class PlanService:
         plan = await self.get(viewer, plan_id)
         return await self.repository.get_draw(plan.draw_id) if plan.draw_id else None
 
+    async def draw(self, viewer: Viewer, draw_id: str) -> Draw:
+        """A draw (original or replacement): for supervisors of its plan's jurisdiction, for anyone once published."""
+        draw = await self.repository.get_draw(draw_id)
+        plan = await self.repository.get_plan(draw.plan_id) if draw else None
+        if draw is None or plan is None or not (
+                draw.published or (viewer.has_any(SUPERVISORS) and viewer.covers(plan.jurisdiction))):
+            raise NotFound(f"draw {draw_id} not found", field="drawId")
+        return draw
+
     async def public_plan(self, plan_id: str) -> PublicPlan | None:
         """A public plan (frozen or later, cancelled included) for its page: its draw once published, its results."""
         plan = await self.repository.get_plan(plan_id)

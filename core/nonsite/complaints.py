@@ -183,6 +183,20 @@ class ComplaintService:
         day = today or datetime.now(UTC).date()
         return await self.repository.overdue_complaints(list(viewer.jurisdictions), day.isoformat())
 
+    async def complaint(self, viewer: Viewer, complaint_id: str) -> dict[str, Any]:
+        """One complaint, for supervisors of its jurisdiction."""
+        doc = await self.repository.complaint(complaint_id)
+        if doc is None or not viewer.has_any(SUPERVISORS) or not viewer.covers(doc["jurisdiction"]):
+            raise NotFound(f"complaint {complaint_id} not found", field="complaintId")
+        return doc
+
+    async def hotspot(self, viewer: Viewer, hotspot_id: str) -> dict[str, Any]:
+        """One hotspot-grid alert (``<cellId>:<date>``), for supervisors of its jurisdiction."""
+        doc = await self.repository.hotspot(hotspot_id)
+        if doc is None or not viewer.has_any(SUPERVISORS) or not viewer.covers(doc["jurisdiction"]):
+            raise NotFound(f"hotspot {hotspot_id} not found", field="hotspotId")
+        return doc
+
     async def complaints(self, viewer: Viewer, *, status: str | None = None) -> list[dict[str, Any]]:
         if not viewer.has_any(SUPERVISORS):
             raise PermissionDenied("supervisors see complaint handling")

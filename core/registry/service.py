@@ -134,6 +134,13 @@ class RegistryService:
         # The random-check item list is public (一公开): anyone may read it.
         return await self.matters.list_matters()
 
+    async def matter(self, viewer: Viewer, code: str) -> Matter:
+        """One matter of the published list, by code."""
+        found = next((m for m in await self.list_matters(viewer) if m.code == code), None)
+        if found is None:
+            raise NotFound(f"matter {code} not found", field="code")
+        return found
+
     async def update_and_redecide(
         self, viewer: Viewer, *, credit_code: str, version: int, changes: dict[str, Any], request_id: str,
     ) -> Enterprise:

@@ -171,7 +171,7 @@ async def check_explain(client: httpx.AsyncClient, tokens: dict[str, Any], role:
                         baoji: str, sees: dict[str, set[str]]) -> None:
     for where, code in (("xian", xian), ("baoji", baoji)):
         result = await gql(client, f'{{ explainDecision(creditCode: "{code}", policyId: "{POLICY}") '
-                                   "{ version outputs applied { id } } }", token=tokens[role])
+                                   "{ version outputs applied { ruleId } } }", token=tokens[role])
         if role == "anonymous":
             assert _code(result) == "UNAUTHENTICATED"
         elif role not in sees[where]:

@@ -86,7 +86,7 @@ async def test_rule_author_lifecycle_and_supervisor_alert(client: httpx.AsyncCli
     assert active["version"]["status"] == "active"
 
     explain = """query($c: String!, $p: String!, $at: Date) { explainDecision(creditCode: $c, policyId: $p, at: $at)
-      { version outputs applied { id rationale } } }"""
+      { version outputs applied { ruleId rationale } } }"""
     before = await gql(client, explain, {"c": gaining, "p": POLICY, "at": today.isoformat()}, token=supervisor)
     after = await gql(client, explain, {"c": gaining, "p": POLICY, "at": (today + timedelta(days=2)).isoformat()},
                       token=supervisor)

@@ -1,0 +1,1 @@
+"""Persisted GraphQL documents (automatic persisted queries): models, the shared collection, the service."""
