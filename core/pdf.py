@@ -159,6 +159,23 @@ class FooterCanvas(Canvas):  # type: ignore[misc]  # reportlab ships no types: C
         super().save()
 
 
+def hash_footer(fonts: Fonts, *, hash_label: str, digest: str, left: str) -> DrawFooter:
+    """The footer every document shares: a rule, a labelled hash in monospace, a line of text, page x of y."""
+    def draw(canvas: Canvas, page: int, total: int) -> None:
+        canvas.saveState()
+        canvas.setStrokeColor(GRID)
+        canvas.line(MARGIN, 17 * mm, PAGE_WIDTH - MARGIN, 17 * mm)
+        canvas.setFont(fonts.text, 7.5)
+        canvas.drawString(MARGIN, 13 * mm, hash_label)
+        canvas.drawString(MARGIN, 9 * mm, left)
+        canvas.drawRightString(PAGE_WIDTH - MARGIN, 9 * mm, f"第 {page} / {total} 页  Page {page} of {total}")
+        canvas.setFont(fonts.mono, 7)
+        canvas.drawString(MARGIN + pdfmetrics.stringWidth(hash_label, fonts.text, 7.5), 13 * mm, digest)
+        canvas.restoreState()
+
+    return draw
+
+
 def build(story: list[Flowable], fonts: Fonts, *, title: str, subject: str, draw_footer: DrawFooter) -> bytes:
     """An A4 PDF of ``story``; ``invariant`` keeps dates and ids out of the file, so the same story always
     gives the same bytes."""

@@ -14,8 +14,6 @@ from pathlib import Path
 from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, KeepTogether
 
 from core.cases.document_contents import BUILDERS, Context, Page
@@ -25,9 +23,6 @@ from core.cases.settings import CaseRules
 from core.errors import NotFound
 from core.pdf import (
     BODY_WIDTH,
-    GRID,
-    MARGIN,
-    PAGE_WIDTH,
     DrawFooter,
     Fonts,
     Styles,
@@ -36,6 +31,7 @@ from core.pdf import (
     fields,
     grid,
     hash_cell,
+    hash_footer,
     para,
     resolve_fonts,
     styles,
@@ -140,17 +136,5 @@ def _signature(ctx: Context, page: Page) -> list[Flowable]:
 
 
 def _footer(fonts: Fonts, number: str, which: str, step_hash: str) -> DrawFooter:
-    def draw(canvas: Canvas, page: int, total: int) -> None:
-        canvas.saveState()
-        canvas.setStrokeColor(GRID)
-        canvas.line(MARGIN, 17 * mm, PAGE_WIDTH - MARGIN, 17 * mm)
-        canvas.setFont(fonts.text, 7.5)
-        label = "步骤哈希 Step hash: "
-        canvas.drawString(MARGIN, 13 * mm, label)
-        canvas.drawString(MARGIN, 9 * mm, f"案件 Case: {number}  文书 Document: {which}")
-        canvas.drawRightString(PAGE_WIDTH - MARGIN, 9 * mm, f"第 {page} / {total} 页  Page {page} of {total}")
-        canvas.setFont(fonts.mono, 7)
-        canvas.drawString(MARGIN + pdfmetrics.stringWidth(label, fonts.text, 7.5), 13 * mm, step_hash)
-        canvas.restoreState()
-
-    return draw
+    return hash_footer(fonts, hash_label="步骤哈希 Step hash: ", digest=step_hash,
+                       left=f"案件 Case: {number}  文书 Document: {which}")

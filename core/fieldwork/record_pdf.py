@@ -8,15 +8,10 @@ from datetime import datetime
 from pathlib import Path
 
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer
 
 from core.pdf import (
     BODY_WIDTH,
-    GRID,
-    MARGIN,
-    PAGE_WIDTH,
     DrawFooter,
     Fonts,
     Styles,
@@ -24,6 +19,7 @@ from core.pdf import (
     fields,
     grid,
     hash_cell,
+    hash_footer,
     para,
     resolve_fonts,
     styles,
@@ -220,20 +216,7 @@ def _signatures(record: OnsiteRecord, st: Styles) -> list[Flowable]:
 
 
 def _footer(fonts: Fonts, task_id: str, chain_head: str) -> DrawFooter:
-    def draw(canvas: Canvas, number: int, total: int) -> None:
-        canvas.saveState()
-        canvas.setStrokeColor(GRID)
-        canvas.line(MARGIN, 17 * mm, PAGE_WIDTH - MARGIN, 17 * mm)
-        canvas.setFont(fonts.text, 7.5)
-        label = "链头哈希 Chain head: "
-        canvas.drawString(MARGIN, 13 * mm, label)
-        canvas.drawString(MARGIN, 9 * mm, f"任务 Task: {task_id}")
-        canvas.drawRightString(PAGE_WIDTH - MARGIN, 9 * mm, f"第 {number} / {total} 页  Page {number} of {total}")
-        canvas.setFont(fonts.mono, 7)
-        canvas.drawString(MARGIN + pdfmetrics.stringWidth(label, fonts.text, 7.5), 13 * mm, chain_head)
-        canvas.restoreState()
-
-    return draw
+    return hash_footer(fonts, hash_label="链头哈希 Chain head: ", digest=chain_head, left=f"任务 Task: {task_id}")
 
 
 def render_onsite_record(record: OnsiteRecord, *, font_path: str | Path | None = None) -> bytes:
