@@ -193,7 +193,7 @@ def measure_latency(requests: int, warmup: int, tmp: Path, timeout_s: float) -> 
 
 
 def _demo_password() -> str:
-    from core.demo.loader import DEMO_PASSWORD
+    from core.demo.users import DEMO_PASSWORD
 
     return DEMO_PASSWORD
 
@@ -209,7 +209,8 @@ async def measure_round_trips(tmp: Path) -> dict[str, Any]:
     from api.app import create_app, prepare
     from core.config import Settings
     from core.db import Database
-    from core.demo.loader import DEMO_PASSWORD, load_demo
+    from core.demo.loader import load_demo
+    from core.demo.users import DEMO_PASSWORD
 
     class CommandCounter(monitoring.CommandListener):
         def __init__(self) -> None:

@@ -250,7 +250,7 @@ async def measure_graphql(database: Any, settings: Any, requests: int) -> dict[s
     from asgi_lifespan import LifespanManager
 
     from api.app import create_app
-    from core.demo.loader import DEMO_PASSWORD
+    from core.demo.users import DEMO_PASSWORD
 
     app = create_app(settings, database=database)
     async with LifespanManager(app, startup_timeout=120, shutdown_timeout=60) as manager, \

@@ -616,7 +616,8 @@ async def run(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
     from api.app import create_app, prepare
     from core.config import Settings
     from core.db import Database
-    from core.demo.loader import DEMO_PASSWORD, load_demo
+    from core.demo.loader import load_demo
+    from core.demo.users import DEMO_PASSWORD
 
     counter = _command_counter()
     figures: dict[str, Any] = {}

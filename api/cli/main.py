@@ -54,7 +54,8 @@ def serve(
     from api import logs
     from api.app import create_app
     from core.db import EmbeddedServerError
-    from core.demo.loader import DEMO_PASSWORD, demo_logins
+    from core.demo.loader import demo_logins
+    from core.demo.users import DEMO_PASSWORD
 
     try:
         # Resolved here so that an unusable secret file stops start-up with one line, not a request.

@@ -7,18 +7,18 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from core.accounts.models import Role, Viewer
+from core.accounts.models import Viewer
 from core.cases.models import StepKind
 from core.cases.service import CaseService
 from core.db import Database
 from core.demo.inspectors import DEMO_INSPECTORS
+from core.demo.users import demo_viewer
 from core.registry.repository import EnterpriseRepository, InspectorRepository, in_jurisdictions
 
 XIAN = ("610100",)
-OFFICER = Viewer(username="inspector1", roles=frozenset({Role.INSPECTOR}), jurisdictions=XIAN,
-                 inspector_id=DEMO_INSPECTORS[0])
-CHIEF = Viewer(username="supervisor1", roles=frozenset({Role.SUPERVISOR}), jurisdictions=("610000",))
-LAWYER = Viewer(username="lawyer1", roles=frozenset({Role.LEGAL_REVIEWER}), jurisdictions=("610000",))
+OFFICER = demo_viewer("inspector1")
+CHIEF = demo_viewer("supervisor1")
+LAWYER = demo_viewer("lawyer1")
 NAMESPACE = uuid.UUID("6c6b3a4e-2f7e-4f0e-9d3c-0a1b2c3d4e5f")
 Step = Callable[..., Awaitable[Any]]
 

@@ -8,8 +8,6 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from importlib import resources
 
-from core.accounts.models import Role, Viewer
-from core.accounts.roles import ADMINS
 from core.accounts.service import AccountService
 from core.cases.service import CaseService
 from core.cases.settings import case_rules
@@ -18,23 +16,11 @@ from core.db import Database
 from core.demo import generator
 from core.demo.cases import load_demo_cases
 from core.demo.repository import DemoRepository
+from core.demo.users import DEMO_PASSWORD, DEMO_USERS, SYSTEM
 from core.fieldwork.checklists import ChecklistService
 from core.registry.importing import EnterpriseImporter, import_inspector_rows
 from core.registry.models import Matter
 from core.registry.sources import SourceRow
-
-DEMO_PASSWORD = "ecoinspect-demo"
-SYSTEM = Viewer(username="demo", roles=ADMINS, jurisdictions=("610000",))
-PROVINCE = "610000"
-XIAN = "610100"
-DEMO_USERS = [
-    ("supervisor1", [Role.SUPERVISOR], [PROVINCE], None, "省级科室负责人 (whole province)"),
-    ("inspector1", [Role.INSPECTOR], [XIAN], generator.DEMO_INSPECTORS[0], "西安执法人员 (Xi'an only)"),
-    ("inspector2", [Role.INSPECTOR], [XIAN], generator.DEMO_INSPECTORS[1], "西安执法人员 (Xi'an only)"),
-    ("author1", [Role.RULE_AUTHOR], [PROVINCE], None, "法规/政策人员 (rule author)"),
-    ("lawyer1", [Role.LEGAL_REVIEWER], [PROVINCE], None, "法制审核人员 (legal reviewer)"),
-    ("admin1", [Role.ADMIN], [PROVINCE], None, "administrator"),
-]
 
 
 def demo_logins() -> list[str]:

@@ -36,7 +36,8 @@ from api.graphql.relay import to_global_id
 from core.accounts.models import Role
 from core.config import Settings
 from core.db import Database
-from core.demo.loader import DEMO_PASSWORD, load_demo
+from core.demo.loader import load_demo
+from core.demo.users import DEMO_PASSWORD
 
 MODES = {"positive": Mode.POSITIVE, "negative": Mode.NEGATIVE}
 # The demo logins the fuzz acts as; each is sent documents on the root fields its role may call, since one

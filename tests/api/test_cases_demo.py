@@ -11,7 +11,8 @@ from core.cases.repository import CaseRepository
 from core.cases.settings import CaseRules
 from core.config import Settings
 from core.db import Database
-from core.demo.loader import DEMO_PASSWORD, load_demo
+from core.demo.loader import load_demo
+from core.demo.users import DEMO_PASSWORD
 
 LIST = """query($a: String) { cases(first: 20, after: $a) { edges { node { caseId number status partyName
   decisions { decisionId kind fineYuan publishedOn balance { outstandingYuan surchargeYuan } }

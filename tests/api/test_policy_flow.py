@@ -13,7 +13,8 @@ from conftest import gql, token_for
 
 from core.config import Settings
 from core.db import Database
-from core.demo.loader import DEMO_PASSWORD, load_demo
+from core.demo.loader import load_demo
+from core.demo.users import DEMO_PASSWORD
 from core.policies.service import PolicyService
 from rules.policy_engine import RulesEngine
 

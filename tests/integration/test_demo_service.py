@@ -5,7 +5,7 @@ from __future__ import annotations
 from api.assembly import build_services
 from core.config import Settings
 from core.db import Database
-from core.demo.loader import DEMO_USERS
+from core.demo.users import DEMO_USERS
 from core.policies.repository import DECISIONS
 
 
