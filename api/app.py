@@ -11,6 +11,7 @@ from starlette.routing import Route
 
 from api.assembly import build_services
 from api.graphql.schema import build_schema
+from api.http.audit import AUDIT_ROUTES
 from api.http.auth import token
 from api.http.case_documents import CASE_DOCUMENT_ROUTES
 from api.http.evidence import EVIDENCE_ROUTES
@@ -52,6 +53,7 @@ def create_app(
         supervisor = Supervisor(db.embedded) if db.embedded is not None else None
         if supervisor is not None:
             supervisor.start()
+        audit = None
         try:
             await prepare(db)
             app.state.database = db
@@ -59,11 +61,16 @@ def create_app(
             app.state.services = build_services(db, settings)
             app.state.accounts = app.state.services.accounts
             app.state.registry = app.state.services.registry
+            # Request-level audit entries are queued and written by this task; stopping it writes the rest.
+            audit = app.state.services.audit
+            audit.start()
             await app.state.services.policies.install_default_packs()
             if on_ready is not None:
                 await on_ready(db)
             yield
         finally:
+            if audit is not None:
+                await audit.stop()
             if supervisor is not None:
                 await supervisor.stop()
             if owned:
@@ -89,6 +96,7 @@ def create_app(
             *EVIDENCE_ROUTES,
             *METER_ROUTES,
             *FLIGHT_ROUTES,
+            *AUDIT_ROUTES,
         ],
         lifespan=lifespan,
         exception_handlers=UNAVAILABLE_HANDLERS,

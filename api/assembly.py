@@ -9,6 +9,7 @@ from api.context import Services
 from core.accounts.service import AccountService
 from core.alerts.service import AlertService
 from core.cases.advice import PenaltyAdvice
+from core.audit.service import AuditService
 from core.cases.models import Case, Decision
 from core.cases.overdue import OverdueService
 from core.cases.public import PublicCaseReader
@@ -110,7 +111,8 @@ def build_services(db: Database, settings: Settings) -> Services:
                     cases=cases, penalty_advice=PenaltyAdvice(
                         lambda facts, day: penalties.recommend(policies, facts, day=day)),
                     public_cases=PublicCaseReader(db, cases.rules),
-                    case_deadlines=OverdueService(db), persisted_queries=PersistedQueryService(db))
+                    case_deadlines=OverdueService(db), persisted_queries=PersistedQueryService(db),
+                    audit=AuditService(db, retention_days=settings.audit_retention_days))
 
 
 def build_jobs(db: Database, settings: Settings) -> Jobs:
@@ -118,4 +120,5 @@ def build_jobs(db: Database, settings: Settings) -> Jobs:
     work injected: the policy re-decision and the flagging of overdue cases."""
     services = build_services(db, settings)
     return Jobs(db, services.plans, services.results, extra={
-        "policy-redecide": services.policies.redecide_daily, "case-deadlines": services.case_deadlines.run_daily})
+        "policy-redecide": services.policies.redecide_daily, "case-deadlines": services.case_deadlines.run_daily,
+        "audit-chain": services.audit.chain_job, "audit-retention": services.audit.purge_expired})

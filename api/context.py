@@ -11,6 +11,7 @@ from core.accounts.models import Viewer
 from core.accounts.service import AccountService
 from core.alerts.service import AlertService
 from core.cases.advice import PenaltyAdvice
+from core.audit.service import AuditService
 from core.cases.models import Step
 from core.cases.overdue import OverdueService
 from core.cases.public import PublicCaseReader
@@ -72,6 +73,7 @@ class Services:
     public_cases: PublicCaseReader
     case_deadlines: OverdueService
     persisted_queries: PersistedQueryService
+    audit: AuditService
 
 
 @dataclass
@@ -80,6 +82,7 @@ class Context:
     services: Services
     settings: Settings
     request_id: str
+    address: str = "unknown"  # the client's address as the server sees it (api.http.auth.client_address)
     loaders: dict[str, DataLoader[Any, Any]] = field(default_factory=dict)
 
     @property

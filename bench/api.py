@@ -1,6 +1,6 @@
 """GraphQL request latency against a plain Starlette app, and database round trips per request.
 
-    .venv/bin/python bench/api.py [--requests 500]
+    .venv/bin/python bench/api.py [--requests 500] [--audit-requests 2000] [--only-audit]
 
 1. Latency: the app (demo data, 5,000 enterprises) and a one-route plain Starlette app each
    run under uvicorn in their own subprocess on 127.0.0.1. After a warm-up, N sequential
@@ -10,6 +10,15 @@
 2. Round trips: the app runs in-process over httpx.ASGITransport with a pymongo
    CommandListener on its client; the commands started while serving ``enterprises(first: 10)``
    and ``enterprises(first: 100)`` are counted (handshake/heartbeat commands ignored).
+3. Audit cost: a mutation in-process over httpx.ASGITransport, in alternating blocks with
+   request-level auditing on (entries queued, written and chained by the writer task) and off
+   (``AuditService.enabled = False``, the benchmark's switch), in the same run on the same app;
+   blocks last four writer intervals, and each "on" block is followed by an untimed flush, so an
+   "off" block never pays for entries of the block before. Two mutations: ``updateEnterprise``
+   (its service also keeps its own audit record, which the writer chains) and ``recordComplaint``
+   (its service keeps none). Target: p50 difference at most 1 ms. The median over neighbouring
+   block pairs of the difference of their medians is printed too: it is less moved by bursts of
+   load from other processes.
 
 Progress goes to stderr; the last line of stdout is one JSON object with every figure.
 """
@@ -22,10 +31,12 @@ import collections
 import contextlib
 import os
 import signal
+import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +54,8 @@ from _common import (
 )
 
 TARGET_RATIO_P50 = 2.0
+TARGET_AUDIT_P50_MS = 1.0
+AUDIT_BLOCK_INTERVALS = 4  # each on/off block lasts four intervals of the audit writer
 DEMO_ENTERPRISES = 5000
 USERNAME = "supervisor1"
 QUERY = "{ viewer { username } enterprises(first: %d) { edges { node { creditCode name } } } }"
@@ -253,6 +266,9 @@ async def measure_round_trips(tmp: Path) -> dict[str, Any]:
                 response.raise_for_status()
                 headers = {"authorization": f"Bearer {response.json()['access_token']}",
                            "accept": "application/graphql-response+json"}
+                # The login's audit entry (and the demo's pending ones) are written now, not by the writer task
+                # in the middle of a counted request: an answered query records nothing itself.
+                await app.app.state.services.audit.flush()
                 for first in (10, 100):
                     counts, db_ms, total_ms = [], [], []
                     for _ in range(3):  # the first call may warm caches; all three are reported
@@ -282,6 +298,143 @@ async def measure_round_trips(tmp: Path) -> dict[str, Any]:
     return figures
 
 
+# --------------------------------------------------------------------------- audit cost
+
+
+UPDATE_ENTERPRISE = """mutation($input: UpdateEnterpriseInput!) { updateEnterprise(input: $input) {
+  enterprise { version } userErrors { code } } }"""
+RECORD_COMPLAINT = """mutation($input: ComplaintInput!) { recordComplaint(input: $input) {
+  replayed userErrors { code } } }"""
+
+
+async def _alternate(mutate: Callable[[], Awaitable[float]], audit: Any, requests: int) -> dict[str, float]:
+    """``requests`` calls of ``mutate`` in blocks of ``AUDIT_BLOCK_INTERVALS`` writer intervals, auditing on and
+    off alternately; p50s and their differences in ms.
+
+    An "on" block pays for the writer's flushes during it (several, as in steady traffic); what is still queued
+    when it ends is flushed untimed, so the "off" block after it pays nothing for it (at most one interval's
+    entries of each "on" block go unpaid for). The services' own records, written in both modes, are chained
+    by the writer during "on" blocks only: they are charged to auditing, as they should be.
+    """
+    for _ in range(20):
+        await mutate()
+    await audit.flush()
+    timings: dict[bool, list[float]] = {True: [], False: []}
+    blocks: dict[bool, list[float]] = {True: [], False: []}  # each block's median
+    on = True
+    while len(timings[True]) + len(timings[False]) < requests:
+        audit.enabled = on
+        block: list[float] = []
+        ends = time.perf_counter() + AUDIT_BLOCK_INTERVALS * audit.interval_s
+        while time.perf_counter() < ends and len(timings[True]) + len(timings[False]) + len(block) < requests:
+            block.append(await mutate())
+        timings[on] += block
+        blocks[on].append(percentile(block, 50))
+        if on:
+            await audit.flush()  # untimed: the next "off" block pays nothing for this one
+        on = not on
+    audit.enabled = True
+    ms = 1000.0
+    on_p50, off_p50 = percentile(timings[True], 50) * ms, percentile(timings[False], 50) * ms
+    # Less moved by bursts of load from elsewhere: the median, over neighbouring on/off blocks, of the difference
+    # of their medians.
+    paired = statistics.median(a - b for a, b in zip(blocks[True], blocks[False], strict=False)) * ms
+    return {"on_p50_ms": round(on_p50, 3), "off_p50_ms": round(off_p50, 3),
+            "p50_difference_ms": round(on_p50 - off_p50, 3), "paired_block_median_difference_ms": round(paired, 3),
+            "on_p95_ms": round(percentile(timings[True], 95) * ms, 3),
+            "off_p95_ms": round(percentile(timings[False], 95) * ms, 3), "requests_on": len(timings[True]),
+            "requests_off": len(timings[False]), "blocks": len(blocks[True]) + len(blocks[False])}
+
+
+async def measure_audit(tmp: Path, requests: int) -> dict[str, Any]:
+    """The audit cost for two mutations: updateEnterprise, whose service also keeps its own audit record (written
+    pending in its transaction, chained by the writer), and recordComplaint, whose service keeps none."""
+    import csv
+    import uuid
+
+    import httpx
+    from asgi_lifespan import LifespanManager
+
+    from api.app import create_app, prepare
+    from core.accounts.models import Role
+    from core.accounts.service import AccountService
+    from core.config import Settings
+    from core.db import Database
+    from core.registry.credit_code import complete
+    from core.registry.importing import import_enterprises
+    from core.registry.rows import ENTERPRISE_COLUMNS
+
+    password = "bench-audit-password"
+    code = complete("91610100MA0009999")
+    figures: dict[str, Any] = {"audit_block_intervals": AUDIT_BLOCK_INTERVALS,
+                               "audit_target_p50_difference_ms": TARGET_AUDIT_P50_MS}
+    with database_server(tmp / "audit") as server:
+        settings = Settings(data_dir=tmp / "audit", log_level="WARNING", log_json=False,
+                            password_hash_profile="fast")
+        name = database_name("api_audit")
+        database = Database(server.uri, name)
+        try:
+            await prepare(database)
+            await AccountService(database, settings).create_user(
+                username="bench_supervisor", password=password, roles=[Role.SUPERVISOR], jurisdictions=["610100"])
+            seed = tmp / "audit-seed.csv"
+            with seed.open("w", newline="", encoding="utf-8") as handle:
+                writer = csv.DictWriter(handle, fieldnames=ENTERPRISE_COLUMNS)
+                writer.writeheader()
+                writer.writerow({"credit_code": code, "name": "基准企业", "jurisdiction": "610100",
+                                 "industry_code": "3011", "lon": "108.9", "lat": "34.2"})
+            await import_enterprises(database, seed, actor="bench")
+            app = create_app(settings, database=database)
+            async with LifespanManager(app, startup_timeout=120, shutdown_timeout=60) as manager, \
+                    httpx.AsyncClient(transport=httpx.ASGITransport(app=manager.app), base_url="http://bench") as http:
+                audit = app.app.state.services.audit
+                response = await http.post("/auth/token", data={"username": "bench_supervisor", "password": password})
+                response.raise_for_status()
+                headers = {"authorization": f"Bearer {response.json()['access_token']}",
+                           "accept": "application/graphql-response+json"}
+                version = 1
+
+                async def call(query: str, variables: dict[str, Any], field: str) -> tuple[float, dict[str, Any]]:
+                    started = time.perf_counter()
+                    answer = await http.post("/graphql", json={"query": query, "variables": variables},
+                                             headers=headers)
+                    seconds = time.perf_counter() - started
+                    payload = answer.json()["data"][field]
+                    if payload["userErrors"]:
+                        raise SystemExit(f"unexpected refusal: {payload}")
+                    return seconds, payload
+
+                async def update_enterprise() -> float:
+                    nonlocal version
+                    seconds, payload = await call(UPDATE_ENTERPRISE, {"input": {
+                        "creditCode": code, "version": version, "address": f"地址 {version}"}}, "updateEnterprise")
+                    version = payload["enterprise"]["version"]
+                    return seconds
+
+                async def record_complaint() -> float:
+                    seconds, _ = await call(RECORD_COMPLAINT, {"input": {
+                        "complaintId": str(uuid.uuid4()), "channel": "web", "jurisdiction": "610100",
+                        "receivedAt": datetime.now(UTC).isoformat(), "content": "夜间异味"}}, "recordComplaint")
+                    return seconds
+
+                for label, mutate in (("update_enterprise", update_enterprise), ("record_complaint", record_complaint)):
+                    log(f"audit: {label}: warm-up, then {requests} mutations in blocks of {AUDIT_BLOCK_INTERVALS} "
+                        f"writer intervals ({audit.interval_s} s), auditing on and off alternately")
+                    found = await _alternate(mutate, audit, requests)
+                    figures.update({f"audit_{label}_{key}": value for key, value in found.items()})
+                    log(f"audit: {label}: p50 {found['on_p50_ms']:.3f} ms with auditing, {found['off_p50_ms']:.3f} ms "
+                        f"without: difference {found['p50_difference_ms']:+.3f} ms (target <= {TARGET_AUDIT_P50_MS} "
+                        f"ms); median of block-pair differences {found['paired_block_median_difference_ms']:+.3f} ms")
+                figures["audit_entries_recorded"] = await database["audit"].count_documents(
+                    {"source": "graphql", "outcome": "ok"})
+                figures["audit_writer_interval_s"] = audit.interval_s
+        finally:
+            if os.environ.get("MONGODB_URI"):
+                await database.client.drop_database(name)
+            await database.client.close()
+    return figures
+
+
 # --------------------------------------------------------------------------- main
 
 
@@ -292,6 +445,9 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=50, help="untimed requests to each server first")
     parser.add_argument("--timeout", type=float, default=600.0,
                         help="seconds to wait for a server to be ready")
+    parser.add_argument("--audit-requests", type=int, default=2000,
+                        help="timed calls of each mutation for the audit cost, half with auditing on (default 2000)")
+    parser.add_argument("--only-audit", action="store_true", help="measure the audit cost only")
     parser.add_argument("--serve", choices=["app", "plain"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve == "app":
@@ -302,17 +458,20 @@ def main() -> None:
         return
     # A plain SIGTERM would skip the clean-up (servers, temp files); make it an exit.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    if args.requests < 1 or args.warmup < 0:
-        parser.error("--requests must be at least 1 and --warmup not negative")
+    if args.requests < 1 or args.warmup < 0 or args.audit_requests < 100:
+        parser.error("--requests must be at least 1, --warmup not negative, --audit-requests at least 100")
 
     figures: dict[str, Any] = {"benchmark": "api", **machine(),
                                "server": "MongoDB (MONGODB_URI)" if os.environ.get("MONGODB_URI")
                                else "SecantusDB (embedded child process)",
                                "query": QUERY % 10}
     with temp_dir("ecoinspect-bench-api-") as tmp:
-        figures.update(measure_latency(args.requests, args.warmup, tmp, args.timeout))
-        figures.update(asyncio.run(measure_round_trips(tmp)))
-    figures["round_trips_equal"] = figures["db_round_trips_first_10"] == figures["db_round_trips_first_100"]
+        if not args.only_audit:
+            figures.update(measure_latency(args.requests, args.warmup, tmp, args.timeout))
+            figures.update(asyncio.run(measure_round_trips(tmp)))
+            figures["round_trips_equal"] = (figures["db_round_trips_first_10"]
+                                            == figures["db_round_trips_first_100"])
+        figures.update(asyncio.run(measure_audit(tmp, args.audit_requests)))
     figures["loadavg_1m_at_end"] = round(os.getloadavg()[0], 2)
     emit(figures)
 

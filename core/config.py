@@ -98,6 +98,7 @@ class Settings(BaseSettings):
     case_daily_penalty_types: str = "exceed_standard,evade_supervision,hazardous_waste_dumping,fugitive_emission"
     # 行政处罚法 art. 33 (1): first violations that may go unpunished when harm is slight and corrected in time
     case_first_violation_types: str = "monitoring_not_connected,fugitive_emission"
+    audit_retention_days: int = Field(default=3650, ge=1, le=36_500)  # whole UTC days older are purged
     log_level: str = "INFO"
     log_json: bool = True
 

@@ -32,11 +32,13 @@ def safe_cell(value: Any) -> Any:
     return "'" + text if text.startswith(TRIGGERS) else text
 
 
-def render(columns: Sequence[str], rows: Iterable[Mapping[str, Any]]) -> str:
-    """A whole CSV document (header, then one line per row, missing keys empty), every cell made safe."""
+def render(columns: Sequence[str], rows: Iterable[Mapping[str, Any]], *, header: bool = True) -> str:
+    """A whole CSV document (header, then one line per row, missing keys empty), every cell made safe.
+    ``header=False`` gives the lines of further rows, for a document written in parts."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow([safe_cell(c) for c in columns])
+    if header:
+        writer.writerow([safe_cell(c) for c in columns])
     for row in rows:
         writer.writerow([safe_cell(row.get(column)) for column in columns])
     return buffer.getvalue()

@@ -97,6 +97,18 @@ async def gql(client: httpx.AsyncClient, query: str, variables: dict[str, Any] |
     return dict(response.json())
 
 
+AUDIT_LOG = """query($f: AuditLogFilter) { auditLog(first: 100, filter: $f) {
+  edges { node { actor operation targets outcome code address detail { name value } } } } }"""
+
+
+async def audit_log(client: httpx.AsyncClient, **where: Any) -> list[dict[str, Any]]:
+    """The audit entries matching ``where`` (auditLog's filter), read as the admin: the app writes its queued
+    entries first, so the caller sees what its requests recorded."""
+    result = await gql(client, AUDIT_LOG, {"f": where}, token=await token_for(client, "admin"))
+    assert not result.get("errors"), result
+    return [edge["node"] for edge in result["data"]["auditLog"]["edges"]]
+
+
 def enterprise_row(code17: str, jurisdiction: str = "610100", **extra: str) -> dict[str, str]:
     from core.registry.credit_code import complete
 

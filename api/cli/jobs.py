@@ -16,7 +16,7 @@ from api.context import Services
 from api.logs import configure
 
 scheduler_app = typer.Typer(help="Periodic jobs with leases: plans from templates, publication notices, policy "
-                                 "re-decisions, overdue cases.",
+                                 "re-decisions, overdue cases, audit chaining and retention.",
                             no_args_is_help=True)
 
 

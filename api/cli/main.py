@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from api.assembly import build_services
+from api.cli.audit import audit_app
 from api.cli.cases import cases_app
 from api.cli.fieldwork import verify_task_command
 from api.cli.jobs import scheduler_app
@@ -38,6 +39,7 @@ app.add_typer(complaints_app, name="complaints")
 app.add_typer(hotspot_app, name="hotspot")
 app.add_typer(flight_app, name="flight")
 app.add_typer(cases_app, name="cases")
+app.add_typer(audit_app, name="audit")
 app.command("verify-draw")(verify_draw)
 app.command("verify-task")(verify_task_command)
 

@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from api import logs
 from api.app import prepare
 from api.assembly import build_services
+from api.cli import audit_trail
 from api.context import Services
 from core.config import Settings
 from core.db import Database, EmbeddedServerError
@@ -36,13 +37,16 @@ def fail(message: str) -> typer.Exit:
 
 @contextlib.asynccontextmanager
 async def open_database(settings: Settings) -> AsyncIterator[Database]:
+    """The configured database, prepared. Every command that opens one comes through here, so here a command
+    that writes is recorded in the audit trail (``api.cli.audit_trail``), written before the database closes."""
     try:
         database = await asyncio.to_thread(Database.from_settings, settings)
     except EmbeddedServerError as exc:
         raise fail(str(exc)) from None
     try:
         await prepare(database)
-        yield database
+        async with audit_trail.recorded(database, settings):
+            yield database
     finally:
         await database.close()
 

@@ -1,17 +1,20 @@
 """Who may call each root field: declared as data, enforced for every root field, fail closed.
 
 Object-level scope (jurisdiction) is enforced again by the services, which filter every read
-to the viewer's jurisdictions. A root field missing from ACCESS is refused.
+to the viewer's jurisdictions. A root field missing from ACCESS is refused. The same guard records
+each mutation's outcome and each refused root field in the audit trail (``api.graphql.audit``).
 """
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from typing import Any
 
 from graphql import GraphQLResolveInfo, GraphQLSchema, default_field_resolver
 
 from api.cases.mutations import ACCESS as CASE_ACCESS
+from api.graphql import audit
 from api.graphql.errors import ApiError
 from core.accounts.models import Role
 from core.accounts.roles import ANY_ROLE, AUTHORS, POLICY_READERS, PUBLIC, SUPERVISORS
@@ -97,6 +100,7 @@ ACCESS: dict[str, frozenset[Role]] = {
     "Mutation.recordHotspotAlert": SUPERVISORS,
     "Query.droneFlight": ANY_ROLE,  # inspectors, supervisors and admins covering the flight's jurisdiction
     "Mutation.recordDroneFlight": ANY_ROLE,
+    "Query.auditLog": SUPERVISORS,  # administrators see every entry; supervisors those of actors in their scope
     **CASE_ACCESS,  # one entry per case field, from the case mutations' table
 }
 
@@ -129,10 +133,20 @@ def guard_root_fields(schema: GraphQLSchema) -> None:
 
 def _guarded(key: str, resolve: Callable[..., Any] | None) -> Callable[..., Any]:
     inner = resolve or default_field_resolver
+    mutation = key.startswith("Mutation.")
 
     def guarded(root: Any, info: GraphQLResolveInfo, **kwargs: Any) -> Any:
-        check(key, info.context.viewer)
-        return inner(root, info, **kwargs)
+        try:
+            check(key, info.context.viewer)
+            result = inner(root, info, **kwargs)
+        except Exception as exc:
+            audit.record(info.context, key, kwargs, audit.error_code(exc))
+            raise
+        if inspect.isawaitable(result):
+            return audit.settle(info.context, key, kwargs, result, mutation)
+        if mutation:
+            audit.record(info.context, key, kwargs, audit.payload_refusal(result))
+        return result
 
     return guarded
 

@@ -12,6 +12,7 @@ from strawberry.types import Info
 
 from api.alerts.mutations import AlertMutation
 from api.alerts.queries import AlertQuery
+from api.audit.queries import AuditQuery
 from api.cases.mutations import CaseMutation
 from api.cases.queries import CaseQuery
 from api.context import Context
@@ -50,7 +51,7 @@ class Viewer:
 
 @strawberry.type
 class Query(RegistryQuery, InspectionQuery, PolicyQuery, AlertQuery, EventQuery, FieldQuery, NonsiteQuery,
-            CaseQuery):
+            CaseQuery, AuditQuery):
     @strawberry.field(description="Who is asking.")
     def viewer(self, info: Info[Context, None]) -> Viewer:
         v = info.context.viewer

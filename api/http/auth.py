@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from api import logs
-from core.accounts.models import Viewer
+from core.accounts.models import User, Viewer
 from core.error_codes import ErrorCode
 from core.errors import AccountLocked, TooManyAttempts, Unauthenticated
 
@@ -44,13 +44,17 @@ async def token(request: Request) -> JSONResponse:
             return _oauth_error("invalid_request", "the body is not valid JSON", 400, ErrorCode.BAD_REQUEST)
     else:
         form = dict(await request.form())
-    accounts, audit = request.app.state.accounts, request.app.state.registry.audit
+    accounts, audit = request.app.state.accounts, request.app.state.services.audit
     grant, address = str(form.get("grant_type", "password")), client_address(request)
 
-    async def record(outcome: str) -> None:
+    def record(code: ErrorCode | None, user: User | None = None) -> None:
+        """Queue the login's audit entry (the writer task stores it; the answer does not wait)."""
         name = str(form.get("username"))
-        await audit.append(actor=name, action="login", target=f"user:{name}", request_id=logs.request_id.get(),
-                           outcome=outcome, detail={"address": address})
+        audit.record(actor=name, operation="login", outcome="ok" if code is None else f"refused:{code}", code=code,
+                     roles=[role.value for role in user.roles] if user else [],
+                     jurisdictions=user.jurisdictions if user else [], targets=[("user", name)],
+                     request_id=logs.request_id.get(), address=address, source="http",
+                     detail={"address": address})
 
     try:
         if grant == "password":
@@ -59,17 +63,17 @@ async def token(request: Request) -> JSONResponse:
                 return _oauth_error("invalid_request", "username and password are required", 400, ErrorCode.BAD_REQUEST)
             user = await accounts.authenticate(username, password, address=address)
             tokens = accounts.issue_tokens(user)
-            await record("ok")
+            record(None, user)
         elif grant == "refresh_token":
             tokens = await accounts.refresh(str(form.get("refresh_token", "")))
         else:
             return _oauth_error("unsupported_grant_type", f"grant_type {grant} is not supported", 400,
                                 ErrorCode.UNSUPPORTED_GRANT_TYPE)
     except (AccountLocked, TooManyAttempts) as exc:
-        await record(f"refused:{exc.code}")
+        record(exc.code)
         return _oauth_error("invalid_grant", exc.message, 423 if isinstance(exc, AccountLocked) else 429, exc.code)
     except Unauthenticated as exc:
         if grant == "password":
-            await record(f"refused:{exc.code}")
+            record(exc.code)
         return _oauth_error("invalid_grant", exc.message, 401, exc.code)
     return JSONResponse(tokens, headers={"Cache-Control": "no-store"})

@@ -12,6 +12,7 @@ import json
 import logging
 import re
 import time
+from collections.abc import Callable
 from typing import Any
 
 import strawberry
@@ -23,8 +24,11 @@ from strawberry.types.graphql import OperationType
 
 from api import logs
 from api.context import Context
+from api.graphql.audit import record_request
 from api.http import persisted
+from api.http.auth import client_address
 from api.http.metrics import GRAPHQL_LATENCY, GRAPHQL_REQUESTS
+from core.accounts.models import ANONYMOUS
 from core.error_codes import ErrorCode
 from core.errors import DomainError, Unauthenticated
 from core.jsonsafe import find_unsafe, sanitise_for_output
@@ -66,7 +70,15 @@ def _bearer(request: Request) -> str | None:
     return token.strip()
 
 
-async def _params(request: Request, media: str) -> dict[str, Any] | Response:
+class _BadRequest(Exception):
+    """A request body or query string the endpoint refuses before reading the document."""
+
+    def __init__(self, message: str, code: ErrorCode, status: int = 400) -> None:
+        super().__init__(message)
+        self.message, self.code, self.status = message, code, status
+
+
+async def _params(request: Request) -> dict[str, Any]:
     if request.method == "GET":
         raw: dict[str, Any] = dict(request.query_params)
         for name in ("variables", "extensions"):
@@ -74,22 +86,22 @@ async def _params(request: Request, media: str) -> dict[str, Any] | Response:
                 try:
                     raw[name] = json.loads(raw[name], parse_constant=_refuse_constant)
                 except _NonFinite as exc:
-                    return _error(f"{name} holds {exc}, which JSON does not allow", ErrorCode.BAD_USER_INPUT, 400,
-                                  media)
+                    raise _BadRequest(f"{name} holds {exc}, which JSON does not allow",
+                                      ErrorCode.BAD_USER_INPUT) from None
                 except (json.JSONDecodeError, RecursionError):
-                    return _error(f"{name} is not valid JSON", ErrorCode.BAD_REQUEST, 400, media)
+                    raise _BadRequest(f"{name} is not valid JSON", ErrorCode.BAD_REQUEST) from None
         return raw
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type != JSON:
-        return _error("POST bodies must be application/json", ErrorCode.UNSUPPORTED_MEDIA_TYPE, 415, media)
+        raise _BadRequest("POST bodies must be application/json", ErrorCode.UNSUPPORTED_MEDIA_TYPE, 415)
     try:
         body = json.loads(await request.body(), parse_constant=_refuse_constant)
     except _NonFinite as exc:
-        return _error(f"the body holds {exc}, which JSON does not allow", ErrorCode.BAD_USER_INPUT, 400, media)
+        raise _BadRequest(f"the body holds {exc}, which JSON does not allow", ErrorCode.BAD_USER_INPUT) from None
     except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
-        return _error("the body is not valid JSON", ErrorCode.BAD_REQUEST, 400, media)
+        raise _BadRequest("the body is not valid JSON", ErrorCode.BAD_REQUEST) from None
     if not isinstance(body, dict):
-        return _error("the body must be a JSON object", ErrorCode.BAD_REQUEST, 400, media)
+        raise _BadRequest("the body must be a JSON object", ErrorCode.BAD_REQUEST)
     return body
 
 
@@ -127,23 +139,32 @@ class GraphQLEndpoint:
         settings = request.app.state.settings
         accept = request.headers.get("accept", "")
         get = request.method == "GET"
+        address, viewer, operation = client_address(request), ANONYMOUS, "graphql"
+
+        def refuse(message: str, code: ErrorCode, status: int, media: str = JSON, **headers: str) -> Response:
+            """A request refused before any root field ran: answered, and recorded in the audit trail."""
+            record_request(request.app.state.services.audit, viewer, operation, code,
+                           request_id=logs.request_id.get(), address=address)
+            return _error(message, code, status, media, **headers)
+
         if get and settings.production and "extensions" not in request.query_params:
-            return _get_refused()
+            return _get_refused(refuse)
         if get and "text/html" in accept and not {"query", "extensions"} & set(request.query_params):
             return HTMLResponse(_GRAPHIQL)
         media = _negotiate(accept)
         if media is None:
-            return _error(f"cannot answer with {accept}; accept {GRAPHQL_RESPONSE} or {JSON}",
+            return refuse(f"cannot answer with {accept}; accept {GRAPHQL_RESPONSE} or {JSON}",
                           ErrorCode.NOT_ACCEPTABLE, 406)
-        params = await _params(request, media)
-        if isinstance(params, Response):
-            return params
+        try:
+            params = await _params(request)
+        except _BadRequest as exc:
+            return refuse(exc.message, exc.code, exc.status, media)
         try:
             named = persisted.persisted_request(params)
         except persisted.Refused as exc:
-            return _error(exc.message, exc.code, 400, media)
+            return refuse(exc.message, exc.code, 400, media)
         if get and settings.production and named is None:
-            return _get_refused()
+            return _get_refused(refuse)
         if named is not None and not named.carries_query:
             document = await request.app.state.services.persisted_queries.get(named.sha256)
             if document is None:
@@ -151,17 +172,18 @@ class GraphQLEndpoint:
             params = {**params, "query": document}
         problem = _well_formed(params)
         if problem:
-            return _error(problem, ErrorCode.BAD_REQUEST, 400, media)
+            return refuse(problem, ErrorCode.BAD_REQUEST, 400, media)
+        operation = f"graphql:{_audited_name(params)}"
         problem = _unsafe(params)
         if problem:
-            return _error(f"not storable: {problem}", ErrorCode.BAD_USER_INPUT, 400, media)
+            return refuse(f"not storable: {problem}", ErrorCode.BAD_USER_INPUT, 400, media)
         try:
             viewer = await request.app.state.accounts.viewer_from_token(_bearer(request))
         except Unauthenticated as exc:
-            return _error(exc.message, exc.code, 401, media, **{"WWW-Authenticate": "Bearer"})
+            return refuse(exc.message, exc.code, 401, media, **{"WWW-Authenticate": "Bearer"})
         context = Context(viewer=viewer, services=request.app.state.services,
-                          settings=settings, request_id=logs.request_id.get())
-        operation = _operation_name(params)
+                          settings=settings, request_id=logs.request_id.get(), address=address)
+        label = _operation_name(params)
         allowed = ({OperationType.QUERY} if request.method == "GET"
                    else {OperationType.QUERY, OperationType.MUTATION})
         started = time.perf_counter()
@@ -172,13 +194,16 @@ class GraphQLEndpoint:
             )
         except InvalidOperationTypeError as exc:
             if exc.operation_type is OperationType.SUBSCRIPTION:
-                return _error("subscriptions are not supported over HTTP; use a query or a mutation",
+                return refuse("subscriptions are not supported over HTTP; use a query or a mutation",
                               ErrorCode.OPERATION_NOT_SUPPORTED, 400, media)
-            return _error("mutations need POST", ErrorCode.METHOD_NOT_ALLOWED, 405, media, Allow="POST")
-        GRAPHQL_LATENCY.labels(operation).observe(time.perf_counter() - started)
+            return refuse("mutations need POST", ErrorCode.METHOD_NOT_ALLOWED, 405, media, Allow="POST")
+        GRAPHQL_LATENCY.labels(label).observe(time.perf_counter() - started)
+        if _request_error(result) and result.errors:  # no root field ran (parse, validation, variables, limits)
+            record_request(request.app.state.services.audit, viewer, operation, _code(result.errors[0]),
+                           request_id=context.request_id, address=address)
         if named is not None and named.carries_query and not _request_error(result):
             await _remember(request, named.sha256, params["query"])
-        response = self._respond(result, media, operation)
+        response = self._respond(result, media, label)
         if get:  # answers differ by media type and viewer: a cache must keep them apart
             response.headers["Vary"] = "Accept, Authorization"
         return response
@@ -207,9 +232,14 @@ class GraphQLEndpoint:
             return JSONResponse(sanitise_for_output(body), status_code=status, media_type=media, headers=headers)
 
 
-def _get_refused() -> Response:
-    return _error("GET is for persisted queries in production (extensions.persistedQuery); use POST",
+def _get_refused(refuse: Callable[..., Response]) -> Response:
+    return refuse("GET is for persisted queries in production (extensions.persistedQuery); use POST",
                   ErrorCode.METHOD_NOT_ALLOWED, 405, Allow="POST")
+
+
+def _code(error: GraphQLError) -> str:
+    """The code the client is answered with for ``error``."""
+    return str((error.extensions or {}).get("code") or error_code(error))
 
 
 def _request_error(result: Any) -> bool:
@@ -256,13 +286,18 @@ def _operation_name(params: dict[str, Any]) -> str:
 
     Clients choose names, so the label set is capped: names beyond the first 200 count as "other".
     """
-    name = params.get("operationName")
-    if not name:
-        match = _NAMED.match(params["query"])
-        name = match.group(1) if match else "anonymous"
-    name = str(name)[:64]
+    name = _audited_name(params)
     if name not in _labels:
         if len(_labels) >= _MAX_LABELS:
             return "other"
         _labels.add(name)
     return name
+
+
+def _audited_name(params: dict[str, Any]) -> str:
+    """The operation's name for the audit trail: operationName, else the first operation's name."""
+    name = params.get("operationName")
+    if not name:
+        match = _NAMED.match(params["query"])
+        name = match.group(1) if match else "anonymous"
+    return str(name)[:64]

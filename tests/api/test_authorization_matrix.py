@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 from alert_checks import ALERT_CHECKS
+from audit_checks import AUDIT_CHECKS
 from case_checks import CASE_CHECKS, seed_case_matrix
 from conftest import USERS, enterprise_row, gql, token_for
 from event_checks import EVENT_CHECKS
@@ -180,7 +181,8 @@ CHECKS = {
 
 def test_matrix_covers_every_root_field() -> None:
     assert (set(CHECKS) | set(PLAN_CHECKS) | set(POLICY_CHECKS) | set(ALERT_CHECKS) | set(EVENT_CHECKS)
-            | set(FIELD_CHECKS) | set(NONSITE_CHECKS) | set(LEAD_CHECKS) | set(CASE_CHECKS) == set(ACCESS))
+            | set(FIELD_CHECKS) | set(NONSITE_CHECKS) | set(LEAD_CHECKS) | set(CASE_CHECKS) | set(AUDIT_CHECKS)
+            == set(ACCESS))
 
 
 @pytest.mark.parametrize("field", sorted(CHECKS))
@@ -237,6 +239,16 @@ async def test_event_matrix(client: httpx.AsyncClient, seeded: None, field: str)
     for role in ROLES:
         for where in ("xian", "baoji"):
             await EVENT_CHECKS[field](client, tokens[role], role, where, setup)
+
+
+@pytest.mark.parametrize("field", sorted(AUDIT_CHECKS))
+async def test_audit_matrix(client: httpx.AsyncClient, seeded: None, field: str) -> None:
+    tokens = await _tokens(client)  # every account logs in: the entries the check reads
+    setup = tokens["prov_supervisor"]
+    assert setup is not None
+    for role in ROLES:
+        for where in ("xian", "baoji"):
+            await AUDIT_CHECKS[field](client, tokens[role], role, where, setup)
 
 
 @pytest.mark.parametrize("field", sorted(FIELD_CHECKS))

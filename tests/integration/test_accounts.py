@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import jwt
 import pytest
-from conftest import PASSWORD, gql
+from conftest import PASSWORD, audit_log, gql
 
 from core.accounts.service import login_delay
 from core.config import Settings
@@ -48,7 +48,7 @@ async def test_repeated_failures_lock_the_account(client: httpx.AsyncClient, use
     await database["login_throttle"].update_many({"locked_until": {"$ne": None}},
                                                  {"$set": {"locked_until": past, "window_until": past}})
     assert (await client.post("/auth/token", data={"username": "author", "password": PASSWORD})).status_code == 200
-    audit = await database["audit"].find({"target": "user:author"}).to_list()
+    audit = await audit_log(client, target="author", operation="login")
     assert {a["outcome"] for a in audit} >= {"ok", "refused:INVALID_CREDENTIALS", "refused:ACCOUNT_LOCKED"}
 
 

@@ -33,6 +33,7 @@ async def _serve(database: Database, settings: Settings) -> AsyncIterator[Any]:
     asgi = create_app(settings, database=database)
     async with LifespanManager(asgi, startup_timeout=60, shutdown_timeout=60) as manager:
         manager.app.accounts = asgi.app.state.accounts  # type: ignore[attr-defined]
+        manager.app.audit = asgi.app.state.services.audit  # type: ignore[attr-defined]
         yield manager.app
 
 
@@ -96,6 +97,7 @@ async def test_a_stranger_cannot_lock_the_user_out_from_elsewhere(app: Any, user
         assert codes[-1] == "ACCOUNT_LOCKED"
         assert (await _login(user, "xian_inspector", PASSWORD)).status_code == 200
         assert (await _login(attacker, "xian_inspector", PASSWORD)).status_code == 423
+    await app.audit.flush()  # logins are recorded through the audit queue
     audit = await database["audit"].find({"target": "user:xian_inspector"}).to_list()
     assert {(a["outcome"], a["detail"]["address"]) for a in audit} >= {
         ("refused:ACCOUNT_LOCKED", ATTACKER), ("ok", USER)}
