@@ -8,8 +8,8 @@ from typing import Any
 from api.context import Services
 from core.accounts.service import AccountService
 from core.alerts.service import AlertService
-from core.cases.advice import PenaltyAdvice
 from core.audit.service import AuditService
+from core.cases.advice import PenaltyAdvice
 from core.cases.models import Case, Decision
 from core.cases.overdue import OverdueService
 from core.cases.public import PublicCaseReader

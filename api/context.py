@@ -10,8 +10,8 @@ from strawberry.dataloader import DataLoader
 from core.accounts.models import Viewer
 from core.accounts.service import AccountService
 from core.alerts.service import AlertService
-from core.cases.advice import PenaltyAdvice
 from core.audit.service import AuditService
+from core.cases.advice import PenaltyAdvice
 from core.cases.models import Step
 from core.cases.overdue import OverdueService
 from core.cases.public import PublicCaseReader
