@@ -81,7 +81,8 @@ def build_services(db: Database, settings: Settings) -> Services:
         assert decision.decided_on is not None
         await events.record_verified(decision.decided_by or "system", credit_code=case.credit_code, kind="penalty",
                                      reference=decision.number, description=f"case {case.id}: {decision.kind.value}",
-                                     key=f"{case.id}:{decision.id}", request_id=request_id, source="cases")
+                                     key=f"{case.id}:{decision.id}", request_id=request_id, source="cases",
+                                     occurred_on=decision.decided_on)
 
     cases = CaseService(db, case_rules(settings, calendar_from(settings).add_working_days),
                         recommend=case_discretion(policies), on_penalty=penalty_decided)

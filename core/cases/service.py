@@ -128,6 +128,7 @@ class CaseService:
         case = await self._readable(viewer, case_id)
         replay = await self._replayed(step_id, case_id, kind, data)
         if replay is not None:
+            await self._consequences(None, replay, request_id)  # a retry after a failed hook completes it
             return replay, False
         enriched = await self._enrich(kind, data, case)
         actor = _actor(viewer)
@@ -157,6 +158,7 @@ class CaseService:
             if replay is None:
                 raise Conflict(f"case {case.id} changed meanwhile; read it and try again",
                                code=ErrorCode.CONCURRENT_WRITE) from None
+            await self._consequences(None, replay, request_id)
             return replay, False
         await self._consequences(case, after, request_id)
         return after, True
@@ -183,11 +185,13 @@ class CaseService:
             fines.append(rest)
         return {**data, "fines": fines}
 
-    async def _consequences(self, before: Case, after: Case, request_id: str) -> None:
-        """A decided penalty becomes a PENALTY event, so credit, class and positive list are decided again."""
+    async def _consequences(self, before: Case | None, after: Case, request_id: str) -> None:
+        """A decided penalty becomes a PENALTY event, so credit, class and positive list are decided again.
+        The hook is idempotent (one event per decision), so a replay (``before`` None) runs it for every
+        decided penalty: a retry after the hook failed once the step was stored still records the event."""
         if self.on_penalty is None:
             return
-        decided_before = {d.id for d in before.decisions if d.decided_on}
+        decided_before = {d.id for d in before.decisions if d.decided_on} if before is not None else set()
         for decision in after.decisions:
             if decision.decided_on and decision.id not in decided_before and decision.kind != DecisionKind.NO_PENALTY:
                 await self.on_penalty(after, decision, request_id)

@@ -118,13 +118,15 @@ class EventService:
         return event, created, changed
 
     async def record_verified(self, actor: str, *, credit_code: str, kind: str, reference: str, description: str,
-                              key: str, request_id: str, source: str) -> None:
+                              key: str, request_id: str, source: str, occurred_on: date | None = None) -> None:
         """A fact verified by another flow enters the enterprise's events (same id for a replay),
         then its policies decide again. The caller's flow authorised the verification itself, so
-        the event is recorded by the system on the verifier's behalf (``record_system``)."""
+        the event is recorded by the system on the verifier's behalf (``record_system``). ``occurred_on``
+        (default today) is the day the fact happened, so a replay on a later day is the same event."""
         event_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"ecoinspect:{kind}:{key}"))
-        data = {"id": event_id, "credit_code": credit_code, "kind": kind, "occurred_on": datetime.now(UTC).date(),
-                "reference": reference, "description": description}
+        data = {"id": event_id, "credit_code": credit_code, "kind": kind,
+                "occurred_on": occurred_on or datetime.now(UTC).date(), "reference": reference,
+                "description": description}
         await self.record_system(f"{actor} (verified)", data, request_id=request_id, source=source)
         if self.on_facts_changed is not None:
             await self.on_facts_changed({"credit_code": credit_code}, f"event:{kind}:{event_id}")

@@ -180,3 +180,6 @@ async def test_discretion_is_kept_and_a_decided_penalty_reaches_the_events(clien
     events = await gql(client, "query($c: String!) { enterprise(creditCode: $c) { events { kind reference } } }",
                        {"c": s["code"]}, token=s["chief"])
     assert {"kind": "PENALTY", "reference": number} in events["data"]["enterprise"]["events"]
+    dated = await gql(client, "query($c: String!) { enterprise(creditCode: $c) { events { kind occurredOn } } }",
+                      {"c": s["code"]}, token=s["chief"])
+    assert {"kind": "PENALTY", "occurredOn": ago(38)} in dated["data"]["enterprise"]["events"]  # the decision's day

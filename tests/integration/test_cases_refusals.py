@@ -26,6 +26,8 @@ from cases_support import (
 from core.audit.repository import AuditRepository
 from core.cases.models import CaseStatus, StepKind
 from core.cases.repository import CaseRepository
+from core.cases.service import CaseService
+from core.cases.settings import CaseRules
 from core.db import Database
 from core.errors import DomainError
 
@@ -247,3 +249,27 @@ async def test_a_case_opened_from_a_complaint_carries_it_as_evidence(flow: Flow)
         "content": "夜间偷排", "credit_code": flow.credit_code})
     case = await flow.open(source="complaint", source_id=complaint_id)
     assert [(e.kind.value, e.id) for e in case.evidence] == [("complaint", complaint_id)]
+
+
+async def test_a_retry_after_the_penalty_hook_failed_still_records_the_event(database: Database, tmp_path: Path) -> None:
+    """The decision was stored but the PENALTY event hook failed (a crash between the two): the client's
+    retry of the same step is a replay, and it records the event, dated by the decision, once."""
+    calls: list[tuple[str, str]] = []
+
+    async def flaky(case: Any, decision: Any, request_id: str) -> None:
+        calls.append((decision.id, str(decision.decided_on)))
+        if len(calls) == 1:
+            raise RuntimeError("the events store was unavailable")
+
+    flow = Flow(CaseService(database, CaseRules(), on_penalty=flaky), await registry(database, tmp_path))
+    await flow.filed()
+    await flow.step(OFFICER, StepKind.REVIEW, outcome="penalty", reviewed_on=ago(102), facts="f",
+                    fines=[{"violation": 0, "fine_fen": 150_000 * YUAN}])
+    await flow.step(OFFICER, StepKind.PRIOR_NOTICE, served_on=ago(100), method="direct")
+    step_id = str(uuid.uuid4())
+    with pytest.raises(RuntimeError):
+        await flow.step(CHIEF, StepKind.DECIDE, step_id, decided_on=ago(90))
+    case, created = await flow.service.record(CHIEF, flow.case_id, StepKind.DECIDE, step_id,
+                                              {"decided_on": ago(90)}, request_id="retry")
+    assert created is False and case.status == CaseStatus.DECIDED
+    assert calls == [("main", ago(90)), ("main", ago(90))]
