@@ -8,8 +8,10 @@ PORT ?= 8000
 CHROMIUM := /usr/bin/chromium
 # The on-site record PDF embeds this Debian CJK font (core/fieldwork/record_pdf.py).
 CJK_FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
+# GraphiQL's files (api/static/graphiql/) and tus-js-client for the browser tests, from npm (web/package-lock.json).
+WEB := api/static/graphiql/.built
 
-.PHONY: run test install lint schema bench clean
+.PHONY: run test install lint schema bench clean web
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert (3, 11) <= sys.version_info[:2] < (3, 13), "Python 3.11 or 3.12 is required (durable_rules does not import on 3.13)"'
@@ -31,10 +33,19 @@ $(CJK_FONT):
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-microhei >/dev/null 2>&1 || \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-microhei >/dev/null)
 
-run: $(STAMP) $(CJK_FONT)
+$(WEB): web/package.json web/package-lock.json web/build.sh web/build.mjs
+	@command -v npm >/dev/null || { command -v apt-get >/dev/null || { echo "make web needs node and npm"; exit 1; }; \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null 2>&1 || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null); }
+	sh web/build.sh
+	@touch $@
+
+web: $(WEB)
+
+run: $(STAMP) $(CJK_FONT) $(WEB)
 	PORT=$(PORT) $(BIN)/ecoinspect serve --demo
 
-test: $(STAMP) $(CHROMIUM) $(CJK_FONT)
+test: $(STAMP) $(CHROMIUM) $(CJK_FONT) $(WEB)
 	$(BIN)/ruff check api core rules scheduler tests bench
 	$(BIN)/mypy api core rules scheduler
 	$(BIN)/python -m pytest -n auto  # one worker (and one embedded server) per core
@@ -59,4 +70,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/load.py
 
 clean:
-	rm -rf $(VENV) var
+	rm -rf $(VENV) var web/node_modules api/static/graphiql

@@ -11,6 +11,7 @@ from starlette.routing import Route
 
 from api.assembly import build_services
 from api.graphql.schema import build_schema
+from api.http import graphiql
 from api.http.audit import AUDIT_ROUTES
 from api.http.auth import token
 from api.http.case_documents import CASE_DOCUMENT_ROUTES
@@ -23,6 +24,7 @@ from api.http.metrics import metrics
 from api.http.middleware import RequestContextMiddleware
 from api.http.public import public_draw_document, public_penalties
 from api.http.records import RECORD_ROUTES
+from api.http.tus import TUS_ROUTES
 from api.http.unavailable import UNAVAILABLE_HANDLERS
 from api.public import views
 from core.config import Settings
@@ -94,9 +96,11 @@ def create_app(
             *RECORD_ROUTES,
             *CASE_DOCUMENT_ROUTES,
             *EVIDENCE_ROUTES,
+            *TUS_ROUTES,
             *METER_ROUTES,
             *FLIGHT_ROUTES,
             *AUDIT_ROUTES,
+            *graphiql.routes(settings),
         ],
         lifespan=lifespan,
         exception_handlers=UNAVAILABLE_HANDLERS,

@@ -20,6 +20,7 @@ from core.db import Database
 from core.demo.service import DemoService
 from core.events.service import EventService
 from core.evidence.models import Evidence
+from core.evidence.tus.service import TusUploadService
 from core.evidence.upload import EvidenceUploadService
 from core.fieldwork.checklists import ChecklistService
 from core.fieldwork.completion import evidence_completed
@@ -92,6 +93,7 @@ def build_services(db: Database, settings: Settings) -> Services:
                           max_backdate=timedelta(hours=settings.alert_max_backdate_hours),
                           staff_targeted=targeted.staff)
     meters = MeterService(db)
+    evidence_uploads = EvidenceUploadService(db, settings, on_complete=evidence_complete)
 
     return Services(accounts=AccountService(db, settings),
                     registry=RegistryService(db, on_facts_changed=facts_changed), plans=plans,
@@ -101,7 +103,9 @@ def build_services(db: Database, settings: Settings) -> Services:
                     targeted=targeted, policies=policies, alerts=alerts,
                     events=events,
                     sync=SyncService(db, settings), checklists=ChecklistService(db), oversight=Oversight(db),
-                    evidence_uploads=EvidenceUploadService(db, settings, on_complete=evidence_complete),
+                    evidence_uploads=evidence_uploads,
+                    tus_uploads=TusUploadService(db, evidence_uploads,
+                                                 expiry=timedelta(hours=settings.evidence_tus_expiry_hours)),
                     records=OnsiteRecordService(db), meters=meters,
                     complaints=ComplaintService(db, on_founded=complaint_founded,
                                                 handling_days=settings.complaint_handling_days), leads=LeadService(db),

@@ -20,6 +20,7 @@ from core.config import Settings
 from core.demo.service import DemoService
 from core.events.models import EnterpriseEvent
 from core.events.service import EventService
+from core.evidence.tus.service import TusUploadService
 from core.evidence.upload import EvidenceUploadService
 from core.fieldwork.checklists import ChecklistService
 from core.fieldwork.oversight import Oversight
@@ -59,6 +60,7 @@ class Services:
     checklists: ChecklistService
     oversight: Oversight
     evidence_uploads: EvidenceUploadService
+    tus_uploads: TusUploadService
     records: OnsiteRecordService
     meters: MeterService
     complaints: ComplaintService

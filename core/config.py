@@ -64,6 +64,7 @@ class Settings(BaseSettings):
     evidence_max_video_mb: int = Field(default=2048, ge=1)
     evidence_max_audio_mb: int = Field(default=200, ge=1)
     evidence_max_document_mb: int = Field(default=50, ge=1)
+    evidence_tus_expiry_hours: int = Field(default=168, ge=1, le=24 * 365)  # an unused tus upload URL expires
     embedded_start_timeout_s: float = Field(default=30.0, gt=0)
     db_server_selection_timeout_ms: int = Field(default=2000, ge=100, le=120_000)  # then UNAVAILABLE
     # The embedded server fsyncs its log at every commit: an acknowledged write survives a crash of the

@@ -26,7 +26,8 @@ class ErrorCode(StrEnum):
 
     # Requests: transport, authentication, limits, faults
     BAD_REQUEST = "BAD_REQUEST", "HTTP 400: the body is not valid JSON or not a JSON object, or a login lacks a field"
-    UNSUPPORTED_MEDIA_TYPE = "UNSUPPORTED_MEDIA_TYPE", "HTTP 415: a POST body that is not application/json"
+    UNSUPPORTED_MEDIA_TYPE = "UNSUPPORTED_MEDIA_TYPE", (
+        "HTTP 415: a POST body that is not application/json, or a tus PATCH not application/offset+octet-stream")
     NOT_ACCEPTABLE = "NOT_ACCEPTABLE", "HTTP 406: the Accept header allows none of the response media types"
     METHOD_NOT_ALLOWED = "METHOD_NOT_ALLOWED", (
         "HTTP 405: GET without a persisted query in production, or a mutation sent with GET")
@@ -188,6 +189,16 @@ class ErrorCode(StrEnum):
     MIME_MISMATCH = "MIME_MISMATCH", "HTTP 415: the first bytes are not of the declared type"
     FILE_TOO_LARGE = "FILE_TOO_LARGE", "HTTP 413: over the size limit of the evidence kind or of the upload"
     EMPTY_FILE = "EMPTY_FILE", "a file of 0 bytes"
+    CHECKSUM_MISMATCH = "CHECKSUM_MISMATCH", (
+        "HTTP 460 (tus): the PATCH body does not have its Upload-Checksum; nothing of it was stored"), True
+    CHECKSUM_UNSUPPORTED = "CHECKSUM_UNSUPPORTED", (
+        "HTTP 400 (tus): Upload-Checksum names an algorithm other than sha256 or sha1, or is malformed")
+    UPLOAD_EXPIRED = "UPLOAD_EXPIRED", (
+        "HTTP 410 (tus): the upload resource expired; create another for the evidence (stored bytes are kept)")
+    TUS_VERSION_UNSUPPORTED = "TUS_VERSION_UNSUPPORTED", "HTTP 412 (tus): Tus-Resumable is missing or not 1.0.0"
+    MALFORMED_TUS_REQUEST = "MALFORMED_TUS_REQUEST", (
+        "HTTP 400 (tus): Upload-Length, Upload-Offset or Upload-Metadata (with evidenceId) missing or malformed, "
+        "or Upload-Defer-Length (not supported)")
 
     # Non-site supervision: meters, power alerts, leads, complaints, drone flights (docs/nonsite.md)
     UNKNOWN_METER = "UNKNOWN_METER", "the meter is not registered, or outside your jurisdictions"

@@ -10,6 +10,7 @@ from core.cases import repository as cases
 from core.db import CollectionSpec
 from core.events import repository as events
 from core.evidence import repository as evidence
+from core.evidence.tus import repository as tus
 from core.fieldwork import repository as fieldwork
 from core.inspections import repository as inspections
 from core.nonsite import repository as nonsite
@@ -20,6 +21,6 @@ from core.registry import repository as registry
 COLLECTIONS: list[CollectionSpec] = [
     *counters.COLLECTIONS, *accounts.COLLECTIONS, *audit.COLLECTIONS, *registry.COLLECTIONS,
     *inspections.COLLECTIONS, *leases.COLLECTIONS, *policies.COLLECTIONS, *alerts.COLLECTIONS,
-    *events.COLLECTIONS, *fieldwork.COLLECTIONS, *evidence.COLLECTIONS,
+    *events.COLLECTIONS, *fieldwork.COLLECTIONS, *evidence.COLLECTIONS, *tus.COLLECTIONS,
     *nonsite.COLLECTIONS, *cases.COLLECTIONS, *persisted.COLLECTIONS,
 ]

@@ -3,7 +3,7 @@
 Media types: ``application/graphql-response+json`` (request errors → 400) and the legacy
 ``application/json`` (well-formed requests → 200). Automatic persisted queries (``persisted.py``) over
 POST and GET. GET runs persisted queries in every mode and any query in dev mode, never mutations;
-GraphiQL only in dev mode.
+GraphiQL (``graphiql.py``, from the project's own files) only in dev mode.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from strawberry.types.graphql import OperationType
 from api import logs
 from api.context import Context
 from api.graphql.audit import record_request
-from api.http import persisted
+from api.http import graphiql, persisted
 from api.http.auth import client_address
 from api.http.metrics import GRAPHQL_LATENCY, GRAPHQL_REQUESTS
 from core.accounts.models import ANONYMOUS
@@ -36,13 +36,6 @@ from core.jsonsafe import find_unsafe, sanitise_for_output
 log = logging.getLogger(__name__)
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
-
-_GRAPHIQL = """<!doctype html><html><head><title>Ecoinspect GraphiQL</title>
-<link rel="stylesheet" href="https://unpkg.com/graphiql/graphiql.min.css"></head>
-<body style="margin:0"><div id="graphiql" style="height:100vh"></div>
-<p>GraphiQL needs its scripts from unpkg.com; POST queries to this URL work without them.</p>
-</body></html>"""
-
 
 def _error(message: str, code: ErrorCode, status: int, media: str = JSON, **headers: str) -> Response:
     body = {"errors": [{"message": message, "extensions": {"code": code}}]}
@@ -150,7 +143,7 @@ class GraphQLEndpoint:
         if get and settings.production and "extensions" not in request.query_params:
             return _get_refused(refuse)
         if get and "text/html" in accept and not {"query", "extensions"} & set(request.query_params):
-            return HTMLResponse(_GRAPHIQL)
+            return HTMLResponse(graphiql.page())
         media = _negotiate(accept)
         if media is None:
             return refuse(f"cannot answer with {accept}; accept {GRAPHQL_RESPONSE} or {JSON}",

@@ -87,6 +87,7 @@ async def test_get_and_graphiql_off_in_production(database: Database) -> None:
     ) as http:
         assert (await http.get("/graphql", params={"query": QUERY})).status_code == 405
         assert (await http.get("/graphql", headers={"accept": "text/html"})).status_code == 405
+        assert (await http.get("/graphiql/graphiql.min.js")).status_code == 404
         assert (await http.post("/graphql", json={"query": QUERY})).status_code == 200
 
 
