@@ -9,7 +9,12 @@ start time and port (a pidfile). The kernel drops a ``flock`` when its holder di
   orphaned (before the child watched its parent, or while it is still shutting down): it is stopped;
 - otherwise the record is stale and is simply overwritten.
 
-The file is never deleted: a deleted lock file lets one process lock the old file while another locks a
+Beside it, ``ecoinspect.address`` tells other processes (the command line beside a running server) where the
+owner's database listens: written atomically (a temporary file renamed over it) once the database child
+listens, removed when the owner stops it, and believed only while its owner still holds the lock
+(``running_address``), so a crashed owner's file is ignored.
+
+The lock file is never deleted: a deleted lock file lets one process lock the old file while another locks a
 new one at the same path. ``flock`` rather than ``fcntl`` record locks: those do not conflict within one
 process, and closing any descriptor of the file drops them.
 """
@@ -30,6 +35,7 @@ import psutil
 
 log = logging.getLogger(__name__)
 LOCK_FILE = "ecoinspect.lock"
+ADDRESS_FILE = "ecoinspect.address"
 ORPHAN_GRACE_S = 15.0  # SIGTERM lets WiredTiger close cleanly; past this the orphan is killed
 
 
@@ -70,21 +76,58 @@ class DataDirLock:
         self._fd = fd
         return _read(fd)
 
-    def record(self, child: int, port: int) -> None:
+    def record(self, child: int, port: int, uri: str | None = None) -> None:
+        """Record the owner and its database child; with ``uri``, publish the database's address too."""
         assert self._fd is not None, "record() needs the lock"
         try:
             started: float | None = psutil.Process(child).create_time()
         except psutil.Error:
             started = None
         _write(self._fd, OwnerRecord(pid=os.getpid(), child_pid=child, child_started=started, port=port))
+        if uri is not None:
+            address = self.path.with_name(ADDRESS_FILE)
+            temporary = address.with_name(f".{ADDRESS_FILE}.{os.getpid()}")
+            temporary.write_text(json.dumps({"pid": os.getpid(), "uri": uri}), encoding="utf-8")
+            os.replace(temporary, address)  # a reader sees the old file or the new one, never half of one
 
     def release(self) -> None:
         fd, self._fd = self._fd, None
         if fd is None:
             return
         with contextlib.suppress(OSError):
+            self.path.with_name(ADDRESS_FILE).unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
             os.ftruncate(fd, 0)
         os.close(fd)  # closing the only descriptor of the open file releases the flock
+
+
+def running_address(directory: Path) -> str | None:
+    """The URI of the database a live owner runs on ``directory``; None when no live owner published one.
+
+    The address file counts only while the lock is held by the process that wrote it: a lock that can be
+    taken means its owner is dead (the file is stale), and a lock held by another pid means a new owner that
+    has not published its address yet. The probe holds a shared lock for a moment only when the file is stale:
+    a server starting in that moment is refused as if busy, and succeeds when started again.
+    """
+    try:
+        published = json.loads((directory / ADDRESS_FILE).read_text(encoding="utf-8"))
+        uri, pid = str(published["uri"]), int(published["pid"])
+    except (OSError, ValueError, TypeError, KeyError):
+        return None
+    try:
+        fd = os.open(directory / LOCK_FILE, os.O_RDONLY | os.O_CLOEXEC)
+    except OSError:
+        return None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            owner = _read(fd)
+            return uri if owner is not None and owner.pid == pid else None
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return None  # nobody holds the lock: the file is what a dead owner left
+    finally:
+        os.close(fd)
 
 
 def _read(fd: int) -> OwnerRecord | None:

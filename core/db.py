@@ -23,11 +23,13 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import CollectionInvalid, ConnectionFailure, DuplicateKeyError, OperationFailure, PyMongoError
 
 from core.config import Settings
+from core.datadir import running_address
 from core.embedded import EmbeddedServer, EmbeddedServerError
 from core.error_codes import ErrorCode
 from core.errors import Conflict, Unavailable
 
 __all__ = ["IN_CHUNK", "UNAVAILABLE_ERRORS", "CollectionSpec", "Database", "EmbeddedServer", "EmbeddedServerError",
+           "ServerProfile",
            "DUPLICATE_KEY", "TRANSACTION_ATTEMPTS", "TransactionBusy", "chunks", "is_duplicate_key",
            "is_unavailable", "lost_race"]
 log = logging.getLogger(__name__)
@@ -42,6 +44,25 @@ DUPLICATE_KEY = 11000
 # How many times ``Database.transaction`` runs a unit (and, separately, retries its commit) before giving up.
 TRANSACTION_ATTEMPTS = 5
 T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class ServerProfile:
+    """The one capability check: is the server SecantusDB (buildInfo carries ``secantusVersion``) or MongoDB?
+
+    Workarounds for SecantusDB that would cost something on MongoDB consult this instead of being unconditional
+    (the list, and those kept on both servers because they are correct and cheap on MongoDB too, is in
+    docs/operations.md, "SecantusDB workarounds"). Until the server answered (``Database.wait_ready``), the
+    profile is SecantusDB's: its workarounds are correct on MongoDB, only slower.
+    """
+
+    secantus: bool = True
+    version: str | None = None
+
+    @property
+    def limit_pushdown(self) -> bool:
+        """A range query with ``limit`` stops at the limit (MongoDB); SecantusDB reads the whole range first."""
+        return not self.secantus
 
 
 class TransactionBusy(Conflict):
@@ -79,16 +100,26 @@ class Database:
         )
         self.db: AsyncDatabase[dict[str, Any]] = self.client[name]
         self.embedded = embedded
+        self.attached = False  # the embedded database of a running server (``from_settings(attach=True)``)
+        self.profile = ServerProfile()
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> Database:
+    def from_settings(cls, settings: Settings, *, attach: bool = False) -> Database:
+        """The configured database. Embedded: the server starts its own and publishes its address in the data
+        directory; with ``attach`` (the command line) a running server's database is used when one is published,
+        and a database of its own (unpublished) is started only when none is."""
         timeout_ms = settings.db_server_selection_timeout_ms
         if settings.mongodb_uri:
             return cls(settings.mongodb_uri, settings.database_name, server_selection_timeout_ms=timeout_ms)
+        published = running_address(settings.db_dir.resolve()) if attach else None
+        if published is not None:
+            database = cls(published, settings.database_name, server_selection_timeout_ms=timeout_ms)
+            database.attached = True
+            return database
         port = int(os.environ.get("ECOINSPECT_EMBEDDED_DB_PORT", "0"))
         server = EmbeddedServer(
             settings.db_dir.resolve(), port=port, timeout_s=settings.embedded_start_timeout_s,
-            sync_on_commit=settings.db_sync_on_commit,
+            sync_on_commit=settings.db_sync_on_commit, publish=not attach,
         )
         uri = server.start()
         return cls(uri, settings.database_name, embedded=server, server_selection_timeout_ms=timeout_ms)
@@ -143,11 +174,14 @@ class Database:
         return True
 
     async def wait_ready(self, timeout_s: float = 30.0) -> None:
+        """Wait until the server answers, then read which server it is (``profile``)."""
         deadline = time.monotonic() + timeout_s
         while not await self.ping():
             if time.monotonic() > deadline:
                 raise EmbeddedServerError("database did not answer a ping in time")
             await asyncio.sleep(0.1)
+        info = await self.client.server_info()
+        self.profile = ServerProfile(secantus="secantusVersion" in info, version=info.get("version"))
 
     async def ensure_schema(self, specs: Iterable[CollectionSpec]) -> None:
         """Create collections, validators and indexes; safe to run at every start."""
@@ -175,7 +209,9 @@ class Database:
         for name in sorted(await self.db.list_collection_names()):
             counts[name] = await self.db[name].count_documents({})
         return {
-            "server": "SecantusDB (embedded)" if self.embedded else "MongoDB",
+            "server": "SecantusDB (embedded)" if self.embedded else
+                      "SecantusDB (embedded, the running server's)" if self.attached else
+                      "SecantusDB" if "secantusVersion" in info else "MongoDB",
             "version": info.get("version"),
             "replica_set": hello.get("setName"),
             "database": self.db.name,

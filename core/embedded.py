@@ -36,11 +36,13 @@ class EmbeddedServer:
 
     The first start picks a free port when ``port`` is 0; later starts (a restart after a crash) reuse
     it, so a client's URI stays valid. ``start``, ``restart`` and ``stop`` may be called from any thread.
+    With ``publish`` (the server's), the address is written to the data directory for the command line.
     """
 
     def __init__(self, storage_path: Path, *, port: int = 0, timeout_s: float = 30.0,
-                 sync_on_commit: bool = True) -> None:
+                 sync_on_commit: bool = True, publish: bool = False) -> None:
         self.storage_path = storage_path
+        self.publish = publish
         self.sync_on_commit = sync_on_commit
         self.port = port
         self.timeout_s = timeout_s
@@ -130,7 +132,7 @@ class EmbeddedServer:
             if match:
                 self.port = int(match.group(2))
                 self.uri = f"mongodb://127.0.0.1:{self.port}/?directConnection=true"
-                self._lock.record(child=self._process.pid, port=self.port)
+                self._lock.record(child=self._process.pid, port=self.port, uri=self.uri if self.publish else None)
                 log.info("embedded database listening", extra={"uri": self.uri, "pid": self._process.pid})
                 return self.uri
             time.sleep(0.05)

@@ -253,3 +253,9 @@ class ErrorCode(StrEnum):
     TRANSFER_UNANSWERED = "TRANSFER_UNANSWERED", (
         "a case transferred as a suspected crime closed with a fine alone before the transfer was answered")
     UNKNOWN_EVIDENCE = "UNKNOWN_EVIDENCE", "evidence referred to by a case that does not exist"
+
+    # Operations (the command line only: ecoinspect db backup|restore)
+    BACKUP_INVALID = "BACKUP_INVALID", (
+        "a backup archive that is not one, or whose contents do not match its manifest's counts and hashes")
+    RESTORE_TARGET_NOT_EMPTY = "RESTORE_TARGET_NOT_EMPTY", (
+        "a restore into a database that holds documents, without --force")

@@ -3,7 +3,8 @@
 SecantusDB does not push ``limit`` down: ``{seq: {$gt: x}}`` with ``limit(11)`` reads every
 later document. A bounded range ``{$gt: x, $lte: x + w}`` reads only the window, so a page is
 read window by window (growing geometrically) until it is full or the sequence is exhausted.
-On MongoDB the same queries are plain index range scans.
+On MongoDB (``ServerProfile.limit_pushdown``) a page is one query over the whole remaining range: the
+server stops at the limit.
 """
 
 from __future__ import annotations
@@ -58,14 +59,18 @@ FetchWindow = Callable[[int, int, int], Awaitable[list[dict[str, Any]]]]
 
 
 async def read_page(
-    fetch: FetchWindow, *, after: int, first: int, max_seq: int, density_hint: float = 1.0
+    fetch: FetchWindow, *, after: int, first: int, max_seq: int, density_hint: float = 1.0,
+    limit_pushdown: bool = False,
 ) -> tuple[list[dict[str, Any]], bool]:
     """Documents with ``seq > after`` in order, at most ``first``; and whether more exist.
 
-    ``fetch(low, high, limit)`` returns documents with low < seq <= high sorted by seq.
+    ``fetch(low, high, limit)`` returns documents with low < seq <= high sorted by seq. With ``limit_pushdown``
+    the first window is the whole range (one query); only for a ``fetch`` that filters nothing in the client.
     """
     wanted = first + 1
     window = max(wanted, int(wanted / max(density_hint, 0.01)) * 2)
+    if limit_pushdown:
+        window = max(window, max_seq - after)
     low = after
     found: list[dict[str, Any]] = []
     while low < max_seq and len(found) < wanted:

@@ -1,10 +1,12 @@
-"""Shared fixtures: one embedded wire-protocol server per session, a fresh database per test."""
+"""Shared fixtures: one embedded wire-protocol server per session (or the MongoDB named by ``TEST_MONGODB_URI``),
+a fresh database per test."""
 
 from __future__ import annotations
 
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -26,9 +28,26 @@ PASSWORD = "correct-horse-battery"
 # (tests/e2e/test_faults.py). Subprocesses inherit it through the environment.
 os.environ.setdefault("ECOINSPECT_DB_SYNC_ON_COMMIT", "false")
 
+# TEST_MONGODB_URI runs the suite against that server (a MongoDB replica set: transactions need one) instead of
+# the embedded one. Tests make a database per test (t_<random>); what falls back to the configured name gets one
+# per pytest-xdist worker, so workers sharing a server never share a database. Use a server you can throw away.
+TEST_MONGODB_URI = os.environ.get("TEST_MONGODB_URI")
+if TEST_MONGODB_URI:
+    os.environ.setdefault("ECOINSPECT_DATABASE_NAME", f"ecoinspect_test_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}")
+
+
+@dataclass(frozen=True)
+class ExternalServer:
+    """The server named by TEST_MONGODB_URI, in place of the embedded one (tests use its ``uri`` only)."""
+
+    uri: str
+
 
 @pytest.fixture(scope="session")
-def db_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecantusDBServer]:
+def db_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecantusDBServer | ExternalServer]:
+    if TEST_MONGODB_URI:
+        yield ExternalServer(TEST_MONGODB_URI)
+        return
     server = SecantusDBServer(port=0, storage_path=str(tmp_path_factory.mktemp("secantus")))
     server.start()
     yield server
@@ -42,7 +61,7 @@ def settings() -> Settings:
 
 
 @pytest.fixture
-async def database(db_server: SecantusDBServer) -> AsyncIterator[Database]:
+async def database(db_server: SecantusDBServer | ExternalServer) -> AsyncIterator[Database]:
     name = f"t_{uuid.uuid4().hex[:12]}"
     db = Database(db_server.uri, name)
     await prepare(db)

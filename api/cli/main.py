@@ -11,6 +11,7 @@ import typer
 
 from api.assembly import build_services
 from api.cli.audit import audit_app
+from api.cli.backup import backup_command, restore_command
 from api.cli.cases import cases_app
 from api.cli.fieldwork import verify_task_command
 from api.cli.jobs import scheduler_app
@@ -27,7 +28,7 @@ from core.registry.sources import SourceError
 app = typer.Typer(help="Ecoinspect: double-random inspections, policies as data, field evidence.",
                   no_args_is_help=True)
 user_app = typer.Typer(help="Manage user accounts.", no_args_is_help=True)
-db_app = typer.Typer(help="Inspect the database.", no_args_is_help=True)
+db_app = typer.Typer(help="Inspect, back up and restore the database.", no_args_is_help=True)
 app.add_typer(user_app, name="user")
 app.add_typer(db_app, name="db")
 app.add_typer(plan_app, name="plan")
@@ -42,6 +43,8 @@ app.add_typer(cases_app, name="cases")
 app.add_typer(audit_app, name="audit")
 app.command("verify-draw")(verify_draw)
 app.command("verify-task")(verify_task_command)
+db_app.command("backup")(backup_command)
+db_app.command("restore")(restore_command)
 
 
 @app.command()

@@ -40,7 +40,8 @@ async def open_database(settings: Settings) -> AsyncIterator[Database]:
     """The configured database, prepared. Every command that opens one comes through here, so here a command
     that writes is recorded in the audit trail (``api.cli.audit_trail``), written before the database closes."""
     try:
-        database = await asyncio.to_thread(Database.from_settings, settings)
+        # Beside a running server, its database (published in the data directory); otherwise one of our own.
+        database = await asyncio.to_thread(Database.from_settings, settings, attach=True)
     except EmbeddedServerError as exc:
         raise fail(str(exc)) from None
     try:

@@ -191,7 +191,8 @@ class AuditRepository:
             return await self.collection.find({"seq": {"$gt": lo, "$lte": hi}, **query}
                                               ).sort("seq", ASCENDING).limit(limit).to_list()
 
-        docs, more = await read_page(fetch, after=max(after, low), first=first, max_seq=high)
+        docs, more = await read_page(fetch, after=max(after, low), first=first, max_seq=high,
+                                     limit_pushdown=self.database.profile.limit_pushdown)
         return [_entry(d) for d in docs], more
 
     async def scan(self, scope: AuditScope, where: AuditFilter, *, batch: int = WALK_WINDOW

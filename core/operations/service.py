@@ -7,8 +7,8 @@ from core.operations.models import DatabaseStatus
 
 
 class OperationsService:
-    """Reads server-wide state through ``Database`` (core/db.py), which is this package's storage: there is
-    no collection of its own, so no repository."""
+    """Reads server-wide state through ``Database.status`` (core/db.py). Backups and restores, which read and
+    write every collection, are ``core.operations.backup`` over ``repository.py``."""
 
     def __init__(self, database: Database) -> None:
         self.database = database

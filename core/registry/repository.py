@@ -146,6 +146,7 @@ class EnterpriseRepository:
             return await self._window(query, low, high, limit)
 
         docs, more = await read_page(fetch, after=after, first=first,
+                                     limit_pushdown=self.database.profile.limit_pushdown,
                                      max_seq=await counters.current(self.database, ENTERPRISES))
         return [_enterprise(d) for d in docs], more
 
@@ -272,6 +273,7 @@ class InspectorRepository:
             return await self.collection.find(window).sort("seq", ASCENDING).limit(limit).to_list()
 
         docs, more = await read_page(fetch, after=after, first=first,
+                                     limit_pushdown=self.database.profile.limit_pushdown,
                                      max_seq=await counters.current(self.database, INSPECTORS))
         return [_inspector(d) for d in docs], more
 

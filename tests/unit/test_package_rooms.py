@@ -12,7 +12,6 @@ DIFFERENT: dict[str, set[str]] = {
     "counters": {"models.py", "service.py"},  # storage primitive: sequence ranges for other repositories
     "leases": {"models.py", "service.py"},  # storage primitive: the periodic jobs' leases and run records
     "reference": {"models.py", "repository.py", "service.py"},  # static tables shipped as package data
-    "operations": {"repository.py"},  # server-wide reads through core/db.py, no collection of its own
     "evidence": {"service.py"},  # the service is upload.py (EvidenceUploadService)
     "fieldwork": {"service.py"},  # one service per use-case group: sync, checklists, oversight, record
     "nonsite": {"service.py"},  # one service per record kind: meters, power_alerts, complaints, leads, drone, …
