@@ -111,12 +111,13 @@ class CaseRepository:
         if overdue_on is not None:
             query["open"] = True
             query["next_due"] = {"$lt": overdue_on.isoformat()}
+        if jurisdictions is not None:  # filtered by the server, so a window's limit never cuts off a match
+            query["jurisdiction"] = {"$in": sorted(code for code in tables.divisions()
+                                                   if any(tables.is_within(code, j) for j in jurisdictions))}
 
         async def window(low: int, high: int, limit: int) -> list[dict[str, Any]]:
-            found = await self.database[CASES].find({"seq": {"$gt": low, "$lte": high}, **query}) \
+            return await self.database[CASES].find({"seq": {"$gt": low, "$lte": high}, **query}) \
                 .sort("seq", ASCENDING).limit(limit).to_list()
-            return [d for d in found if jurisdictions is None
-                    or any(tables.is_within(d["jurisdiction"], j) for j in jurisdictions)]
 
         max_seq = await _max_seq(self.database)
         docs, more = await read_page(window, after=after, first=first, max_seq=max_seq)

@@ -110,3 +110,19 @@ async def test_the_scheduler_flags_a_day_once_across_replicas(database: Database
     assert await database[FLAGS].count_documents({}) == 5
     next_day = await replica().run_due("tomorrow", today=day + timedelta(days=1))
     assert [r.detail["new"] for r in next_day if r.job == "case-deadlines"] == [5]
+
+
+async def test_a_jurisdiction_limited_listing_skips_no_case(database: Database) -> None:
+    """Paging one city's cases, one at a time, through a mix of cities: every one of them comes back once
+    (the window's limit was applied before the city filter, so cases after the cut were skipped)."""
+    cities = ["610300", "610100", "610100", "610100", "610300", "610100", "610300", "610300", "610100"]
+    cases = [_case(5).model_copy(update={"jurisdiction": city}) for city in cities]
+    await CaseRepository(database).insert_many_cases(cases)
+    cases_service, seen, after = service(database), [], None
+    while True:
+        rows, more = await cases_service.list_cases(CHIEF, first=1, after=after)
+        seen += [case.id for _cursor, case in rows]
+        if not more:
+            break
+        after = rows[-1][0]
+    assert seen == [c.id for c, city in zip(cases, cities, strict=True) if city.startswith("6101")]
