@@ -27,6 +27,7 @@ from core.fieldwork.completion import evidence_completed
 from core.fieldwork.oversight import Oversight
 from core.fieldwork.record import OnsiteRecordService
 from core.fieldwork.sync import SyncService
+from core.inspections.coverage import CoverageService
 from core.inspections.drawing import DrawService
 from core.inspections.redraw import RedrawService
 from core.inspections.results import ResultService
@@ -117,7 +118,8 @@ def build_services(db: Database, settings: Settings) -> Services:
                         lambda facts, day: penalties.recommend(policies, facts, day=day)),
                     public_cases=PublicCaseReader(db, cases.rules),
                     case_deadlines=OverdueService(db), persisted_queries=PersistedQueryService(db),
-                    audit=AuditService(db, retention_days=settings.audit_retention_days))
+                    audit=AuditService(db, retention_days=settings.audit_retention_days),
+                    coverage=CoverageService(db))
 
 
 def build_jobs(db: Database, settings: Settings) -> Jobs:

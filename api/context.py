@@ -26,6 +26,7 @@ from core.fieldwork.checklists import ChecklistService
 from core.fieldwork.oversight import Oversight
 from core.fieldwork.record import OnsiteRecordService
 from core.fieldwork.sync import SyncService
+from core.inspections.coverage import CoverageService
 from core.inspections.drawing import DrawService
 from core.inspections.redraw import RedrawService
 from core.inspections.results import ResultService
@@ -76,6 +77,7 @@ class Services:
     case_deadlines: OverdueService
     persisted_queries: PersistedQueryService
     audit: AuditService
+    coverage: CoverageService
 
 
 @dataclass

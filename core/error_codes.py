@@ -113,6 +113,9 @@ class ErrorCode(StrEnum):
     INSUFFICIENT_CAPACITY = "INSUFFICIENT_CAPACITY", "the eligible inspectors cannot cover the drawn tasks"
     INVALID_POPULATION = "INVALID_POPULATION", "the draw's population is inconsistent (an id twice, lengths differ)"
     INVALID_RATIO = "INVALID_RATIO", "a sampling ratio outside [0, 1]"
+    BELOW_MINIMUM_RATIO = "BELOW_MINIMUM_RATIO", (
+        "a plan's ratio for a supervision class is below the minimum of the sampling_ratio policy in force on the "
+        "plan's start (checked when the plan is created or edited, and again at freeze)")
     INVALID_WEIGHT = "INVALID_WEIGHT", "a sampling weight that is not a positive number"
     INVALID_QUOTA = "INVALID_QUOTA", "a stratum's quota outside 0..its size"
     NO_POLICY = "NO_POLICY", "no policy of the kind the step needs is in force (or no policy engine is configured)"

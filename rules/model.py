@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from core.error_codes import ErrorCode
 from core.errors import FieldError
+from core.policies import parameters
 from rules.vocabulary import FACTS, LIST_OPERATORS, NUMERIC_OPERATORS, OPERATORS, OUTPUTS, FactType
 
 
@@ -50,9 +51,12 @@ class PolicyContent(BaseModel):
     rules: list[Rule] = Field(min_length=1)
     effective_from: date | None = None
     effective_to: date | None = None
+    parameters: dict[str, Any] | None = None  # policy-wide values of the kind (core/policies/parameters.py)
 
     def content_hash(self) -> str:
-        canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+        # Without parameters the hash is the one versions had before the field existed.
+        exclude = {"parameters"} if self.parameters is None else None
+        canonical = json.dumps(self.model_dump(mode="json", exclude=exclude), sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(canonical.encode()).hexdigest()
 
     def facts_used(self) -> list[str]:
@@ -96,8 +100,25 @@ def check(content: PolicyContent) -> list[FieldError]:
         if missing and content.hit_policy is not HitPolicy.COLLECT:
             errors.append(FieldError(f"{where}.then", f"missing output(s) {', '.join(sorted(missing))}",
                                      ErrorCode.MISSING_OUTPUT))
+    errors += _check_parameters(content)
     if content.effective_from and content.effective_to and content.effective_to < content.effective_from:
         errors.append(FieldError("effective_to", "effective_to is before effective_from", ErrorCode.INVALID_PERIOD))
+    return errors
+
+
+def _check_parameters(content: PolicyContent) -> list[FieldError]:
+    errors: list[FieldError] = []
+    declared = parameters.declared(content.kind)
+    for name, value in (content.parameters or {}).items():
+        spec = declared.get(name)
+        if spec is None:
+            errors.append(FieldError(f"parameters.{name}", f"{content.kind} has no parameter {name}",
+                                     ErrorCode.UNKNOWN_OUTPUT))
+        elif not spec.field.accepts(value):
+            allowed = ("true or false" if spec.field.type is FactType.BOOL
+                       else f"{spec.field.type.value} in [{spec.field.minimum}, {spec.field.maximum}]")
+            errors.append(FieldError(f"parameters.{name}", f"{name} must be {allowed}, got {value!r}",
+                                     ErrorCode.INVALID_OUTPUT))
     return errors
 
 

@@ -3,8 +3,11 @@
 Algorithm ``least-loaded-v1``: every eligible inspector gets a random tie-break number from
 ``PCG64(substream(seed, "inspectors"))`` in staff-id order. Tasks are staffed in draw order;
 each takes the ``team_size`` eligible inspectors with the smallest
-(visited this enterprise in this cycle, tasks so far, tie-break) — so nobody is sent twice to
-the same enterprise in a cycle where someone else can go, and the load stays balanced. The first
+(visited this enterprise in this cycle, total load, tie-break) — so nobody is sent twice to
+the same enterprise in a cycle where someone else can go, and the load stays balanced. The total
+load is the inspector's open tasks of every kind in the snapshot (``open_load``) plus the tasks
+given so far, so among inspectors who can serve the same tasks the spread of total load ends
+within one wherever the pool allows (a busy inspector gets nothing until the others catch up). The first
 member is the lead. A task without enough eligible inspectors is reported with the reason.
 """
 
@@ -32,6 +35,7 @@ class Candidate:
     on_post: bool
     conflicts: frozenset[str] = frozenset()
     visited: frozenset[str] = frozenset()  # enterprises visited in the current cycle
+    open_load: int = 0  # open tasks of every kind when the snapshot was taken (0 in snapshots before the field)
 
     def eligible_on(self, day: date) -> bool:
         return self.on_post and self.certificate_expires >= day
@@ -60,7 +64,7 @@ def assign(tasks: Sequence[TaskSlot], candidates: Sequence[Candidate], *, seed_h
     pool = sorted((c for c in candidates if c.eligible_on(on)), key=lambda c: c.staff_id)
     rng = np.random.Generator(np.random.PCG64(substream(seed_hex, "inspectors")))
     tie = rng.random(len(pool)).tolist()
-    load = [(initial_loads or {}).get(c.staff_id, 0) for c in pool]
+    load = [c.open_load + (initial_loads or {}).get(c.staff_id, 0) for c in pool]  # total load, open tasks too
     heaps: dict[str, list[tuple[int, float, int]]] = {}
     for index, candidate in enumerate(pool):
         for code in candidate.jurisdictions:

@@ -18,7 +18,8 @@ def candidate_from_snapshot(entry: Mapping[str, Any]) -> assignment.Candidate:
     return assignment.Candidate(
         staff_id=entry["staff_id"], jurisdictions=tuple(entry["jurisdictions"]),
         certificate_expires=date.fromisoformat(entry["certificate_expires"]), on_post=entry["on_post"],
-        conflicts=frozenset(entry["conflicts"]), visited=frozenset(entry.get("visited", ())))
+        conflicts=frozenset(entry["conflicts"]), visited=frozenset(entry.get("visited", ())),
+        open_load=int(entry.get("open_load", 0)))
 
 
 def _pool(pool: Sequence[Candidate]) -> Sequence[assignment.Candidate]:

@@ -59,7 +59,8 @@ def verify(document: Mapping[str, Any]) -> list[Check]:
     pool = [assignment.Candidate(
         staff_id=c["staff_id"], jurisdictions=tuple(c["jurisdictions"]),
         certificate_expires=date.fromisoformat(c["certificate_expires"]), on_post=bool(c["on_post"]),
-        conflicts=frozenset(c.get("conflicts", ())), visited=frozenset(c.get("visited", ())))
+        conflicts=frozenset(c.get("conflicts", ())), visited=frozenset(c.get("visited", ())),
+        open_load=int(c.get("open_load", 0)))
         for c in staff["pool"]]
     slots = [assignment.TaskSlot(t["object_id"], tuple(t["jurisdiction_path"])) for t in staff["tasks"]]
     drawn_ids = sorted(i for v in drawn.values() for i in v)

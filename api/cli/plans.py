@@ -96,6 +96,25 @@ def export(plan_id: str, output: Annotated[Path, typer.Option(help="Where to wri
     typer.echo(f"wrote {output}")
 
 
+@plan_app.command("coverage")
+def coverage(
+    jurisdiction: Annotated[str, typer.Option(help="Division code, e.g. 610100")],
+    cycle: Annotated[int, typer.Option(help="The year the supervision cycle starts")],
+    first: Annotated[int, typer.Option(help="How many enterprises not inspected to list (1-100)")] = 50,
+    after: Annotated[str | None, typer.Option(help="Cursor printed by the previous page")] = None,
+) -> None:
+    """Per supervision class, the enterprises a double-random inspection reached in the cycle, and those it did not."""
+    report = _call(lambda services: services.coverage.report(OPERATOR, jurisdiction, cycle, first=first, after=after))
+    typer.echo(f"coverage of {report.jurisdiction}, {report.cycle_start} to {report.cycle_end}")
+    for row in report.classes:
+        typer.echo(f"{row.supervision_class:8} {row.inspected:6} of {row.enterprises:6} inspected ({row.share:.1%})")
+    typer.echo(f"not inspected in the cycle: {report.uninspected_total}")
+    for item in report.uninspected:
+        typer.echo(f"{item.credit_code}\t{item.supervision_class}\t{item.jurisdiction}\t{item.name}")
+    if report.has_next:
+        typer.echo(f"next page: --after {report.cursors[-1]}")
+
+
 def verify_draw(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)]) -> None:
     """Re-compute a published draw from its document alone; exit 1 on any mismatch."""
     try:

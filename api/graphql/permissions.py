@@ -46,6 +46,7 @@ ACCESS: dict[str, frozenset[Role]] = {
     "Query.publishedResults": PUBLIC,
     "Query.overdueResults": SUPERVISORS,
     "Query.publicationCoverage": SUPERVISORS,
+    "Query.coverageReport": SUPERVISORS,  # the service keeps supervisors to their jurisdictions
     "Query.policies": POLICY_READERS,
     "Query.policy": POLICY_READERS,
     "Query.policyVersion": POLICY_READERS,

@@ -28,6 +28,7 @@ from api.graphql.relay import Node
 from api.graphql.scalars import SafeJSON
 from api.graphql.validation import budgeted_validation
 from api.inspections import types as inspection_types
+from api.inspections.coverage import CoverageQuery
 from api.inspections.mutations import InspectionMutation
 from api.inspections.queries import InspectionQuery
 from api.nonsite.mutations import NonsiteMutation
@@ -51,7 +52,7 @@ class Viewer:
 
 @strawberry.type
 class Query(RegistryQuery, InspectionQuery, PolicyQuery, AlertQuery, EventQuery, FieldQuery, NonsiteQuery,
-            CaseQuery, AuditQuery):
+            CaseQuery, AuditQuery, CoverageQuery):
     @strawberry.field(description="Who is asking.")
     def viewer(self, info: Info[Context, None]) -> Viewer:
         v = info.context.viewer

@@ -16,7 +16,7 @@ from core.accounts.models import Viewer
 from core.db import lost_race
 from core.error_codes import ErrorCode
 from core.errors import Conflict
-from core.inspections import classes, population, publication
+from core.inspections import classes, law, population, publication
 from core.inspections.models import Draw, DrawnPlan, Plan, PlanStatus, Task, TaskStatus
 from core.inspections.ports import ClassifierFactory, DrawEngine, Staffing
 from core.inspections.service import PlanService, field_error, require_supervisor
@@ -46,7 +46,11 @@ class DrawService:
         if plan.status is not PlanStatus.DRAFT:
             raise Conflict(f"plan {plan_id} is already {plan.status.value}", code=ErrorCode.PLAN_NOT_DRAFT)
         await self._refuse_twins(plan)  # before the population is built: refusing costs nothing then
-        built = await population.build(self.database, plan, self.repository, await self._classifier(plan))
+        await self.plans.check_minimums(plan)  # again: the policy may have changed since the plan was written
+        bounds = await law.in_force(self.database, plan.period_start)
+        built = await population.build(self.database, plan, self.repository, await self._classifier(plan),
+                                       count_targeted=bounds.count_targeted_visits)
+        law.check_minimums(built.ratios, bounds)
         rows = built.rows
         if not rows:
             raise field_error("planId", f"plan {plan_id} has an empty population", ErrorCode.EMPTY_POPULATION)

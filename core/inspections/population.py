@@ -13,6 +13,7 @@ from core.inspections.classes import Classifier
 from core.inspections.models import Plan
 from core.inspections.ports import Row
 from core.inspections.repository import InspectionRepository
+from core.inspections.visits import in_year
 from core.policies.repository import DecisionRepository
 from core.registry.repository import EnterpriseRepository, InspectorRepository
 
@@ -59,20 +60,27 @@ async def _attach_record(database: Database, part: list[dict[str, Any]], day: da
 
 
 async def build(database: Database, plan: Plan, repository: InspectionRepository,
-                classify: Classifier) -> Population:
-    """Every enterprise of the plan's scope not excluded (visit cap, recently inspected), classified."""
+                classify: Classifier, *, count_targeted: bool = False) -> Population:
+    """Every enterprise of the plan's scope not excluded (visit cap, recently inspected), classified.
+
+    The cap counts the inspections done in the plan's calendar year (``visits.in_year``); targeted ones
+    only with ``count_targeted``, else they are reported as ``targeted_visits_not_counted``.
+    """
     seen = await visits(repository, plan)
+    done = await in_year(repository, plan.jurisdiction, plan.period_start.year)
     recent_cut = datetime.now(UTC) - timedelta(days=plan.exclude_inspected_within_days)
     rows: list[Row] = []
     ratios: dict[str, float] = {}
-    excluded = {"visit_cap": 0, "recently_inspected": 0}
+    excluded = {"visit_cap": 0, "recently_inspected": 0, "targeted_visits_not_counted": 0}
     enterprises = EnterpriseRepository(database).stream_population(plan.jurisdiction, plan.industry_codes,
                                                                    batch=1000)
     async for part in enterprises:
         await _attach_record(database, part, plan.period_start)
         for doc in part:
             code = doc["credit_code"]
-            if seen.counts.get(code, 0) >= plan.yearly_visit_cap:
+            if not count_targeted:
+                excluded["targeted_visits_not_counted"] += done.targeted.get(code, 0)
+            if done.counted(code, count_targeted=count_targeted) >= plan.yearly_visit_cap:
                 excluded["visit_cap"] += 1
                 continue
             if plan.exclude_inspected_within_days and code in seen.last and seen.last[code] >= recent_cut:
@@ -90,8 +98,12 @@ async def inspector_snapshot(database: Database, repository: InspectionRepositor
                              drawn: set[str]) -> list[dict[str, Any]]:
     """Inspectors who may serve the plan's jurisdiction, as frozen into the draw document."""
     seen = await visits(repository, plan)
+    inspectors = await InspectorRepository(database).serving(plan.jurisdiction)
+    # Open tasks of every kind (random, alert, anomaly, complaint, hotspot): balancing counts them.
+    open_loads = await repository.open_loads([doc["staff_id"] for doc in inspectors])
     return [{"staff_id": doc["staff_id"], "jurisdictions": doc["jurisdictions"],
              "certificate_expires": doc["certificate_expires"], "on_post": doc["on_post"],
              "conflicts": sorted(set(doc.get("conflicts", [])) & drawn),
-             "visited": sorted(seen.by_inspector.get(doc["staff_id"], set()) & drawn)}
-            for doc in await InspectorRepository(database).serving(plan.jurisdiction)]
+             "visited": sorted(seen.by_inspector.get(doc["staff_id"], set()) & drawn),
+             "open_load": open_loads.get(doc["staff_id"], 0)}
+            for doc in inspectors]

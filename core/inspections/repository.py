@@ -316,6 +316,16 @@ class InspectionRepository:
         docs = await self.database[TASKS].find(query).sort("created_at", DESCENDING).limit(limit).to_list()
         return [_task(d) for d in docs]
 
+    async def completed_between(self, codes_scope: str, first: date,
+                                last: date) -> AsyncIterator[tuple[str, str, str]]:
+        """(credit code, task kind, outcome) of every task of a jurisdiction completed from ``first`` to ``last``."""
+        cursor = self.database[TASKS].find(
+            {"jurisdiction_path": codes_scope, "result": {"$ne": None},
+             "result.completed_on": {"$gte": first.isoformat(), "$lte": last.isoformat()}},
+            {"credit_code": 1, "kind": 1, "result.outcome": 1})
+        async for doc in cursor:
+            yield doc["credit_code"], doc.get("kind", "random"), doc["result"]["outcome"]
+
     async def visits_since(self, codes_scope: str, since: datetime) -> AsyncIterator[dict[str, Any]]:
         """Tasks created since ``since`` in a jurisdiction: credit code, inspectors, creation time."""
         cursor = self.database[TASKS].find(

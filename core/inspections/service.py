@@ -18,7 +18,7 @@ from core.audit.repository import AuditRepository
 from core.db import Database
 from core.error_codes import ErrorCode
 from core.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
-from core.inspections import publication
+from core.inspections import law, publication
 from core.inspections.models import Draw, Plan, PlanSettings, PlanStatus, PlanTemplate, Task
 from core.inspections.publication import PublicDraw, PublicPlan
 from core.inspections.repository import InspectionRepository, TemplateRepository
@@ -50,12 +50,19 @@ class PlanService:
     async def create(self, viewer: Viewer, data: dict[str, Any], *, request_id: str) -> Plan:
         settings = parse_settings(data)
         require_supervisor(viewer, settings.jurisdiction)
+        await self.check_minimums(settings)
         plan = Plan(**settings.model_dump(), id=str(uuid.uuid4()), created_by=viewer.username or "",
                     created_at=datetime.now(UTC))
         await self.repository.insert_plan(plan)
         await self.audit.append(actor=viewer.username, action="createPlan", target=f"plan:{plan.id}",
                                 request_id=request_id, outcome="ok")
         return plan
+
+    async def check_minimums(self, settings: PlanSettings) -> None:
+        """A plan's own ratios at or above the minimums in force on its start (a policy's are checked at freeze)."""
+        if settings.ratio_source == "plan":
+            law.check_minimums({c.value: r for c, r in settings.ratios.items()},
+                               await law.in_force(self.database, settings.period_start))
 
     async def get(self, viewer: Viewer, plan_id: str) -> Plan:
         plan = await self.repository.get_plan(plan_id)
@@ -72,6 +79,7 @@ class PlanService:
         merged = parse_settings({**PlanSettings.model_validate(plan.model_dump(
             include=set(PlanSettings.model_fields))).model_dump(), **data})
         require_supervisor(viewer, merged.jurisdiction)
+        await self.check_minimums(merged)
         updated = await self.repository.update_plan(
             plan_id, expect={"version": version, "status": PlanStatus.DRAFT.value},
             changes=merged.model_dump(mode="json"))
@@ -172,7 +180,13 @@ class PlanService:
         if cadence not in ("quarterly", "half_yearly", "yearly"):
             raise ValueError("cadence must be quarterly, half_yearly or yearly")
         sample = {**settings, "period_start": date(2000, 1, 1), "period_end": date(2000, 3, 31)}
-        PlanSettings.model_validate(sample)  # refuse a template that could never make a valid plan
+        parsed = PlanSettings.model_validate(sample)  # refuse a template that could never make a valid plan
+        if parsed.ratio_source == "plan":
+            try:  # nor one below today's minimum ratios
+                law.check_minimums({c.value: r for c, r in parsed.ratios.items()},
+                                   await law.in_force(self.database, datetime.now(UTC).date()))
+            except ValidationFailed as exc:
+                raise ValueError(str(exc)) from None
         stored = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in settings.items()}
         template = PlanTemplate.model_validate({"id": str(uuid.uuid4()), "cadence": cadence, "settings": stored})
         await self.templates.insert(template)

@@ -258,7 +258,29 @@ async def check_coverage(client: httpx.AsyncClient, token: str | None, role: str
         assert all(r["completed"] >= 1 and r["ratio"] <= 1 for r in rows)
 
 
+COVERAGE = """query($j: String!, $c: Int!) { coverageReport(jurisdiction: $j, cycle: $c, first: 5) {
+  jurisdiction cycleStart cycleEnd classes { supervisionClass enterprises inspected share }
+  neverInspected { totalCount edges { cursor node { creditCode supervisionClass } } pageInfo { hasNextPage } } } }"""
+
+
+async def check_coverage_report(client: httpx.AsyncClient, token: str | None, role: str, where: str,
+                                setup: str) -> None:
+    """Supervisors of the jurisdiction and admins; an inspector, or a supervisor of another city, is refused."""
+    year = datetime.now(UTC).year
+    result = await gql(client, COVERAGE, {"j": CITY[where], "c": year}, token=token)
+    if role == "anonymous":
+        assert _code(result) == "UNAUTHENTICATED"
+    elif role not in EDITS[where]:
+        assert _code(result) == "FORBIDDEN" and result["data"] is None, result
+    else:
+        report = result["data"]["coverageReport"]
+        assert report["jurisdiction"] == CITY[where] and report["cycleStart"] == f"{year}-01-01"
+        assert sum(row["enterprises"] for row in report["classes"]) == 1  # the one enterprise of the city
+        assert report["neverInspected"]["totalCount"] == 1 and len(report["neverInspected"]["edges"]) == 1
+
+
 PLAN_CHECKS = {
+    "Query.coverageReport": check_coverage_report,
     "Mutation.recordTaskResult": check_record_result, "Mutation.publishResults": check_publish_results,
     "Query.publishedResults": check_published_results, "Query.overdueResults": check_overdue,
     "Query.publicationCoverage": check_coverage,
