@@ -27,6 +27,7 @@ from core.fieldwork.completion import evidence_completed
 from core.fieldwork.oversight import Oversight
 from core.fieldwork.record import OnsiteRecordService
 from core.fieldwork.sync import SyncService
+from core.inspections.announcement import PublicSource
 from core.inspections.coverage import CoverageService
 from core.inspections.drawing import DrawService
 from core.inspections.redraw import RedrawService
@@ -98,8 +99,9 @@ def build_services(db: Database, settings: Settings) -> Services:
 
     return Services(accounts=AccountService(db, settings),
                     registry=RegistryService(db, on_facts_changed=facts_changed), plans=plans,
-                    draws=DrawService(plans, engine, policy_classifier=policy_classifier_factory(policies)),
-                    redraws=RedrawService(plans, engine),
+                    draws=DrawService(plans, engine, policy_classifier=policy_classifier_factory(policies),
+                                      source=PublicSource.from_settings(settings)),
+                    redraws=RedrawService(plans, engine, source=PublicSource.from_settings(settings)),
                     results=ResultService(plans, publication_due=publication_deadline(settings)),
                     targeted=targeted, policies=policies, alerts=alerts,
                     events=events,

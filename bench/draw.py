@@ -10,9 +10,14 @@
 2. Assignment: ``assignment.assign`` for T tasks over I inspectors in the 13 Shaanxi divisions
    under the province (plus 2% province-level staff); each inspector has ~3 recusals and a few
    "visited" enterprises among the tasks of their division (target ≤ 3 s, median of 3).
-3. End to end: an embedded SecantusDB child process, E demo enterprises and their inspectors
-   imported, then create plan + ``DrawService.freeze`` + ``DrawService.draw`` for a province-wide
-   plan, timed from the client.
+3. Protocol v2 (docs/draw-spec.md), pure functions: ``keys_v2_s`` is the time to compute every
+   member's key ``SHA-256(seed ‖ n ‖ credit code)`` for N members, ``pips_v2_s`` the whole object
+   draw (keys, sort, π design, systematic selection) for N members in 3 strata with exact integer
+   arithmetic, one run each after a warm-up on N/10 (target together ≤ 10 s on one core).
+4. End to end: an embedded SecantusDB child process, E demo enterprises and their inspectors
+   imported, then create plan + ``DrawService.freeze`` + ``DrawService.draw`` (tasks included) for a
+   province-wide plan, timed from the client (target ≤ 15 s for 100,000). The announced public event
+   is the freeze itself (interval, notice and delay 0), so the draw follows at once.
 
 Progress goes to stderr; the last line of stdout is one JSON object with every figure. Nothing
 here asserts a time: the targets are printed next to the figures.
@@ -35,7 +40,7 @@ from typing import Any
 import numpy as np
 from _common import database_name, database_server, emit, log, machine, temp_dir
 
-from scheduler import assignment, randomness, sampling
+from scheduler import assignment, pips, randomness, sampling
 
 SEED = hashlib.sha256(b"ecoinspect-bench-draw").hexdigest()
 CLASSES = ("general", "key", "special")  # the labels, in canonical (sorted) order
@@ -155,7 +160,42 @@ def bench_assignment(task_count: int, inspector_count: int) -> dict[str, Any]:
     }
 
 
-# --------------------------------------------------------------------------- 3. end to end
+# --------------------------------------------------------------------------- 3. protocol v2
+
+
+def bench_protocol_v2(objects: int) -> dict[str, Any]:
+    """Keys and the systematic πps draw of protocol v2 on ``objects`` members (stdlib only, one core)."""
+    rng = random.Random(7)
+    units = [int(w * 1_000_000) for w in TIER_WEIGHTS]
+    rows = [(f"9161{i:013d}X", rng.choices(CLASSES, CLASS_SHARES)[0], rng.choices(units, TIER_SHARES)[0])
+            for i in range(objects)]
+    seed = bytes.fromhex(SEED)
+    sizes = dict.fromkeys(CLASSES, 0)
+    for _, label, _ in rows:
+        sizes[label] += 1
+    quotas = {label: pips.quota(size, pips.parse_ratio(pips.ratio_text(RATIOS[label]))) for label, size in
+              sizes.items()}
+    warm = rows[: max(1, objects // 10)]
+    pips.draw(warm, dict.fromkeys(CLASSES, 1), seed=seed)
+    log(f"protocol v2: keys for {objects:,} members")
+    started, cpu = time.perf_counter(), time.process_time()
+    prefix = pips.key_prefix(seed, 0)
+    sha = hashlib.sha256
+    keys = [sha(prefix + code.encode()).digest() for code, _, _ in rows]
+    keys_s, keys_cpu = time.perf_counter() - started, time.process_time() - cpu
+    del keys
+    log(f"protocol v2: πps draw of {objects:,} members, quotas {quotas}")
+    started, cpu = time.perf_counter(), time.process_time()
+    drawn = pips.draw(rows, quotas, seed=seed)
+    pips_s, pips_cpu = time.perf_counter() - started, time.process_time() - cpu
+    # CPU seconds too: on a shared machine the wall clock also counts the time other processes held the core.
+    return {"v2_members": objects, "keys_v2_s": round(keys_s, 3), "keys_v2_cpu_s": round(keys_cpu, 3),
+            "pips_v2_s": round(pips_s, 3), "pips_v2_cpu_s": round(pips_cpu, 3),
+            "v2_drawn": sum(len(v) for v in drawn.values()), "v2_target_s": 10.0,
+            "v2_object_algorithm": pips.ALGORITHM}
+
+
+# --------------------------------------------------------------------------- 4. end to end
 
 
 async def _end_to_end(uri: str, name: str, enterprises: int) -> dict[str, Any]:
@@ -188,16 +228,17 @@ async def _end_to_end(uri: str, name: str, enterprises: int) -> dict[str, Any]:
         supervisor = Viewer(username="bench", roles=frozenset({Role.SUPERVISOR}), jurisdictions=(PROVINCE,))
         plan_input = {"name": "基准测试 全省双随机抽查", "jurisdiction": PROVINCE, "matters": ["STJ-WRY-01"],
                       "period_start": date(today.year + 1, 1, 1), "period_end": date(today.year + 1, 3, 31)}
-        services = build_services(database, Settings())
-        t0 = time.perf_counter()
+        # The announced public event is the freeze itself, so the draw can follow at once.
+        services = build_services(database, Settings(draw_public_interval_minutes=0, draw_notice_minutes=0,
+                                                     draw_result_delay_minutes=0))
+        t0, cpu0 = time.perf_counter(), time.process_time()
         plan = await services.plans.create(supervisor, plan_input, request_id="bench")
         t1 = time.perf_counter()
         frozen = await services.draws.freeze(supervisor, plan.id, request_id="bench")
         t2 = time.perf_counter()
-        drawn = await services.draws.draw(supervisor, plan.id, public_value="福彩3D 2027001: 1 2 3",
-                                          request_id="bench")
+        drawn = await services.draws.draw(supervisor, plan.id, public_value="1 2 3 4 5", request_id="bench")
         draw = drawn.draw
-        t3 = time.perf_counter()
+        t3, cpu3 = time.perf_counter(), time.process_time()
         tasks = await database["tasks"].count_documents({"plan_id": plan.id})
         log(f"end to end: create {t1 - t0:.2f}s, freeze {t2 - t1:.2f}s, draw {t3 - t2:.2f}s; {tasks:,} tasks")
         return {
@@ -210,6 +251,9 @@ async def _end_to_end(uri: str, name: str, enterprises: int) -> dict[str, Any]:
             "freeze_s": round(t2 - t1, 3),
             "draw_s_e2e": round(t3 - t2, 3),
             "draw_100k_end_to_end_s": round(t3 - t0, 3),
+            "freeze_draw_tasks_s": round(t3 - t1, 3),
+            "e2e_client_cpu_s": round(cpu3 - cpu0, 3),  # this process only; the database is a child process
+            "e2e_target_s": 15.0,
             "tasks": tasks,
             "e2e_drawn": draw.drawn_count,
             "e2e_staffed": draw.staffed_count,
@@ -250,12 +294,20 @@ def main() -> None:
     parser.add_argument("--tasks", type=int, default=50_000)
     parser.add_argument("--inspectors", type=int, default=45_000)
     parser.add_argument("--enterprises", type=int, default=100_000)
+    parser.add_argument("--only", choices=("v2", "e2e"), default=None, help="run one part only")
     args = parser.parse_args()
+    if args.only:
+        figures = {"benchmark": "draw", **machine()}
+        figures.update(bench_protocol_v2(args.objects) if args.only == "v2" else bench_end_to_end(args.enterprises))
+        figures["peak_rss_mb_end"] = round(_rss_peak_mb(), 1)
+        emit(figures)
+        return
 
     figures: dict[str, Any] = {"benchmark": "draw", **machine(), "object_algorithm": sampling.ALGORITHM,
                                "inspector_algorithm": assignment.ALGORITHM}
     figures.update(bench_sampling(args.objects))
     figures.update(bench_assignment(args.tasks, args.inspectors))
+    figures.update(bench_protocol_v2(args.objects))
     figures.update(bench_end_to_end(args.enterprises))
     figures["peak_rss_mb_end"] = round(_rss_peak_mb(), 1)
     figures["loadavg_1m_at_end"] = round(os.getloadavg()[0], 2)

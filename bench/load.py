@@ -72,7 +72,10 @@ def served(workdir: Path, timeout_s: float) -> Iterator[tuple[str, int]]:
 
     port = free_port()
     env = {**os.environ, "ECOINSPECT_DATA_DIR": str(workdir / "data"), "PORT": str(port),
-           "ECOINSPECT_LOG_JSON": "false"}
+           "ECOINSPECT_LOG_JSON": "false",
+           # The set-up draws a plan right after freezing it: the announced public event is the freeze itself.
+           "ECOINSPECT_DRAW_PUBLIC_INTERVAL_MINUTES": "0", "ECOINSPECT_DRAW_NOTICE_MINUTES": "0",
+           "ECOINSPECT_DRAW_RESULT_DELAY_MINUTES": "0"}
     env.pop("MONGODB_URI", None)
     log_path = workdir / "serve.log"
     base = f"http://127.0.0.1:{port}"
@@ -139,7 +142,8 @@ async def drawn_plan(http: Any, boss: str, name: str, matter: str) -> str:
                             "ratios": [{"stratum": s, "ratio": RATIO} for s in ("special", "key", "general")]}})
     plan_id = str(created["createPlan"]["plan"]["planId"])
     for step in ("freezePlan", "drawPlan"):
-        done = await ask(http, boss, f"mutation($p: String!) {{ {step}(input: {{planId: $p}}) "
+        value = ', publicValue: "1 2 3 4 5"' if step == "drawPlan" else ""
+        done = await ask(http, boss, f"mutation($p: String!) {{ {step}(input: {{planId: $p{value}}}) "
                          "{ userErrors { code message } } }", {"p": plan_id})
         if done[step]["userErrors"]:
             raise SystemExit(f"set-up failed: {step} → {done[step]['userErrors']}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
@@ -100,6 +101,15 @@ class Settings(BaseSettings):
     # 行政处罚法 art. 33 (1): first violations that may go unpunished when harm is slight and corrected in time
     case_first_violation_types: str = "monitoring_not_connected,fugitive_emission"
     audit_retention_days: int = Field(default=3650, ge=1, le=36_500)  # whole UTC days older are purged
+    # Draws (docs/draw-spec.md §1): the public value is announced at freeze — its source, canonical format and
+    # the event after which the draw may happen — so there is one value and one spelling to enter.
+    draw_public_source: str = Field(default="中国体育彩票排列5", min_length=1, max_length=100)
+    draw_public_pattern: str = Field(default="[0-9] [0-9] [0-9] [0-9] [0-9]", min_length=1, max_length=200)
+    draw_public_event_time: str = Field(default="21:25", pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+    draw_public_utc_offset: str = Field(default="+08:00", pattern=r"^[+-]([01][0-9]|2[0-3]):[0-5][0-9]$")
+    draw_public_interval_minutes: int = Field(default=1440, ge=0, le=7 * 1440)  # 0: the event is the notice's end
+    draw_notice_minutes: int = Field(default=60, ge=0, le=30 * 1440)  # freeze/filing → the earliest event
+    draw_result_delay_minutes: int = Field(default=60, ge=0, le=7 * 1440)  # event → its result is public
     log_level: str = "INFO"
     log_json: bool = True
 
@@ -120,6 +130,10 @@ class Settings(BaseSettings):
                 "production mode needs ECOINSPECT_SECRET_KEY set to a random value of at least "
                 "32 characters, the same on every replica"
             )
+        try:
+            re.compile(self.draw_public_pattern)
+        except re.error as exc:
+            raise ValueError(f"ECOINSPECT_DRAW_PUBLIC_PATTERN is not a regular expression: {exc}") from None
         if self.production and self.password_hash_profile != "standard":
             raise ValueError("production mode needs ECOINSPECT_PASSWORD_HASH_PROFILE=standard")
         if self.login_lock_after <= self.login_slowdown_after:

@@ -121,6 +121,15 @@ class ErrorCode(StrEnum):
     NO_POLICY = "NO_POLICY", "no policy of the kind the step needs is in force (or no policy engine is configured)"
     UNSTAFFABLE = "UNSTAFFABLE", "no eligible inspector is left for the replacement"
     NO_REPLACEMENT = "NO_REPLACEMENT", "no enterprise of the stratum is left to draw"
+    PUBLIC_VALUE_REQUIRED = "PUBLIC_VALUE_REQUIRED", (
+        "a draw or a replacement needs the public value announced in its commitment; it cannot be empty")
+    PUBLIC_VALUE_FORMAT = "PUBLIC_VALUE_FORMAT", (
+        "the public value is not in the announced canonical format exactly (one spelling only)")
+    DRAW_TOO_EARLY = "DRAW_TOO_EARLY", (
+        "the announced public value is not public yet: the draw or replacement may happen from the announced "
+        "earliest time"), True
+    REDRAW_PENDING = "REDRAW_PENDING", (
+        "a replacement of the plan is filed and waits for its public value: complete it first")
     TASK_NOT_ACTIVE = "TASK_NOT_ACTIVE", "the task was replaced or cancelled; it has no result"
     RESULT_EXISTS = "RESULT_EXISTS", "the task has a result already"
     ALERT_IN_PAST = "ALERT_IN_PAST", (

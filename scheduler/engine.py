@@ -10,6 +10,7 @@ from core.inspections.models import Task
 from core.inspections.ports import Candidate, Row, Slot
 from core.inspections.publication import PublicDraw
 from scheduler import assignment, randomness, replacement, sampling
+from scheduler.engine_v2 import ProtocolV2
 from scheduler.export import draw_document
 
 
@@ -26,8 +27,9 @@ def _pool(pool: Sequence[Candidate]) -> Sequence[assignment.Candidate]:
     return cast(Sequence[assignment.Candidate], pool)  # made by ``candidates`` below
 
 
-class SchedulerEngine:
-    """Implements ``core.inspections.ports.DrawEngine`` with the pure modules of this package."""
+class SchedulerEngine(ProtocolV2):
+    """Implements ``core.inspections.ports.DrawEngine`` with the pure modules of this package: protocol v2
+    (``ProtocolV2``, the running one) and v1, which plans frozen before v2 are drawn and verified with."""
 
     object_algorithm = sampling.ALGORITHM
     inspector_algorithm = assignment.ALGORITHM

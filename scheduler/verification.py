@@ -1,6 +1,7 @@
 """Re-computes a published draw from its document alone and says what matched.
 
-The document (format ``ecoinspect-draw/1``) holds the population listing, the revealed secret,
+Documents of protocol v2 (``ecoinspect-draw/2``) are checked by ``verification_v2``; a v1 document
+(format ``ecoinspect-draw/1``) holds the population listing, the revealed secret,
 the public value, the ratios and the inspector snapshot; nothing else is needed.
 """
 
@@ -14,6 +15,7 @@ from typing import Any
 from scheduler import assignment, randomness, replacement, sampling
 
 FORMAT = "ecoinspect-draw/1"
+V2_FORMAT = "ecoinspect-draw/2"
 
 
 @dataclass(frozen=True)
@@ -24,6 +26,16 @@ class Check:
 
 
 def verify(document: Mapping[str, Any]) -> list[Check]:
+    """The checks of a draw document of either protocol: v2 (``ecoinspect-draw/2``, the running one) or v1."""
+    if document.get("format") == V2_FORMAT:
+        from scheduler import verification_v2  # imports this module for Check
+
+        return verification_v2.verify(document)
+    return _verify_v1(document)
+
+
+def _verify_v1(document: Mapping[str, Any]) -> list[Check]:
+    """Protocol v1 (legacy): draws published before v2 keep verifying under their own algorithms."""
     checks: list[Check] = []
 
     def check(name: str, ok: bool, detail: str) -> bool:

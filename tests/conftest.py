@@ -27,6 +27,11 @@ PASSWORD = "correct-horse-battery"
 # flush at every commit: no test but the crash tests kills one, and they ask for it explicitly
 # (tests/e2e/test_faults.py). Subprocesses inherit it through the environment.
 os.environ.setdefault("ECOINSPECT_DB_SYNC_ON_COMMIT", "false")
+# Plans are drawn right after their freeze in the tests: the announced public event is the freeze itself
+# (tests/integration/test_draw_announcement.py builds its own settings to test the waiting).
+for _name in ("DRAW_PUBLIC_INTERVAL_MINUTES", "DRAW_NOTICE_MINUTES", "DRAW_RESULT_DELAY_MINUTES"):
+    os.environ.setdefault(f"ECOINSPECT_{_name}", "0")
+PUBLIC_VALUE = "1 2 3 4 5"  # a value in the default announced format
 
 # TEST_MONGODB_URI runs the suite against that server (a MongoDB replica set: transactions need one) instead of
 # the embedded one. Tests make a database per test (t_<random>); what falls back to the configured name gets one

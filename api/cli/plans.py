@@ -51,17 +51,30 @@ def create(
 
 
 @plan_app.command("freeze")
-def freeze(plan_id: str) -> None:
-    """Freeze the population and print the published commitment."""
-    plan = _call(lambda services: services.draws.freeze(OPERATOR, plan_id, request_id="cli"))
+def freeze(
+    plan_id: str,
+    draw_number: Annotated[str | None, typer.Option(help="Issue (期号) of the announced public event")] = None,
+) -> None:
+    """Commit the population and the inspector pool, announce the public value, print the commitment."""
+    plan = _call(lambda services: services.draws.freeze(OPERATOR, plan_id, request_id="cli", draw_number=draw_number))
     typer.echo(f"frozen: {plan.population_size} objects, strata {plan.stratum_sizes}, quotas {plan.quotas}")
     typer.echo(f"population hash: {plan.population_hash}")
     typer.echo(f"commitment:      {plan.commitment}")
+    if plan.announcement:
+        _announce(plan.announcement)
+
+
+def _announce(announcement: dict[str, Any]) -> None:
+    typer.echo(f"public value:    {announcement['source']} of {announcement['event_at']}"
+               + (f" (issue {announcement['draw_number']})" if announcement.get("draw_number") else ""))
+    typer.echo(f"format:          {announcement['pattern']}")
+    typer.echo(f"draw from:       {announcement['earliest_draw']}")
 
 
 @plan_app.command("draw")
 def draw(
-    plan_id: str, public_value: Annotated[str, typer.Option(help="Public value mixed into the seed")] = "",
+    plan_id: str,
+    public_value: Annotated[str, typer.Option(help="The value announced at freeze, in its canonical format")] = "",
 ) -> None:
     """Draw objects, then inspectors; print the result."""
     result = _call(lambda services: services.draws.draw(OPERATOR, plan_id, public_value=public_value,
@@ -70,6 +83,35 @@ def draw(
                f"{len(result.unstaffed)} unstaffed; seed {result.seed}")
     for code, reason in sorted(result.unstaffed.items()):
         typer.echo(f"  unstaffed {code}: {reason}")
+
+
+@plan_app.command("file-redraw")
+def file_redraw(
+    plan_id: str,
+    credit_code: Annotated[str, typer.Option(help="The task's enterprise")],
+    kind: Annotated[str, typer.Option(help="object or inspector")],
+    reason: Annotated[str, typer.Option(help="Why; published with the replacement")],
+    staff_id: Annotated[str | None, typer.Option(help="The inspector to replace (kind inspector)")] = None,
+) -> None:
+    """File a replacement: the server numbers it and announces the public value that will draw it."""
+    filed = _call(lambda services: services.redraws.file(OPERATOR, plan_id, credit_code=credit_code.strip().upper(),
+                                                         kind=kind, reason=reason, staff_id=staff_id,
+                                                         request_id="cli")).record
+    typer.echo(f"filed replacement {filed['number']} ({filed['_id']})")
+    _announce(filed["announcement"])
+
+
+@plan_app.command("complete-redraw")
+def complete_redraw(
+    plan_id: str,
+    public_value: Annotated[str, typer.Option(help="The announced value, in its canonical format")],
+) -> None:
+    """Complete the plan's filed replacement with its announced public value; print what it drew."""
+    done = _call(lambda services: services.redraws.complete(OPERATOR, plan_id, public_value=public_value,
+                                                            request_id="cli")).record
+    drew = f"object {done['replacement']}, " if done.get("replacement") else ""
+    typer.echo(f"replacement {done['number']}: {drew}team {', '.join(done['team']) or '-'}"
+               + (f", unstaffed {done['unstaffed']}" if done.get("unstaffed") else ""))
 
 
 @plan_app.command("publish")

@@ -40,6 +40,8 @@ ACCESS: dict[str, frozenset[Role]] = {
     "Mutation.drawPlan": SUPERVISORS,
     "Mutation.publishPlan": SUPERVISORS,
     "Mutation.redraw": SUPERVISORS,
+    "Mutation.fileRedraw": SUPERVISORS,
+    "Mutation.completeRedraw": SUPERVISORS,
     "Mutation.cancelPlan": SUPERVISORS,
     "Mutation.recordTaskResult": SUPERVISORS,
     "Mutation.publishResults": SUPERVISORS,

@@ -59,6 +59,25 @@ class Stratum:
     quota: int
 
 
+@strawberry.type(description="Protocol v2: the public value a draw or a replacement will use, announced before it "
+                             "exists (docs/draw-spec.md §1).")
+class Announcement:
+    source: str
+    draw_number: str | None = strawberry.field(description="The source's issue (期号), when given at freeze")
+    event_date: date
+    event_at: datetime
+    pattern: str = strawberry.field(description="The canonical format: the whole value must match this pattern")
+    earliest_draw: datetime = strawberry.field(description="The value may be entered from this time on")
+
+    @classmethod
+    def from_record(cls, a: dict[str, Any] | None) -> Announcement | None:
+        if not a:
+            return None
+        return cls(source=a["source"], draw_number=a.get("draw_number"), event_date=date.fromisoformat(a["event_date"]),
+                   event_at=datetime.fromisoformat(a["event_at"]), pattern=a["pattern"],
+                   earliest_draw=datetime.fromisoformat(a["earliest_draw"]))
+
+
 @strawberry.type
 class Plan(Node):
     plan_id: str
@@ -79,7 +98,9 @@ class Plan(Node):
     team_size: int
     max_tasks_per_inspector: int
     ratio_source: str
-    commitment: str | None = strawberry.field(description="SHA-256 of the draw secret, published at freeze")
+    commitment: str | None = strawberry.field(
+        description="Published at freeze: protocol 2, SHA-256 of the canonical commitment document; protocol 1, "
+                    "SHA-256 of the draw secret")
     population_hash: str | None
     population_size: int | None
     strata: list[Stratum]
@@ -89,6 +110,11 @@ class Plan(Node):
     draw_id: str | None
     cancelled_at: datetime | None = strawberry.field(description="When the plan was cancelled (public)")
     cancellation_reason: str | None = strawberry.field(description="Why the plan was cancelled (public)")
+    protocol: int = strawberry.field(description="The draw protocol the plan was frozen under (2 since it runs)")
+    announcement: Announcement | None = strawberry.field(description="Protocol 2: the announced public value")
+    inspection_date: date | None = strawberry.field(description="Protocol 2: committed at freeze")
+    commitment_document_url: str | None = strawberry.field(
+        description="Protocol 2: the commitment document (population with flags, weights and π; exclusions; pool)")
 
     @classmethod
     def from_domain(cls, p: models.Plan) -> Plan:
@@ -107,7 +133,9 @@ class Plan(Node):
             strata=[Stratum(name=k, size=v, quota=quotas.get(k, 0)) for k, v in sorted(sizes.items())],
             excluded=JSON(p.excluded) if p.excluded is not None else None,
             frozen_at=p.frozen_at, published_at=p.published_at, draw_id=p.draw_id,
-            cancelled_at=p.cancelled_at, cancellation_reason=p.cancellation_reason,
+            cancelled_at=p.cancelled_at, cancellation_reason=p.cancellation_reason, protocol=p.protocol,
+            announcement=Announcement.from_record(p.announcement), inspection_date=p.inspection_date,
+            commitment_document_url=publication.commitment_url(p.id) if p.protocol >= 2 and p.commitment else None,
         )
 
 
@@ -309,6 +337,9 @@ class PublishedReplacement:
         description="The object whose task the replacement changed (kind object: the one replaced)")
     replacement: PublishedObjectRef | None = strawberry.field(description="kind object: the object drawn instead")
     inspectors_replaced: int = strawberry.field(description="kind inspector: how many members were drawn anew")
+    status: str = strawberry.field(description="filed (waiting for its announced public value) or completed")
+    announcement: Announcement | None = strawberry.field(description="Protocol 2: announced when it was filed")
+    public_value: str | None = strawberry.field(description="Protocol 2: the announced value, once completed")
 
     @classmethod
     def from_public(cls, r: publication.PublicReplacement) -> PublishedReplacement:
@@ -319,7 +350,9 @@ class PublishedReplacement:
         obj = ref(r.object)
         assert obj is not None
         return cls(number=r.number, kind=r.kind, reason=r.reason, created_at=r.created_at, object=obj,
-                   replacement=ref(r.replacement), inspectors_replaced=r.inspectors_replaced)
+                   replacement=ref(r.replacement), inspectors_replaced=r.inspectors_replaced, status=r.status,
+                   announcement=Announcement.from_record(dict(r.announcement) if r.announcement else None),
+                   public_value=r.public_value)
 
 
 @strawberry.type

@@ -54,6 +54,9 @@ async def plan_json(request: Request) -> Response:
 
 async def download(request: Request) -> Response:
     what, fmt = request.path_params["what"], request.path_params["fmt"]
+    if (what, fmt) == ("commitment", "json"):
+        data = await request.app.state.services.plans.public_commitment(request.path_params["plan_id"])
+        return Response(data, media_type="application/json") if data is not None else _not_found()
     found = await request.app.state.services.plans.public_plan(request.path_params["plan_id"])
     if found is None or what not in ("objects", "results") or fmt not in ("csv", "json"):
         return _not_found()

@@ -13,10 +13,13 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from core.accounts.models import Viewer
+from core.config import Settings
 from core.db import lost_race
 from core.error_codes import ErrorCode
 from core.errors import Conflict
-from core.inspections import classes, law, population, publication
+from core.inspections import classes, drawing_v2, law, population, publication
+from core.inspections.announcement import PublicSource
+from core.inspections.drawing_v2 import Clock
 from core.inspections.models import Draw, DrawnPlan, Plan, PlanStatus, Task, TaskStatus
 from core.inspections.ports import ClassifierFactory, DrawEngine, Staffing
 from core.inspections.service import PlanService, field_error, require_supervisor
@@ -26,8 +29,11 @@ from core.registry.repository import EnterpriseRepository
 
 class DrawService:
     def __init__(self, plans: PlanService, engine: DrawEngine, *,
-                 policy_classifier: ClassifierFactory | None = None) -> None:
+                 policy_classifier: ClassifierFactory | None = None, source: PublicSource | None = None,
+                 clock: Clock | None = None) -> None:
         self.plans = plans
+        self.source = source or PublicSource.from_settings(Settings())
+        self.clock: Clock = clock or (lambda: datetime.now(UTC))
         self.database = plans.database
         self.repository = plans.repository
         self.engine = engine
@@ -40,32 +46,29 @@ class DrawService:
             return await self.policy_classifier(plan)
         return classes.plan_classifier(plan, plan.period_start)
 
-    async def freeze(self, viewer: Viewer, plan_id: str, *, request_id: str) -> Plan:
+    async def freeze(self, viewer: Viewer, plan_id: str, *, request_id: str, draw_number: str | None = None,
+                     inspection_date: date | None = None) -> Plan:
+        """Commit everything the draw will use and announce its public value (protocol v2), in one write."""
         plan = await self.plans.get(viewer, plan_id)
         require_supervisor(viewer, plan.jurisdiction)
         if plan.status is not PlanStatus.DRAFT:
             raise Conflict(f"plan {plan_id} is already {plan.status.value}", code=ErrorCode.PLAN_NOT_DRAFT)
+        if draw_number is not None and not 0 < len(draw_number.strip()) <= 40:
+            raise field_error("drawNumber", "drawNumber is 1 to 40 characters", ErrorCode.INVALID_VALUE)
         await self._refuse_twins(plan)  # before the population is built: refusing costs nothing then
         await self.plans.check_minimums(plan)  # again: the policy may have changed since the plan was written
         bounds = await law.in_force(self.database, plan.period_start)
-        built = await population.build(self.database, plan, self.repository, await self._classifier(plan),
-                                       count_targeted=bounds.count_targeted_visits)
-        law.check_minimums(built.ratios, bounds)
-        rows = built.rows
-        if not rows:
-            raise field_error("planId", f"plan {plan_id} has an empty population", ErrorCode.EMPTY_POPULATION)
-        sizes, quotas = self.engine.strata(rows, built.ratios)
         secret = self.engine.new_secret()
-        now = datetime.now(UTC)
-        changes = {"status": PlanStatus.FROZEN.value, "frozen_at": now, "published_at": now,
-                   "commitment": self.engine.commitment(secret), "population_hash": self.engine.population_hash(rows),
-                   "population_size": len(rows), "stratum_sizes": sizes, "quotas": quotas,
-                   "stratum_ratios": built.ratios, "excluded": built.excluded}
+        now = self.clock()
+        commitment, changes = await drawing_v2.commit(
+            self.repository, self.engine, self.source, plan, await self._classifier(plan), now=now, secret=secret,
+            draw_number=draw_number.strip() if draw_number else None, inspection_date=inspection_date, bounds=bounds)
+        changes.update({"status": PlanStatus.FROZEN.value, "frozen_at": now, "published_at": now})
 
         async def store(session: Any) -> Plan:
             await self.repository.claim_freezes(plan.jurisdiction, session=session)
             await self._refuse_twins(plan, session=session)
-            await self.repository.save_population(plan.id, rows, session=session)
+            await self.repository.save_commitment(plan.id, commitment.canonical, session=session)
             await self.repository.save_secret(plan.id, secret, session=session)
             frozen = await self.repository.update_plan(plan.id, expect={"status": PlanStatus.DRAFT.value,
                                                                         "version": plan.version},
@@ -77,7 +80,9 @@ class DrawService:
         frozen = await self.database.transaction(store)
         await self.plans.audit.append(actor=viewer.username, action="freezePlan", target=f"plan:{plan.id}",
                                       request_id=request_id, outcome="ok",
-                                      detail={"population": len(rows), "commitment": changes["commitment"]})
+                                      detail={"population": changes["population_size"],
+                                              "commitment": changes["commitment"],
+                                              "announcement": changes["announcement"]})
         return frozen
 
     async def _refuse_twins(self, plan: Plan, *, session: Any = None) -> None:
@@ -101,6 +106,18 @@ class DrawService:
             raise Conflict(f"plan {plan_id} is {plan.status.value}; only a frozen plan can be drawn", code=code)
         if len(public_value) > 200:
             raise field_error("publicValue", "publicValue is limited to 200 characters", ErrorCode.INVALID_VALUE)
+        if plan.protocol >= 2:
+            record, tasks = await drawing_v2.draw(self.repository, self.engine, plan, public_value=public_value,
+                                                  now=self.clock(), inspection_date=inspection_date,
+                                                  created_by=viewer.username or "")
+            return await self._store_draw(viewer, plan, record, [], tasks, request_id=request_id)
+        return await self._draw_v1(viewer, plan, public_value=public_value, inspection_date=inspection_date,
+                                   request_id=request_id)
+
+    async def _draw_v1(self, viewer: Viewer, plan: Plan, *, public_value: str, inspection_date: date | None,
+                       request_id: str) -> DrawnPlan:
+        """A plan frozen under protocol v1 (before v2 ran) is drawn with v1's algorithms."""
+        plan_id = plan.id
         rows = await self.repository.population(plan.id)
         secret = await self.repository.secret(plan.id)
         if not (plan.population_hash and plan.commitment and plan.quotas is not None and secret):
@@ -123,6 +140,12 @@ class DrawService:
                       created_by=viewer.username or "", created_at=now)
         tasks = [_task(plan, draw_id, code, stratum_of[code], labels[code], staffing, now)
                  for code in sorted(stratum_of)]
+        return await self._store_draw(viewer, plan, record, snapshot, tasks, request_id=request_id)
+
+    async def _store_draw(self, viewer: Viewer, plan: Plan, record: Draw, snapshot: list[dict[str, Any]],
+                          tasks: list[Task], *, request_id: str) -> DrawnPlan:
+        """The draw and all its tasks in one transaction, once per plan (``ALREADY_DRAWN`` for the later one)."""
+        plan_id, draw_id = plan.id, record.id
 
         async def store(session: Any) -> Plan:
             moved = await self.repository.update_plan(
@@ -141,8 +164,8 @@ class DrawService:
             raise Conflict(f"plan {plan_id} was drawn meanwhile", code=ErrorCode.ALREADY_DRAWN) from exc
         await self.plans.audit.append(actor=viewer.username, action="drawPlan", target=f"plan:{plan.id}",
                                       request_id=request_id, outcome="ok",
-                                      detail={"draw": draw_id, "drawn": len(stratum_of),
-                                              "unstaffed": len(staffing.unstaffed)})
+                                      detail={"draw": draw_id, "drawn": len(tasks), "unstaffed": len(record.unstaffed),
+                                              "public_value": record.public_value})
         return DrawnPlan(draw=record, plan=drawn_plan)
 
     def _staff(self, plan: Plan, stratum_of: dict[str, str], labels: dict[str, tuple[str, str]],
@@ -232,7 +255,18 @@ class DrawService:
         if plan is None:
             raise RuntimeError(f"draw {draw.id} has no plan {draw.plan_id}")
         tasks = await self.repository.tasks_of_plan(plan.id)
-        record = publication.public_draw(plan, draw, tasks, await self.repository.redraws(plan.id))
+        redraws = await self.repository.redraws(plan.id)
+        record = publication.public_draw(plan, draw, tasks, redraws)
+        if draw.protocol >= 2:
+            own = [t for t in tasks if t.draw_id == draw.id]
+            drawn: dict[str, list[str]] = {}
+            for task in own:
+                drawn.setdefault(task.stratum, []).append(task.credit_code)
+            return self.engine.document_v2(
+                commitment=await drawing_v2.load_commitment(self.repository, self.engine, plan), secret=draw.secret,
+                public_value=draw.public_value, seed=draw.seed, drawn=drawn,
+                teams={t.credit_code: t.drawn_inspectors for t in own if t.drawn_inspectors},
+                unstaffed=draw.unstaffed, redraws=redraws, public=publication.plan_record(plan, record))
         return self.engine.document(record=record, rows=await self.repository.population(plan.id),
                                     tasks=[t for t in tasks if t.draw_id == draw.id],
                                     pool=await self.repository.snapshot(draw.id))

@@ -124,6 +124,9 @@ class Plan(PlanSettings):
     cancelled_at: datetime | None = None
     cancelled_by: str | None = None
     cancellation_reason: str | None = None
+    protocol: int = 1  # the draw protocol it was frozen under: 2 (docs/draw-spec.md) since it runs, 1 before
+    announcement: dict[str, Any] | None = None  # v2: the public value's source, event, format, earliest draw
+    inspection_date: date | None = None  # v2: committed at freeze (certificates must be valid on it)
 
 
 class Outcome(StrEnum):
@@ -200,6 +203,7 @@ class Draw(BaseModel):
     created_by: str
     created_at: datetime
     published: bool = False
+    protocol: int = 1
 
 
 class PlanTemplate(BaseModel):
@@ -210,6 +214,52 @@ class PlanTemplate(BaseModel):
     id: str
     cadence: Literal["quarterly", "half_yearly", "yearly"]
     settings: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Member:
+    """A member of a frozen population as the commitment of protocol v2 records it (docs/draw-spec.md §3)."""
+
+    credit_code: str
+    stratum: str
+    division: str
+    tier: str
+    positive_list: bool
+    visited: bool
+    weight: float  # as the classifier gave it (the plan's settings, or the policy)
+
+
+@dataclass(frozen=True)
+class Commitment:
+    """What freezing under protocol v2 commits: the document, its canonical bytes and hashes, and the strata."""
+
+    document: dict[str, Any]
+    canonical: bytes
+    commitment_hash: str
+    population_hash: str
+    sizes: dict[str, int]
+    quotas: dict[str, int]
+
+
+@dataclass(frozen=True)
+class DrawOutcome:
+    """The objects drawn per stratum, the teams and the coded reasons of the unstaffed tasks."""
+
+    drawn: dict[str, list[str]]
+    teams: dict[str, list[str]]
+    unstaffed: dict[str, str]
+
+
+@dataclass(frozen=True)
+class ReplacementOutcome:
+    """A completed replacement of protocol v2: the object drawn (kind object), the team, and the members kept and
+    removed (kind inspector), or why no team could be drawn."""
+
+    replacement: str | None
+    team: list[str]
+    keep: list[str]
+    removed: list[str]
+    unstaffed: str | None
 
 
 @dataclass(frozen=True)

@@ -9,11 +9,12 @@ from typing import Any
 
 from core.db import Database
 from core.events.service import history_for
-from core.inspections.classes import Classifier
-from core.inspections.models import Plan
+from core.inspections.classes import Classifier, on_positive_list
+from core.inspections.models import Member, Plan
 from core.inspections.ports import Row
 from core.inspections.repository import InspectionRepository
 from core.inspections.visits import in_year
+from core.policies.classes import published_tier
 from core.policies.repository import DecisionRepository
 from core.registry.repository import EnterpriseRepository, InspectorRepository
 
@@ -32,6 +33,8 @@ class Population:
     rows: list[Row]  # (credit code, stratum, weight), sorted by credit code
     excluded: dict[str, int]  # reason → how many
     ratios: dict[str, float]  # stratum → ratio
+    members: list[Member] = field(default_factory=list)  # the rows with their flags, same order
+    exclusions: list[tuple[str, str]] = field(default_factory=list)  # (credit code, reason), sorted
 
 
 def cycle_start(plan: Plan) -> datetime:
@@ -70,6 +73,8 @@ async def build(database: Database, plan: Plan, repository: InspectionRepository
     done = await in_year(repository, plan.jurisdiction, plan.period_start.year)
     recent_cut = datetime.now(UTC) - timedelta(days=plan.exclude_inspected_within_days)
     rows: list[Row] = []
+    members: list[Member] = []
+    exclusions: list[tuple[str, str]] = []
     ratios: dict[str, float] = {}
     excluded = {"visit_cap": 0, "recently_inspected": 0, "targeted_visits_not_counted": 0}
     enterprises = EnterpriseRepository(database).stream_population(plan.jurisdiction, plan.industry_codes,
@@ -82,16 +87,21 @@ async def build(database: Database, plan: Plan, repository: InspectionRepository
                 excluded["targeted_visits_not_counted"] += done.targeted.get(code, 0)
             if done.counted(code, count_targeted=count_targeted) >= plan.yearly_visit_cap:
                 excluded["visit_cap"] += 1
+                exclusions.append((code, "visit_cap"))
                 continue
             if plan.exclude_inspected_within_days and code in seen.last and seen.last[code] >= recent_cut:
                 excluded["recently_inspected"] += 1
+                exclusions.append((code, "recently_inspected"))
                 continue
             stratum, weight, ratio = classify(doc, code in seen.counts)
             if ratios.setdefault(stratum, ratio) != ratio:
                 raise RuntimeError(f"stratum {stratum} was given two ratios")
             rows.append((code, stratum, weight))
+            members.append(Member(code, stratum, doc["jurisdiction"], published_tier(doc),
+                                  on_positive_list(doc, plan.period_start), code in seen.counts, weight))
     rows.sort()
-    return Population(rows=rows, excluded=excluded, ratios=ratios)
+    members.sort(key=lambda m: m.credit_code)
+    return Population(rows=rows, excluded=excluded, ratios=ratios, members=members, exclusions=sorted(exclusions))
 
 
 async def inspector_snapshot(database: Database, repository: InspectionRepository, plan: Plan,

@@ -8,11 +8,11 @@ signatures, wired in ``api/assembly.py``.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Protocol
 
 from core.inspections.classes import Classifier
-from core.inspections.models import Plan, Task
+from core.inspections.models import Commitment, DrawOutcome, Member, Plan, ReplacementOutcome, Task
 from core.inspections.publication import PublicDraw
 
 Row = tuple[str, str, float]
@@ -98,3 +98,34 @@ class DrawEngine(Protocol):
         ``record`` (core/inspections/publication.py) with the inputs re-computing it needs, ``tasks`` being
         the draw's own (original) tasks."""
         ...
+
+    # Protocol v2 (docs/draw-spec.md), the one new plans are frozen under.
+
+    @property
+    def protocol(self) -> int: ...
+
+    def commit(self, *, plan: Plan, frozen_at: datetime, secret_commitment: str, announcement: Mapping[str, Any],
+               inspection_date: date, members: Sequence[Member], ratios: Mapping[str, float],
+               exclusions: Sequence[tuple[str, str]], divisions: Mapping[str, Sequence[str]],
+               inspectors: Sequence[Mapping[str, Any]]) -> Commitment:
+        """The commitment document of a freeze, its canonical bytes, hashes, stratum sizes and quotas."""
+        ...
+
+    def read_commitment(self, data: bytes) -> dict[str, Any]: ...
+
+    def commitment_hash(self, document: Mapping[str, Any]) -> str: ...
+
+    def seed_v2(self, *, commitment_hash: str, secret: str, public_value: str) -> str: ...
+
+    def draw_v2(self, document: Mapping[str, Any], seed: str) -> DrawOutcome: ...
+
+    def redraw_seed_v2(self, seed: str, number: int, public_value: str) -> str: ...
+
+    def replace_v2(self, document: Mapping[str, Any], seed: str, done: Sequence[Mapping[str, Any]], *,
+                   number: int, kind: str, target: str, staff_id: str | None, redraw_seed: str | None
+                   ) -> ReplacementOutcome: ...
+
+    def document_v2(self, *, commitment: Mapping[str, Any], secret: str, public_value: str, seed: str,
+                    drawn: Mapping[str, Sequence[str]], teams: Mapping[str, Sequence[str]],
+                    unstaffed: Mapping[str, str], redraws: Sequence[Mapping[str, Any]],
+                    public: Mapping[str, Any]) -> dict[str, Any]: ...

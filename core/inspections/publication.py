@@ -62,6 +62,9 @@ class PublicReplacement:
     replacement: ObjectRef | None  # kind object: the object drawn in its place
     inspectors_replaced: int  # kind inspector: members drawn anew (who they are is in the draw document only)
     inputs: Mapping[str, Any]  # the stored record, JSON-safe: what re-computing it needs
+    status: str = "completed"  # filed (waiting for its announced public value) | completed
+    announcement: Mapping[str, Any] | None = None  # protocol v2: the public value announced at filing
+    public_value: str | None = None  # protocol v2: that value, once completed
 
 
 @dataclass(frozen=True)
@@ -121,12 +124,15 @@ def _status(task: Task) -> str:
 def _replacement(entry: Mapping[str, Any], names: Mapping[str, str]) -> PublicReplacement:
     target, new = entry["target"], entry.get("replacement")
     kind = str(entry["change"])
+    filed = "announcement" in entry and entry.get("public_value") is None
     return PublicReplacement(
         number=int(entry["number"]), kind=kind, reason=str(entry["reason"]), created_at=entry["created_at"],
         object=ObjectRef(target, names.get(target, "")),
         replacement=ObjectRef(new, names.get(new, "")) if kind == "object" and new else None,
-        inspectors_replaced=len(entry.get("team", [])) - len(entry.get("keep", [])) if kind == "inspector" else 0,
-        inputs=json_safe(entry))
+        inspectors_replaced=(len(entry.get("team") or []) - len(entry.get("keep") or [])
+                             if kind == "inspector" and not filed else 0),
+        inputs=json_safe(entry), status="filed" if filed else "completed",
+        announcement=json_safe(entry.get("announcement")), public_value=entry.get("public_value"))
 
 
 def plan_json(plan: Plan) -> dict[str, Any]:
@@ -139,7 +145,10 @@ def plan_json(plan: Plan) -> dict[str, Any]:
             "frozen_at": json_safe(plan.frozen_at), "commitment": plan.commitment,
             "population_hash": plan.population_hash, "population_size": plan.population_size,
             "strata": {k: {"size": v, "quota": quotas.get(k, 0)} for k, v in sorted(sizes.items())},
-            "excluded": plan.excluded, "cancellation": cancellation}
+            "excluded": plan.excluded, "cancellation": cancellation, "protocol": plan.protocol,
+            "announcement": plan.announcement,
+            "inspection_date": plan.inspection_date.isoformat() if plan.inspection_date else None,
+            "commitment_document": commitment_url(plan.id) if plan.protocol >= 2 and plan.commitment else None}
 
 
 def draw_json(draw: Draw) -> dict[str, Any]:
@@ -147,6 +156,11 @@ def draw_json(draw: Draw) -> dict[str, Any]:
     return {"id": draw.id, "created_at": draw.created_at.isoformat(), "public_value": draw.public_value,
             "seed": draw.seed, "object_algorithm": draw.object_algorithm,
             "inspector_algorithm": draw.inspector_algorithm, "document": document_url(draw.id)}
+
+
+def commitment_url(plan_id: str) -> str:
+    """Protocol v2: the commitment document published at freeze (every member with its flags, weight and π)."""
+    return f"/public/plans/{plan_id}/commitment.json"
 
 
 def document_url(draw_id: str) -> str:
@@ -167,7 +181,8 @@ def replacement_json(item: PublicReplacement) -> dict[str, Any]:
 
     return {"number": item.number, "kind": item.kind, "object": ref(item.object),
             "replacement": ref(item.replacement), "inspectors_replaced": item.inspectors_replaced,
-            "reason": item.reason, "created_at": item.created_at.isoformat()}
+            "reason": item.reason, "created_at": item.created_at.isoformat(), "status": item.status,
+            "announcement": item.announcement, "public_value": item.public_value}
 
 
 def plan_record(plan: Plan, record: PublicDraw | None) -> dict[str, Any]:

@@ -1,4 +1,8 @@
-"""Replacements: a new, logged, verifiable draw for one task of a drawn plan (an inspector, or the object)."""
+"""Replacements: a new, logged, verifiable draw for one task of a drawn plan (an inspector, or the object).
+
+Protocol v2 plans file a replacement and complete it with its announced public value (``file``,
+``complete``: redraw_v2.py); ``redraw`` is protocol v1's one-step replacement, for plans drawn under v1.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +12,15 @@ from datetime import UTC, datetime
 from typing import Any
 
 from core.accounts.models import Viewer
+from core.config import Settings
 from core.db import is_duplicate_key
 from core.error_codes import ErrorCode
 from core.errors import Conflict
+from core.inspections.announcement import PublicSource
+from core.inspections.drawing_v2 import Clock
 from core.inspections.models import Draw, Plan, PlanStatus, Redraw, Task, TaskStatus
 from core.inspections.ports import Candidate, DrawEngine
+from core.inspections.redraw_v2 import ReplacementFlow, refuse_unless_drawn
 from core.inspections.service import PlanService, field_error, require_supervisor
 from core.reference import tables
 from core.registry.repository import EnterpriseRepository
@@ -24,10 +32,50 @@ Changes = tuple[dict[str, Any], Task | None]
 class RedrawService:
     """Replace one task's inspector or object with a new, logged, verifiable draw; the draw is never edited."""
 
-    def __init__(self, plans: PlanService, engine: DrawEngine) -> None:
+    def __init__(self, plans: PlanService, engine: DrawEngine, *, source: PublicSource | None = None,
+                 clock: Clock | None = None) -> None:
         self.plans = plans
         self.repository = plans.repository
         self.engine = engine
+        self.flow = ReplacementFlow(plans, engine, source or PublicSource.from_settings(Settings()),
+                                    clock or (lambda: datetime.now(UTC)))
+
+    async def _active(self, viewer: Viewer, plan_id: str, credit_code: str, reason: str
+                      ) -> tuple[Plan, Draw, Task]:
+        plan = await self.plans.get(viewer, plan_id)
+        require_supervisor(viewer, plan.jurisdiction)
+        if not reason.strip():
+            raise field_error("reason", "a replacement needs a reason", ErrorCode.REASON_REQUIRED)
+        refuse_unless_drawn(plan)
+        original = await self.repository.get_draw(plan.draw_id or "")
+        task = next((t for t in await self.repository.tasks_of_plan(plan.id) if t.credit_code == credit_code
+                     and t.status not in (TaskStatus.REPLACED, TaskStatus.CANCELLED)), None)
+        if original is None or task is None:
+            raise field_error("creditCode", f"no active task for {credit_code} in plan {plan_id}", ErrorCode.NOT_FOUND)
+        return plan, original, task
+
+    async def file(self, viewer: Viewer, plan_id: str, *, credit_code: str, kind: str, reason: str,
+                   staff_id: str | None = None, request_id: str) -> Redraw:
+        """Protocol v2: file replacement n (the server's next number) with its reason and announced public value."""
+        if kind not in ("inspector", "object"):
+            raise field_error("kind", "kind must be inspector or object", ErrorCode.INVALID_VALUE)
+        if len(reason) > 2000:
+            raise field_error("reason", "reason is limited to 2000 characters", ErrorCode.INVALID_VALUE)
+        plan, original, task = await self._active(viewer, plan_id, credit_code, reason)
+        if original.protocol < 2:
+            raise Conflict(f"plan {plan_id} was drawn under protocol 1: use redraw", code=ErrorCode.WRONG_STATUS)
+        return await self.flow.file(viewer, plan, original, task, kind=kind, reason=reason.strip(),
+                                    staff_id=staff_id, request_id=request_id)
+
+    async def complete(self, viewer: Viewer, plan_id: str, *, public_value: str, request_id: str) -> Redraw:
+        """Protocol v2: complete the plan's filed replacement with the value its filing announced."""
+        plan = await self.plans.get(viewer, plan_id)
+        require_supervisor(viewer, plan.jurisdiction)
+        refuse_unless_drawn(plan)
+        original = await self.repository.get_draw(plan.draw_id or "")
+        if original is None or original.protocol < 2:
+            raise Conflict(f"plan {plan_id} was drawn under protocol 1: use redraw", code=ErrorCode.WRONG_STATUS)
+        return await self.flow.complete(viewer, plan, original, public_value=public_value, request_id=request_id)
 
     async def redraw(self, viewer: Viewer, plan_id: str, *, credit_code: str, kind: str, reason: str,
                      staff_id: str | None = None, request_id: str) -> Redraw:
@@ -40,6 +88,9 @@ class RedrawService:
         if plan.status is PlanStatus.CANCELLED:
             raise Conflict(f"plan {plan_id} was cancelled", code=ErrorCode.WRONG_STATUS)
         original = await self.repository.get_draw(plan.draw_id)
+        if original is not None and original.protocol >= 2:
+            raise Conflict(f"plan {plan_id} was drawn under protocol 2: a replacement is filed (fileRedraw) and "
+                           f"completed with its announced public value (completeRedraw)", code=ErrorCode.WRONG_STATUS)
         tasks = await self.repository.tasks_of_plan(plan.id)
         task = next((t for t in tasks if t.credit_code == credit_code
                      and t.status not in (TaskStatus.REPLACED, TaskStatus.CANCELLED)), None)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import AsyncIterator, Sequence
 from datetime import date, datetime
 from typing import Any
 
+from bson import Binary
 from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
 
 from core.counters.repository import reserve
@@ -15,6 +17,8 @@ from core.reference import tables
 
 PLANS, SECRETS, POPULATIONS, DRAWS, SNAPSHOTS, TASKS = (
     "plans", "plan_secrets", "plan_populations", "draws", "inspector_snapshots", "tasks")
+COMMITMENTS = "plan_commitments"  # protocol v2: the commitment document, compressed, in parts of at most 8 MB
+PART_BYTES = 8 * 1024 * 1024
 TEMPLATES, NOTICES = "plan_templates", "notices"
 CHUNK = 10_000
 
@@ -23,6 +27,7 @@ COLLECTIONS = [
                    json_schema={"bsonType": "object", "required": ["name", "jurisdiction", "status", "version"]}),
     CollectionSpec(SECRETS),
     CollectionSpec(POPULATIONS, indexes=[IndexModel([("plan_id", ASCENDING), ("chunk", ASCENDING)], unique=True)]),
+    CollectionSpec(COMMITMENTS, indexes=[IndexModel([("plan_id", ASCENDING), ("part", ASCENDING)], unique=True)]),
     CollectionSpec(DRAWS, indexes=[IndexModel([("plan_id", ASCENDING), ("created_at", ASCENDING)])]),
     CollectionSpec(SNAPSHOTS, indexes=[IndexModel([("draw_id", ASCENDING), ("chunk", ASCENDING)], unique=True)]),
     CollectionSpec(TASKS, indexes=[
@@ -113,6 +118,20 @@ class InspectionRepository:
         if docs:
             await self.database[POPULATIONS].insert_many(docs, session=session)
 
+    async def save_commitment(self, plan_id: str, data: bytes, *, session: Any = None) -> None:
+        """The commitment document's canonical bytes as one compressed file (parts of at most 8 MB)."""
+        packed = zlib.compress(data, 6)
+        await self.database[COMMITMENTS].delete_many({"plan_id": plan_id}, session=session)
+        await self.database[COMMITMENTS].insert_many(
+            [{"plan_id": plan_id, "part": n, "data": Binary(packed[start:start + PART_BYTES])}
+             for n, start in enumerate(range(0, max(len(packed), 1), PART_BYTES))], session=session)
+
+    async def commitment(self, plan_id: str) -> bytes | None:
+        """The canonical bytes of a plan's commitment document (None for a plan frozen under v1)."""
+        parts = [bytes(doc["data"]) async for doc in
+                 self.database[COMMITMENTS].find({"plan_id": plan_id}).sort("part", ASCENDING)]
+        return zlib.decompress(b"".join(parts)) if parts else None
+
     async def population(self, plan_id: str) -> list[tuple[str, str, float]]:
         rows: list[tuple[str, str, float]] = []
         async for doc in self.database[POPULATIONS].find({"plan_id": plan_id}).sort("chunk", ASCENDING):
@@ -201,6 +220,26 @@ class InspectionRepository:
         if changed.matched_count != 1:
             return False
         await self.database[DRAWS].insert_one(record, session=session)
+        if new_task is not None:
+            await self.database[TASKS].insert_one(_task_document(new_task), session=session)
+        return True
+
+    async def file_redraw(self, record: dict[str, Any]) -> None:
+        """A filed replacement (protocol v2): its number is its id, so two filings cannot take the same one."""
+        await self.database[DRAWS].insert_one(record)
+
+    async def complete_redraw(self, redraw_id: str, result: dict[str, Any], *, task_id: str, task_version: int,
+                              task_changes: dict[str, Any], new_task: Task | None, session: Any) -> bool:
+        """Record a filed replacement's result and change its task, if both are still as read."""
+        done = await self.database[DRAWS].update_one({"_id": redraw_id, "public_value": None}, {"$set": result},
+                                                     session=session)
+        if done.matched_count != 1:
+            return False
+        changed = await self.database[TASKS].update_one(
+            {"_id": task_id, "version": task_version},
+            {"$set": task_changes, "$inc": {"version": 1}, "$push": {"redraws": redraw_id}}, session=session)
+        if changed.matched_count != 1:
+            return False
         if new_task is not None:
             await self.database[TASKS].insert_one(_task_document(new_task), session=session)
         return True

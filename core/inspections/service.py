@@ -120,6 +120,13 @@ class PlanService:
         return PublicPlan(plan=plan, draw=await self._public_draw(plan),
                           results=await self.repository.published_results(plan_id))
 
+    async def public_commitment(self, plan_id: str) -> bytes | None:
+        """The canonical bytes of a public plan's commitment document (protocol v2; from the freeze on)."""
+        plan = await self.repository.get_plan(plan_id)
+        if plan is None or plan.published_at is None or plan.protocol < 2:
+            return None
+        return await self.repository.commitment(plan_id)
+
     async def search_published(self, q: str) -> tuple[list[Plan], list[dict[str, str]]]:
         """The public index: published plans whose name or jurisdiction contains ``q`` (case-insensitive) or
         whose published draw holds an enterprise (drawn, replaced or a replacement) whose name or credit code

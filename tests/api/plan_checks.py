@@ -40,8 +40,8 @@ async def make_plan(client: httpx.AsyncClient, setup: str, where: str, *, until:
                            {"p": plan_id}, token=setup)
         assert frozen["data"]["freezePlan"]["userErrors"] == [], frozen
     if until == "drawn":
-        drawn = await gql(client, "mutation($p: String!) { drawPlan(input: {planId: $p}) { userErrors { code } } }",
-                          {"p": plan_id}, token=setup)
+        drawn = await gql(client, "mutation($p: String!) { drawPlan(input: {planId: $p, publicValue: \"1 2 3 4 5\"}) "
+                          "{ userErrors { code } } }", {"p": plan_id}, token=setup)
         assert drawn["data"]["drawPlan"]["userErrors"] == [], drawn
     return plan_id
 
@@ -79,8 +79,8 @@ async def check_freeze_plan(client: httpx.AsyncClient, token: str | None, role: 
 
 async def check_draw_plan(client: httpx.AsyncClient, token: str | None, role: str, where: str, setup: str) -> None:
     plan_id = await make_plan(client, setup, where, until="frozen")
-    result = await gql(client, "mutation($p: String!) { drawPlan(input: {planId: $p}) { draw { drawnCount } "
-                       "userErrors { code } } }", {"p": plan_id}, token=token)
+    result = await gql(client, "mutation($p: String!) { drawPlan(input: {planId: $p, publicValue: \"1 2 3 4 5\"}) "
+                       "{ draw { drawnCount } userErrors { code } } }", {"p": plan_id}, token=token)
     expect_mutation(result, "drawPlan", role, where)
 
 
@@ -183,10 +183,36 @@ async def check_redraw(client: httpx.AsyncClient, token: str | None, role: str, 
                        "creditCode: $c, kind: INSPECTOR, reason: \"回避\", staffId: $s}) { redrawId userErrors { code } } }",
                        {"p": plan_id, "c": task["creditCode"], "s": task["inspectors"][1]}, token=token)
     if role in EDITS[where]:
-        # Each city has exactly two inspectors: recusing one leaves nobody to replace them.
-        assert result["data"]["redraw"]["userErrors"] == [{"code": "UNSTAFFABLE"}], result
+        # The plan was drawn under protocol 2: a replacement is filed, then completed (fileRedraw, completeRedraw).
+        assert result["data"]["redraw"]["userErrors"] == [{"code": "WRONG_STATUS"}], result
     else:
         expect_mutation(result, "redraw", role, where)
+
+
+async def check_file_redraw(client: httpx.AsyncClient, token: str | None, role: str, where: str, setup: str) -> None:
+    plan_id = await make_plan(client, setup, where, until="drawn")
+    tasks = await gql(client, "query($p: String!) { planTasks(planId: $p) { creditCode inspectors } }",
+                      {"p": plan_id}, token=setup)
+    task = tasks["data"]["planTasks"][0]
+    result = await gql(client, "mutation($p: String!, $c: String!) { fileRedraw(input: {planId: $p, "
+                       "creditCode: $c, kind: OBJECT, reason: \"企业已关停\"}) { redrawId userErrors { code } } }",
+                       {"p": plan_id, "c": task["creditCode"]}, token=token)
+    if role in EDITS[where]:
+        # Every general enterprise of the city is drawn (ratio 1.0): none is left to replace it with.
+        assert result["data"]["fileRedraw"]["userErrors"] == [{"code": "NO_REPLACEMENT"}], result
+    else:
+        expect_mutation(result, "fileRedraw", role, where)
+
+
+async def check_complete_redraw(client: httpx.AsyncClient, token: str | None, role: str, where: str,
+                                setup: str) -> None:
+    plan_id = await make_plan(client, setup, where, until="drawn")
+    result = await gql(client, "mutation($p: String!) { completeRedraw(input: {planId: $p, publicValue: "
+                       "\"1 2 3 4 5\"}) { redrawId userErrors { code } } }", {"p": plan_id}, token=token)
+    if role in EDITS[where]:
+        assert result["data"]["completeRedraw"]["userErrors"] == [{"code": "NOT_FOUND"}], result  # none was filed
+    else:
+        expect_mutation(result, "completeRedraw", role, where)
 
 
 async def _task_id(client: httpx.AsyncClient, setup: str, plan_id: str) -> str:
@@ -285,6 +311,7 @@ PLAN_CHECKS = {
     "Query.publishedResults": check_published_results, "Query.overdueResults": check_overdue,
     "Query.publicationCoverage": check_coverage,
     "Mutation.redraw": check_redraw, "Mutation.cancelPlan": check_cancel_plan,
+    "Mutation.fileRedraw": check_file_redraw, "Mutation.completeRedraw": check_complete_redraw,
     "Mutation.createPlan": check_create_plan, "Mutation.updatePlan": check_update_plan,
     "Mutation.freezePlan": check_freeze_plan, "Mutation.drawPlan": check_draw_plan,
     "Mutation.publishPlan": check_publish_plan, "Query.plan": check_plan, "Query.draw": check_draw,

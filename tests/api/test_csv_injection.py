@@ -43,7 +43,7 @@ async def published_plan(database: Database) -> str:
         "name": "2027年第一季度双随机抽查", "jurisdiction": "610000", "matters": ["STJ-WRY-01"],
         "period_start": date(today.year + 1, 1, 1), "period_end": date(today.year + 1, 3, 31)}, request_id="r")
     await services.draws.freeze(CHIEF, plan.id, request_id="r")
-    await services.draws.draw(CHIEF, plan.id, request_id="r")
+    await services.draws.draw(CHIEF, plan.id, public_value="1 2 3 4 5", request_id="r")
     await services.draws.publish(CHIEF, plan.id, request_id="r")
     results = services.results
     tasks = [t for t in await services.plans.tasks_of(CHIEF, plan.id) if t.status.value == "assigned"]

@@ -184,7 +184,8 @@ async def _plan(world: World, name: str, start: str, end: str, industries: list[
         "industryCodes": industries, "ratios": [{"stratum": s, "ratio": 1.0} for s in ("special", "key", "general")]}})
     plan_id = str(created["createPlan"]["plan"]["planId"])
     for step in ("freezePlan", "drawPlan"):
-        done = await world.data("supervisor1", f"mutation($p: String!) {{ {step}(input: {{planId: $p}}) "
+        value = ', publicValue: "1 2 3 4 5"' if step == "drawPlan" else ""
+        done = await world.data("supervisor1", f"mutation($p: String!) {{ {step}(input: {{planId: $p{value}}}) "
                                                "{ userErrors { code } } }", {"p": plan_id})
         assert done[step]["userErrors"] == [], done
     return plan_id

@@ -47,7 +47,7 @@ async def test_node_resolves_each_type_within_scope(client: httpx.AsyncClient, u
     plan = created["data"]["createPlan"]["plan"]
     await gql(client, "mutation($p: String!) { freezePlan(input: {planId: $p}) { userErrors { code } } }",
               {"p": plan["planId"]}, token=supervisor)
-    await gql(client, "mutation($p: String!) { drawPlan(input: {planId: $p}) { userErrors { code } } }",
+    await gql(client, "mutation($p: String!) { drawPlan(input: {planId: $p, publicValue: \"1 2 3 4 5\"}) { userErrors { code } } }",
               {"p": plan["planId"]}, token=supervisor)
     task = (await gql(client, "query($p: String!) { planTasks(planId: $p) { id } }", {"p": plan["planId"]},
                       token=supervisor))["data"]["planTasks"][0]

@@ -51,7 +51,7 @@ def site(db_server: SecantusDBServer, tmp_path_factory: pytest.TempPathFactory) 
         hidden_id = _cli("plan", "create", "--name", "未冻结的草稿计划", "--jurisdiction", "610100",
                          "--start", "2027-01-01", "--end", "2027-03-31", "--matter", "STJ-WRY-01").strip()
         _cli("plan", "freeze", plan_id)
-        _cli("plan", "draw", plan_id, "--public-value", "福彩3D 2026332期 5 0 8")
+        _cli("plan", "draw", plan_id, "--public-value", "5 0 8 3 2")
         _cli("plan", "publish", plan_id)
         port = _free_port()
         log = (tmp_path_factory.mktemp("site") / "serve.log").open("wb")
@@ -110,7 +110,8 @@ def test_public_page_in_chromium(site: dict[str, str]) -> None:
         download = page.request.get(f"{site['base']}{csv_link}")
         assert download.ok and download.text().lstrip("\ufeff").startswith("credit_code,enterprise_name")
         document = page.request.get(f"{site['base']}{page.get_attribute('#draw-document', 'href')}").json()
-        assert document["format"] == "ecoinspect-draw/1"
+        assert document["format"] == "ecoinspect-draw/2" and document["public_value"] == "5 0 8 3 2"
+        assert page.get_attribute("#commitment-document", "href") == f"/public/plans/{site['plan_id']}/commitment.json"
         page.goto(f"{site['base']}/public")
         page.fill("#q", site["first"])
         page.click("button[type=submit]")

@@ -128,9 +128,11 @@ def test_plan_cycle_and_verify_draw(env: dict[str, str], tmp_path: Path) -> None
     plan_id = created.output.strip().splitlines()[-1]
     frozen = runner.invoke(app, ["plan", "freeze", plan_id])
     assert "commitment:" in frozen.output
-    drawn = runner.invoke(app, ["plan", "draw", plan_id, "--public-value", "lottery 12345"])
+    refused = runner.invoke(app, ["plan", "draw", plan_id, "--public-value", "lottery 12345"])
+    assert refused.exit_code == 1 and "[PUBLIC_VALUE_FORMAT]" in refused.output, refused.output
+    drawn = runner.invoke(app, ["plan", "draw", plan_id, "--public-value", "1 2 3 4 5"])
     assert drawn.exit_code == 0 and "staffed" in drawn.output, drawn.output
-    again = runner.invoke(app, ["plan", "draw", plan_id])
+    again = runner.invoke(app, ["plan", "draw", plan_id, "--public-value", "1 2 3 4 5"])
     assert again.exit_code == 1 and "[ALREADY_DRAWN]" in again.output
     document = tmp_path / "draw.json"
     assert runner.invoke(app, ["plan", "export", plan_id, "--output", str(document)]).exit_code == 0
@@ -138,7 +140,7 @@ def test_plan_cycle_and_verify_draw(env: dict[str, str], tmp_path: Path) -> None
     assert verified.exit_code == 0, verified.output
     assert "OK   objects" in verified.output and "OK   inspectors" in verified.output
     tampered = json.loads(document.read_text())
-    tampered["randomness"]["public_value"] = "lottery 12346"
+    tampered["public_value"] = "1 2 3 4 6"  # the announced format, another value
     document.write_text(json.dumps(tampered))
     refused = runner.invoke(app, ["verify-draw", str(document)])
     assert refused.exit_code == 1 and "FAIL seed" in refused.output

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
-from test_draws import SUPERVISOR, XIAN_SUPERVISOR, plan_input, seed, services_for
+from test_draws import SUPERVISOR, VALUE, XIAN_SUPERVISOR, plan_input, seed, services_for
 
 from api.context import Services
 from core.accounts.models import Role, Viewer
@@ -108,7 +109,7 @@ async def test_the_visit_cap_counts_completed_random_inspections_by_inspection_d
     first = await services.plans.create(SUPERVISOR, plan_input(name="上半年", ratios={"general": 0.2}, **THIS_YEAR),
                                         request_id="r")
     await services.draws.freeze(SUPERVISOR, first.id, request_id="r")
-    await services.draws.draw(SUPERVISOR, first.id, request_id="r")
+    await services.draws.draw(SUPERVISOR, first.id, public_value=VALUE, request_id="r")
     await services.draws.publish(SUPERVISOR, first.id, request_id="r")
     staffed = [t for t in await services.plans.tasks_of(SUPERVISOR, first.id) if t.inspectors]
     assert len(staffed) >= 6
@@ -130,7 +131,8 @@ async def test_the_visit_cap_counts_completed_random_inspections_by_inspection_d
     frozen = await services.draws.freeze(SUPERVISOR, second.id, request_id="r")
     # Only the three inspected: not the drawn-but-not-done tasks, not "not inspected", not the complaint visit.
     assert frozen.excluded == {"visit_cap": 3, "recently_inspected": 0, "targeted_visits_not_counted": 1}
-    members = {row[0] for row in await services.plans.repository.population(second.id)}
+    committed = json.loads(await services.plans.repository.commitment(second.id) or b"{}")
+    members = {row[0] for row in committed["population"]["rows"]}
     assert not members & {t.credit_code for t in done}
     assert {refused.credit_code, outsider["credit_code"], staffed[4].credit_code} <= members
 
@@ -160,13 +162,13 @@ async def test_an_inspector_with_many_open_tasks_gets_fewer(database: Database) 
     plan = await services.plans.create(SUPERVISOR, plan_input(jurisdiction="610100", ratios={"general": 0.3}),
                                        request_id="r")
     await services.draws.freeze(SUPERVISOR, plan.id, request_id="r")
-    await services.draws.draw(SUPERVISOR, plan.id, request_id="r")
+    await services.draws.draw(SUPERVISOR, plan.id, public_value=VALUE, request_id="r")
     document = await services.draws.document(SUPERVISOR, plan.id)
     assert all(check.ok for check in verify(document)), [c for c in verify(document) if not c.ok]
-    loads = {entry["staff_id"]: entry.get("open_load") for entry in document["inspectors"]["pool"]}
+    loads = {entry["staff_id"]: entry.get("open_load") for entry in document["commitment"]["inspectors"]}
     assert loads[busy] == 40 and loads[partner] == 40
     given: dict[str, int] = {}
-    for team in document["inspectors"]["teams"].values():
+    for team in document["teams"].values():
         for staff in team:
             given[staff] = given.get(staff, 0) + 1
     others = [n for staff, n in given.items() if staff not in (busy, partner)]
@@ -183,7 +185,7 @@ async def test_coverage_report_per_class_with_the_enterprises_not_inspected(data
     plan = await services.plans.create(SUPERVISOR, plan_input(ratios={"general": 0.2}, **THIS_YEAR),
                                        request_id="r")
     await services.draws.freeze(SUPERVISOR, plan.id, request_id="r")
-    await services.draws.draw(SUPERVISOR, plan.id, request_id="r")
+    await services.draws.draw(SUPERVISOR, plan.id, public_value=VALUE, request_id="r")
     staffed = [t for t in await services.plans.tasks_of(SUPERVISOR, plan.id) if t.inspectors]
     for task in staffed[:4]:
         await services.results.record(SUPERVISOR, task.id, outcome="no_violation", summary="ok", completed_on=TODAY,

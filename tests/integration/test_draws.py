@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import json
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -24,6 +25,7 @@ from scheduler.verification import verify
 SUPERVISOR = Viewer(username="chief", roles=frozenset({Role.SUPERVISOR}), jurisdictions=("610000",))
 XIAN_SUPERVISOR = Viewer(username="xian", roles=frozenset({Role.SUPERVISOR}), jurisdictions=("610100",))
 TODAY = datetime.now(UTC).date()
+VALUE = "3 1 4 1 5"  # the announced source's result, in its canonical format
 
 
 async def seed(database: Database, enterprises: int = 800) -> None:
@@ -58,7 +60,7 @@ async def frozen(database: Database) -> str:
 
 async def test_draw_creates_staffed_tasks_and_a_verifiable_document(database: Database, frozen: str) -> None:
     services = services_for(database)
-    drawn = await services.draws.draw(SUPERVISOR, frozen, public_value="福彩3D 2026330: 4 1 7", request_id="r")
+    drawn = await services.draws.draw(SUPERVISOR, frozen, public_value=VALUE, request_id="r")
     draw = drawn.draw
     plan = await services.plans.get(SUPERVISOR, frozen)
     assert plan.status is PlanStatus.DRAWN and drawn.plan == plan
@@ -80,35 +82,36 @@ async def test_draw_creates_staffed_tasks_and_a_verifiable_document(database: Da
 @pytest.mark.parametrize("tamper", ["object", "weight", "stratum", "seed", "inspector", "public_value", "secret"])
 async def test_tampered_documents_are_rejected(database: Database, frozen: str, tamper: str) -> None:
     services = services_for(database)
-    await services.draws.draw(SUPERVISOR, frozen, request_id="r")
+    await services.draws.draw(SUPERVISOR, frozen, public_value=VALUE, request_id="r")
     original = await services.draws.document(SUPERVISOR, frozen)
     doc = copy.deepcopy(original)
-    stratum = next(k for k, v in doc["objects"]["drawn"].items() if v)
+    stratum = next(k for k, v in doc["drawn"].items() if v)
+    rows = doc["commitment"]["population"]["rows"]
     if tamper == "object":
-        drawn = set(doc["objects"]["drawn"][stratum])
-        outsider = next(r[0] for r in doc["population"]["rows"] if r[0] not in drawn and r[1] == stratum)
-        doc["objects"]["drawn"][stratum][0] = outsider
+        drawn = set(doc["drawn"][stratum])
+        outsider = next(r[0] for r in rows if r[0] not in drawn and r[1] == stratum)
+        doc["drawn"][stratum][0] = outsider
     elif tamper == "weight":
-        doc["population"]["rows"][0][2] = doc["population"]["rows"][0][2] * 2
+        rows[0][6] = "9.000000"
     elif tamper == "stratum":
-        row = doc["population"]["rows"][3]
+        row = rows[3]
         row[1] = "special" if row[1] != "special" else "general"
     elif tamper == "seed":
-        doc["randomness"]["seed"] = "0" * 64
+        doc["seed"] = "0" * 64
     elif tamper == "inspector":
-        team = next(iter(doc["inspectors"]["teams"].values()))
+        team = next(iter(doc["teams"].values()))
         team[0] = "SX-999999-9999"
     elif tamper == "public_value":
-        doc["randomness"]["public_value"] = "another lottery number"
+        doc["public_value"] = "3 1 4 1 6"
     elif tamper == "secret":
-        doc["randomness"]["secret"] = "ab" * 32
+        doc["secret"] = "ab" * 32
     assert not all(c.ok for c in verify(doc))
     assert all(c.ok for c in verify(original))
 
 
 async def test_public_search_finds_published_draws_only(database: Database, frozen: str) -> None:
     services = services_for(database)
-    await services.draws.draw(SUPERVISOR, frozen, request_id="r")
+    await services.draws.draw(SUPERVISOR, frozen, public_value=VALUE, request_id="r")
     task = (await services.plans.tasks_of(SUPERVISOR, frozen))[0]
     assert (await services.plans.search_published(task.credit_code))[1] == []  # the draw is not published yet
     await services.draws.publish(SUPERVISOR, frozen, request_id="r")
@@ -122,8 +125,8 @@ async def test_public_search_finds_published_draws_only(database: Database, froz
 
 async def test_two_concurrent_draws_make_one(database: Database, frozen: str) -> None:
     services = services_for(database)
-    results = await asyncio.gather(services.draws.draw(SUPERVISOR, frozen, request_id="a"),
-                                   services.draws.draw(SUPERVISOR, frozen, request_id="b"), return_exceptions=True)
+    results = await asyncio.gather(services.draws.draw(SUPERVISOR, frozen, public_value=VALUE, request_id="a"),
+                                   services.draws.draw(SUPERVISOR, frozen, public_value=VALUE, request_id="b"), return_exceptions=True)
     draws = [r for r in results if not isinstance(r, BaseException)]
     errors = [r for r in results if isinstance(r, BaseException)]
     assert len(draws) == 1, results
@@ -137,9 +140,9 @@ async def test_drawing_twice_and_editing_a_frozen_plan_are_refused(database: Dat
     with pytest.raises(Conflict) as caught:
         await services.plans.update(SUPERVISOR, frozen, version=2, data={"name": "x"}, request_id="r")
     assert caught.value.code == "PLAN_NOT_DRAFT"
-    await services.draws.draw(SUPERVISOR, frozen, request_id="r")
+    await services.draws.draw(SUPERVISOR, frozen, public_value=VALUE, request_id="r")
     with pytest.raises(Conflict) as caught:
-        await services.draws.draw(SUPERVISOR, frozen, request_id="r")
+        await services.draws.draw(SUPERVISOR, frozen, public_value=VALUE, request_id="r")
     assert caught.value.code == "ALREADY_DRAWN"
 
 
@@ -147,11 +150,12 @@ async def test_failed_draw_writes_nothing(database: Database, frozen: str) -> No
     services = services_for(database)
     # A task with this id already exists, so inserting the draw's tasks fails inside the transaction.
     plan = await services.plans.get(SUPERVISOR, frozen)
-    first_code = next(r[0] for r in await services.plans.repository.population(frozen) if r[1] == "special")
+    committed = json.loads(await services.plans.repository.commitment(frozen) or b"{}")
+    first_code = next(r[0] for r in committed["population"]["rows"] if r[1] == "special")
     await database["tasks"].insert_one({"_id": f"{frozen}:0:{first_code}", "draw_id": "other",
                                         "credit_code": "x", "created_at": datetime.now(UTC)})
     with pytest.raises(Exception):  # noqa: B017, PT011 - any failure; what matters is what was written
-        await services.draws.draw(SUPERVISOR, frozen, request_id="r", inspection_date=plan.period_start)
+        await services.draws.draw(SUPERVISOR, frozen, public_value=VALUE, request_id="r", inspection_date=plan.period_start)
     after = await services.plans.get(SUPERVISOR, frozen)
     assert after.status is PlanStatus.FROZEN
     assert await database["draws"].count_documents({}) == 0
@@ -180,30 +184,45 @@ async def test_empty_population_is_refused(database: Database) -> None:
     assert (await services.plans.get(XIAN_SUPERVISOR, plan.id)).status is PlanStatus.DRAFT
 
 
-async def test_replacements_are_new_verifiable_draws(database: Database, frozen: str) -> None:
+async def test_replacements_are_filed_then_completed_and_verifiable(database: Database, frozen: str) -> None:
     services = services_for(database)
-    draw = (await services.draws.draw(SUPERVISOR, frozen, request_id="r")).draw
+    draw = (await services.draws.draw(SUPERVISOR, frozen, public_value=VALUE, request_id="r")).draw
     tasks = [t for t in await services.plans.repository.tasks_of_draw(draw.id) if t.inspectors]
     target = tasks[0]
     recused = target.inspectors[1]
     redraws = services.redraws
     with pytest.raises(ValidationFailed):
-        await redraws.redraw(SUPERVISOR, frozen, credit_code=target.credit_code, kind="inspector", reason=" ",
+        await redraws.file(SUPERVISOR, frozen, credit_code=target.credit_code, kind="inspector", reason=" ",
+                           staff_id=recused, request_id="r")
+    with pytest.raises(Conflict) as caught:  # protocol v2 plans have no one-step replacement
+        await redraws.redraw(SUPERVISOR, frozen, credit_code=target.credit_code, kind="inspector", reason="x",
                              staff_id=recused, request_id="r")
-    inspector_redraw = await redraws.redraw(SUPERVISOR, frozen, credit_code=target.credit_code, kind="inspector",
-                                            reason="回避申请已批准", staff_id=recused, request_id="r")
-    first = inspector_redraw.record
+    assert caught.value.code == "WRONG_STATUS"
+    filed = await redraws.file(SUPERVISOR, frozen, credit_code=target.credit_code, kind="inspector",
+                               reason="回避申请已批准", staff_id=recused, request_id="r")
+    assert filed.record["number"] == 1 and filed.record["public_value"] is None
+    assert filed.record["announcement"]["pattern"] == "[0-9] [0-9] [0-9] [0-9] [0-9]"
+    with pytest.raises(Conflict) as caught:  # one replacement pending at a time
+        await redraws.file(SUPERVISOR, frozen, credit_code=tasks[1].credit_code, kind="object", reason="关停",
+                           request_id="r")
+    assert caught.value.code == "REDRAW_PENDING"
+    for bad, code in (("", "PUBLIC_VALUE_REQUIRED"), ("27182", "PUBLIC_VALUE_FORMAT")):
+        with pytest.raises(ValidationFailed) as refused:
+            await redraws.complete(SUPERVISOR, frozen, public_value=bad, request_id="r")
+        assert refused.value.errors[0].code == code
+    first = (await redraws.complete(SUPERVISOR, frozen, public_value="2 7 1 8 2", request_id="r")).record
     assert recused not in first["team"] and first["team"][0] == target.inspectors[0]
-    assert [(t.credit_code, t.inspectors) for t in inspector_redraw.tasks] == [(target.credit_code, first["team"])]
     special = next(t for t in tasks if t.stratum == "special")
     with pytest.raises(Conflict) as caught:  # every special object is drawn already: none is left
-        await redraws.redraw(SUPERVISOR, frozen, credit_code=special.credit_code, kind="object",
-                             reason="企业已关停", request_id="r")
+        await redraws.file(SUPERVISOR, frozen, credit_code=special.credit_code, kind="object",
+                           reason="企业已关停", request_id="r")
     assert caught.value.code == "NO_REPLACEMENT"
     closed = next(t for t in tasks if t.stratum == "general" and t.credit_code != target.credit_code)
-    object_redraw = await redraws.redraw(SUPERVISOR, frozen, credit_code=closed.credit_code, kind="object",
-                                         reason="企业已关停", request_id="r")
+    await redraws.file(SUPERVISOR, frozen, credit_code=closed.credit_code, kind="object", reason="企业已关停",
+                       request_id="r")
+    object_redraw = await redraws.complete(SUPERVISOR, frozen, public_value="1 6 1 8 0", request_id="r")
     second = object_redraw.record
+    assert second["number"] == 2
     assert {t.credit_code for t in object_redraw.tasks} == {closed.credit_code, second["replacement"]}
     assert second["replacement"] not in {t.credit_code for t in tasks}
     after = {t.credit_code: t for t in await services.plans.tasks_of(SUPERVISOR, frozen)}
@@ -214,11 +233,11 @@ async def test_replacements_are_new_verifiable_draws(database: Database, frozen:
     document = await services.draws.document(SUPERVISOR, frozen)
     checks = verify(document)
     assert all(c.ok for c in checks), [c for c in checks if not c.ok]
-    assert {c.name for c in checks} >= {"redraw 1 team", "redraw 2 object", "redraw 2 team"}
+    assert {c.name for c in checks} >= {"redraw 1 inspector", "redraw 2 object"}
     tampered = copy.deepcopy(document)
-    tampered["redraws"][1]["replacement"] = next(r[0] for r in document["population"]["rows"]
-                                                 if r[0] not in tampered["redraws"][1]["already_drawn"]
-                                                 and r[0] != second["replacement"])
+    entry = next(r for r in tampered["redraws"] if r["number"] == 2)
+    entry["replacement"] = next(r[0] for r in document["commitment"]["population"]["rows"]
+                                if r[1] == closed.stratum and r[0] not in after)
     assert not all(c.ok for c in verify(tampered))
 
 
@@ -232,9 +251,8 @@ async def test_capacity_and_order_of_steps(database: Database) -> None:
     assert caught.value.code == "PLAN_NOT_FROZEN"
     tight = await plans.create(SUPERVISOR, plan_input(max_tasks_per_inspector=1, ratios={"general": 1.0}),
                                request_id="r")
-    await draws.freeze(SUPERVISOR, tight.id, request_id="r")
-    with pytest.raises(ValidationFailed) as refused:
-        await draws.draw(SUPERVISOR, tight.id, request_id="r")
+    with pytest.raises(ValidationFailed) as refused:  # known from the commitment: refused at freeze, before any draw
+        await draws.freeze(SUPERVISOR, tight.id, request_id="r")
     assert refused.value.errors[0].code == "INSUFFICIENT_CAPACITY"
     assert await database["tasks"].count_documents({}) == 0
-    assert (await plans.get(SUPERVISOR, tight.id)).status is PlanStatus.FROZEN
+    assert (await plans.get(SUPERVISOR, tight.id)).status is PlanStatus.DRAFT

@@ -48,7 +48,7 @@ async def test_notices_for_overdue_results_and_unstaffed_tasks(database: Databas
     services = services_for(database)
     plan = await services.plans.create(SUPERVISOR, plan_input(), request_id="r")
     await services.draws.freeze(SUPERVISOR, plan.id, request_id="r")
-    await services.draws.draw(SUPERVISOR, plan.id, request_id="r")
+    await services.draws.draw(SUPERVISOR, plan.id, public_value="1 2 3 4 5", request_id="r")
     task = (await services.plans.tasks_of(SUPERVISOR, plan.id))[0]
     await services.results.record(SUPERVISOR, task.id, outcome="no_violation", summary="ok",
                                   completed_on=date(2026, 3, 2), request_id="r")

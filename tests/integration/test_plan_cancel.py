@@ -55,7 +55,7 @@ async def test_a_twin_of_an_open_plan_is_refused_at_freeze(services: Services, d
     twin = await _refused_freeze(services)  # identical
     await _refused_freeze(services, matters=["STJ-WRY-01", "STJ-FS-02"],  # shares a matter, overlapping period
                           period_start=date(NEXT, 3, 1), period_end=date(NEXT, 6, 30))
-    await services.draws.draw(SUPERVISOR, first, request_id="r")
+    await services.draws.draw(SUPERVISOR, first, public_value="1 2 3 4 5", request_id="r")
     await _refused_freeze(services)  # drawn but not published: still open
     assert await database["plan_secrets"].count_documents({}) == 1 and await database["draws"].count_documents({}) == 1
     # Not twins: another jurisdiction, other matters, a period that does not overlap.
@@ -100,7 +100,7 @@ async def test_cancelling_is_a_recorded_reasoned_public_act(services: Services, 
         await services.draws.cancel(SUPERVISOR, first, reason="twice", request_id="r")
     assert again.value.code == "WRONG_STATUS"
     with pytest.raises(Conflict) as drawn:
-        await services.draws.draw(SUPERVISOR, first, request_id="r")
+        await services.draws.draw(SUPERVISOR, first, public_value="1 2 3 4 5", request_id="r")
     assert drawn.value.code == "WRONG_STATUS"
 
     public = await services.plans.public_plan(first)  # still public, with its commitment and the reason
@@ -114,16 +114,16 @@ async def test_cancelling_is_a_recorded_reasoned_public_act(services: Services, 
 
 async def test_cancelling_a_drawn_plan_publishes_its_draw(services: Services) -> None:
     first = await _frozen(services)
-    draw = (await services.draws.draw(SUPERVISOR, first, request_id="r")).draw
+    draw = (await services.draws.draw(SUPERVISOR, first, public_value="1 2 3 4 5", request_id="r")).draw
     assert await services.draws.published_document(draw.id) is None
     await services.draws.cancel(SUPERVISOR, first, reason="上级部署专项检查，本计划取消", request_id="r")
     assert {t.status for t in await services.plans.tasks_of(SUPERVISOR, first)} == {TaskStatus.CANCELLED}
     document = await services.draws.published_document(draw.id)  # what was drawn, then abandoned, is public
-    assert document is not None and document["plan"]["status"] == "cancelled"
-    assert document["plan"]["cancellation"]["reason"] == "上级部署专项检查，本计划取消"
+    assert document is not None and document["public"]["plan"]["status"] == "cancelled"
+    assert document["public"]["plan"]["cancellation"]["reason"] == "上级部署专项检查，本计划取消"
     task = (await services.plans.tasks_of(SUPERVISOR, first))[0]
     with pytest.raises(Conflict) as no_redraw:
-        await services.redraws.redraw(SUPERVISOR, first, credit_code=task.credit_code, kind="object",
+        await services.redraws.file(SUPERVISOR, first, credit_code=task.credit_code, kind="object",
                                       reason="企业已关停", request_id="r")
     assert no_redraw.value.code == "WRONG_STATUS"
     with pytest.raises(Conflict) as no_result:

@@ -164,7 +164,7 @@ async def test_draws_can_take_class_ratio_and_weight_from_the_policies(database:
     assert frozen.stratum_ratios is not None
     assert set(frozen.stratum_ratios) <= {"special@1", "key@0.25", "general@0.05"}
     assert frozen.stratum_ratios.get("key@0.25") == 0.25
-    draw = (await draws.draw(SUPERVISOR, plan.id, request_id="r")).draw
+    draw = (await draws.draw(SUPERVISOR, plan.id, public_value="1 2 3 4 5", request_id="r")).draw
     assert draw.drawn_count == sum(frozen.quotas.values())
     assert all(check.ok for check in verify(await draws.document(SUPERVISOR, plan.id)))
 

@@ -19,7 +19,7 @@ async def drawn(database: Database) -> tuple[Services, str]:
     services = services_for(database)
     plan = await services.plans.create(SUPERVISOR, plan_input(), request_id="r")
     await services.draws.freeze(SUPERVISOR, plan.id, request_id="r")
-    await services.draws.draw(SUPERVISOR, plan.id, request_id="r")
+    await services.draws.draw(SUPERVISOR, plan.id, public_value="1 2 3 4 5", request_id="r")
     return services, plan.id
 
 

@@ -12,6 +12,8 @@ from api.inspections.mutations import (
     plan_publish,
     plan_redraw,
     plan_update,
+    redraw_complete,
+    redraw_file,
     results,
 )
 
@@ -24,13 +26,21 @@ class InspectionMutation:
         resolver=plan_update.update_plan, description="Edit a draft plan; refused once frozen.")
     freeze_plan = strawberry.mutation(
         resolver=plan_freeze.freeze_plan,
-        description="Freeze the population and publish the commitment to the draw secret.")
+        description="Commit the population, exclusions, strata, inspector pool and inspection date, announce the "
+                    "public value, and publish the commitment.")
     draw_plan = strawberry.mutation(
         resolver=plan_draw.draw_plan,
         description="Draw objects, then inspectors, and create the tasks. Once per plan.")
     redraw = strawberry.mutation(
         resolver=plan_redraw.redraw,
-        description="Replace a task's inspector or object with a new, logged, verifiable draw.")
+        description="Protocol 1 plans: replace a task's inspector or object with a new, logged, verifiable draw.")
+    file_redraw = strawberry.mutation(
+        resolver=redraw_file.file_redraw,
+        description="Protocol 2: file a replacement of a task's inspector or object; the server numbers it and "
+                    "announces the public value that will draw it.")
+    complete_redraw = strawberry.mutation(
+        resolver=redraw_complete.complete_redraw,
+        description="Protocol 2: complete the plan's filed replacement with its announced public value.")
     record_task_result = strawberry.mutation(
         resolver=results.record_task_result,
         description="Record the result of a random check; starts its publication deadline.")

@@ -17,9 +17,10 @@ from api.inspections.mutations.payloads import DrawPlanPayload
 class DrawPlanInput:
     plan_id: str
     public_value: str = strawberry.field(
-        default="", description="A value made public after the freeze (e.g. a lottery result) mixed into the seed")
+        default="", description="The value announced at freeze (the plan's announcement), exactly in its format")
     inspection_date: date | None = strawberry.field(
-        default=None, description="Certificates must be valid on this day (default: period start or today)")
+        default=None, description="Protocol 1 plans only (protocol 2 commits it at freeze; a different one is "
+                                  "refused)")
 
 
 async def draw_plan(info: Info[Context, None], input: DrawPlanInput) -> DrawPlanPayload:
