@@ -8,19 +8,31 @@ PORT ?= 8000
 CHROMIUM := /usr/bin/chromium
 # The on-site record PDF embeds this Debian CJK font (core/fieldwork/record_pdf.py).
 CJK_FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
-# GraphiQL's files (api/static/graphiql/) and tus-js-client for the browser tests, from npm (web/package-lock.json).
-WEB := api/static/graphiql/.built
+# GraphiQL's files (api/static/graphiql/), and tus-js-client, graphql-codegen and TypeScript for the tests
+# (web/node_modules/), from npm (web/package-lock.json); either one missing rebuilds both.
+WEB := api/static/graphiql/.built web/node_modules/.built
 
-.PHONY: run test install lint schema bench clean web
+LOCK := requirements.lock
+PIP_TOOLS := pip-tools==7.6.2
+.PHONY: run test install lint lock schema bench clean web
 
-$(STAMP): pyproject.toml
+# Every package, transitive ones included, comes from the lock with its hashes (pip refuses any file whose hash
+# differs); the project itself is then installed on top without resolving anything.
+$(STAMP): $(LOCK) pyproject.toml
 	@$(PYTHON) -c 'import sys; assert (3, 11) <= sys.version_info[:2] < (3, 13), "Python 3.11 or 3.12 is required (durable_rules does not import on 3.13)"'
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet --require-hashes --no-deps -r $(LOCK)
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
+	@$(BIN)/pip check >/dev/null || { $(BIN)/pip check; echo "$(LOCK) does not satisfy pyproject.toml: run make lock"; exit 1; }
 	@touch $(STAMP)
 
 install: $(STAMP)
+
+# Regenerate the lock after a change of pyproject.toml's pins: pip-tools goes into the venv, never by hand.
+lock: $(STAMP)
+	$(BIN)/pip install --quiet $(PIP_TOOLS)
+	$(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --all-build-deps --extra dev --strip-extras \
+	  --no-emit-index-url --no-emit-find-links --output-file $(LOCK) pyproject.toml
 
 # Browser tests drive Debian's Chromium with Playwright; browsers are never downloaded.
 $(CHROMIUM):
@@ -33,12 +45,12 @@ $(CJK_FONT):
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-microhei >/dev/null 2>&1 || \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-microhei >/dev/null)
 
-$(WEB): web/package.json web/package-lock.json web/build.sh web/build.mjs
+$(WEB) &: web/package.json web/package-lock.json web/build.sh web/build.mjs
 	@command -v npm >/dev/null || { command -v apt-get >/dev/null || { echo "make web needs node and npm"; exit 1; }; \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null 2>&1 || \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null); }
 	sh web/build.sh
-	@touch $@
+	@touch $(WEB)
 
 web: $(WEB)
 

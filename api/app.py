@@ -7,6 +7,8 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import Route
 
 from api.assembly import build_services
@@ -26,19 +28,37 @@ from api.http.public import public_draw_document, public_penalties
 from api.http.records import RECORD_ROUTES
 from api.http.tus import TUS_ROUTES
 from api.http.unavailable import UNAVAILABLE_HANDLERS
+from api.public import positive_list as public_positive_list
 from api.public import views
 from core.config import Settings
 from core.db import Database
-from core.schema import COLLECTIONS
+from core.schema import collections
 from core.supervision import Supervisor
 
 log = logging.getLogger(__name__)
 OnReady = Callable[[Database], Awaitable[None]]
 
 
-async def prepare(database: Database) -> None:
+def _cors(settings: Settings) -> Middleware:
+    """Browsers on ECOINSPECT_CORS_ORIGINS may call the API; every other origin's preflight is refused (400)
+    and its responses carry no Access-Control-Allow-Origin. Tokens travel in Authorization, not cookies, so no
+    credentials mode."""
+    return Middleware(CORSMiddleware, allow_origins=settings.cors_origin_list,
+                      allow_methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+                      allow_headers=["*"], expose_headers=EXPOSED_HEADERS, max_age=600)
+
+
+# What a browser script may read of an answer: ids for support, back-off, upload positions (tus clients read the
+# Upload-* and Tus-* headers).
+EXPOSED_HEADERS = ["X-Request-Id", "Retry-After", "Location", "Range", "Upload-Offset", "Upload-Length",
+                   "Upload-Expires", "Tus-Resumable", "Tus-Version", "Tus-Extension", "Tus-Max-Size"]
+
+
+async def prepare(database: Database, settings: Settings | None = None) -> None:
+    """Wait for the database and create the collections and indexes (idempotent); without ``settings``, the
+    defaults and the environment (tests, benchmarks)."""
     await database.wait_ready()
-    await database.ensure_schema(COLLECTIONS)
+    await database.ensure_schema(collections(settings if settings is not None else Settings()))
 
 
 def create_app(
@@ -57,7 +77,7 @@ def create_app(
             supervisor.start()
         audit = None
         try:
-            await prepare(db)
+            await prepare(db, settings)
             app.state.database = db
             app.state.settings = settings
             app.state.services = build_services(db, settings)
@@ -90,6 +110,8 @@ def create_app(
             Route("/public/penalties.{fmt:str}", public_penalties),
             Route("/public", views.index),
             Route("/public/verify", views.verify_page),
+            Route("/public/positive-list", public_positive_list.page),
+            Route("/public/positive-list/{what:str}.{fmt:str}", public_positive_list.download),
             Route("/public/plans/{plan_id}.json", views.plan_json),
             Route("/public/plans/{plan_id}", views.plan_page),
             Route("/public/plans/{plan_id}/{what:str}.{fmt:str}", views.download),
@@ -104,6 +126,7 @@ def create_app(
         ],
         lifespan=lifespan,
         exception_handlers=UNAVAILABLE_HANDLERS,
+        middleware=[_cors(settings)],
     )
     app.state.schema = schema
     return RequestContextMiddleware(app, max_body_bytes=settings.max_body_bytes)

@@ -24,6 +24,7 @@ from core.evidence.tus.service import TusUploadService
 from core.evidence.upload import EvidenceUploadService
 from core.fieldwork.checklists import ChecklistService
 from core.fieldwork.completion import evidence_completed
+from core.fieldwork.models import Submission
 from core.fieldwork.oversight import Oversight
 from core.fieldwork.record import OnsiteRecordService
 from core.fieldwork.sync import SyncService
@@ -41,15 +42,19 @@ from core.nonsite.meters import MeterService
 from core.nonsite.models import PowerAlert
 from core.nonsite.power_alerts import PowerAlertService
 from core.nonsite.power_scan import PowerScanService
+from core.nonsite.repository import MeterRepository
 from core.operations.service import OperationsService
 from core.persisted.service import PersistedQueryService
 from core.policies.service import PolicyService
+from core.positive_list.service import PositiveListService
 from core.registry.service import RegistryService
+from core.registry.upkeep import RegistryUpkeepService
 from rules import penalties
 from rules.alert_measures import policy_measures
 from rules.penalties import case_discretion
 from rules.policy_engine import RulesEngine
 from rules.population import policy_classifier_factory
+from scheduler import alert_sample
 from scheduler.calendar import calendar_from, publication_deadline
 from scheduler.engine import SchedulerEngine
 from scheduler.jobs import Jobs
@@ -58,7 +63,15 @@ from scheduler.jobs import Jobs
 def build_services(db: Database, settings: Settings) -> Services:
     policies = PolicyService(db, engine=RulesEngine())
     plans, engine = PlanService(db), SchedulerEngine()
-    facts_changed = policies.redecide  # facts of some enterprises changed: their policies decide again
+    positive_list = PositiveListService(db, on_changed=policies.redecide)
+
+    async def facts_changed(query: dict[str, Any], trigger: str) -> int:
+        """Facts of some enterprises changed: their policies decide again, and members no longer eligible
+        leave the positive list at once (DOMAIN rule 12)."""
+        changed = await policies.redecide(query, trigger)
+        await positive_list.reconcile(query, trigger)
+        return changed
+
     events = EventService(db, on_facts_changed=facts_changed)
 
     async def violation_found(alert: PowerAlert, verifier: str, request_id: str) -> None:
@@ -93,19 +106,27 @@ def build_services(db: Database, settings: Settings) -> Services:
     targeted = TargetedService(db, engine)
     alerts = AlertService(db, compute_measures=policy_measures(db, policies),
                           max_backdate=timedelta(hours=settings.alert_max_backdate_hours),
-                          staff_targeted=targeted.staff)
+                          staff_targeted=targeted.staff, select=alert_sample.select,
+                          design_pi=alert_sample.inclusion, open_alerts=MeterRepository(db).open_alert_codes)
     meters = MeterService(db)
     evidence_uploads = EvidenceUploadService(db, settings, on_complete=evidence_complete)
+    results = ResultService(plans, publication_due=publication_deadline(settings))
+
+    async def submitted(submission: Submission) -> None:  # a signed-off submission → the task's result
+        await results.record_submission(task_id=submission.task_id, inspected_on=submission.inspected_on,
+                                        findings=submission.findings, submitted_by=submission.submitted_by)
 
     return Services(accounts=AccountService(db, settings),
                     registry=RegistryService(db, on_facts_changed=facts_changed), plans=plans,
+                    upkeep=RegistryUpkeepService(db),
                     draws=DrawService(plans, engine, policy_classifier=policy_classifier_factory(policies),
                                       source=PublicSource.from_settings(settings)),
                     redraws=RedrawService(plans, engine, source=PublicSource.from_settings(settings)),
-                    results=ResultService(plans, publication_due=publication_deadline(settings)),
+                    results=results,
                     targeted=targeted, policies=policies, alerts=alerts,
                     events=events,
-                    sync=SyncService(db, settings), checklists=ChecklistService(db), oversight=Oversight(db),
+                    sync=SyncService(db, settings, on_submitted=submitted), checklists=ChecklistService(db),
+                    oversight=Oversight(db),
                     evidence_uploads=evidence_uploads,
                     tus_uploads=TusUploadService(db, evidence_uploads,
                                                  expiry=timedelta(hours=settings.evidence_tus_expiry_hours)),
@@ -113,7 +134,7 @@ def build_services(db: Database, settings: Settings) -> Services:
                     complaints=ComplaintService(db, on_founded=complaint_founded,
                                                 handling_days=settings.complaint_handling_days), leads=LeadService(db),
                     drones=DroneService(db), power_alerts=PowerAlertService(db, on_violation=violation_found),
-                    power_scan=PowerScanService(db, policies=policies),
+                    power_scan=PowerScanService(db, policies=policies, on_created=alerts.escalate),
                     demo=DemoService(db, settings, meters=meters, policies=policies, cases=cases),
                     operations=OperationsService(db),
                     cases=cases, penalty_advice=PenaltyAdvice(
@@ -121,7 +142,7 @@ def build_services(db: Database, settings: Settings) -> Services:
                     public_cases=PublicCaseReader(db, cases.rules),
                     case_deadlines=OverdueService(db), persisted_queries=PersistedQueryService(db),
                     audit=AuditService(db, retention_days=settings.audit_retention_days),
-                    coverage=CoverageService(db))
+                    coverage=CoverageService(db), positive_list=positive_list)
 
 
 def build_jobs(db: Database, settings: Settings) -> Jobs:
@@ -130,4 +151,5 @@ def build_jobs(db: Database, settings: Settings) -> Jobs:
     services = build_services(db, settings)
     return Jobs(db, services.plans, services.results, extra={
         "policy-redecide": services.policies.redecide_daily, "case-deadlines": services.case_deadlines.run_daily,
-        "audit-chain": services.audit.chain_job, "audit-retention": services.audit.purge_expired})
+        "audit-chain": services.audit.chain_job, "audit-retention": services.audit.purge_expired,
+        "positive-list-reconcile": services.positive_list.reconcile_daily})

@@ -41,14 +41,17 @@ from core.nonsite.power_scan import PowerScanService
 from core.operations.service import OperationsService
 from core.persisted.service import PersistedQueryService
 from core.policies.service import PolicyService
+from core.positive_list.service import PositiveListService
 from core.registry.models import Enterprise
 from core.registry.service import RegistryService
+from core.registry.upkeep import RegistryUpkeepService
 
 
 @dataclass
 class Services:
     accounts: AccountService
     registry: RegistryService
+    upkeep: RegistryUpkeepService
     plans: PlanService
     draws: DrawService
     redraws: RedrawService
@@ -78,6 +81,7 @@ class Services:
     persisted_queries: PersistedQueryService
     audit: AuditService
     coverage: CoverageService
+    positive_list: PositiveListService
 
 
 @dataclass

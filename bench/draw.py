@@ -206,6 +206,8 @@ async def _end_to_end(uri: str, name: str, enterprises: int) -> dict[str, Any]:
     from core.db import Database
     from core.demo import generator
     from core.registry.importing import EnterpriseImporter, import_inspector_rows
+    from core.registry.models import Matter
+    from core.registry.repository import MatterRepository
     from core.registry.sources import SourceRow
 
     database = Database(uri, name)
@@ -225,6 +227,7 @@ async def _end_to_end(uri: str, name: str, enterprises: int) -> dict[str, Any]:
         log(f"end to end: imported in {seed_s:.1f}s ({report.inserted:,} inserted, {report.failed} failed, "
             f"{len(inspectors):,} inspectors)")
 
+        await MatterRepository(database).upsert_many([Matter.model_validate(m) for m in generator.matters()])
         supervisor = Viewer(username="bench", roles=frozenset({Role.SUPERVISOR}), jurisdictions=(PROVINCE,))
         plan_input = {"name": "基准测试 全省双随机抽查", "jurisdiction": PROVINCE, "matters": ["STJ-WRY-01"],
                       "period_start": date(today.year + 1, 1, 1), "period_end": date(today.year + 1, 3, 31)}

@@ -133,8 +133,8 @@ async def login(http: Any, username: str) -> str:
     return str(response.json()["access_token"])
 
 
-async def drawn_plan(http: Any, boss: str, name: str, matter: str) -> str:
-    year = datetime.now(UTC).year + 1
+async def drawn_plan(http: Any, boss: str, name: str, matter: str, *, years_ahead: int = 1) -> str:
+    year = datetime.now(UTC).year + years_ahead
     created = await ask(http, boss, "mutation($i: CreatePlanInput!) { createPlan(input: $i) { plan { planId } "
                         "userErrors { code message } } }", {"i": {
                             "name": name, "jurisdiction": XIAN, "matters": [matter],
@@ -156,7 +156,8 @@ async def set_up(base: str) -> dict[str, Any]:
     async with httpx.AsyncClient(base_url=base, timeout=600.0) as http:
         boss, inspector = await login(http, "supervisor1"), await login(http, "inspector1")
         matters = [m["code"] for m in (await ask(http, boss, "{ matters { code } }"))["matters"]]
-        first = await drawn_plan(http, boss, "load: earlier plan", matters[0])
+        # This year's: a result is dated within its plan's period.
+        first = await drawn_plan(http, boss, "load: earlier plan", matters[0], years_ahead=0)
         await drawn_plan(http, boss, "load: current plan", matters[1 % len(matters)])
         now = datetime.now(UTC)
         alert = await ask(http, boss, "mutation($i: IssueAlertInput!) { issueAlert(input: $i) { alert { alertId } } }",
@@ -175,7 +176,8 @@ async def set_up(base: str) -> dict[str, Any]:
                 continue
             done = await ask(http, boss, "mutation($i: RecordTaskResultInput!) { recordTaskResult(input: $i) "
                              "{ userErrors { code } } }", {"i": {
-                                 "taskId": task["taskId"], "outcome": "NO_VIOLATION", "summary": "现场检查未发现问题",
+                                 # Not inspected through sync here: the only result it may have.
+                                 "taskId": task["taskId"], "outcome": "NOT_INSPECTED", "summary": "企业停产，无法检查",
                                  "completedOn": now.date().isoformat()}})
             recorded += not done["recordTaskResult"]["userErrors"]
         check = await ask(http, inspector, MY_TASKS)

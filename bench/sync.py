@@ -387,12 +387,13 @@ def graphql_op(raw: dict[str, Any]) -> dict[str, Any]:
 
 async def measure_sync(fx: Fixture, counter: Any, http: Any, headers: dict[str, str], runs: int,
                        count: int) -> dict[str, Any]:
+    from core.config import Settings
     from core.db import CollectionSpec
     from core.evidence.repository import COLLECTIONS as EVIDENCE_COLLECTIONS
-    from core.fieldwork.repository import COLLECTIONS as FIELD_COLLECTIONS
+    from core.fieldwork.repository import collections as field_collections
 
     database, sync = fx.database, fx.services.sync
-    specs = {spec.name: spec for spec in [*FIELD_COLLECTIONS, *EVIDENCE_COLLECTIONS]}
+    specs = {spec.name: spec for spec in [*field_collections(Settings()), *EVIDENCE_COLLECTIONS]}
     scratch = {name: f"bench_scratch_{name}" for name in ("sync_ops", "field_log", "evidence")}
     await database.ensure_schema([CollectionSpec(scratch[name], indexes=list(specs[name].indexes))
                                   for name in scratch])

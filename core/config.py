@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import re
-from enum import StrEnum
+import typing
+from enum import Enum, StrEnum
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field, model_validator
+import annotated_types
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Secrets that earlier versions shipped in the source, so anyone can sign tokens with them: refused
@@ -66,6 +69,7 @@ class Settings(BaseSettings):
     evidence_max_audio_mb: int = Field(default=200, ge=1)
     evidence_max_document_mb: int = Field(default=50, ge=1)
     evidence_tus_expiry_hours: int = Field(default=168, ge=1, le=24 * 365)  # an unused tus upload URL expires
+    embedded_db_port: int = Field(default=0, ge=0, le=65535)  # 0: any free port
     embedded_start_timeout_s: float = Field(default=30.0, gt=0)
     db_server_selection_timeout_ms: int = Field(default=2000, ge=100, le=120_000)  # then UNAVAILABLE
     # The embedded server fsyncs its log at every commit: an acknowledged write survives a crash of the
@@ -110,7 +114,9 @@ class Settings(BaseSettings):
     draw_public_interval_minutes: int = Field(default=1440, ge=0, le=7 * 1440)  # 0: the event is the notice's end
     draw_notice_minutes: int = Field(default=60, ge=0, le=30 * 1440)  # freeze/filing → the earliest event
     draw_result_delay_minutes: int = Field(default=60, ge=0, le=7 * 1440)  # event → its result is public
-    log_level: str = "INFO"
+    # Browser origins allowed to call the API (CORS), comma-separated; empty: none.
+    cors_origins: str = ""
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     log_json: bool = True
 
     @property
@@ -120,6 +126,15 @@ class Settings(BaseSettings):
     @property
     def db_dir(self) -> Path:
         return self.data_dir / "db"
+
+    @property
+    def cors_origin_list(self) -> list[str]:
+        return [origin.strip().rstrip("/") for origin in self.cors_origins.split(",") if origin.strip()]
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_level(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
 
     @model_validator(mode="after")
     def _refuse_weak_secret_in_production(self) -> Settings:
@@ -144,6 +159,65 @@ class Settings(BaseSettings):
         return self
 
 
+class ConfigurationError(Exception):
+    """The environment holds a value the settings refuse; the message is one line naming it."""
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    return Settings()
+    return read_settings()
+
+
+def read_settings(**overrides: Any) -> Settings:
+    """Settings from the environment (and ``overrides``), or ConfigurationError with one line per refusal
+    joined by "; ": the variable, the value it holds and what is allowed."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        raise ConfigurationError("; ".join(_describe(error) for error in exc.errors())) from None
+
+
+_SECRET_FIELDS = frozenset({"secret_key", "mongodb_uri"})  # never echoed: a URI may carry a password
+
+
+# Validation errors name a field by its alias when it has one (PORT, MONGODB_URI).
+_FIELD_BY_NAME = {str(info.validation_alias): name for name, info in Settings.model_fields.items()
+                  if isinstance(info.validation_alias, str)}
+
+
+def variable_name(field: str) -> str:
+    info = Settings.model_fields[field]
+    alias = info.validation_alias
+    return alias if isinstance(alias, str) else f"ECOINSPECT_{field.upper()}"
+
+
+def _describe(error: Any) -> str:
+    message = str(error["msg"]).removeprefix("Value error, ")
+    name = str(error["loc"][0]) if error["loc"] else ""
+    field = _FIELD_BY_NAME.get(name, name)
+    if field not in Settings.model_fields:
+        return message  # a check across variables: its message names them
+    value = "(hidden)" if field in _SECRET_FIELDS else repr(error.get("input"))
+    reason = message[:1].lower() + message[1:]
+    return f"{variable_name(field)}={value} is not allowed: expected {allowed(field)} ({reason})"
+
+
+def allowed(field: str) -> str:
+    """What a field accepts, in words: its type with its bounds, or its choices."""
+    info: FieldInfo = Settings.model_fields[field]
+    kind = info.annotation
+    if typing.get_origin(kind) is Literal:
+        return "one of " + ", ".join(str(choice) for choice in typing.get_args(kind))
+    if isinstance(kind, type) and issubclass(kind, Enum):
+        return "one of " + ", ".join(str(member.value) for member in kind)
+    if kind is bool:
+        return "true or false"
+    noun = "an integer" if kind is int else "a number" if kind is float else None
+    if noun is None:
+        return "a string" if kind is str else "a value of the documented form"
+    bounds = []
+    for limit in info.metadata:
+        for attribute, word in (("ge", ">="), ("gt", ">"), ("le", "<="), ("lt", "<")):
+            if isinstance(limit, getattr(annotated_types, attribute.capitalize())):
+                bounds.append(f"{word} {getattr(limit, attribute)}")
+    return noun + (" " + " and ".join(bounds) if bounds else "")

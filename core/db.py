@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
@@ -116,9 +115,8 @@ class Database:
             database = cls(published, settings.database_name, server_selection_timeout_ms=timeout_ms)
             database.attached = True
             return database
-        port = int(os.environ.get("ECOINSPECT_EMBEDDED_DB_PORT", "0"))
         server = EmbeddedServer(
-            settings.db_dir.resolve(), port=port, timeout_s=settings.embedded_start_timeout_s,
+            settings.db_dir.resolve(), port=settings.embedded_db_port, timeout_s=settings.embedded_start_timeout_s,
             sync_on_commit=settings.db_sync_on_commit, publish=not attach,
         )
         uri = server.start()

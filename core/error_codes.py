@@ -64,6 +64,8 @@ class ErrorCode(StrEnum):
     FORBIDDEN = "FORBIDDEN", "your role or jurisdictions do not allow this"
     NOT_AN_INSPECTOR = "NOT_AN_INSPECTOR", "tasks and sync are for accounts linked to an inspector"
     USER_EXISTS = "USER_EXISTS", "a user with that name exists already"
+    INSPECTOR_EXISTS = "INSPECTOR_EXISTS", "an inspector with that staff id exists already"
+    MATTER_EXISTS = "MATTER_EXISTS", "a matter with that code exists already"
     WEAK_PASSWORD = "WEAK_PASSWORD", "the password is shorter than the minimum"
 
     # Any domain: refusals shared by several operations
@@ -184,6 +186,10 @@ class ErrorCode(StrEnum):
     PARTY_MISSING = "PARTY_MISSING", "the inspected party's signature or refusal comes first"
     REQUIRED_ITEMS_MISSING = "REQUIRED_ITEMS_MISSING", "required checklist items are unanswered"
     NOT_STARTED = "NOT_STARTED", "the task has no on-site inspection yet"
+    TASK_NOT_INSPECTED = "TASK_NOT_INSPECTED", (
+        "no inspection of the task was submitted: its only possible result is not_inspected")
+    OUTSIDE_PLAN_PERIOD = "OUTSIDE_PLAN_PERIOD", "the date lies outside the plan's period"
+    EVIDENCE_IN_USE = "EVIDENCE_IN_USE", "the evidence is the party's signature image; it cannot be withdrawn"
 
     # Evidence uploads (HTTP, docs/fieldwork.md)
     UPLOAD_REJECTED = "UPLOAD_REJECTED", "the upload was refused, without a more specific code"
@@ -197,6 +203,7 @@ class ErrorCode(StrEnum):
     UPLOAD_COMPLETE = "UPLOAD_COMPLETE", "HTTP 409: every byte is stored and verified already"
     UPLOAD_BUSY = "UPLOAD_BUSY", "HTTP 409: another request is verifying this upload; sent with Retry-After", True
     NOT_COMPLETE = "NOT_COMPLETE", "HTTP 409: the content was asked for before the upload completed"
+    EVIDENCE_WITHDRAWN = "EVIDENCE_WITHDRAWN", "HTTP 410: the evidence was withdrawn; register a replacement"
     MIME_NOT_ALLOWED = "MIME_NOT_ALLOWED", "a MIME type the evidence kind does not allow"
     MIME_MISMATCH = "MIME_MISMATCH", "HTTP 415: the first bytes are not of the declared type"
     FILE_TOO_LARGE = "FILE_TOO_LARGE", "HTTP 413: over the size limit of the evidence kind or of the upload"
@@ -271,3 +278,9 @@ class ErrorCode(StrEnum):
         "a backup archive that is not one, or whose contents do not match its manifest's counts and hashes")
     RESTORE_TARGET_NOT_EMPTY = "RESTORE_TARGET_NOT_EMPTY", (
         "a restore into a database that holds documents, without --force")
+    # Positive-list membership (docs/policies.md)
+    NOT_ELIGIBLE = "NOT_ELIGIBLE", (
+        "an admission to the positive list of an enterprise that the positive_list policy in force does not find "
+        "eligible (or has not decided yet)")
+    ALREADY_ON_LIST = "ALREADY_ON_LIST", "an admission of an enterprise already on the positive list for that period"
+    NOT_ON_LIST = "NOT_ON_LIST", "a removal of an enterprise that is not on the positive list"

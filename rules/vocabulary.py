@@ -35,7 +35,11 @@ TIERS = ("green", "blue", "yellow", "red", "unrated")
 SECTORS = ("livestock", "food", "textile", "leather", "paper", "petrochemical", "coking", "chemical",
            "pharmaceutical", "plastics", "cement", "bricks", "glass", "steel", "nonferrous", "surface_treatment",
            "automotive", "electronics", "power", "heating", "gas", "wastewater", "hazardous_waste",
-           "waste_incineration", "medical")
+           "waste_incineration", "medical",
+           # Added by the positive-list seed (正面清单, docs/policies.md "Sectors"): nuclear_technology has no
+           # GB/T 4754 class of its own, so no industry code maps to it yet.
+           "crop_farming", "clean_energy", "nuclear_technology", "integrated_circuits", "biomedicine",
+           "key_components", "special_materials")
 
 VIOLATION_TYPES = ("exceed_standard", "evade_supervision", "no_permit", "hazardous_waste_dumping",
                    "fugitive_emission", "monitoring_not_connected")

@@ -142,3 +142,18 @@ def enterprise_row(code17: str, jurisdiction: str = "610100", **extra: str) -> d
 
 def today() -> Any:
     return datetime.now(UTC).date()
+
+
+async def add_matters(database: Database, *codes: str, demo: bool = True) -> None:
+    """The demo item list (unless not ``demo``), and a made-up matter for each of ``codes`` not on it: plans name
+    listed matters only."""
+    from core.demo.generator import matters
+    from core.registry.models import Matter
+    from core.registry.repository import MatterRepository
+
+    listed = [Matter.model_validate(m) for m in matters()] if demo else []
+    known = {m.code for m in listed}
+    extra = [Matter.model_validate({"code": code, "name": f"事项 {code}", "object_scope": "排污单位",
+                                    "method": "on_site", "legal_basis": "《环境保护法》", "default_ratio": 0.05,
+                                    "frequency": "quarterly"}) for code in codes if code not in known]
+    await MatterRepository(database).upsert_many(listed + extra)

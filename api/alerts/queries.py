@@ -1,4 +1,4 @@
-"""Alert queries: alerts, alertMeasures, alertTasks, alertLevelFromForecast."""
+"""Alert queries: alerts, alertMeasures, alertPreview, alertTasks, alertLevelFromForecast."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import strawberry
 from strawberry.types import Info
 
 from api.alerts import types
+from api.alerts.mutations.alert_issue import IssueAlertInput, issue_data
 from api.context import Context
 from api.inspections.types import Task
 from core.alerts.levels import level_from_forecast
@@ -26,9 +27,15 @@ class AlertQuery:
     async def alert_measures(self, info: Info[Context, None], alert_id: str, first: int,
                              after: str | None = None) -> list[types.AlertMeasure]:
         rows = await info.context.services.alerts.measures(info.context.viewer, alert_id, first=first, after=after)
-        return [types.AlertMeasure(credit_code=r["credit_code"], name=r["name"], jurisdiction=r["jurisdiction"],
-                                   measure=r["measure"], reduction_pct=r["reduction_pct"], rules=r["rules"],
-                                   policy_version=r["policy_version"]) for r in rows]
+        return [types.AlertMeasure.from_row(r) for r in rows]
+
+    @strawberry.field(description="What issuing this alert would do, per jurisdiction, before anything is stored: "
+                                  "enterprises verified from their data, exempt, flagged, pooled, and the on-site "
+                                  "sample size. Supervisors of every jurisdiction named. Errors: FORBIDDEN, "
+                                  "BAD_USER_INPUT, NO_POLICY.")
+    async def alert_preview(self, info: Info[Context, None], input: IssueAlertInput) -> list[types.VerificationRoutes]:
+        rows = await info.context.services.alerts.preview(info.context.viewer, issue_data(input))
+        return [types.VerificationRoutes.from_row(r) for r in rows]
 
     @strawberry.field(description="The alert level a forecast of daily AQI calls for (DOMAIN rule 13).")
     def alert_level_from_forecast(self, daily_aqi: list[float]) -> str:

@@ -39,6 +39,27 @@ class AlertHistoryEntry:
                    changes=[AlertChange(field=c["field"], before=c["from"], after=c["to"]) for c in raw])
 
 
+@strawberry.type(description="How an alert's checkable measures in one jurisdiction are verified (counts of "
+                             "enterprises by route, and the size of the on-site sample).")
+class VerificationRoutes:
+    jurisdiction: str
+    quota: int = strawberry.field(description="Size of the on-site sample drawn from the pool (the pool's "
+                                              "verification ratios summed and rounded up)")
+    not_checked: int = strawberry.field(description="Measures that need no verification (none, self-determined)")
+    flagged: int = strawberry.field(description="Checked on site because their own non-site check raised an alert")
+    exempt: int = strawberry.field(description="Positive-list members without an alert of their own")
+    nonsite: int = strawberry.field(description="Verified from their electricity or automatic-monitoring data")
+    sampled: int = strawberry.field(description="Drawn into the on-site sample")
+    not_sampled: int = strawberry.field(description="In the pool, not drawn")
+    on_site: int = strawberry.field(description="On-site tasks: flagged plus sampled")
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> VerificationRoutes:
+        return cls(**{name: row.get(name, 0) for name in (
+            "jurisdiction", "quota", "not_checked", "flagged", "exempt", "nonsite", "sampled", "not_sampled",
+            "on_site")})
+
+
 @strawberry.type
 class Alert(Node):
     alert_id: str
@@ -54,6 +75,10 @@ class Alert(Node):
     policy_version: str
     affected: int
     history: list[AlertHistoryEntry]
+    verification: list[VerificationRoutes] = strawberry.field(
+        description="Per jurisdiction, how the measures are verified: non-site first, a πps sample on site")
+    verification_seed: str | None = strawberry.field(
+        description="Hex SHA-256 seed of the on-site sample (docs/nonsite.md says how to recompute it)")
 
     @classmethod
     def from_domain(cls, a: models.Alert) -> Alert:
@@ -61,7 +86,9 @@ class Alert(Node):
                    alert_id=a.id, level=a.level, jurisdictions=a.jurisdictions, starts_at=a.starts_at,
                    ends_at=a.ends_at, source=a.source, status=a.status, version=a.version, issued_by=a.issued_by,
                    issued_at=a.issued_at, policy_version=a.policy_version, affected=a.affected,
-                   history=[AlertHistoryEntry.from_stored(entry) for entry in a.history])
+                   history=[AlertHistoryEntry.from_stored(entry) for entry in a.history],
+                   verification=[VerificationRoutes.from_row(r) for r in a.verification],
+                   verification_seed=a.verification_seed)
 
 
 @strawberry.type(description="What one enterprise must do while an alert is in force, and the rules behind it.")
@@ -73,6 +100,17 @@ class AlertMeasure:
     reduction_pct: float
     rules: list[str]
     policy_version: str
+    verification_route: str | None = strawberry.field(
+        default=None, description="flagged, exempt, nonsite, sampled or not_sampled; null when nothing is to verify")
+    inclusion_probability: str | None = strawberry.field(
+        default=None, description="The pool member's probability of being drawn on site, an exact fraction \"n/d\"")
+
+    @classmethod
+    def from_row(cls, r: dict[str, Any]) -> AlertMeasure:
+        checks = r.get("verification") or {}
+        return cls(credit_code=r["credit_code"], name=r["name"], jurisdiction=r["jurisdiction"], measure=r["measure"],
+                   reduction_pct=r["reduction_pct"], rules=r["rules"], policy_version=r["policy_version"],
+                   verification_route=checks.get("route"), inclusion_probability=checks.get("pi"))
 
 
 @strawberry.type

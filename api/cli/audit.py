@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from api.cli.exit_codes import ExitCode
 from api.cli.runtime import fail, load_settings, run_with_services
 from core.audit.models import DayReport
 
@@ -37,5 +38,5 @@ def verify(day: Annotated[str | None, typer.Option("--day", help="One UTC day, Y
     if broken:
         typer.secho(f"the audit trail does NOT verify: {broken} of {len(reports)} days broken", fg=typer.colors.RED,
                     err=True)
-        raise typer.Exit(code=1)
+        raise typer.Exit(code=ExitCode.FAILED)
     typer.echo(f"the audit trail verifies: {len(reports)} days, {sum(r.count for r in reports)} entries")

@@ -28,7 +28,8 @@ from core.reference import tables
 
 log = logging.getLogger(__name__)
 READ_ONLY = frozenset({"db status", "db backup", "cases list", "cases show", "alerts list", "leads list",
-                       "complaints list", "plan export", "plan coverage", "verify-task", "audit verify"})
+                       "complaints list", "plan export", "plan coverage", "verify-task", "audit verify",
+                       "positive-list list", "positive-list history"})
 SECRET_WORDS = ("password", "secret", "token")
 TARGET_NAMES = frozenset({"id", "credit_code", "username"})
 MAX_ARGUMENT = 200

@@ -8,6 +8,7 @@ from typing import Annotated, TypeVar
 
 import typer
 
+from api.cli.exit_codes import ExitCode
 from api.cli.meters import SYSTEM
 from api.cli.runtime import fail, load_settings, run_with_services
 from api.context import Services
@@ -83,7 +84,7 @@ def show(case_id: Annotated[str, typer.Argument(help="The case id")]) -> None:
         typer.echo(f"  {step.seq} {step.kind.value} {step.actor} {step.at.isoformat(timespec='seconds')} {step.hash}")
     if not check.ok:
         typer.echo(f"check: MISMATCH {check.problem}")
-        raise typer.Exit(1)
+        raise typer.Exit(code=ExitCode.FAILED)
     typer.echo(f"check: OK ({check.steps} steps: hash chain intact, their fold is the stored case)")
 
 

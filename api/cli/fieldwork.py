@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from api.cli.exit_codes import ExitCode
 from api.cli.runtime import load_settings, run_with_services
 
 
@@ -16,9 +17,9 @@ def verify_task_command(task_id: Annotated[str, typer.Argument(help="The task id
                f"head {report.head}")
     if report.entries == 0:
         typer.echo("no field records for this task")
-        raise typer.Exit(1)
+        raise typer.Exit(code=ExitCode.FAILED)
     for problem in report.problems:
         typer.echo(f"BROKEN: {problem}")
     if not report.intact:
-        raise typer.Exit(1)
+        raise typer.Exit(code=ExitCode.FAILED)
     typer.echo("chain intact")

@@ -46,8 +46,8 @@ def run(
 
 @scheduler_app.command("add-template")
 def add_template(
-    name: Annotated[str, typer.Option()],
-    jurisdiction: Annotated[str, typer.Option()],
+    name: Annotated[str, typer.Option(help="Name of the template; each plan made from it is named after it")],
+    jurisdiction: Annotated[str, typer.Option(help="Division code, e.g. 610100")],
     matter: Annotated[list[str], typer.Option(help="Matter code (repeatable)")],
     cadence: Annotated[str, typer.Option(help="quarterly, half_yearly or yearly")] = "quarterly",
     ratio: Annotated[list[str] | None, typer.Option(help="stratum=ratio (repeatable)")] = None,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Annotated
 
@@ -13,11 +14,14 @@ from api.assembly import build_services
 from api.cli.audit import audit_app
 from api.cli.backup import backup_command, restore_command
 from api.cli.cases import cases_app
+from api.cli.exit_codes import ExitCode
 from api.cli.fieldwork import verify_task_command
 from api.cli.jobs import scheduler_app
 from api.cli.meters import meters_app
 from api.cli.nonsite import alerts_app, complaints_app, flight_app, hotspot_app, leads_app
 from api.cli.plans import plan_app, verify_draw
+from api.cli.positive_list import positive_list_app
+from api.cli.progress import bars, count_rows
 from api.cli.runtime import fail, load_settings, run_with_services
 from core.accounts.models import Role
 from core.accounts.secret import SecretFileError, with_signing_secret
@@ -25,8 +29,7 @@ from core.db import Database
 from core.registry.importing import ImportReport, Progress
 from core.registry.sources import SourceError
 
-app = typer.Typer(help="Ecoinspect: double-random inspections, policies as data, field evidence.",
-                  no_args_is_help=True)
+app = typer.Typer(no_args_is_help=True)
 user_app = typer.Typer(help="Manage user accounts.", no_args_is_help=True)
 db_app = typer.Typer(help="Inspect, back up and restore the database.", no_args_is_help=True)
 app.add_typer(user_app, name="user")
@@ -41,10 +44,36 @@ app.add_typer(hotspot_app, name="hotspot")
 app.add_typer(flight_app, name="flight")
 app.add_typer(cases_app, name="cases")
 app.add_typer(audit_app, name="audit")
+app.add_typer(positive_list_app, name="positive-list")
 app.command("verify-draw")(verify_draw)
 app.command("verify-task")(verify_task_command)
 db_app.command("backup")(backup_command)
 db_app.command("restore")(restore_command)
+
+
+def _version() -> str:
+    try:
+        return version("ecoinspect")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown (not installed)"
+
+
+def _print_version(shown: bool) -> None:
+    if shown:
+        typer.echo(f"ecoinspect {_version()}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    _version_option: Annotated[bool, typer.Option("--version", callback=_print_version, is_eager=True,
+                                                  help="Print the version and exit.")] = False,
+) -> None:
+    """Ecoinspect: double-random inspections, policies as data, field evidence.
+
+    Exit codes: 0 done; 1 failed or refused (one line on stderr, with the error code); 2 wrong usage;
+    3 an import rejected rows; 78 an invalid setting (the variable, its value and what is allowed).
+    """
 
 
 @app.command()
@@ -97,8 +126,10 @@ def demo(
     force: Annotated[bool, typer.Option(help="Load even if the registry is not empty")] = False,
 ) -> None:
     """Load the generated Shaanxi demo dataset and the demo logins."""
-    summary = run_with_services(load_settings(), lambda services: services.demo.load(enterprises=enterprises,
-                                                                                     force=force))
+    settings = load_settings()
+    with bars("enterprises", enterprises):
+        summary = run_with_services(settings, lambda services: services.demo.load(enterprises=enterprises,
+                                                                                  force=force))
     typer.echo(summary)
 
 
@@ -116,15 +147,14 @@ def _print_report(report: ImportReport, label: str) -> None:
 
 async def _with_progress(kind: str, file: Path,
                          load: Callable[[Progress], Awaitable[ImportReport]]) -> ImportReport:
-    """Run an import with a progress bar; a file that cannot be read is one coded line, exit 1."""
-    from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
-    from rich.progress import Progress as Bar
+    """Run an import with progress bars (the rows, then the policy decisions of the enterprises imported); a file
+    that cannot be read is one coded line, exit 1."""
+    import asyncio
 
-    with Bar(TextColumn(f"importing {kind}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-             transient=True) as bar:
-        task = bar.add_task(kind, total=None)
+    total = await asyncio.to_thread(count_rows, file)
+    with bars(kind, total) as reporter:
         try:
-            return await load(lambda count: bar.advance(task, count))
+            return await load(reporter.advance)
         except SourceError as exc:
             raise fail(f"{file}: [{exc.code}] {exc}") from None
 
@@ -132,12 +162,13 @@ async def _with_progress(kind: str, file: Path,
 @app.command("import")
 def import_(
     kind: Annotated[str, typer.Argument(help="enterprises or inspectors")],
-    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True,
+                                         help="CSV, JSON array or JSON lines (docs/api.md, import format)")],
     errors: Annotated[Path | None, typer.Option(help="Write every row error to this JSON file")] = None,
 ) -> None:
     """Import a registry file (CSV, JSON array or JSON lines; UTF-8 with or without BOM)."""
     if kind not in {"enterprises", "inspectors"}:
-        raise fail("kind must be 'enterprises' or 'inspectors'")
+        raise fail("kind must be 'enterprises' or 'inspectors'", code=ExitCode.USAGE)
     settings = load_settings()
     if kind == "enterprises":
         report = run_with_services(settings, lambda services: _with_progress(kind, file, lambda advance: (
@@ -149,15 +180,19 @@ def import_(
     if errors:
         errors.write_text(json.dumps([e.__dict__ for e in report.errors], ensure_ascii=False, indent=1))
     if report.failed:
-        raise typer.Exit(code=3)
+        raise typer.Exit(code=ExitCode.ROWS_REJECTED)
+
+
+Username = Annotated[str, typer.Argument(help="The account's login name")]
 
 
 @user_app.command("create")
 def user_create(
-    username: str,
+    username: Username,
     role: Annotated[list[Role], typer.Option(help="Role (repeatable)")],
     jurisdiction: Annotated[list[str], typer.Option(help="Division code (repeatable), e.g. 610100")],
-    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)],
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True,
+                                          help="Prompted for when not given")],
     inspector_id: Annotated[str | None, typer.Option(help="Staff id of the linked inspector")] = None,
 ) -> None:
     """Create a user account."""
@@ -170,14 +205,14 @@ def user_create(
 
 
 @user_app.command("disable")
-def user_disable(username: str) -> None:
+def user_disable(username: Username) -> None:
     """Disable an account: its logins are refused and its tokens revoked."""
     run_with_services(load_settings(), lambda services: services.accounts.disable_user(username, actor="cli"))
     typer.echo(f"disabled user {username}; its tokens are revoked")
 
 
 @user_app.command("enable")
-def user_enable(username: str) -> None:
+def user_enable(username: Username) -> None:
     """Enable a disabled account again (tokens issued before it was disabled stay revoked)."""
     run_with_services(load_settings(), lambda services: services.accounts.enable_user(username, actor="cli"))
     typer.echo(f"enabled user {username}")
@@ -185,8 +220,9 @@ def user_enable(username: str) -> None:
 
 @user_app.command("password")
 def user_password(
-    username: str,
-    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)],
+    username: Username,
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True,
+                                          help="Prompted for when not given")],
 ) -> None:
     """Set a new password; every token issued before is revoked."""
     run_with_services(load_settings(),
@@ -195,7 +231,7 @@ def user_password(
 
 
 @user_app.command("unlock")
-def user_unlock(username: str) -> None:
+def user_unlock(username: Username) -> None:
     """Lift the account's login locks from every address."""
     run_with_services(load_settings(), lambda services: services.accounts.unlock_user(username, actor="cli"))
     typer.echo(f"unlocked user {username}")

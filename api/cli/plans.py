@@ -11,6 +11,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from api.assembly import build_services
+from api.cli.exit_codes import ExitCode
 from api.cli.runtime import fail, load_settings, run_action
 from api.context import Services
 from core.accounts.models import Viewer
@@ -23,6 +24,9 @@ OPERATOR = Viewer(username="cli", roles=ADMINS, jurisdictions=(tables.root_code(
 T = TypeVar("T")
 
 
+PlanId = Annotated[str, typer.Argument(help="The plan id (createPlan or plan create prints it)")]
+
+
 def _call(use_case: Callable[[Services], Awaitable[T]]) -> T:
     """One service call on the configured database, with the services the app uses (``build_services``)."""
     return run_action(lambda db: use_case(build_services(db, load_settings())))
@@ -30,7 +34,7 @@ def _call(use_case: Callable[[Services], Awaitable[T]]) -> T:
 
 @plan_app.command("create")
 def create(
-    name: Annotated[str, typer.Option()],
+    name: Annotated[str, typer.Option(help="The plan's name, published with it")],
     jurisdiction: Annotated[str, typer.Option(help="Division code, e.g. 610100")],
     start: Annotated[str, typer.Option(help="Period start, YYYY-MM-DD")],
     end: Annotated[str, typer.Option(help="Period end, YYYY-MM-DD")],
@@ -52,7 +56,7 @@ def create(
 
 @plan_app.command("freeze")
 def freeze(
-    plan_id: str,
+    plan_id: PlanId,
     draw_number: Annotated[str | None, typer.Option(help="Issue (期号) of the announced public event")] = None,
 ) -> None:
     """Commit the population and the inspector pool, announce the public value, print the commitment."""
@@ -73,7 +77,7 @@ def _announce(announcement: dict[str, Any]) -> None:
 
 @plan_app.command("draw")
 def draw(
-    plan_id: str,
+    plan_id: PlanId,
     public_value: Annotated[str, typer.Option(help="The value announced at freeze, in its canonical format")] = "",
 ) -> None:
     """Draw objects, then inspectors; print the result."""
@@ -87,7 +91,7 @@ def draw(
 
 @plan_app.command("file-redraw")
 def file_redraw(
-    plan_id: str,
+    plan_id: PlanId,
     credit_code: Annotated[str, typer.Option(help="The task's enterprise")],
     kind: Annotated[str, typer.Option(help="object or inspector")],
     reason: Annotated[str, typer.Option(help="Why; published with the replacement")],
@@ -103,7 +107,7 @@ def file_redraw(
 
 @plan_app.command("complete-redraw")
 def complete_redraw(
-    plan_id: str,
+    plan_id: PlanId,
     public_value: Annotated[str, typer.Option(help="The announced value, in its canonical format")],
 ) -> None:
     """Complete the plan's filed replacement with its announced public value; print what it drew."""
@@ -115,21 +119,21 @@ def complete_redraw(
 
 
 @plan_app.command("publish")
-def publish(plan_id: str) -> None:
+def publish(plan_id: PlanId) -> None:
     """Publish the plan's draw (一公开)."""
     _call(lambda services: services.draws.publish(OPERATOR, plan_id, request_id="cli"))
     typer.echo(f"published the draw of plan {plan_id}")
 
 
 @plan_app.command("cancel")
-def cancel(plan_id: str, reason: Annotated[str, typer.Option(help="Why; published with the plan")]) -> None:
+def cancel(plan_id: PlanId, reason: Annotated[str, typer.Option(help="Why; published with the plan")]) -> None:
     """Cancel a frozen plan (or a drawn one on which no work has started); it stays public with the reason."""
     plan = _call(lambda services: services.draws.cancel(OPERATOR, plan_id, reason=reason, request_id="cli"))
     typer.echo(f"cancelled plan {plan.id}: {plan.cancellation_reason}")
 
 
 @plan_app.command("export")
-def export(plan_id: str, output: Annotated[Path, typer.Option(help="Where to write the draw document")]) -> None:
+def export(plan_id: PlanId, output: Annotated[Path, typer.Option(help="Where to write the draw document")]) -> None:
     """Write the draw document that `ecoinspect verify-draw` checks."""
     document = _call(lambda services: services.draws.document(OPERATOR, plan_id))
     if document is None:
@@ -157,7 +161,8 @@ def coverage(
         typer.echo(f"next page: --after {report.cursors[-1]}")
 
 
-def verify_draw(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)]) -> None:
+def verify_draw(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False,
+                                                     help="A draw document (/public/draws/ID.json)")]) -> None:
     """Re-compute a published draw from its document alone; exit 1 on any mismatch."""
     try:
         document = json.loads(file.read_text(encoding="utf-8"))
@@ -168,5 +173,5 @@ def verify_draw(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False
         typer.echo(f"{'OK  ' if check.ok else 'FAIL'} {check.name:20} {check.detail}")
     if not all(check.ok for check in checks):
         typer.secho("the draw does NOT match its document", fg=typer.colors.RED, err=True)
-        raise typer.Exit(code=1)
+        raise typer.Exit(code=ExitCode.FAILED)
     typer.echo("the draw matches its document")

@@ -8,31 +8,32 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, TypeVar
 
 import typer
-from pydantic import ValidationError
 
 from api import logs
 from api.app import prepare
 from api.assembly import build_services
 from api.cli import audit_trail
+from api.cli.exit_codes import ExitCode
 from api.context import Services
-from core.config import Settings
+from core.config import ConfigurationError, Settings, read_settings
 from core.db import Database, EmbeddedServerError
 from core.errors import DomainError
 
 T = TypeVar("T")
 
 
-def load_settings(**overrides: Any) -> Settings:  # values are validated by Settings
+def load_settings(**overrides: Any) -> Settings:
+    """The settings, read when a command runs (never at import, so ``--help`` works whatever the environment);
+    an invalid value is one line naming the variable, its value and what is allowed, exit 78."""
     try:
-        return Settings(**{k: v for k, v in overrides.items() if v is not None})
-    except ValidationError as exc:
-        messages = "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())
-        raise fail(f"configuration: {messages}") from None
+        return read_settings(**{k: v for k, v in overrides.items() if v is not None})
+    except ConfigurationError as exc:
+        raise fail(f"configuration: {exc}", code=ExitCode.CONFIG) from None
 
 
-def fail(message: str) -> typer.Exit:
+def fail(message: str, *, code: ExitCode = ExitCode.FAILED) -> typer.Exit:
     typer.secho(f"ecoinspect: {message}", fg=typer.colors.RED, err=True)
-    return typer.Exit(code=1)
+    return typer.Exit(code=code)
 
 
 @contextlib.asynccontextmanager
@@ -45,7 +46,7 @@ async def open_database(settings: Settings) -> AsyncIterator[Database]:
     except EmbeddedServerError as exc:
         raise fail(str(exc)) from None
     try:
-        await prepare(database)
+        await prepare(database, settings)
         async with audit_trail.recorded(database, settings):
             yield database
     finally:

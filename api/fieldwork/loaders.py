@@ -7,6 +7,7 @@ from typing import Any
 
 from strawberry.dataloader import DataLoader
 
+from core.fieldwork.details import InspectionDetails
 from core.fieldwork.models import Checklist
 from core.inspections.models import Task
 
@@ -36,6 +37,11 @@ def results_by_code(context: Any) -> DataLoader[str, list[Task]]:
 def inspection_by_task(context: Any) -> DataLoader[str, dict[str, Any] | None]:
     """InspectionByTaskLoader: the current (not superseded) on-site inspection of each task."""
     return _loader(context, "inspection_by_task", context.services.oversight.current_inspections, None)
+
+
+def details_by_inspection(context: Any) -> DataLoader[str, InspectionDetails | None]:
+    """InspectionDetailsByIdLoader: the answers with their items, findings and evidence of each inspection."""
+    return _loader(context, "details_by_inspection", context.services.oversight.details, None)
 
 
 def checklist_by_plan(context: Any) -> DataLoader[str, Checklist | None]:

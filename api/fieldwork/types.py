@@ -9,8 +9,9 @@ from typing import Any
 import strawberry
 from strawberry.scalars import JSON
 
+from api.fieldwork import loaders
 from api.graphql.relay import Node, to_global_id
-from core.fieldwork import models
+from core.fieldwork import details, models
 
 
 def _iso(value: Any) -> str:
@@ -103,6 +104,63 @@ class SyncPage:
     has_more: bool
 
 
+@strawberry.type(description="An answer with its checklist item: what was asked, the value given, its unit.")
+class ItemAnswer:
+    record_id: str
+    item_id: str
+    item_text: str
+    item_type: str = strawberry.field(description="yes_no, number, text or choice")
+    unit: str
+    value: JSON | None
+    passed: bool | None = strawberry.field(description="Against the item's pass value; null when it has none")
+    legal_reference: str
+    version: int
+    author: str
+
+    @classmethod
+    def from_domain(cls, a: details.AnswerDetail) -> ItemAnswer:
+        return cls(record_id=a.record_id, item_id=a.item_id, item_text=a.item_text, item_type=a.item_type,
+                   unit=a.unit, value=plain(a.value), passed=a.passed, legal_reference=a.legal_reference,
+                   version=a.version, author=a.author)
+
+
+@strawberry.type(description="A finding recorded on site.")
+class FindingRecord:
+    record_id: str
+    violation_type: str
+    severity: str = strawberry.field(description="minor, general or serious")
+    description: str
+    legal_basis: str
+    version: int
+    author: str
+
+    @classmethod
+    def from_domain(cls, f: details.FindingDetail) -> FindingRecord:
+        return cls(record_id=f.record_id, violation_type=f.violation_type, severity=f.severity,
+                   description=f.description, legal_basis=f.legal_basis, version=f.version, author=f.author)
+
+
+@strawberry.type(description="An evidence file of an inspection, as registered, with its upload status.")
+class EvidenceFile:
+    evidence_id: str
+    kind: str
+    mime_type: str
+    file_name: str
+    size: int
+    sha256: str
+    status: str = strawberry.field(description="pending or complete")
+
+    @classmethod
+    def from_domain(cls, e: details.EvidenceDetail) -> EvidenceFile:
+        return cls(evidence_id=e.evidence_id, kind=e.kind, mime_type=e.mime_type, file_name=e.file_name, size=e.size,
+                   sha256=e.sha256, status=e.status)
+
+
+async def _details(info: strawberry.Info, inspection_id: str) -> details.InspectionDetails:
+    found = await loaders.details_by_inspection(info.context).load(inspection_id)
+    return found or details.InspectionDetails(answers=[], findings=[], evidence=[])
+
+
 @strawberry.type(description="The current state of an on-site inspection of a task.")
 class Inspection(Node):
     inspection_id: str
@@ -120,6 +178,19 @@ class Inspection(Node):
     signatures: JSON
     party: JSON | None
     submitted_at: datetime | None
+
+    @strawberry.field(description="The answers with their checklist items (text, type, unit), values and whether "
+                                  "they pass, in the checklist's order")
+    async def item_answers(self, info: strawberry.Info) -> list[ItemAnswer]:
+        return [ItemAnswer.from_domain(a) for a in (await _details(info, self.inspection_id)).answers]
+
+    @strawberry.field(description="The findings with their content")
+    async def finding_records(self, info: strawberry.Info) -> list[FindingRecord]:
+        return [FindingRecord.from_domain(f) for f in (await _details(info, self.inspection_id)).findings]
+
+    @strawberry.field(description="The evidence files with kind, name, size, SHA-256 and upload status")
+    async def evidence_files(self, info: strawberry.Info) -> list[EvidenceFile]:
+        return [EvidenceFile.from_domain(e) for e in (await _details(info, self.inspection_id)).evidence]
 
     @classmethod
     def from_document(cls, d: dict[str, Any]) -> Inspection:

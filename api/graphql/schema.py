@@ -35,6 +35,8 @@ from api.nonsite.mutations import NonsiteMutation
 from api.nonsite.queries import NonsiteQuery
 from api.policies.mutations import PolicyMutation
 from api.policies.queries import PolicyQuery
+from api.positive_list.mutations import PositiveListMutation
+from api.positive_list.queries import PositiveListQuery
 from api.registry import types as registry_types
 from api.registry.mutations import RegistryMutation
 from api.registry.queries import RegistryQuery
@@ -52,7 +54,7 @@ class Viewer:
 
 @strawberry.type
 class Query(RegistryQuery, InspectionQuery, PolicyQuery, AlertQuery, EventQuery, FieldQuery, NonsiteQuery,
-            CaseQuery, AuditQuery, CoverageQuery):
+            CaseQuery, AuditQuery, CoverageQuery, PositiveListQuery):
     @strawberry.field(description="Who is asking.")
     def viewer(self, info: Info[Context, None]) -> Viewer:
         v = info.context.viewer
@@ -67,7 +69,7 @@ class Query(RegistryQuery, InspectionQuery, PolicyQuery, AlertQuery, EventQuery,
 
 @strawberry.type
 class Mutation(PolicyMutation, AlertMutation, EventMutation, FieldMutation, NonsiteMutation, InspectionMutation,
-               RegistryMutation, CaseMutation):
+               RegistryMutation, CaseMutation, PositiveListMutation):
     """Every domain's mutations; the root adds none of its own."""
 
 

@@ -21,6 +21,7 @@ async def bearer_viewer(request: Request) -> Viewer:
     if scheme.lower() != "bearer" or not raw.strip():
         raise Unauthenticated("send an Authorization: Bearer <token> header")
     viewer: Viewer = await request.app.state.accounts.viewer_from_token(raw.strip())
+    logs.note(user=viewer.username)
     return viewer
 
 
@@ -46,6 +47,7 @@ async def token(request: Request) -> JSONResponse:
         form = dict(await request.form())
     accounts, audit = request.app.state.accounts, request.app.state.services.audit
     grant, address = str(form.get("grant_type", "password")), client_address(request)
+    logs.note(operation=f"token:{grant}"[:40])
 
     def record(code: ErrorCode | None, user: User | None = None) -> None:
         """Queue the login's audit entry (the writer task stores it; the answer does not wait)."""
@@ -62,6 +64,7 @@ async def token(request: Request) -> JSONResponse:
             if not username or not password:
                 return _oauth_error("invalid_request", "username and password are required", 400, ErrorCode.BAD_REQUEST)
             user = await accounts.authenticate(username, password, address=address)
+            logs.note(user=user.username)
             tokens = accounts.issue_tokens(user)
             record(None, user)
         elif grant == "refresh_token":

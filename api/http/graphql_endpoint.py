@@ -177,6 +177,7 @@ class GraphQLEndpoint:
         context = Context(viewer=viewer, services=request.app.state.services,
                           settings=settings, request_id=logs.request_id.get(), address=address)
         label = _operation_name(params)
+        logs.note(user=viewer.username, operation=f"graphql:{label}")
         allowed = ({OperationType.QUERY} if request.method == "GET"
                    else {OperationType.QUERY, OperationType.MUTATION})
         started = time.perf_counter()

@@ -1,14 +1,26 @@
-"""Prometheus metrics: HTTP requests and GraphQL operations with their latency."""
+"""Prometheus metrics: HTTP requests (by route template) and GraphQL operations (by name) with their latency, the
+process and the platform."""
 
 from __future__ import annotations
 
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    PlatformCollector,
+    ProcessCollector,
+    generate_latest,
+)
 from starlette.requests import Request
 from starlette.responses import Response
 
 REGISTRY = CollectorRegistry(auto_describe=True)
-HTTP_REQUESTS = Counter("ecoinspect_http_requests_total", "HTTP requests", ["method", "route", "status"],
-                        registry=REGISTRY)
+# process_* (CPU seconds, resident memory, open files, start time) and python_info (version, implementation).
+ProcessCollector(registry=REGISTRY)
+PlatformCollector(registry=REGISTRY)
+HTTP_REQUESTS = Counter("ecoinspect_http_requests_total", "HTTP requests by route template",
+                        ["method", "route", "status"], registry=REGISTRY)
 HTTP_LATENCY = Histogram("ecoinspect_http_request_seconds", "HTTP request latency", ["route"],
                          registry=REGISTRY)
 GRAPHQL_REQUESTS = Counter("ecoinspect_graphql_operations_total", "GraphQL operations by name and outcome",

@@ -31,6 +31,8 @@ class RequestContextMiddleware:
         incoming = headers.get("x-request-id", "")
         rid = incoming if 0 < len(incoming) <= 64 and incoming.isprintable() else uuid.uuid4().hex[:16]
         token = logs.request_id.set(rid)
+        facts: dict[str, str] = {}
+        facts_token = logs.access_facts.set(facts)
         # Evidence uploads stream up to ECOINSPECT_EVIDENCE_CHUNK_MAX_BYTES per request; their handler
         # (api/http/evidence.py) enforces that limit itself while reading.
         limit = None if scope["path"].startswith(_OWN_LIMIT_PREFIXES) else self.max_body_bytes
@@ -62,15 +64,28 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send_with_id)
         finally:
             elapsed = time.perf_counter() - started
-            route = scope["path"] if scope["path"] in _ROUTES else "other"
-            HTTP_REQUESTS.labels(scope["method"], route, str(status)).inc()
+            route = route_template(scope)
+            method = scope["method"] if scope["method"] in _METHODS else "OTHER"
+            HTTP_REQUESTS.labels(method, route, str(status)).inc()
             HTTP_LATENCY.labels(route).observe(elapsed)
-            log.info("request", extra={"method": scope["method"], "path": scope["path"],
-                                       "status": status, "ms": round(elapsed * 1000, 2)})
+            client = scope.get("client")
+            log.info("request", extra={"method": scope["method"], "path": scope["path"], "route": route,
+                                       "status": status, "ms": round(elapsed * 1000, 2),
+                                       "client": client[0] if client else "unknown",
+                                       "user": facts.get("user", "-"), "operation": facts.get("operation", "-")})
+            logs.access_facts.reset(facts_token)
             logs.request_id.reset(token)
 
 
-_ROUTES = {"/graphql", "/auth/token", "/healthz", "/readyz", "/metrics"}
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
+def route_template(scope: Scope) -> str:
+    """The metrics label of a request: the template of the route it matched (``/public/plans/{plan_id}``), so ids
+    never become labels; "unmatched" for a path no route serves (404s, a refused body before routing)."""
+    route = scope.get("route")
+    path = getattr(route, "path", None)
+    return path if isinstance(path, str) else "unmatched"
 _OWN_LIMIT_PREFIXES = ("/evidence/", "/meters/readings")  # streamed uploads with their own limits
 
 

@@ -27,6 +27,20 @@ class EffectivePeriod:
     end: date | None
 
 
+@strawberry.type(description="Re-deciding the stored decisions (dossiers) a version governs once it is in force.")
+class DecisionRefresh:
+    state: str = strawberry.field(description="scheduled (its date has not come), running, done or cancelled")
+    effective_from: date
+    evaluated: int = strawberry.field(description="Enterprises decided again so far")
+    changed: int = strawberry.field(description="Of those, how many got another outcome")
+    updated_at: datetime
+
+    @classmethod
+    def from_domain(cls, r: models.DecisionRefresh) -> DecisionRefresh:
+        return cls(state=r.state.value, effective_from=r.effective_from, evaluated=r.evaluated, changed=r.changed,
+                   updated_at=r.updated_at)
+
+
 @strawberry.type
 class PolicyVersion(Node):
     version_id: str
@@ -42,6 +56,12 @@ class PolicyVersion(Node):
     periods: list[EffectivePeriod]
     created_at: datetime
     updated_at: datetime
+
+    @strawberry.field(description="The latest refresh of the stored decisions this version governs (supervision "
+                                  "class, positive list), once activated; null for other kinds and before activation.")
+    async def decision_refresh(self, info: strawberry.Info) -> DecisionRefresh | None:
+        found = await info.context.services.policies.refresh_of(self.version_id)
+        return DecisionRefresh.from_domain(found) if found else None
 
     @classmethod
     def from_domain(cls, v: models.PolicyVersion) -> PolicyVersion:
@@ -148,6 +168,9 @@ class AppliedRule:
 @strawberry.type
 class Explanation:
     version: str
+    policy_id: str = strawberry.field(description="The policy that applied: the enterprise's city's own, or the "
+                                                  "province's where the city has none in force")
+    jurisdiction: str = strawberry.field(description="The jurisdiction of that policy")
     outputs: JSON
     facts: JSON
     applied: list[AppliedRule]
@@ -156,7 +179,8 @@ class Explanation:
 
     @classmethod
     def from_domain(cls, e: models.Explanation) -> Explanation:
-        return cls(version=e.version, outputs=JSON(e.outputs), facts=JSON(e.facts), fired=e.fired,
+        return cls(version=e.version, policy_id=e.policy_id, jurisdiction=e.jurisdiction, outputs=JSON(e.outputs),
+                   facts=JSON(e.facts), fired=e.fired,
                    hit_policy=e.hit_policy,
                    applied=[AppliedRule(rule_id=a.id, rationale=a.rationale, legal_reference=a.legal_reference)
                             for a in e.applied])

@@ -23,9 +23,11 @@ class RegistryQuery:
             industry_code=filter.industry_code if filter else None,
             credit_tier=CreditTier(filter.credit_tier.value) if filter and filter.credit_tier else None,
             key_discharger=filter.key_discharger if filter else None,
+            name_contains=(filter.name_contains or "").strip() or None if filter else None,
+            credit_code_prefix=(filter.credit_code_prefix or "").strip() or None if filter else None,
         )
-        page = await info.context.services.registry.list_enterprises(
-            info.context.viewer, first=first, after=after, where=where)
+        registry, viewer = info.context.services.registry, info.context.viewer
+        page = await registry.list_enterprises(viewer, first=first, after=after, where=where)
         loader = info.context.enterprise_by_code
         for item in page.items:
             loader.prime(item.credit_code, item)
@@ -33,6 +35,7 @@ class RegistryQuery:
             edges=[types.EnterpriseEdge(cursor=c, node=types.Enterprise.from_domain(e))
                    for e, c in zip(page.items, page.cursors, strict=True)],
             page_info=PageInfo(has_next_page=page.has_next, end_cursor=page.end_cursor),
+            count=lambda: registry.count_enterprises(viewer, where=where),
         )
 
     @strawberry.field(description="One enterprise by credit code, if it is in the viewer's scope.")
@@ -45,12 +48,13 @@ class RegistryQuery:
         self, info: Info[Context, None], first: int, after: str | None = None,
         jurisdiction: str | None = None,
     ) -> types.InspectorConnection:
-        page = await info.context.services.registry.list_inspectors(
-            info.context.viewer, first=first, after=after, jurisdiction=jurisdiction)
+        registry, viewer = info.context.services.registry, info.context.viewer
+        page = await registry.list_inspectors(viewer, first=first, after=after, jurisdiction=jurisdiction)
         return types.InspectorConnection(
             edges=[types.InspectorEdge(cursor=c, node=types.Inspector.from_domain(i))
                    for i, c in zip(page.items, page.cursors, strict=True)],
             page_info=PageInfo(has_next_page=page.has_next, end_cursor=page.end_cursor),
+            count=lambda: registry.count_inspectors(viewer, jurisdiction=jurisdiction),
         )
 
     @strawberry.field(description="The published list of random-check matters (抽查事项清单).")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from enum import Enum
 from typing import overload
@@ -182,12 +183,13 @@ class Inspector(Node):
     on_post: bool
     jurisdictions: list[str]
     conflicts: list[str] = strawberry.field(description="Credit codes of enterprises with a declared conflict")
+    version: int = strawberry.field(description="Send it back with an edit (optimistic concurrency)")
 
     @classmethod
     def from_domain(cls, i: models.Inspector) -> Inspector:
         return cls(id=to_global_id("Inspector", i.staff_id), staff_id=i.staff_id, name=i.name,
                    certificate_number=i.certificate_number, certificate_expires=i.certificate_expires,
-                   on_post=i.on_post, jurisdictions=i.jurisdictions, conflicts=i.conflicts)
+                   on_post=i.on_post, jurisdictions=i.jurisdictions, conflicts=i.conflicts, version=i.version)
 
 
 @strawberry.type
@@ -218,6 +220,11 @@ class EnterpriseEdge:
 class EnterpriseConnection:
     edges: list[EnterpriseEdge]
     page_info: PageInfo
+    count: strawberry.Private[Callable[[], Awaitable[int]]]
+
+    @strawberry.field(description="How many enterprises match the filter in the viewer's scope (every page)")
+    async def total_count(self) -> int:
+        return await self.count()
 
 
 @strawberry.type
@@ -230,6 +237,11 @@ class InspectorEdge:
 class InspectorConnection:
     edges: list[InspectorEdge]
     page_info: PageInfo
+    count: strawberry.Private[Callable[[], Awaitable[int]]]
+
+    @strawberry.field(description="How many inspectors there are in the viewer's scope (every page)")
+    async def total_count(self) -> int:
+        return await self.count()
 
 
 @strawberry.input
@@ -238,3 +250,6 @@ class EnterpriseFilter:
     industry_code: str | None = None
     credit_tier: CreditTier | None = None
     key_discharger: bool | None = None
+    name_contains: str | None = strawberry.field(default=None, description="Part of the name, any case")
+    credit_code_prefix: str | None = strawberry.field(default=None, description="The first characters of the "
+                                                                                 "credit code")

@@ -34,6 +34,10 @@ class Alert(AlertData):
     history: list[dict[str, Any]] = Field(default_factory=list)
     policy_version: str
     affected: int = 0
+    # Per jurisdiction: enterprises verified from data, exempt, flagged, pooled and sampled (the routing's
+    # preview), and the seed the on-site sample was drawn with (core.alerts.verification).
+    verification: list[dict[str, Any]] = Field(default_factory=list)
+    verification_seed: str | None = None
 
 
 @dataclass(frozen=True)

@@ -73,6 +73,16 @@ class AlertRepository:
                 found.setdefault(doc["credit_code"], []).append({**doc, "level": levels[doc["alert_id"]]})
         return found
 
+    async def active_ids(self, now: Any) -> dict[str, str]:
+        """Active alerts in force at ``now``: id → level."""
+        docs = self.database[ALERTS].find({"status": "active", "starts_at": {"$lte": now}, "ends_at": {"$gt": now}},
+                                          {"_id": 1, "level": 1})
+        return {d["_id"]: d["level"] async for d in docs}
+
+    async def set_route(self, alert_id: str, credit_code: str, route: str, *, session: Any) -> None:
+        await self.database[MEASURES].update_one({"alert_id": alert_id, "credit_code": credit_code},
+                                                 {"$set": {"verification.route": route}}, session=session)
+
     async def overlapping(self, start: Any, end: Any) -> list[Alert]:
         """Alerts (active or lifted) whose period overlaps [start, end)."""
         docs = await self.database[ALERTS].find({"starts_at": {"$lt": end}, "ends_at": {"$gt": start}}).to_list()

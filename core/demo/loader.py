@@ -8,6 +8,7 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from importlib import resources
 
+from core import progress
 from core.accounts.service import AccountService
 from core.cases.service import CaseService
 from core.cases.settings import case_rules
@@ -40,7 +41,8 @@ async def load_demo(database: Database, settings: Settings, *, enterprises: int 
     if not force and await repository.registry_holds_data():
         return "demo: the registry already holds data; nothing loaded (use --force to load anyway)"
     today = datetime.now(UTC).date()
-    importer = EnterpriseImporter(database, actor="demo")
+    importer = EnterpriseImporter(database, actor="demo", progress=progress.advance)
+    progress.phase("enterprises", enterprises)
 
     def rows() -> Iterator[SourceRow]:
         return _source_rows(generator.generate_enterprises(enterprises, today=today))
@@ -48,9 +50,12 @@ async def load_demo(database: Database, settings: Settings, *, enterprises: int 
     report = await importer.run(rows(), rescan=rows)
     sample = [row["credit_code"] for row in itertools.islice(
         generator.generate_enterprises(enterprises, today=today), 0, enterprises, 7)]
+    progress.phase("inspectors")
     inspectors = await import_inspector_rows(database, _source_rows(generator.generate_inspectors(
-        enterprises, today=today, enterprise_codes_sample=sample)))
+        enterprises, today=today, enterprise_codes_sample=sample)), progress=progress.advance)
+    progress.phase("matters, logins, cases", 4)
     await repository.store_matters([Matter.model_validate(m) for m in generator.matters()])
+    progress.advance(1)
     checklists = ChecklistService(database)
     template = json.loads(resources.files(__package__).joinpath("checklists.json").read_text(encoding="utf-8"))
     for matter in generator.matters():
@@ -60,11 +65,15 @@ async def load_demo(database: Database, settings: Settings, *, enterprises: int 
     for code, checklist in template["targeted"].items():  # the checklists of targeted tasks, by kind
         if await checklists.latest(code) is None:
             await checklists.create_version(SYSTEM, matter=code, title=checklist["title"], items=checklist["items"])
+    progress.advance(1)
     accounts = AccountService(database, settings)
     for username, roles, jurisdictions, inspector_id, label in DEMO_USERS:
         await accounts.create_user(username=username, password=DEMO_PASSWORD, roles=roles,
                                    jurisdictions=jurisdictions, inspector_id=inspector_id,
                                    display_name=label, replace=True)
-    case_count = await load_demo_cases(database, cases or CaseService(database, case_rules(settings)))
+    progress.advance(1)
+    with progress.muted():  # a case's penalty re-decides its enterprise: not a phase of its own
+        case_count = await load_demo_cases(database, cases or CaseService(database, case_rules(settings)))
+    progress.advance(1)
     return (f"demo: {report.inserted} enterprises, {inspectors.inserted} inspectors, "
             f"{len(generator.matters())} matters, {case_count} cases, {len(DEMO_USERS)} logins loaded")

@@ -119,8 +119,9 @@ def weighted_places() -> tuple[tuple[Place, ...], tuple[float, ...]]:
 @cache
 def weighted_trades() -> tuple[tuple[Trade, ...], tuple[float, ...]]:
     """The industries with their cumulative weights; key-discharger and guarantee chances calibrated overall."""
-    industries = list(tables.industries().values())
-    weights = [_INDUSTRY_WEIGHTS.get(i.code, 2) for i in industries]
+    # Only the demo's own trades: codes added to the reference table later do not change the generated data.
+    industries = [i for i in tables.industries().values() if i.code in _INDUSTRY_WEIGHTS]
+    weights = [_INDUSTRY_WEIGHTS[i.code] for i in industries]
     propensity = [_KEY_PROPENSITY.get(i.sector, 1.0) for i in industries]
     weighted = sum(w * p for w, p in zip(weights, propensity, strict=True))
     key_scale = KEY_SHARE * sum(weights) / weighted  # so that KEY_SHARE holds overall

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from core import progress
 from core.accounts.models import Viewer
 from core.cases.service import CaseService
 from core.config import Settings
@@ -49,5 +50,7 @@ class DemoService:
             raise Conflict("load the demo data first (ecoinspect demo)", code=ErrorCode.NO_DEMO_DATA)
         codes = others[:2] + graded + others[2:]
         await self.meters.register(viewer, demo_meters(codes))
+        if progress.listening():
+            progress.phase("meter readings", sum(1 for _ in week_of_readings(codes, start)))
         rows = (SourceRow(n, r) for n, r in enumerate(week_of_readings(codes, start), start=1))
         return codes, await self.meters.ingest(viewer, rows)

@@ -14,6 +14,7 @@ from core.device import UUID_PATTERN, GeoPoint
 class UploadStatus(StrEnum):
     PENDING = "pending"  # registered; bytes missing or incomplete
     COMPLETE = "complete"  # every byte received, SHA-256 and MIME type verified
+    WITHDRAWN = "withdrawn"  # withdrawn by its inspector (withdraw_evidence): takes no more bytes
 
 
 class EvidenceRegistration(BaseModel):

@@ -18,6 +18,7 @@ HASH_MISMATCH = ErrorCode.HASH_MISMATCH  # the stored bytes do not have the regi
 UPLOAD_COMPLETE = ErrorCode.UPLOAD_COMPLETE  # every byte is already stored and verified
 UPLOAD_BUSY = ErrorCode.UPLOAD_BUSY  # another request is verifying this upload right now
 NOT_COMPLETE = ErrorCode.NOT_COMPLETE  # the content is asked for before the upload completed
+EVIDENCE_WITHDRAWN = ErrorCode.EVIDENCE_WITHDRAWN  # withdrawn by a withdraw_evidence op: no more bytes
 FILE_TOO_LARGE, MIME_MISMATCH = media.FILE_TOO_LARGE, media.MIME_MISMATCH
 
 

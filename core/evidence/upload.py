@@ -22,6 +22,7 @@ from core.evidence.models import Evidence, UploadStatus
 from core.evidence.ranges import (
     CHUNK_OVERRUN,
     CHUNK_TOO_LARGE,
+    EVIDENCE_WITHDRAWN,
     FILE_TOO_LARGE,
     HASH_MISMATCH,
     INVALID_RANGE,
@@ -112,6 +113,8 @@ class EvidenceUploadService:
 
         if evidence.status is UploadStatus.COMPLETE:
             raise refuse("every byte is already stored and verified", UPLOAD_COMPLETE)
+        if evidence.status is UploadStatus.WITHDRAWN:
+            raise refuse("it was withdrawn; register a replacement", EVIDENCE_WITHDRAWN)
         if content_range.total != evidence.size:
             raise refuse(f"the range's total {content_range.total} is not the registered size {evidence.size}",
                          SIZE_MISMATCH)

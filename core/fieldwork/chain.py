@@ -32,6 +32,7 @@ async def verify_task(database: Database, task_id: str) -> ChainReport:
     report = ChainReport(task_id=task_id)
     previous = GENESIS
     registered: dict[str, str] = {}
+    withdrawn: set[str] = set()
     async for entry in repository.log_of(task_id):
         report.entries += 1
         if entry.get("prev") != previous:
@@ -40,12 +41,16 @@ async def verify_task(database: Database, task_id: str) -> ChainReport:
             report.problems.append(f"entry {entry['_id']} (seq {entry.get('seq')}) was altered")
         if entry["kind"] == "register_evidence":
             registered[entry["record_id"]] = str(entry["body"].get("sha256"))
+        if entry["kind"] == "withdraw_evidence":  # withdrawn before its upload completed: no file to check
+            withdrawn.add(str(entry["body"].get("evidence_id")))
         previous = str(entry.get("hash"))
     report.head = previous
     chain = await repository.chain(task_id)
     if report.entries and (chain is None or chain.get("head") != previous or chain.get("length") != report.entries):
         report.problems.append("the stored chain head does not match the log (entries removed or appended)")
     for evidence_id, declared in sorted(registered.items()):
+        if evidence_id in withdrawn:
+            continue
         report.problems += await _check_file(repository, evidence_id, declared)
         report.evidence_checked += 1
     return report
@@ -53,6 +58,8 @@ async def verify_task(database: Database, task_id: str) -> ChainReport:
 
 async def _check_file(repository: FieldRepository, evidence_id: str, declared: str) -> list[str]:
     evidence = await repository.evidence(evidence_id)
+    if evidence is not None and evidence.get("status") == "withdrawn":
+        return [f"evidence {evidence_id}: marked withdrawn, but no withdrawal is in the chain"]
     if evidence is None or evidence.get("status") != "complete":
         return []  # still uploading: nothing stored to check yet
     if evidence.get("sha256") != declared:

@@ -17,8 +17,8 @@ async def evidence_completed(database: Database, evidence: Any) -> str | None:
     repository = FieldRepository(database)
     for _ in range(10):
         inspection = await repository.inspection(str(evidence.inspection_id))
-        if inspection is None:
-            return None
+        if inspection is None or str(evidence.id) not in inspection.get("evidence", {}):
+            return None  # withdrawn meanwhile: its inspection no longer waits for it
         states = {**inspection.get("evidence", {}), str(evidence.id): "complete"}
         status = inspection["status"]
         if status == InspectionStatus.AWAITING_EVIDENCE and all(s == "complete" for s in states.values()):

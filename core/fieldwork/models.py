@@ -7,7 +7,9 @@ creates carries a client UUID that is both its id and its idempotency key.
 from __future__ import annotations
 
 import math
-from datetime import datetime
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, Literal
 
@@ -90,7 +92,7 @@ class Checklist(BaseModel):
 
 EARLIEST_YEAR, LATEST_YEAR = 1970, 2199
 OpType = Literal["start_task", "answer_item", "record_finding", "delete_record", "register_evidence", "sign",
-                 "record_party", "submit_task", "correct_task"]
+                 "record_party", "submit_task", "correct_task", "withdraw_evidence"]
 
 
 class SyncOp(BaseModel):
@@ -141,3 +143,17 @@ class InspectionStatus(StrEnum):
     IN_PROGRESS = "in_progress"
     AWAITING_EVIDENCE = "awaiting_evidence"
     SUBMITTED = "submitted"
+
+
+@dataclass(frozen=True)
+class Submission:
+    """A signed-off submission (every assigned inspector signed): what its task's result is made of."""
+
+    task_id: str
+    inspection_id: str
+    inspected_on: date  # the day the inspection started, in China time
+    findings: list[dict[str, Any]]  # the bodies of its findings (violation_type, severity, description, ...)
+    submitted_by: str
+
+
+OnSubmitted = Callable[[Submission], Awaitable[None]]

@@ -222,9 +222,18 @@ def _delete(batch: Batch, task: TaskState, op: SyncOp, ctx: OpContext) -> tuple[
     return inspection, head.version + 1, "delete_record", []
 
 
+def _evidence_inspection(batch: Batch, task: TaskState, op: SyncOp) -> InspectionState:
+    """An open inspection, or a submitted one still awaiting evidence: its files may be replaced."""
+    inspection = batch.inspections.get(str(op.payload.get("inspection_id")))
+    if inspection is not None and inspection.task_id == task.id and inspection.superseded_by is None \
+            and inspection.status == InspectionStatus.AWAITING_EVIDENCE:
+        return inspection
+    return _open_inspection(batch, task, op)
+
+
 def _evidence(batch: Batch, task: TaskState, op: SyncOp, ctx: OpContext) -> tuple[InspectionState, int, str, list[str]]:
-    inspection = _open_inspection(batch, task, op)
     _replay_or_conflict(batch, op, "register_evidence")
+    inspection = _evidence_inspection(batch, task, op)
     p = op.payload
     size = p.get("size")
     if not isinstance(size, int) or isinstance(size, bool):
@@ -244,6 +253,29 @@ def _evidence(batch: Batch, task: TaskState, op: SyncOp, ctx: OpContext) -> tupl
         "completed_at": None})
     inspection.evidence[op.record_id], inspection.changed = "pending", True
     return inspection, 1, "register_evidence", []
+
+
+def _withdraw(batch: Batch, task: TaskState, op: SyncOp, ctx: OpContext) -> tuple[InspectionState, int, str, list[str]]:
+    """Withdraw a file not yet uploaded (a wrong hash never completes); the last one completes the submission."""
+    _replay_or_conflict(batch, op, "withdraw_evidence")
+    inspection = _evidence_inspection(batch, task, op)
+    evidence_id = _reference(op, "evidence_id")
+    state = inspection.evidence.get(evidence_id or "")
+    if evidence_id is None or state is None:
+        raise Refused(ErrorCode.NOT_FOUND, f"evidence {evidence_id} is not registered on inspection {inspection.id}")
+    if state == "complete":
+        raise Refused(ErrorCode.UPLOAD_COMPLETE, f"evidence {evidence_id} is stored and verified; it stays")
+    if inspection.party is not None and inspection.party.get("signature_evidence_id") == evidence_id:
+        raise Refused(ErrorCode.EVIDENCE_IN_USE, f"evidence {evidence_id} is the party's signature image")
+    if not _text(op.payload.get("reason")):
+        raise Refused(ErrorCode.REASON_REQUIRED, "a withdrawal needs a reason")
+    del inspection.evidence[evidence_id]
+    batch.withdrawals.append(evidence_id)
+    if inspection.status == InspectionStatus.AWAITING_EVIDENCE and all(
+            s == "complete" for s in inspection.evidence.values()):
+        inspection.status = InspectionStatus.SUBMITTED
+    inspection.changed = True
+    return inspection, 1, "withdraw_evidence", []
 
 
 def _sign(batch: Batch, task: TaskState, op: SyncOp, ctx: OpContext) -> tuple[InspectionState, int, str, list[str]]:
@@ -333,4 +365,4 @@ def _correct(batch: Batch, task: TaskState, op: SyncOp, ctx: OpContext) -> tuple
 
 _HANDLERS = {"start_task": _start, "answer_item": _answer, "record_finding": _finding, "delete_record": _delete,
              "register_evidence": _evidence, "sign": _sign, "record_party": _party, "submit_task": _submit,
-             "correct_task": _correct}
+             "correct_task": _correct, "withdraw_evidence": _withdraw}

@@ -11,6 +11,7 @@ from core.accounts.roles import SUPERVISORS
 from core.db import Database
 from core.error_codes import ErrorCode
 from core.errors import FieldError, NotFound, PermissionDenied, ValidationFailed
+from core.fieldwork.details import InspectionDetails, details_of
 from core.fieldwork.repository import FieldRepository
 from core.inspections.access import readable_task
 
@@ -82,6 +83,11 @@ class Oversight:
             conflict_id, {"resolution": resolution, "note": note, "by": viewer.username}, datetime.now(UTC))
         if not done:
             raise NotFound(f"open conflict {conflict_id} not found", field="conflictId")
+
+    async def details(self, inspection_ids: list[str]) -> dict[str, InspectionDetails]:
+        """Answers with their checklist items, findings and evidence of each inspection (a batch read for loaders;
+        the caller has checked the viewer may read the inspections)."""
+        return await details_of(self.repository, inspection_ids)
 
     async def current_inspections(self, task_ids: list[str]) -> dict[str, dict[str, Any]]:
         """The current (not superseded) on-site inspection of each task (a batch read for loaders)."""

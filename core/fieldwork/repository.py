@@ -27,8 +27,9 @@ class RetryBatch(Exception):
     """A guard failed because something changed meanwhile: re-read and apply the batch again."""
 
 
-def _collections() -> list[CollectionSpec]:
-    retention_s = Settings().sync_op_retention_days * 86400
+def collections(settings: Settings) -> list[CollectionSpec]:
+    """The collections of field work; the TTL of processed op ids comes from the settings."""
+    retention_s = settings.sync_op_retention_days * 86400
     return [
         CollectionSpec(LOG, indexes=[IndexModel([("record_id", ASCENDING), ("version", ASCENDING)], unique=True),
                                      IndexModel([("seq", ASCENDING)], unique=True),
@@ -43,9 +44,6 @@ def _collections() -> list[CollectionSpec]:
         CollectionSpec(CHECKLISTS, indexes=[IndexModel([("matter", ASCENDING), ("version", ASCENDING)],
                                                        unique=True)]),
     ]
-
-
-COLLECTIONS = _collections()
 
 
 def _checklist(doc: dict[str, Any]) -> Checklist:
@@ -113,7 +111,8 @@ class FieldRepository:
     async def commit(self, *, ops: list[dict[str, Any]], entries: list[dict[str, Any]],
                      inspections: list[tuple[dict[str, Any], int]], chains: list[tuple[str, str, int, int]],
                      tasks: list[tuple[str, int, str]], registrations: list[dict[str, Any]],
-                     events: list[dict[str, Any]], conflicts: list[dict[str, Any]],
+                     withdrawals: list[str] | None = None, events: list[dict[str, Any]],
+                     conflicts: list[dict[str, Any]],
                      rejections: list[dict[str, Any]], session: Any) -> int:
         """Write one push; returns the first seq given to ``entries``. Raises RetryBatch on a lost race.
 
@@ -128,6 +127,11 @@ class FieldRepository:
             await self._set_task_statuses(tasks, session)
         if registrations:
             await self.database["evidence"].insert_many(registrations, session=session)
+        for evidence_id in withdrawals or ():  # only while its upload has not completed meanwhile
+            done = await self.database["evidence"].update_one({"_id": evidence_id, "status": "pending"},
+                                                              {"$set": {"status": "withdrawn"}}, session=session)
+            if done.matched_count != 1:
+                raise RetryBatch(f"evidence {evidence_id} changed meanwhile")
         for event in events:  # one per task: a corrected inspection keeps the first date
             body = {k: v for k, v in event.items() if k != "_id"}
             await self.database["enterprise_events"].update_one({"_id": event["_id"]}, {"$setOnInsert": body},
@@ -197,6 +201,13 @@ class FieldRepository:
 
     async def inspection(self, inspection_id: str) -> dict[str, Any] | None:
         return await self.database[INSPECTIONS].find_one({"_id": inspection_id})
+
+    async def inspections_by_ids(self, inspection_ids: list[str]) -> dict[str, dict[str, Any]]:
+        found: dict[str, dict[str, Any]] = {}
+        for part in chunks(inspection_ids):
+            async for doc in self.database[INSPECTIONS].find({"_id": {"$in": part}}):
+                found[doc["_id"]] = doc
+        return found
 
     async def conflicts(self, task_ids: list[str] | None, status: str = "open") -> list[dict[str, Any]]:
         query: dict[str, Any] = {"status": status}

@@ -122,5 +122,6 @@ class Batch:
     active_inspection: dict[str, str]  # task id → its current (not superseded) inspection id
     entries: list[dict[str, Any]] = field(default_factory=list)
     registrations: list[dict[str, Any]] = field(default_factory=list)
+    withdrawals: list[str] = field(default_factory=list)  # evidence ids withdrawn (pending → withdrawn)
     events: list[dict[str, Any]] = field(default_factory=list)  # enterprise events (an inspection carried out)
     conflicts: list[dict[str, Any]] = field(default_factory=list)

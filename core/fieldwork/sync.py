@@ -26,7 +26,16 @@ from core.errors import FieldError, PermissionDenied, ValidationFailed
 from core.evidence.upload import limits_from
 from core.fieldwork import contention, screening
 from core.fieldwork import ops as apply_ops
-from core.fieldwork.models import EARLIEST_YEAR, LATEST_YEAR, InspectionStatus, OpResult, OpStatus, SyncOp
+from core.fieldwork.models import (
+    EARLIEST_YEAR,
+    LATEST_YEAR,
+    InspectionStatus,
+    OnSubmitted,
+    OpResult,
+    OpStatus,
+    Submission,
+    SyncOp,
+)
 from core.fieldwork.repository import FieldRepository, RetryBatch
 from core.fieldwork.state import GENESIS, Batch, InspectionState, RecordHead, TaskState, body_hash
 from core.inspections.access import CLOSED_TO_FIELD
@@ -35,6 +44,7 @@ from core.jsonsafe import sanitise_for_output
 log = logging.getLogger(__name__)
 BUSY_BUDGET_S = 10.0  # waiting for the task's turn plus every retry; well below a client's HTTP timeout
 RETRY_AFTER_S = 1
+CHINA_OFFSET = timedelta(hours=8)  # an inspection's day is the calendar day in China
 # Shared by every SyncService of the process: the pushes of a task queue here instead of aborting
 # each other's transactions, and commits (which all take the one sequence counter) go one at a time.
 TASK_TURNS = contention.KeyedLocks()
@@ -54,10 +64,13 @@ def _check_device_now(device_now: datetime) -> None:
 
 
 class SyncService:
-    def __init__(self, database: Database, settings: Settings, *, busy_budget_s: float = BUSY_BUDGET_S) -> None:
+    def __init__(self, database: Database, settings: Settings, *, busy_budget_s: float = BUSY_BUDGET_S,
+                 on_submitted: OnSubmitted | None = None) -> None:
+        """``on_submitted``: told of each signed-off submission once it is stored (the task's result)."""
         self.database = database
         self.settings = settings
         self.repository = FieldRepository(database)
+        self.on_submitted = on_submitted
         self.busy_budget_s = busy_budget_s
 
     async def push(self, viewer: Viewer, raw_ops: list[Any], *, device_now: datetime) -> list[OpResult]:
@@ -136,6 +149,7 @@ class SyncService:
             elif result.status is OpStatus.REJECTED:
                 rejections.append(self._rejection(viewer, raw_ops[index], result, now))
         await self._commit(batch, op_docs, rejections)
+        await self._submitted(batch)
         seqs = {e["_id"]: e["seq"] for e in batch.entries}
         return [r.model_copy(update={"seq": seqs.get(r.op_id)}) if r.status is OpStatus.APPLIED else r
                 for r in results if r is not None]
@@ -201,6 +215,24 @@ class SyncService:
         return Batch(tasks=tasks, inspections=inspections, records=records, active_inspection=active,
                      checklists=await self.repository.checklists(sorted(wanted)))
 
+    async def _submitted(self, batch: Batch) -> None:
+        """Hand each stored submission to ``on_submitted``; a failure is logged (the result can be recorded by
+        hand) and never undoes the push."""
+        if self.on_submitted is None:
+            return
+        for entry in (e for e in batch.entries if e["kind"] == "submit_task"):
+            inspection = batch.inspections[entry["inspection_id"]]
+            heads = await self.repository.heads(inspection.findings)
+            findings = [heads[f]["body"] for f in inspection.findings
+                        if f in heads and heads[f]["kind"] == "record_finding"]
+            submission = Submission(task_id=entry["task_id"], inspection_id=inspection.id,
+                                    inspected_on=(inspection.started_at + CHINA_OFFSET).date(),
+                                    findings=findings, submitted_by=str(entry["author"]))
+            try:
+                await self.on_submitted(submission)
+            except Exception:
+                log.exception("recording the result of a submission failed", extra={"task_id": submission.task_id})
+
     async def _settle_uploads(self, inspections: dict[str, InspectionState]) -> None:
         """Uploads that completed without their completion hook running (a crash) are caught up here."""
         pending = [e for i in inspections.values() for e, state in i.evidence.items() if state != "complete"]
@@ -240,7 +272,8 @@ class SyncService:
                 chains=[(t.id, t.chain_head, t.chain_length, t.chain_version) for t in batch.tasks.values()
                         if t.id in touched],
                 tasks=[(t.id, t.version, t.status) for t in batch.tasks.values() if t.status_changed],
-                registrations=batch.registrations, events=batch.events, conflicts=batch.conflicts,
+                registrations=batch.registrations, withdrawals=batch.withdrawals, events=batch.events,
+                conflicts=batch.conflicts,
                 rejections=rejections, session=session)
 
     async def pull(self, viewer: Viewer, *, since: int, first: int) -> dict[str, Any]:

@@ -1,8 +1,8 @@
 """Supervision class and weight of an enterprise in a plan's population (DOMAIN rules 7, 8, 10).
 
-The class and the published credit tier come from ``core/policies/classes.py`` (the stored
-supervision_class decision, or the default pack's rule over registry and event facts); the
-weight and the ratio come from the plan's own settings.
+The class is the supervision_class policy's, in force on the plan's start (``class_of``, given by the
+policy classifier factory wired at assembly); without one, the stored decision of
+``core/policies/classes.py``. The weight and the ratio come from the plan's own settings.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from typing import Any
 
 from core.inspections.models import PlanSettings
 from core.policies.classes import published_tier, supervision_class
+from core.policies.models import SupervisionClass
 
 
 def on_positive_list(doc: dict[str, Any], day: date) -> bool:
@@ -33,10 +34,11 @@ Classifier = Callable[[dict[str, Any], bool], tuple[str, float, float]]
 """(enterprise document, visited in this cycle) → (stratum, weight, stratum ratio)."""
 
 
-def plan_classifier(settings: PlanSettings, day: date) -> Classifier:
-    """Class from the registry facts, weight and ratio from the plan's own settings."""
+def plan_classifier(settings: PlanSettings, day: date,
+                    class_of: Callable[[dict[str, Any]], str] | None = None) -> Classifier:
+    """Class from the policy (``class_of``) or the stored decision, weight and ratio from the plan's settings."""
     def classify(doc: dict[str, Any], visited: bool) -> tuple[str, float, float]:
-        stratum = supervision_class(doc)
+        stratum = SupervisionClass(class_of(doc)) if class_of is not None else supervision_class(doc)
         return stratum.value, weight(doc, settings, day=day, visited_in_cycle=visited), settings.ratios[stratum]
 
     return classify

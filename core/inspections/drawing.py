@@ -40,10 +40,10 @@ class DrawService:
         self.policy_classifier = policy_classifier
 
     async def _classifier(self, plan: Plan) -> classes.Classifier:
-        if plan.ratio_source == "policy":
-            if self.policy_classifier is None:
-                raise field_error("ratioSource", "no policy engine is configured", ErrorCode.NO_POLICY)
+        if self.policy_classifier is not None:  # the class always comes from the policy in force
             return await self.policy_classifier(plan)
+        if plan.ratio_source == "policy":
+            raise field_error("ratioSource", "no policy engine is configured", ErrorCode.NO_POLICY)
         return classes.plan_classifier(plan, plan.period_start)
 
     async def freeze(self, viewer: Viewer, plan_id: str, *, request_id: str, draw_number: str | None = None,

@@ -21,7 +21,8 @@ Slot = tuple[str, tuple[str, ...]]
 """A drawn object to staff: (credit code, its division and the division's ancestors)."""
 
 ClassifierFactory = Callable[[Plan], Awaitable[Classifier]]
-"""The classifier of a plan whose class and ratios come from the policies (``ratio_source="policy"``)."""
+"""The classifier of a plan from the policies in force on its start: the class always; the ratio and weight
+too when ``ratio_source="policy"`` (otherwise the plan's own)."""
 PublicationDue = Callable[[date], date]
 """The day by which the result of a check completed on a day must be published (working days)."""
 

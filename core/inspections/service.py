@@ -23,6 +23,7 @@ from core.inspections.models import Draw, Plan, PlanSettings, PlanStatus, PlanTe
 from core.inspections.publication import PublicDraw, PublicPlan
 from core.inspections.repository import InspectionRepository, TemplateRepository
 from core.reference import tables
+from core.registry.repository import MatterRepository
 from core.registry.rows import field_errors
 
 
@@ -46,11 +47,19 @@ class PlanService:
         self.repository = InspectionRepository(database)
         self.audit = AuditRepository(database)
         self.templates = TemplateRepository(database)
+        self.matters = MatterRepository(database)
+
+    async def _check_matters(self, matters: list[str]) -> None:
+        """A plan checks matters of the random-check item list; targeted-task codes (TGT-*) are not on it."""
+        unknown = await self.matters.missing(matters)
+        if unknown:
+            raise field_error("matters", f"not on the matter list: {', '.join(unknown)}", ErrorCode.UNKNOWN_MATTER)
 
     async def create(self, viewer: Viewer, data: dict[str, Any], *, request_id: str) -> Plan:
         settings = parse_settings(data)
         require_supervisor(viewer, settings.jurisdiction)
         await self.check_minimums(settings)
+        await self._check_matters(settings.matters)
         plan = Plan(**settings.model_dump(), id=str(uuid.uuid4()), created_by=viewer.username or "",
                     created_at=datetime.now(UTC))
         await self.repository.insert_plan(plan)
@@ -80,6 +89,8 @@ class PlanService:
             include=set(PlanSettings.model_fields))).model_dump(), **data})
         require_supervisor(viewer, merged.jurisdiction)
         await self.check_minimums(merged)
+        if "matters" in data:
+            await self._check_matters(merged.matters)
         updated = await self.repository.update_plan(
             plan_id, expect={"version": version, "status": PlanStatus.DRAFT.value},
             changes=merged.model_dump(mode="json"))
@@ -188,6 +199,9 @@ class PlanService:
             raise ValueError("cadence must be quarterly, half_yearly or yearly")
         sample = {**settings, "period_start": date(2000, 1, 1), "period_end": date(2000, 3, 31)}
         parsed = PlanSettings.model_validate(sample)  # refuse a template that could never make a valid plan
+        unknown = await self.matters.missing(list(settings.get("matters") or []))
+        if unknown:
+            raise ValueError(f"not on the matter list: {', '.join(unknown)}")
         if parsed.ratio_source == "plan":
             try:  # nor one below today's minimum ratios
                 law.check_minimums({c.value: r for c, r in parsed.ratios.items()},

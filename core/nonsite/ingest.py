@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from operator import itemgetter
 from typing import Any, cast
 
+from core import progress
 from core.db import Database
 from core.error_codes import ErrorCode
 from core.nonsite.readings import Columns, IngestReport, Reading, RowError, Times, parse, parse_columns, take
@@ -54,6 +55,7 @@ async def ingest(database: Database, rows: Iterable[SourceRow], *, scopes: list[
             if not numbers:
                 break
             report.received += len(numbers)
+            progress.advance(len(numbers))
             columns = None if broken else parse_columns(values, times)
             if columns is not None and columns.kwh[0] is None:  # power only: set by whole columns
                 if batch:  # rows before this chunk go first: the last value for a (meter, minute) wins

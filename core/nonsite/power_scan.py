@@ -7,6 +7,7 @@ Rescanning a window is idempotent: an alert is keyed by enterprise, kind and sta
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -33,8 +34,12 @@ FIELDS = ("production_on_share", "treatment_off_share", "min_minutes", "restrict
 class PowerScanService:
     """Scans metered enterprises for anomalies and stores each new one as a power alert."""
 
-    def __init__(self, database: Database, *, policies: PolicyService) -> None:
+    def __init__(self, database: Database, *, policies: PolicyService,
+                 on_created: Callable[[list[str]], Awaitable[Any]] | None = None) -> None:
         self.database = database
+        # Enterprises with new power alerts; under a heavy-pollution alert they are checked on site
+        # (AlertService.escalate, injected by api/assembly.py).
+        self.on_created = on_created
         self.policies = policies
         self.meters = MeterRepository(database)
         self.alerts = AlertRepository(database)
@@ -44,14 +49,16 @@ class PowerScanService:
         """Scan every metered enterprise in ``scopes`` over ``days`` UTC days from ``start``."""
         meters: list[Meter] = await self.meters.in_scope(scopes)
         if not meters:
-            return {"enterprises": 0, "anomalies": 0, "created": 0}
+            return {"enterprises": 0, "anomalies": 0, "created": 0, "found": []}
         series = await load_series(self.database, meters, start, days)
         await self.apply_measures(series, days)
         limits, version_id = await self.thresholds(series, start)
         found = detect(series, limits)
         created = await self._store(found, version_id)
+        if created and self.on_created is not None:
+            await self.on_created(sorted({a.credit_code for a in found}))
         return {"enterprises": len(series.codes), "anomalies": len(found), "created": created,
-                "policy_version": version_id}
+                "policy_version": version_id, "found": [_summary(anomaly) for anomaly in found]}
 
     async def apply_measures(self, series: Series, days: int) -> None:
         """Fill each slot with the strictest heavy-pollution measure in force for the enterprise."""
@@ -110,6 +117,13 @@ class PowerScanService:
                                history=[{"at": now, "actor": "scan", "action": "push"}])
             alerts.append((alert, tables.ancestors(enterprise.jurisdiction)))
         return await self.meters.insert_alerts(alerts)
+
+
+def _summary(anomaly: Anomaly) -> dict[str, Any]:
+    """An anomaly as the scan reports it (``ecoinspect meters scan`` prints these as a table)."""
+    return {"credit_code": anomaly.credit_code, "kind": anomaly.kind.value, "severity": anomaly.severity,
+            "starts_at": anomaly.starts_at.isoformat(), "ends_at": anomaly.ends_at.isoformat(),
+            "minutes": anomaly.minutes}
 
 
 def _thresholds(series: Series, levels: dict[str, list[int]],

@@ -79,6 +79,20 @@ class MeterRepository:
         docs = await self.database[METERS].find({"jurisdiction_path": {"$in": scopes}}).to_list()
         return [_meter(d) for d in docs]
 
+    async def codes_in_scope(self, scopes: list[str]) -> set[str]:
+        """Credit codes of the enterprises with an electricity meter within ``scopes``."""
+        docs = self.database[METERS].find({"jurisdiction_path": {"$in": scopes}}, {"_id": 0, "credit_code": 1})
+        return {d["credit_code"] async for d in docs}
+
+    async def open_alert_codes(self, codes: list[str], start: Any, end: Any) -> set[str]:
+        """Enterprises among ``codes`` with a power alert not yet reviewed that overlaps [start, end)."""
+        found: set[str] = set()
+        for part in chunks(codes):
+            query = {"credit_code": {"$in": part}, "stage": {"$ne": "reviewed"},
+                     "starts_at": {"$lt": end}, "ends_at": {"$gt": start}}
+            found |= {d["credit_code"] async for d in self.database[POWER_ALERTS].find(query, {"credit_code": 1})}
+        return found
+
     async def buckets(self, keys: list[str]) -> dict[str, dict[str, Any]]:
         """The stored buckets among ``keys``.
 

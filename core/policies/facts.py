@@ -14,6 +14,7 @@ from typing import Any
 from core.db import Database
 from core.events.service import history_for
 from core.policies.classes import published_tier, supervision_class
+from core.policies.repository import DecisionRepository
 from core.reference import tables
 from core.registry.repository import EnterpriseRepository
 
@@ -63,10 +64,20 @@ def enterprise_facts(doc: dict[str, Any], *, day: date, history: dict[str, Any] 
 
 
 async def facts_batches(database: Database, query: dict[str, Any], day: date, *, batch: int = 500,
-                        extra: dict[str, Any] | None = None
+                        extra: dict[str, Any] | None = None, after: str | None = None
                         ) -> AsyncIterator[list[tuple[dict[str, Any], dict[str, Any]]]]:
-    """(document, facts on ``day``) for every matching enterprise, events included, in batches."""
-    async for part in EnterpriseRepository(database).stream(query, batch=batch):
-        histories = await history_for(database, [d["credit_code"] for d in part], day)
+    """(document, facts on ``day``) for every matching enterprise, events included, in batches; with ``after``
+    (a credit code, "" for the first), in credit-code order from after it, for jobs that resume."""
+    enterprises = EnterpriseRepository(database)
+    parts = (enterprises.stream(query, batch=batch) if after is None
+             else enterprises.stream_by_code(query, after=after, batch=batch))
+    decisions = DecisionRepository(database)
+    async for part in parts:
+        codes = [d["credit_code"] for d in part]
+        histories = await history_for(database, codes, day)
+        # The supervision_class fact is the stored decision of that policy, not a rule written in code.
+        stored = await decisions.current(codes)
+        for doc in part:
+            doc.setdefault("decisions", stored.get(doc["credit_code"], {}))
         yield [(doc, enterprise_facts(doc, day=day, history={**histories[doc["credit_code"]], **(extra or {})}))
                for doc in part]

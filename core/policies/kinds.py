@@ -64,6 +64,7 @@ class PolicyKind(StrEnum):
     HEAVY_POLLUTION_MEASURES = "heavy_pollution_measures"
     ELECTRICITY_TRIGGERS = "electricity_triggers"
     PENALTY_DISCRETION = "penalty_discretion"
+    ALERT_VERIFICATION = "alert_verification"
 
 
 class Applies(StrEnum):
@@ -110,6 +111,10 @@ KINDS: Mapping[PolicyKind, KindSpec] = MappingProxyType({spec.kind: spec for spe
     _spec(PolicyKind.PENALTY_DISCRETION, "discretion level of one violation (rules 25-26)", Applies.PER_CASE,
           OutputField("level", FactType.INT, minimum=1, maximum=5), _number("range_fraction", 0, 1),
           OutputField("not_penalised", FactType.BOOL)),
+    # Who is checked on site under an alert: each enterprise's share of its jurisdiction's sample (the ratios
+    # summed and rounded up) and its weight in the πps draw of that sample (issue #14 item 2).
+    _spec(PolicyKind.ALERT_VERIFICATION, "on-site verification ratio and weight under an alert", Applies.ON_USE,
+          _number("ratio", 0, 1), _number("weight", 0.000001, 100)),
 )})
 
 STORED_KINDS = tuple(kind for kind, spec in KINDS.items() if spec.applies is Applies.STORED)

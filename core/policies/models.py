@@ -23,6 +23,7 @@ class VersionStatus(StrEnum):
     APPROVED = "approved"
     ACTIVE = "active"
     RETIRED = "retired"
+    DISCARDED = "discarded"  # a draft given up, with a reason; kept (and logged), never edited again
 
 
 class GoldenCase(BaseModel):
@@ -76,6 +77,32 @@ class Policy(BaseModel):
     created_at: datetime
 
 
+class RefreshState(StrEnum):
+    SCHEDULED = "scheduled"  # the version takes effect later: the daily job runs it on its date
+    RUNNING = "running"  # started; an interrupted run resumes after the last enterprise stored
+    DONE = "done"
+    CANCELLED = "cancelled"  # the scheduled version was rolled back before its date
+
+
+class DecisionRefresh(BaseModel):
+    """Re-deciding the stored decisions a version governs once it is in force: a resumable job, counted."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    policy_id: str
+    kind: str
+    jurisdiction: str
+    version_id: str
+    effective_from: date
+    state: RefreshState
+    after: str = ""  # the last credit code done (enterprises go in credit-code order)
+    evaluated: int = 0
+    changed: int = 0
+    created_at: datetime
+    updated_at: datetime
+
+
 class GoldenCaseResult(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -100,6 +127,8 @@ class Explanation(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     version: str
+    policy_id: str  # the policy that applied: the enterprise's city's, or the province's where the city has none
+    jurisdiction: str
     outputs: dict[str, Any]
     facts: dict[str, Any]
     applied: list[AppliedRule]

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
+from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument, UpdateOne
 from pymongo.errors import DuplicateKeyError
 
 from core.db import CollectionSpec, Database, chunks
-from core.policies.models import Policy, PolicyVersion
+from core.policies.models import DecisionRefresh, Policy, PolicyVersion, RefreshState
 
 POLICIES, VERSIONS, CHANGES = "policies", "policy_versions", "policy_changes"
 COLLECTIONS = [
@@ -52,6 +52,13 @@ class PolicyRepository:
 
     async def list_policies(self) -> list[Policy]:
         return [_policy(d) for d in await self.database[POLICIES].find({}).sort("_id", ASCENDING).to_list()]
+
+    async def insert_policy(self, policy: Policy, *, session: Any = None) -> bool:
+        """False when a policy with that id exists already."""
+        doc = policy.model_dump(mode="python", exclude={"id"})
+        found = await self.database[POLICIES].update_one({"_id": policy.id}, {"$setOnInsert": doc}, upsert=True,
+                                                         session=session)
+        return found.upserted_id is not None
 
     async def ensure_policy(self, policy: Policy, *, session: Any = None) -> None:
         doc = policy.model_dump(mode="python", exclude={"id"})
@@ -123,15 +130,22 @@ class DecisionRepository:
         return found
 
     async def record(self, changed: list[tuple[str, str, dict[str, Any], dict[str, Any] | None]], *,
-                     trigger: str) -> None:
-        """Store new decisions (code, kind, decision, previous) and log each change, in one transaction."""
-        if not changed:
+                     trigger: str, refreshed: list[tuple[str, str, dict[str, Any]]] | None = None) -> None:
+        """Store new decisions (code, kind, decision, previous) and log each change, in one transaction.
+
+        ``refreshed`` (code, kind, decision): the same outcome under another version, stored so that the
+        dossier names the version in force, but not logged as a change of outcome.
+        """
+        stored = [(code, kind, decision) for code, kind, decision, _ in changed] + (refreshed or [])
+        if not stored:
             return
         now = datetime.now(UTC)
         async with self.database.start_session() as session, await session.start_transaction():
-            for code, kind, decision, _ in changed:
-                await self.database[DECISIONS].update_one({"_id": code}, {"$set": {f"decisions.{kind}": decision}},
-                                                          upsert=True, session=session)
+            await self.database[DECISIONS].bulk_write(
+                [UpdateOne({"_id": code}, {"$set": {f"decisions.{kind}": decision}}, upsert=True)
+                 for code, kind, decision in stored], ordered=False, session=session)
+            if not changed:
+                return
             await self.database[DECISION_CHANGES].insert_many(
                 [{"credit_code": code, "kind": kind, "before": (before or {}).get("outputs"),
                   "after": decision["outputs"], "version": decision["version"], "rules": decision["rules"],
@@ -148,3 +162,56 @@ class DecisionRepository:
     async def changes(self, code: str, limit: int = 50) -> list[dict[str, Any]]:
         cursor = self.database[DECISION_CHANGES].find({"credit_code": code}, {"_id": 0})
         return await cursor.sort("at", DESCENDING).limit(limit).to_list()
+
+
+REFRESHES = "decision_refreshes"
+COLLECTIONS += [CollectionSpec(REFRESHES, indexes=[
+    IndexModel([("version_id", ASCENDING), ("created_at", DESCENDING)]),
+    IndexModel([("state", ASCENDING), ("effective_from", ASCENDING)])])]
+OPEN = [RefreshState.SCHEDULED.value, RefreshState.RUNNING.value]
+
+
+def _refresh(doc: dict[str, Any]) -> DecisionRefresh:
+    return DecisionRefresh.model_validate({("id" if k == "_id" else k): v for k, v in doc.items()})
+
+
+class RefreshRepository:
+    """The decision refreshes of activated versions: their state, cursor and counts."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    async def insert(self, refresh: DecisionRefresh, *, session: Any = None) -> None:
+        doc = refresh.model_dump(mode="json", exclude={"id"})
+        doc["created_at"], doc["updated_at"] = refresh.created_at, refresh.updated_at
+        await self.database[REFRESHES].insert_one({"_id": refresh.id, **doc}, session=session)
+
+    async def latest_for(self, version_id: str) -> DecisionRefresh | None:
+        docs = await self.database[REFRESHES].find({"version_id": version_id}).sort(
+            "created_at", DESCENDING).limit(1).to_list()
+        return _refresh(docs[0]) if docs else None
+
+    async def due(self, day: date) -> list[DecisionRefresh]:
+        """Open refreshes whose version is in force by ``day``, oldest first."""
+        cursor = self.database[REFRESHES].find({"state": {"$in": OPEN}, "effective_from": {"$lte": day.isoformat()}})
+        return [_refresh(d) for d in await cursor.sort("created_at", ASCENDING).to_list()]
+
+    async def cancel_open(self, policy_id: str, *, session: Any = None) -> None:
+        """A new activation or a rollback replaces whatever the policy's open refreshes were for."""
+        await self.database[REFRESHES].update_many(
+            {"policy_id": policy_id, "state": {"$in": OPEN}},
+            {"$set": {"state": RefreshState.CANCELLED.value, "updated_at": datetime.now(UTC)}}, session=session)
+
+    async def advance(self, refresh_id: str, *, after: str, evaluated: int, changed: int) -> None:
+        """One batch done: move the cursor past it and count it."""
+        await self.database[REFRESHES].update_one(
+            {"_id": refresh_id}, {"$set": {"after": after, "state": RefreshState.RUNNING.value,
+                                           "updated_at": datetime.now(UTC)},
+                                  "$inc": {"evaluated": evaluated, "changed": changed}})
+
+    async def finish(self, refresh_id: str) -> DecisionRefresh:
+        doc = await self.database[REFRESHES].find_one_and_update(
+            {"_id": refresh_id}, {"$set": {"state": RefreshState.DONE.value, "updated_at": datetime.now(UTC)}},
+            return_document=ReturnDocument.AFTER)
+        assert doc is not None  # inserted before it ran
+        return _refresh(doc)

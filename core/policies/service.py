@@ -1,5 +1,6 @@
-"""Policies' use cases: the version lifecycle (draft → in review → approved → active → retired) with golden
-cases, simulation and explanation over the registry, and re-deciding enterprises when their facts change.
+"""Policies' use cases: the version lifecycle (draft → in review → approved → active → retired, or discarded)
+with golden cases, city policies, simulation and explanation over the registry, re-deciding enterprises when
+their facts change, and refreshing the stored decisions a version governs once it is in force.
 
 An active version is never edited: a change is a new version from a parent. Approval needs a
 second person. Activation retires the previous version from the day before; rollback
@@ -20,17 +21,20 @@ from core.error_codes import ErrorCode
 from core.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
 from core.policies import decisions, simulation
 from core.policies.engine import EvaluationError, PolicyEngine, RulesInForce
-from core.policies.kinds import CASE_KINDS, STORED_KINDS
+from core.policies.kinds import CASE_KINDS, KINDS, STORED_KINDS, PolicyKind
 from core.policies.models import (
+    DecisionRefresh,
     Explanation,
     GoldenCase,
     GoldenCaseResult,
     Period,
     Policy,
     PolicyVersion,
+    RefreshState,
     VersionStatus,
 )
-from core.policies.repository import DecisionRepository, PolicyRepository, every_enterprise
+from core.policies.repository import DecisionRepository, PolicyRepository, RefreshRepository, every_enterprise
+from core.policies.scope import CITY_KINDS, applicable, is_city
 from core.policies.simulation import Simulation
 from core.reference import tables
 
@@ -43,6 +47,7 @@ class PolicyService:
         self.engine = engine
         self.repository = PolicyRepository(database)
         self.decisions = DecisionRepository(database)
+        self.refreshes = RefreshRepository(database)
 
     async def install_default_packs(self) -> list[str]:
         """Load each default pack as the active first version of its province-wide policy, once."""
@@ -106,10 +111,52 @@ class PolicyService:
                 return version
         return None
 
-    async def rules_in_force(self, kind: str, day: date) -> RulesInForce | None:
-        """The province-wide policy of ``kind`` in force on ``day``, compiled for evaluation."""
-        version = await self.in_force(f"{kind}:{tables.root_code()}", day)
-        return None if version is None else RulesInForce(version=version, rules=self.engine.compile(version))
+    async def rules_in_force(self, kind: str, day: date, jurisdiction: str | None = None) -> RulesInForce | None:
+        """The policy of ``kind`` that applies in ``jurisdiction`` (default: the province) on ``day``, compiled:
+        the jurisdiction's own where it has one in force, else its city's, else the province's."""
+        return applicable(await self.rules_by_jurisdiction(kind, day), jurisdiction or tables.root_code())
+
+    async def rules_by_jurisdiction(self, kind: str, day: date) -> dict[str, RulesInForce]:
+        """Every policy of ``kind`` with a version in force on ``day``, compiled, by its jurisdiction."""
+        found = {}
+        for policy in await self.repository.list_policies():
+            if policy.kind == kind and (version := await self.in_force(policy.id, day)) is not None:
+                found[policy.jurisdiction] = RulesInForce(version=version, rules=self.engine.compile(version))
+        return found
+
+    async def create_policy(self, viewer: Viewer, *, kind: str, jurisdiction: str) -> PolicyVersion:
+        """A city's own policy of ``kind``: its first version is a draft copied from the province's active one
+        (rules and golden cases). Until a version of it is in force, the province's decides for the city."""
+        _author(viewer)
+        if kind not in {k.value for k in KINDS}:
+            raise ValidationFailed([FieldError("kind", f"unknown policy kind {kind}", ErrorCode.UNKNOWN_KIND)])
+        if kind not in CITY_KINDS:
+            raise ValidationFailed([FieldError("kind", f"{kind} is decided by the province's policy only",
+                                               ErrorCode.INVALID_VALUE)])
+        if not is_city(jurisdiction):
+            raise ValidationFailed([FieldError("jurisdiction", f"{jurisdiction} is not a city of the province",
+                                               ErrorCode.INVALID_VALUE)])
+        if not viewer.covers(jurisdiction):
+            raise PermissionDenied(f"jurisdiction {jurisdiction} is outside your scope")
+        province = await self.policy(f"{kind}:{tables.root_code()}")
+        parent = await self.version(province.active_version or "")
+        policy_id, now = f"{kind}:{jurisdiction}", datetime.now(UTC)
+
+        async def create(session: Any) -> PolicyVersion:
+            if not await self.repository.insert_policy(
+                    Policy(id=policy_id, kind=kind, jurisdiction=jurisdiction, created_at=now), session=session):
+                raise Conflict(f"policy {policy_id} exists already", code=ErrorCode.CONFLICT, field="jurisdiction")
+            number = await self.repository.next_number(policy_id, session=session)
+            version = PolicyVersion(
+                id=f"{policy_id}:v{number}", policy_id=policy_id, number=number, status=VersionStatus.DRAFT,
+                content=parent.content, content_hash=parent.content_hash, parent=parent.id,
+                author=viewer.username or "", golden_cases=parent.golden_cases, created_at=now, updated_at=now)
+            await self.repository.insert_version(version, session=session)
+            await self.repository.log(policy_id=policy_id, version_id=version.id, actor=viewer.username,
+                                      action="create_policy", detail={"parent": parent.id}, session=session)
+            return version
+
+        return await self.database.transaction(create)
 
     # -- authoring -------------------------------------------------------------------------------
     async def create_version(self, viewer: Viewer, policy_id: str, *, parent_id: str | None = None) -> PolicyVersion:
@@ -174,6 +221,9 @@ class PolicyService:
         _author(viewer)
         version = await self.scoped_version(viewer, version_id)
         _require_status(version, VersionStatus.DRAFT, "golden cases are added to drafts")
+        errors = self._golden_case_errors(version, facts, expected)
+        if errors:
+            raise ValidationFailed(errors)
         case = GoldenCase(id=uuid.uuid4().hex[:12], facts=facts, expected=expected, note=note)
         updated = await self.repository.update_version(
             version_id, expect_status=VersionStatus.DRAFT.value,
@@ -183,6 +233,52 @@ class PolicyService:
         await self.repository.log(policy_id=version.policy_id, version_id=version_id, actor=viewer.username,
                                   action="add_golden_case", detail={"case": case.id})
         return updated
+
+    def _golden_case_errors(self, version: PolicyVersion, facts: dict[str, Any],
+                            expected: dict[str, Any]) -> list[FieldError]:
+        """Facts outside the vocabulary, and expected outputs the kind does not have or cannot give: such a case
+        could never pass, and would block the version's submission."""
+        errors = [FieldError(f"facts.{e.field}", e.message, e.code) for e in self.engine.check_facts(facts)]
+        outputs = KINDS[PolicyKind(version.content["kind"])].outputs
+        for name, value in expected.items():
+            if name not in outputs:
+                errors.append(FieldError(f"expected.{name}", f"{version.content['kind']} has no output {name}",
+                                         ErrorCode.UNKNOWN_OUTPUT))
+            elif not outputs[name].accepts(value):
+                errors.append(FieldError(f"expected.{name}", f"{name} cannot be {value!r}", ErrorCode.INVALID_OUTPUT))
+        return errors
+
+    async def delete_golden_case(self, viewer: Viewer, version_id: str, *, case_id: str) -> PolicyVersion:
+        _author(viewer)
+        version = await self.scoped_version(viewer, version_id)
+        _require_status(version, VersionStatus.DRAFT, "golden cases are deleted from drafts")
+        kept = [c for c in version.golden_cases if c.id != case_id]
+        if len(kept) == len(version.golden_cases):
+            raise NotFound(f"golden case {case_id} not found in {version_id}", field="caseId")
+        updated = await self.repository.update_version(
+            version_id, expect_status=VersionStatus.DRAFT.value,
+            changes={"golden_cases": [c.model_dump() for c in kept]})
+        if updated is None:
+            raise Conflict(f"version {version_id} left the draft state meanwhile", code=ErrorCode.STALE_VERSION)
+        await self.repository.log(policy_id=version.policy_id, version_id=version_id, actor=viewer.username,
+                                  action="delete_golden_case", detail={"case": case_id})
+        return updated
+
+    async def discard_draft(self, viewer: Viewer, version_id: str, *, reason: str) -> PolicyVersion:
+        """Give a draft up: it is kept, discarded, and can never be edited, submitted or activated."""
+        _author(viewer)
+        if not reason.strip():
+            raise ValidationFailed([FieldError("reason", "discarding a draft needs a reason",
+                                               ErrorCode.REASON_REQUIRED)])
+        version = await self.scoped_version(viewer, version_id)
+        _require_status(version, VersionStatus.DRAFT, "only a draft can be discarded")
+        moved = await self.repository.update_version(version.id, expect_status=VersionStatus.DRAFT.value,
+                                                     changes={"status": VersionStatus.DISCARDED.value})
+        if moved is None:
+            raise Conflict(f"version {version.id} changed meanwhile", code=ErrorCode.STALE_VERSION)
+        await self.repository.log(policy_id=version.policy_id, version_id=version.id, actor=viewer.username,
+                                  action="discard", reason=reason)
+        return moved
 
     async def submit(self, viewer: Viewer, version_id: str) -> PolicyVersion:
         _author(viewer)
@@ -256,6 +352,13 @@ class PolicyService:
             if activated is None:
                 raise Conflict(f"{version.id} changed meanwhile", code=ErrorCode.STALE_VERSION)
             await self.repository.set_active(policy.id, version.id, session=session)
+            if policy.kind in STORED_KINDS:
+                if action == "rollback":  # a scheduled version undone must not be "refreshed" on its date
+                    await self.refreshes.cancel_open(policy.id, session=session)
+                await self.refreshes.insert(DecisionRefresh(
+                    id=uuid.uuid4().hex, policy_id=policy.id, kind=policy.kind, jurisdiction=policy.jurisdiction,
+                    version_id=version.id, effective_from=start, state=RefreshState.SCHEDULED,
+                    created_at=datetime.now(UTC), updated_at=datetime.now(UTC)), session=session)
             await self.repository.log(policy_id=policy.id, version_id=version.id, actor=viewer.username,
                                       action=action, reason=reason,
                                       detail={"effective_from": start.isoformat(),
@@ -264,6 +367,8 @@ class PolicyService:
 
         activated = await self.database.transaction(switch)
         self.engine.compile(activated)
+        # In force today: the stored decisions it governs are refreshed now (a later date: by the daily job).
+        await self.run_due_refreshes(datetime.now(UTC).date())
         return activated
 
     async def _move(self, viewer: Viewer, version: PolicyVersion, before: VersionStatus, after: VersionStatus,
@@ -290,12 +395,15 @@ class PolicyService:
         errors = self.engine.check_facts(extra)
         if errors:
             raise ValidationFailed([FieldError(f"assume.{e.field}", e.message, e.code) for e in errors])
+        on = day or datetime.now(UTC).date()
         baseline = await self.version(policy.active_version) if policy.active_version else None
+        if baseline is None:  # a city's first version is compared with the province's policy it replaces
+            fallback = await self.rules_in_force(policy.kind, on, policy.jurisdiction)
+            baseline = fallback.version if fallback else None
         result = Simulation(candidate=candidate.id, baseline=baseline.id if baseline else None)
         return await simulation.compare(
             self.database, result, jurisdiction=policy.jurisdiction, candidate=self.engine.compile(candidate),
-            baseline=self.engine.compile(baseline) if baseline else None, day=day or datetime.now(UTC).date(),
-            assume=extra)
+            baseline=self.engine.compile(baseline) if baseline else None, day=on, assume=extra)
 
     async def explain(self, viewer: Viewer, *, credit_code: str, policy_id: str, at: date) -> Explanation | None:
         """The decision for one enterprise under the version in force on ``at``, with the rules behind it;
@@ -303,11 +411,14 @@ class PolicyService:
         found = await simulation.facts_of(self.database, credit_code, at)
         if found is None or not viewer.has_any(ANY_ROLE) or not viewer.covers(found[0]["jurisdiction"]):
             return None
-        await self.policy(policy_id, viewer)
-        version = await self.in_force(policy_id, at)
-        if version is None:
+        policy = await self.policy(policy_id, viewer)
+        # The policy that applies to this enterprise: its city's own where one is in force, else the province's.
+        by_jurisdiction = await self.rules_by_jurisdiction(policy.kind, at)
+        applied = applicable(by_jurisdiction, found[0]["jurisdiction"])
+        if applied is None:
             raise NotFound(f"no version of {policy_id} was in force on {at.isoformat()}", field="at")
-        return simulation.explanation(version, self.engine.compile(version), found[1])
+        jurisdiction = next(j for j, rules in by_jurisdiction.items() if rules is applied)
+        return simulation.explanation(applied.version, applied.rules, found[1], jurisdiction=jurisdiction)
 
     async def current_decisions(self, codes: list[str]) -> dict[str, dict[str, Any]]:
         """The current policy decisions of each enterprise, by credit code (a batch read for loaders)."""
@@ -320,8 +431,8 @@ class PolicyService:
         registry and the events at assembly.
         """
         today = day or datetime.now(UTC).date()
-        policies: dict[str, RulesInForce] = {
-            kind: found for kind in STORED_KINDS if (found := await self.rules_in_force(kind, today))}
+        policies: dict[str, dict[str, RulesInForce]] = {
+            kind.value: found for kind in STORED_KINDS if (found := await self.rules_by_jurisdiction(kind, today))}
         return await decisions.redecide(self.database, self.decisions, policies, query=query, trigger=trigger,
                                         day=today)
 
@@ -330,10 +441,26 @@ class PolicyService:
         return await self.redecide(every_enterprise(), trigger, day=day)
 
     async def redecide_daily(self, day: date) -> dict[str, Any]:
-        """Once a day, re-decide everyone: versions whose effective date has come, windows that moved."""
+        """Once a day: refresh the decisions of versions whose effective date has come (and finish any refresh
+        that stopped), then re-decide everyone once (counted windows move with the day)."""
+        refreshed = await self.run_due_refreshes(day)
         if not await self.decisions.claim_day(day):
-            return {"skipped": f"already re-decided on {day.isoformat()}"}
-        return {"changed": await self.redecide_all(trigger=f"daily:{day.isoformat()}", day=day)}
+            return {"refreshed": refreshed, "skipped": f"already re-decided on {day.isoformat()}"}
+        return {"refreshed": refreshed,
+                "changed": await self.redecide_all(trigger=f"daily:{day.isoformat()}", day=day)}
+
+    async def refresh_of(self, version_id: str) -> DecisionRefresh | None:
+        """The latest refresh of the decisions ``version_id`` governs: its state and counts."""
+        return await self.refreshes.latest_for(version_id)
+
+    async def run_due_refreshes(self, day: date) -> list[str]:
+        """Run (or resume) every open refresh whose version is in force by ``day``; the versions done."""
+        done = []
+        for job in await self.refreshes.due(day):
+            policies = {job.kind: await self.rules_by_jurisdiction(job.kind, day)}
+            await decisions.refresh(self.database, self.decisions, self.refreshes, job, policies, day=day)
+            done.append(job.version_id)
+        return done
 
 
 def _resumed(periods: list[Period], start: date) -> list[Period]:

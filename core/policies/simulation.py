@@ -67,11 +67,14 @@ async def facts_of(database: Database, credit_code: str, day: date) -> tuple[dic
     return found[0] if found else None
 
 
-def explanation(version: PolicyVersion, rules: CompiledRules, facts: dict[str, Any]) -> Explanation:
-    """The decision under ``version`` for ``facts``, with the rules that held and the ones applied."""
+def explanation(version: PolicyVersion, rules: CompiledRules, facts: dict[str, Any], *,
+                jurisdiction: str) -> Explanation:
+    """The decision under ``version`` (of ``jurisdiction``'s policy) for ``facts``, with the rules that held and
+    the ones applied."""
     decision = rules.evaluate(facts)
     return Explanation(
-        version=version.id, outputs=decision.outputs, facts={name: facts[name] for name in rules.facts},
+        version=version.id, policy_id=version.policy_id, jurisdiction=jurisdiction, outputs=decision.outputs,
+        facts={name: facts[name] for name in rules.facts},
         applied=[AppliedRule(id=r, rationale=rules.rule(r).rationale, legal_reference=rules.rule(r).legal_reference)
                  for r in decision.applied],
         fired=list(decision.fired), hit_policy=rules.hit_policy)

@@ -180,6 +180,8 @@ class EnterpriseFilter:
     industry_code: str | None = None
     credit_tier: CreditTier | None = None
     key_discharger: bool | None = None
+    name_contains: str | None = None  # case-insensitive, anywhere in the name
+    credit_code_prefix: str | None = None
 
 
 class InspectorData(_Record):

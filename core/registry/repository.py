@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from typing import Any
@@ -97,6 +98,10 @@ def _listing(scope: Sequence[str], where: EnterpriseFilter) -> dict[str, Any]:
         query["credit.tier"] = where.credit_tier.value
     if where.key_discharger is not None:
         query["key_discharger"] = where.key_discharger
+    if where.name_contains:
+        query["name"] = {"$regex": re.escape(where.name_contains), "$options": "i"}
+    if where.credit_code_prefix:  # anchored: the credit-code index serves it
+        query["credit_code"] = {"$regex": "^" + re.escape(where.credit_code_prefix.upper())}
     return query
 
 
@@ -150,10 +155,31 @@ class EnterpriseRepository:
                                      max_seq=await counters.current(self.database, ENTERPRISES))
         return [_enterprise(d) for d in docs], more
 
+    async def count(self, *, scope: Sequence[str], where: EnterpriseFilter) -> int:
+        return int(await self.collection.count_documents(_listing(scope, where)))
+
+    async def count_matching(self, query: EnterpriseQuery) -> int:
+        """How many enterprises match ``query`` (the total a progress bar shows)."""
+        return await self.collection.count_documents(query)
+
     async def stream(self, query: EnterpriseQuery, *, batch: int = 500) -> AsyncIterator[list[dict[str, Any]]]:
         """The decision fields of every matching enterprise, in batches (flat memory over millions)."""
         part: list[dict[str, Any]] = []
         async for doc in self.collection.find(query, DECISION_FIELDS):
+            part.append(doc)
+            if len(part) == batch:
+                yield part
+                part = []
+        if part:
+            yield part
+
+    async def stream_by_code(self, query: EnterpriseQuery, *, after: str = "",
+                             batch: int = 500) -> AsyncIterator[list[dict[str, Any]]]:
+        """``stream`` in credit-code order from after ``after``: a job that stops can resume where it was."""
+        part: list[dict[str, Any]] = []
+        # The range goes first so that the credit-code index is walked (see _window).
+        cursor = self.collection.find({"credit_code": {"$gt": after}, **query}, DECISION_FIELDS)
+        async for doc in cursor.sort("credit_code", ASCENDING):
             part.append(doc)
             if len(part) == batch:
                 yield part
@@ -277,6 +303,22 @@ class InspectorRepository:
                                      max_seq=await counters.current(self.database, INSPECTORS))
         return [_inspector(d) for d in docs], more
 
+    async def count(self, *, scope: Sequence[str], jurisdiction: str | None) -> int:
+        return int(await self.collection.count_documents(_within(scope, jurisdiction)))
+
+    async def insert(self, record: InspectorData, *, now: datetime, session: Any = None) -> None:
+        """Raises a duplicate-key error when the staff id is taken."""
+        seq = await counters.reserve(self.database, INSPECTORS, 1, session=session)
+        await self.collection.insert_one({**_inspector_content(record), "version": 1, "seq": seq,
+                                          "created_at": now, "updated_at": now}, session=session)
+
+    async def replace(self, record: InspectorData, *, version: int, now: datetime, session: Any = None) -> bool:
+        """Store ``record`` over the inspector at ``version``; False when it is at another version (or gone)."""
+        done = await self.collection.update_one(
+            {"staff_id": record.staff_id, "version": version},
+            {"$set": {**_inspector_content(record), "updated_at": now}, "$inc": {"version": 1}}, session=session)
+        return done.matched_count == 1
+
     async def upsert_many(self, records: list[InspectorData], seq_start: int, now: datetime) -> tuple[int, int]:
         """Insert or replace inspectors by staff id; returns (inserted, updated)."""
         existing = await self.by_ids([r.staff_id for r in records])
@@ -299,6 +341,12 @@ class InspectorRepository:
         return inserted, updated
 
 
+def _inspector_content(record: InspectorData) -> dict[str, Any]:
+    content = record.model_dump(mode="json")
+    content["jurisdiction_path"] = sorted({a for j in record.jurisdictions for a in tables.ancestors(j)})
+    return content
+
+
 def _inspector(doc: dict[str, Any]) -> Inspector:
     return Inspector.model_validate(
         {k: v for k, v in doc.items() if k not in {"_id", "jurisdiction_path"}}
@@ -312,6 +360,21 @@ class MatterRepository:
     async def list_matters(self) -> list[Matter]:
         docs = await self.collection.find({}, {"_id": 0}).sort("code", ASCENDING).to_list()
         return [Matter.model_validate(d) for d in docs]
+
+    async def missing(self, codes: Sequence[str]) -> list[str]:
+        """Those of ``codes`` that are not on the matter list, in the order given."""
+        found = {d["code"] for d in await self.collection.find({"code": {"$in": list(codes)}},
+                                                                {"_id": 0, "code": 1}).to_list()}
+        return [code for code in codes if code not in found]
+
+    async def insert(self, matter: Matter, *, session: Any = None) -> None:
+        """Raises a duplicate-key error when the code is taken."""
+        await self.collection.insert_one(matter.model_dump(mode="json"), session=session)
+
+    async def replace(self, matter: Matter, *, session: Any = None) -> bool:
+        done = await self.collection.replace_one({"code": matter.code}, matter.model_dump(mode="json"),
+                                                 session=session)
+        return done.matched_count == 1
 
     async def upsert_many(self, matters: list[Matter]) -> None:
         if matters:

@@ -61,6 +61,15 @@ class RegistryService:
                                                   after=decode_cursor(after), first=first)
         return Page(items, [encode_cursor(e.seq) for e in items], more)
 
+    async def count_enterprises(self, viewer: Viewer, *, where: EnterpriseFilter) -> int:
+        """How many enterprises ``list_enterprises`` pages through (a connection's totalCount)."""
+        return await self.enterprises.count(scope=_scope(viewer, where.jurisdiction), where=where)
+
+    async def count_inspectors(self, viewer: Viewer, *, jurisdiction: str | None) -> int:
+        if not viewer.has_any(SUPERVISORS):
+            raise PermissionDenied("the inspector database is for supervisors and administrators")
+        return await self.inspectors.count(scope=_scope(viewer, jurisdiction), jurisdiction=jurisdiction)
+
     async def enterprises_by_code(self, viewer: Viewer, codes: list[str]) -> dict[str, Enterprise]:
         """Enterprises the viewer may see, by credit code (missing or out of scope: absent)."""
         if not viewer.has_any(ANY_ROLE):

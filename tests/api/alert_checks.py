@@ -97,7 +97,19 @@ async def check_level(client: httpx.AsyncClient, token: str | None, role: str, w
         assert result["data"]["alertLevelFromForecast"] == "red"
 
 
+async def check_preview(client: httpx.AsyncClient, token: str | None, role: str, where: str, setup: str) -> None:
+    result = await gql(client, "query($i: IssueAlertInput!) { alertPreview(input: $i) { jurisdiction onSite } }",
+                       {"i": alert_input(where)}, token=token)
+    if role == "anonymous":
+        assert _code(result) == "UNAUTHENTICATED"
+    elif role in EDITS[where]:
+        assert [row["jurisdiction"] for row in result["data"]["alertPreview"]] == [CITY[where]], result
+    else:  # not a supervisor, or one of another city: nothing is computed
+        assert _code(result) == "FORBIDDEN", result
+
+
 ALERT_CHECKS = {
+    "Query.alertPreview": check_preview,
     "Mutation.issueAlert": check_issue, "Mutation.updateAlert": check_update, "Mutation.liftAlert": check_lift,
     "Query.alerts": check_alerts, "Query.alertMeasures": check_measures, "Query.alertLevelFromForecast": check_level,
 }

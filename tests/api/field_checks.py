@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 from alert_checks import EDITS, SUPERVISE
 from conftest import USERS, enterprise_row, gql, token_for
-from plan_checks import make_plan
+from plan_checks import add_plan_matters, make_plan
 
 from api.graphql.relay import to_global_id
 from core.accounts.models import Role, Viewer
@@ -309,6 +309,7 @@ async def seed_field_matrix(client: httpx.AsyncClient, settings: Settings, datab
         "SX-610100-0001,甲,C1,2099-01-01,610100\nSX-610100-0002,乙,C2,2099-01-01,610100\n"
         "SX-610300-0001,丙,C3,2099-01-01,610300\nSX-610300-0002,丁,C4,2099-01-01,610300\n", encoding="utf-8")
     assert (await import_inspectors(database, staff)).inserted == 4
+    await add_plan_matters(database)
     await MatterRepository(database).upsert_many([Matter.model_validate(m) for m in generator.matters()
                                                   if m["code"] == MATTER])
     created = await gql(client, CREATE, {"i": {"matter": MATTER, "title": "日常检查", "items": ITEMS}}, token=setup)

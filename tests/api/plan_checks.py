@@ -7,7 +7,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 import httpx
-from conftest import gql
+from conftest import add_matters, gql
+
+from core.db import Database
 
 SUPERVISE = {"prov_supervisor", "xian_supervisor", "admin"}
 EDITS = {"xian": {"prov_supervisor", "xian_supervisor", "admin"}, "baoji": {"prov_supervisor", "admin"}}
@@ -16,6 +18,14 @@ PLAN_FIELDS = "plan { planId status jurisdiction } userErrors { code }"
 # Each plan checks its own matter: a twin of an open plan (same jurisdiction, a shared matter, an overlapping
 # period, frozen or drawn and unpublished) cannot be frozen (OVERLAPPING_PLAN), and the checks freeze many.
 MATTERS = itertools.count(1)
+MATRIX_MATTERS = 200  # matters listed for one test's database; plans name listed matters only
+
+
+async def add_plan_matters(database: Database) -> None:
+    """List the matters the next plans of this (fresh) database will name."""
+    global MATTERS
+    MATTERS = itertools.count(1)
+    await add_matters(database, *(f"STJ-MATRIX-{n:04d}" for n in range(1, MATRIX_MATTERS + 1)), demo=False)
 
 
 def _code(result: dict[str, Any]) -> str | None:
@@ -23,17 +33,22 @@ def _code(result: dict[str, Any]) -> str | None:
     return errors[0]["extensions"]["code"] if errors else None
 
 
-def plan_input(where: str) -> dict[str, Any]:
-    year = datetime.now(UTC).year + 1
-    return {"name": f"{where} plan", "jurisdiction": CITY[where], "matters": [f"STJ-MATRIX-{next(MATTERS):04d}"],
-            "periodStart": f"{year}-01-01", "periodEnd": f"{year}-03-31",
-            "ratios": [{"stratum": "general", "ratio": 1.0}]}
+def plan_input(where: str, *, this_year: bool = False) -> dict[str, Any]:
+    """Next year's first quarter; or, for results (dated within the period, never in the future), this whole year
+    with a visit cap the many plans of one check cannot reach."""
+    year = datetime.now(UTC).year + (0 if this_year else 1)
+    number = next(MATTERS)
+    assert number <= MATRIX_MATTERS, "more plans than listed matters: raise MATRIX_MATTERS"
+    return {"name": f"{where} plan", "jurisdiction": CITY[where], "matters": [f"STJ-MATRIX-{number:04d}"],
+            "periodStart": f"{year}-01-01", "periodEnd": f"{year}-{12 if this_year else 3:02d}-31",
+            "ratios": [{"stratum": "general", "ratio": 1.0}], **({"yearlyVisitCap": 365} if this_year else {})}
 
 
-async def make_plan(client: httpx.AsyncClient, setup: str, where: str, *, until: str) -> str:
+async def make_plan(client: httpx.AsyncClient, setup: str, where: str, *, until: str, this_year: bool = False
+                    ) -> str:
     """A plan in ``where`` taken to ``until`` (draft, frozen, drawn) with the setup token."""
     created = await gql(client, f"mutation($i: CreatePlanInput!) {{ createPlan(input: $i) {{ {PLAN_FIELDS} }} }}",
-                        {"i": plan_input(where)}, token=setup)
+                        {"i": plan_input(where, this_year=this_year)}, token=setup)
     plan_id = created["data"]["createPlan"]["plan"]["planId"]
     if until in ("frozen", "drawn"):
         frozen = await gql(client, f"mutation($p: String!) {{ freezePlan(input: {{planId: $p}}) {{ {PLAN_FIELDS} }} }}",
@@ -215,26 +230,34 @@ async def check_complete_redraw(client: httpx.AsyncClient, token: str | None, ro
         expect_mutation(result, "completeRedraw", role, where)
 
 
+def result_day() -> str:
+    """1 January of this year: within this year's plans, never in the future."""
+    return f"{datetime.now(UTC).year}-01-01"
+
+
 async def _task_id(client: httpx.AsyncClient, setup: str, plan_id: str) -> str:
     tasks = await gql(client, "query($p: String!) { planTasks(planId: $p) { taskId } }", {"p": plan_id}, token=setup)
     return str(tasks["data"]["planTasks"][0]["taskId"])
 
 
-RESULT = ("mutation($t: String!) { recordTaskResult(input: {taskId: $t, outcome: NO_VIOLATION, "
-          "summary: \"未发现问题\", completedOn: \"2026-10-09\"}) { task { status } userErrors { code } } }")
+# This year's plan (a result is dated within its plan's period, never in the future); the task was never
+# inspected, so its only possible result is NOT_INSPECTED.
+RESULT = ("mutation($t: String!, $d: Date!) { recordTaskResult(input: {taskId: $t, outcome: NOT_INSPECTED, "
+          "summary: \"企业已停产\", completedOn: $d}) { task { status } userErrors { code } } }")
 
 
 async def check_record_result(client: httpx.AsyncClient, token: str | None, role: str, where: str,
                               setup: str) -> None:
-    task_id = await _task_id(client, setup, await make_plan(client, setup, where, until="drawn"))
-    result = await gql(client, RESULT, {"t": task_id}, token=token)
+    task_id = await _task_id(client, setup, await make_plan(client, setup, where, until="drawn", this_year=True))
+    result = await gql(client, RESULT, {"t": task_id, "d": result_day()}, token=token)
     expect_mutation(result, "recordTaskResult", role, where)
 
 
 async def check_publish_results(client: httpx.AsyncClient, token: str | None, role: str, where: str,
                                 setup: str) -> None:
-    plan_id = await make_plan(client, setup, where, until="drawn")
-    await gql(client, RESULT, {"t": await _task_id(client, setup, plan_id)}, token=setup)
+    plan_id = await make_plan(client, setup, where, until="drawn", this_year=True)
+    recorded = await gql(client, RESULT, {"t": await _task_id(client, setup, plan_id), "d": result_day()}, token=setup)
+    assert recorded["data"]["recordTaskResult"]["userErrors"] == [], recorded
     result = await gql(client, "mutation($p: String!) { publishResults(input: {planId: $p}) { published "
                        "userErrors { code } } }", {"p": plan_id}, token=token)
     expect_mutation(result, "publishResults", role, where)
@@ -244,20 +267,22 @@ async def check_publish_results(client: httpx.AsyncClient, token: str | None, ro
 
 async def check_published_results(client: httpx.AsyncClient, token: str | None, role: str, where: str,
                                   setup: str) -> None:
-    plan_id = await make_plan(client, setup, where, until="drawn")
-    await gql(client, RESULT, {"t": await _task_id(client, setup, plan_id)}, token=setup)
+    plan_id = await make_plan(client, setup, where, until="drawn", this_year=True)
+    recorded = await gql(client, RESULT, {"t": await _task_id(client, setup, plan_id), "d": result_day()}, token=setup)
+    assert recorded["data"]["recordTaskResult"]["userErrors"] == [], recorded
     query = "query($p: String!) { publishedResults(planId: $p) { outcome summary } }"
     assert (await gql(client, query, {"p": plan_id}, token=token))["data"]["publishedResults"] == []
     await gql(client, "mutation($p: String!) { publishResults(input: {planId: $p}) { published } }",
               {"p": plan_id}, token=setup)
     shown = (await gql(client, query, {"p": plan_id}, token=token))["data"]["publishedResults"]
-    assert shown == [{"outcome": "NO_VIOLATION", "summary": "未发现问题"}]
+    assert shown == [{"outcome": "NOT_INSPECTED", "summary": "企业已停产"}]
 
 
 async def _report(client: httpx.AsyncClient, token: str | None, role: str, where: str, setup: str,
                   query: str, field: str) -> list[Any]:
-    plan_id = await make_plan(client, setup, where, until="drawn")
-    await gql(client, RESULT, {"t": await _task_id(client, setup, plan_id)}, token=setup)
+    plan_id = await make_plan(client, setup, where, until="drawn", this_year=True)
+    recorded = await gql(client, RESULT, {"t": await _task_id(client, setup, plan_id), "d": result_day()}, token=setup)
+    assert recorded["data"]["recordTaskResult"]["userErrors"] == [], recorded
     result = await gql(client, query, token=token)
     if role == "anonymous":
         assert _code(result) == "UNAUTHENTICATED"
@@ -270,13 +295,14 @@ async def _report(client: httpx.AsyncClient, token: str | None, role: str, where
 
 async def check_overdue(client: httpx.AsyncClient, token: str | None, role: str, where: str, setup: str) -> None:
     rows = await _report(client, token, role, where, setup, "{ overdueResults { jurisdiction } }", "overdueResults")
-    if role in SUPERVISE:  # completed 2026-10-09 and never published: past 20 working days
+    if role in SUPERVISE:  # completed on 1 January and never published: past 20 working days (after January)
         assert {r["jurisdiction"] for r in rows} == ({"610100", "610300"} if role != "xian_supervisor" else {"610100"})
 
 
 async def check_coverage(client: httpx.AsyncClient, token: str | None, role: str, where: str, setup: str) -> None:
     rows = await _report(client, token, role, where, setup,
-                         "{ publicationCoverage(year: 2026) { jurisdiction completed published ratio } }",
+                         f"{{ publicationCoverage(year: {datetime.now(UTC).year}) {{ jurisdiction completed "
+                         "published ratio } }",
                          "publicationCoverage")
     if role in SUPERVISE:
         jurisdictions = {r["jurisdiction"] for r in rows}

@@ -64,6 +64,24 @@ async def check_create(client: httpx.AsyncClient, tokens: dict[str, Any], role: 
     expect(result, "createPolicyVersion", role, ok=lambda d: d["version"]["status"] == "draft")
 
 
+async def check_create_policy(client: httpx.AsyncClient, tokens: dict[str, Any], role: str) -> None:
+    # Xi'an's own positive list: the province's authors may, Xi'an's author may (their city); others may not.
+    result = await _call(client, tokens[role], "createPolicy", "CreatePolicyInput",
+                         {"kind": "positive_list", "jurisdiction": "610100"})
+    if role == "anonymous":
+        assert _code(result) == "UNAUTHENTICATED"
+    elif role not in AUTHORS | {"xian_author"}:
+        assert _code(result) == "FORBIDDEN"
+    else:
+        errors = [e["code"] for e in result["data"]["createPolicy"]["userErrors"]]
+        # One policy per kind and city: whoever comes second in the matrix finds it made.
+        assert errors in ([], ["CONFLICT"]), result
+        other = await _call(client, tokens[role], "createPolicy", "CreatePolicyInput",
+                            {"kind": "positive_list", "jurisdiction": "610300"})
+        codes = [e["code"] for e in other["data"]["createPolicy"]["userErrors"]]
+        assert codes == ["FORBIDDEN"] if role == "xian_author" else codes in ([], ["CONFLICT"]), other
+
+
 async def check_update(client: httpx.AsyncClient, tokens: dict[str, Any], role: str) -> None:
     version_id = await draft(client, tokens)
     content = (await gql(client, "query($v: String!) { policyVersion(versionId: $v) { content } }",
@@ -83,6 +101,21 @@ async def check_add_case(client: httpx.AsyncClient, tokens: dict[str, Any], role
     result = await _call(client, tokens[role], "addGoldenCase", "AddGoldenCaseInput",
                          {"versionId": await draft(client, tokens), "facts": CASE, "expected": {"class": "special"}})
     expect(result, "addGoldenCase", role)
+
+
+async def check_delete_case(client: httpx.AsyncClient, tokens: dict[str, Any], role: str) -> None:
+    version_id = await draft(client, tokens, case=True)
+    case_id = (await gql(client, "query($v: String!) { policyVersion(versionId: $v) { goldenCases { id } } }",
+                         {"v": version_id}, token=tokens["author"]))["data"]["policyVersion"]["goldenCases"][0]["id"]
+    result = await _call(client, tokens[role], "deleteGoldenCase", "DeleteGoldenCaseInput",
+                         {"versionId": version_id, "caseId": case_id}, "version { goldenCases { id } } userErrors { code }")
+    expect(result, "deleteGoldenCase", role, ok=lambda d: d["version"]["goldenCases"] == [])
+
+
+async def check_discard(client: httpx.AsyncClient, tokens: dict[str, Any], role: str) -> None:
+    result = await _call(client, tokens[role], "discardPolicyDraft", "DiscardPolicyDraftInput",
+                         {"versionId": await draft(client, tokens), "reason": "matrix"})
+    expect(result, "discardPolicyDraft", role, ok=lambda d: d["version"]["status"] == "discarded")
 
 
 async def check_run_cases(client: httpx.AsyncClient, tokens: dict[str, Any], role: str) -> None:
@@ -183,8 +216,10 @@ async def check_explain(client: httpx.AsyncClient, tokens: dict[str, Any], role:
 
 
 POLICY_CHECKS = {
+    "Mutation.createPolicy": check_create_policy,
     "Mutation.createPolicyVersion": check_create, "Mutation.updatePolicyDraft": check_update,
     "Mutation.validatePolicyVersion": check_validate, "Mutation.addGoldenCase": check_add_case,
+    "Mutation.deleteGoldenCase": check_delete_case, "Mutation.discardPolicyDraft": check_discard,
     "Mutation.runGoldenCases": check_run_cases, "Mutation.simulatePolicyVersion": check_simulate,
     "Mutation.submitPolicyVersion": check_submit, "Mutation.approvePolicyVersion": check_approve,
     "Mutation.activatePolicyVersion": check_activate, "Mutation.rollbackPolicy": check_rollback,

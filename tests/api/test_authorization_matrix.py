@@ -17,8 +17,10 @@ from event_checks import EVENT_CHECKS
 from field_checks import FIELD_CHECKS, seed_field_matrix
 from lead_checks import LEAD_CHECKS
 from nonsite_checks import NONSITE_CHECKS, seed_nonsite_matrix
-from plan_checks import PLAN_CHECKS
+from plan_checks import PLAN_CHECKS, add_plan_matters
 from policy_checks import POLICY_CHECKS
+from positive_list_checks import POSITIVE_LIST_CHECKS
+from registry_checks import REGISTRY_CHECKS
 
 from api.graphql.permissions import ACCESS
 from api.graphql.relay import to_global_id
@@ -182,7 +184,17 @@ CHECKS = {
 def test_matrix_covers_every_root_field() -> None:
     assert (set(CHECKS) | set(PLAN_CHECKS) | set(POLICY_CHECKS) | set(ALERT_CHECKS) | set(EVENT_CHECKS)
             | set(FIELD_CHECKS) | set(NONSITE_CHECKS) | set(LEAD_CHECKS) | set(CASE_CHECKS) | set(AUDIT_CHECKS)
-            == set(ACCESS))
+            | set(POSITIVE_LIST_CHECKS) | set(REGISTRY_CHECKS) == set(ACCESS))
+
+
+@pytest.mark.parametrize("field", sorted(REGISTRY_CHECKS))
+async def test_registry_upkeep_matrix(client: httpx.AsyncClient, seeded: None, field: str) -> None:
+    tokens = await _tokens(client)
+    setup = tokens["prov_supervisor"]
+    assert setup is not None
+    for role in ROLES:
+        for where in ("xian", "baoji"):
+            await REGISTRY_CHECKS[field](client, tokens[role], role, where, setup)
 
 
 @pytest.mark.parametrize("field", sorted(CHECKS))
@@ -202,6 +214,7 @@ async def test_plan_matrix(client: httpx.AsyncClient, seeded: None, database: Da
         "SX-610100-0001,甲,C1,2099-01-01,610100\nSX-610100-0002,乙,C2,2099-01-01,610100\n"
         "SX-610300-0001,丙,C3,2099-01-01,610300\nSX-610300-0002,丁,C4,2099-01-01,610300\n", encoding="utf-8")
     assert (await import_inspectors(database, inspectors)).inserted == 4
+    await add_plan_matters(database)
     tokens = await _tokens(client)
     setup = tokens["prov_supervisor"]
     assert setup is not None
@@ -239,6 +252,16 @@ async def test_event_matrix(client: httpx.AsyncClient, seeded: None, field: str)
     for role in ROLES:
         for where in ("xian", "baoji"):
             await EVENT_CHECKS[field](client, tokens[role], role, where, setup)
+
+
+@pytest.mark.parametrize("field", sorted(POSITIVE_LIST_CHECKS))
+async def test_positive_list_matrix(client: httpx.AsyncClient, seeded: None, field: str) -> None:
+    tokens = await _tokens(client)
+    setup = tokens["prov_supervisor"]
+    assert setup is not None
+    for role in ROLES:
+        for where in ("xian", "baoji"):
+            await POSITIVE_LIST_CHECKS[field](client, tokens[role], role, where, setup)
 
 
 @pytest.mark.parametrize("field", sorted(AUDIT_CHECKS))

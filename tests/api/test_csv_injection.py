@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 
 import httpx
 import pytest
+from conftest import add_matters
 
 from api.assembly import build_services
 from core.accounts.models import Role, Viewer
@@ -38,15 +39,18 @@ async def published_plan(database: Database) -> str:
     inspectors = generator.generate_inspectors(120, today=today,
                                                enterprise_codes_sample=[r["credit_code"] for r in rows[::5]])
     await import_inspector_rows(database, (SourceRow(i, r) for i, r in enumerate(inspectors, 1)))
+    await add_matters(database)
     services = build_services(database, Settings())
     plan = await services.plans.create(CHIEF, {
         "name": "2027年第一季度双随机抽查", "jurisdiction": "610000", "matters": ["STJ-WRY-01"],
-        "period_start": date(today.year + 1, 1, 1), "period_end": date(today.year + 1, 3, 31)}, request_id="r")
+        "period_start": date(today.year, 1, 1), "period_end": date(today.year, 12, 31)}, request_id="r")
     await services.draws.freeze(CHIEF, plan.id, request_id="r")
     await services.draws.draw(CHIEF, plan.id, public_value="1 2 3 4 5", request_id="r")
     await services.draws.publish(CHIEF, plan.id, request_id="r")
     results = services.results
     tasks = [t for t in await services.plans.tasks_of(CHIEF, plan.id) if t.status.value == "assigned"]
+    # As if inspected from the field (a result needs a submitted inspection).
+    await database["tasks"].update_many({"_id": {"$in": [t.id for t in tasks]}}, {"$set": {"status": "submitted"}})
     for task, summary in zip(tasks, HOSTILE_SUMMARIES, strict=False):
         await results.record(CHIEF, task.id, outcome="no_violation", summary=summary,
                              completed_on=today, request_id="r")

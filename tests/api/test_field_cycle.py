@@ -100,6 +100,7 @@ class World:
     tasks: dict[str, str]  # credit code → task id of this year's plan
     past_task: str
     alert_id: str
+    database: Database
 
     async def gql(self, user: str, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
         response = await self.http.post("/graphql", json={"query": query, "variables": variables},
@@ -224,7 +225,7 @@ async def world(database: Database, settings: Settings, tmp_path: Path) -> Async
                 assert response.status_code == 200, response.text
                 tokens[username] = response.json()["access_token"]
             made = World(http=http, asgi=asgi, tokens=tokens, checklist_id="", plan_id="", tasks={}, past_task="",
-                         alert_id="")
+                         alert_id="", database=database)
             await _build(made)
             # A third inspector joins the office after the draw: linked, certified, on no task.
             third = [("SX-610100-0003", "王强", "61010020200789")]
@@ -250,9 +251,11 @@ async def _build(world: World) -> None:
     year = datetime.now(UTC).year
     past_plan = await _plan(world, f"{year - 1}年第四季度随机抽查", f"{year - 1}-10-01", f"{year - 1}-12-31", ["2614"])
     [past] = (await _plan_tasks(world, past_plan)).values()
+    # Inspected last December (the field cycle of this year's plan below goes through sync).
+    await world.database["tasks"].update_one({"_id": past["taskId"]}, {"$set": {"status": "submitted"}})
     recorded = await world.data("supervisor1", """mutation($t: String!, $d: Date!) { recordTaskResult(input: {
       taskId: $t, outcome: NO_VIOLATION, summary: "未发现环境违法问题", completedOn: $d}) { userErrors { code } } }""",
-                                {"t": past["taskId"], "d": (datetime.now(UTC).date() - timedelta(days=1)).isoformat()})
+                                {"t": past["taskId"], "d": f"{year - 1}-12-15"})
     assert recorded["recordTaskResult"]["userErrors"] == [], recorded
     world.past_task = past["taskId"]
     now = datetime.now(UTC)
@@ -385,12 +388,16 @@ async def test_offline_record_to_submission(world: World, database: Database) ->
     assert sorted(current["signatures"]) == ["SX-610100-0001", "SX-610100-0002"]
     assert current["evidence"] == {photo_op["recordId"]: "pending", signature_op["recordId"]: "pending"}
     assert current["party"]["name"] == "王建国" and current["party"]["refused"] is False
-    assert await world.task_status(task) == "SUBMITTED"
+    # Signed off: the submission recorded the task's result (with the finding), which closes the task.
+    assert await world.task_status(task) == "CLOSED"
+    result = (await world.data("supervisor1", "query($p: String!) { planTasks(planId: $p) { taskId result { outcome "
+                                              "summary } } }", {"p": world.plan_id}))["planTasks"]
+    assert [r["result"]["outcome"] for r in result if r["taskId"] == task] == ["VIOLATION_FOUND"], result
     pending = (await world.data("supervisor1", "{ pendingEvidence }"))["pendingEvidence"]
     assert sorted(p["evidenceId"] for p in pending) == sorted([photo_op["recordId"], signature_op["recordId"]])
     progress = (await world.data("supervisor1", "query($p: String) { fieldProgress(planId: $p) { total byStatus "
                                                 "awaitingEvidence pendingEvidence } }", {"p": world.plan_id}))
-    assert progress["fieldProgress"] == {"total": 2, "byStatus": {"submitted": 1, "assigned": 1},
+    assert progress["fieldProgress"] == {"total": 2, "byStatus": {"closed": 1, "assigned": 1},
                                          "awaitingEvidence": 1, "pendingEvidence": 2}
 
     await _upload_evidence(world, task, [(photo_op["recordId"], photo), (signature_op["recordId"], signature)])

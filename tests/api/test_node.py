@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 from alert_checks import EDITS, STAFF_SCOPE, make_alert
 from case_checks import CASES, COVERS, seed_case_matrix
-from conftest import USERS, enterprise_row, gql, today, token_for
+from conftest import USERS, add_matters, enterprise_row, gql, today, token_for
 from event_checks import seeded_code
 from field_checks import MATTER, seed_field_matrix
 from graphql import GraphQLObjectType
@@ -38,6 +38,7 @@ async def test_node_resolves_each_type_within_scope(client: httpx.AsyncClient, u
                      "SX-610100-0001,甲,C1,2099-01-01,610100\nSX-610100-0002,乙,C2,2099-01-01,610100\n",
                      encoding="utf-8")
     assert (await import_inspectors(database, staff)).inserted == 2
+    await add_matters(database, "M", demo=False)
     supervisor = await token_for(client, "xian_supervisor")
     year = "2099"
     created = await gql(client, "mutation($i: CreatePlanInput!) { createPlan(input: $i) { plan { id planId } } }",

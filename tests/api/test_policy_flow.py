@@ -105,7 +105,7 @@ async def test_rule_author_lifecycle_and_supervisor_alert(client: httpx.AsyncCli
     issued = await _call(client, supervisor, "issueAlert", "IssueAlertInput",
                          {"level": "orange", "jurisdictions": ["610100"], "startsAt": starts.isoformat(),
                           "endsAt": (starts + timedelta(days=3)).isoformat(), "source": "西安市重污染天气应急指挥部"},
-                         "alert { alertId affected level }")
+                         "alert { alertId affected level verification { onSite sampled nonsite exempt notSampled } }")
     alert = issued["alert"]
     assert alert["level"] == "orange" and alert["affected"] > 0
     measures = await gql(client, "query($a: String!) { alertMeasures(alertId: $a, first: 100) "
@@ -116,5 +116,6 @@ async def test_rule_author_lifecycle_and_supervisor_alert(client: httpx.AsyncCli
     assert all(r["rules"] for r in rows)
     tasks = await gql(client, "query($a: String!) { alertTasks(alertId: $a) { kind target } }",
                       {"a": alert["alertId"]}, token=supervisor)
-    checkable = [r for r in rows if r["measure"] in ("halt", "reduce")]
-    assert len(tasks["data"]["alertTasks"]) >= len(checkable)  # one per halted or cut enterprise
+    # One per enterprise routed on site; non-site first, the rest are verified from data, exempt or not drawn.
+    [xian] = alert["verification"]
+    assert 0 < len(tasks["data"]["alertTasks"]) == xian["onSite"] < xian["onSite"] + xian["notSampled"]

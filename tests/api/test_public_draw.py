@@ -21,7 +21,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import gql
+from conftest import add_matters, gql
 from secantus import SecantusDBServer
 from typer.testing import CliRunner
 
@@ -47,6 +47,7 @@ PUBLISHED_DRAW = """query($p: String!) { publishedDraw(planId: $p) {
 
 
 async def _seed(database: Database, enterprises: int = 600) -> None:
+    await add_matters(database)
     rows = list(generator.generate_enterprises(enterprises, today=TODAY))
     report = await EnterpriseImporter(database, actor="seed").run(
         (SourceRow(i, r) for i, r in enumerate(rows, 1)), rescan=None)

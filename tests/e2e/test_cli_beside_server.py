@@ -103,7 +103,7 @@ def test_cli_commands_work_beside_the_server_and_see_its_data(served: Served) ->
     assert any(line.split() == ["enterprises", "300"] for line in status.splitlines())
 
     served.cli("meters", "demo")
-    scanned = json.loads(served.cli("meters", "scan").stdout)
+    scanned = json.loads(served.cli("meters", "scan", "--json").stdout)
     assert scanned, "the demo week has known problems: the scan finds some"
 
     # A plan drawn through the server is exported by the command line.
@@ -111,7 +111,7 @@ def test_cli_commands_work_beside_the_server_and_see_its_data(served: Served) ->
         matters: ["STJ-WRY-01"], periodStart: "2027-01-01", periodEnd: "2027-03-31"}) { plan { planId } } }""")
     plan_id = plan["createPlan"]["plan"]["planId"]
     served.gql(admin, f'mutation {{ freezePlan(input: {{planId: "{plan_id}"}}) {{ plan {{ planId }} }} }}')
-    served.gql(admin, f'mutation {{ drawPlan(input: {{planId: "{plan_id}", publicValue: "x"}}) '
+    served.gql(admin, f'mutation {{ drawPlan(input: {{planId: "{plan_id}", publicValue: "1 2 3 4 5"}}) '
                       '{ draw { drawnCount } } }')
     exported = served.data_dir / "draw.json"
     served.cli("plan", "export", plan_id, "--output", str(exported))

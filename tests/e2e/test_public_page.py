@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import pymongo
 import pytest
 from playwright.sync_api import sync_playwright
 from secantus import SecantusDBServer
@@ -45,8 +46,9 @@ def site(db_server: SecantusDBServer, tmp_path_factory: pytest.TempPathFactory) 
     os.environ.update(env)
     try:
         _cli("demo", "--enterprises", "300")
+        # This quarter: a result is dated within its plan's period and never in the future.
         plan_id = _cli("plan", "create", "--name", "西安市2027年第一季度双随机抽查", "--jurisdiction", "610100",
-                       "--start", "2027-01-01", "--end", "2027-03-31", "--matter", "STJ-WRY-01",
+                       "--start", "2026-10-01", "--end", "2026-12-31", "--matter", "STJ-WRY-01",
                        "--ratio", "general=0.3").strip().splitlines()[-1]
         hidden_id = _cli("plan", "create", "--name", "未冻结的草稿计划", "--jurisdiction", "610100",
                          "--start", "2027-01-01", "--end", "2027-03-31", "--matter", "STJ-WRY-01").strip()
@@ -71,6 +73,9 @@ def site(db_server: SecantusDBServer, tmp_path_factory: pytest.TempPathFactory) 
         tasks = httpx.post(f"{base}/graphql", headers=headers, json={
             "query": "query($p: String!) { planTasks(planId: $p) { taskId enterpriseName } }",
             "variables": {"p": plan_id}}).json()["data"]["planTasks"]
+        with pymongo.MongoClient(db_server.uri) as client:  # as if inspected and submitted from the field
+            client[env["ECOINSPECT_DATABASE_NAME"]]["tasks"].update_one({"_id": tasks[0]["taskId"]},
+                                                                       {"$set": {"status": "submitted"}})
         recorded = httpx.post(f"{base}/graphql", headers=headers, json={
             "query": "mutation($t: String!) { recordTaskResult(input: {taskId: $t, outcome: VIOLATION_FOUND, "
                      "summary: \"废气治理设施未正常运行，已责令改正\", completedOn: \"2026-11-20\"}) { userErrors { code } } "

@@ -15,11 +15,13 @@ from core.alerts.service import AlertService
 from core.db import Database
 from core.inspections.repository import InspectionRepository
 from core.inspections.targeted import TargetedService
+from core.nonsite.repository import MeterRepository
 from core.policies.service import PolicyService
 from core.registry.importing import EnterpriseImporter, import_inspector_rows
 from core.registry.sources import SourceRow
 from rules.alert_measures import policy_measures
 from rules.policy_engine import RulesEngine
+from scheduler import alert_sample
 from scheduler.engine import SchedulerEngine
 
 NOW = datetime.now(UTC)
@@ -76,12 +78,28 @@ async def import_inspectors(database: Database, rows: list[dict[str, str]]) -> N
     assert report.inserted == len(rows)
 
 
+class CheckEveryone(RulesEngine):
+    """The real engine, with a verification policy that sends every checkable enterprise on site (ratio 1):
+    what a rule author would activate to check them all, and what these tests of task upkeep need."""
+
+    def default_packs(self) -> dict[str, dict[str, Any]]:
+        packs = super().default_packs()
+        rule = {"id": "av_everyone", "when": [], "then": {"ratio": 1.0, "weight": 1.0}, "rationale": "check all"}
+        return {**packs, "alert_verification": {"kind": "alert_verification", "rules": [rule]}}
+
+
+def alert_service(database: Database, policies: PolicyService, **options: Any) -> AlertService:
+    return AlertService(database, compute_measures=policy_measures(database, policies),
+                        select=alert_sample.select, design_pi=alert_sample.inclusion,
+                        open_alerts=MeterRepository(database).open_alert_codes, **options)
+
+
 @pytest.fixture
 async def alerts(database: Database) -> AlertService:
     await import_rows(database, [row for row, _measure in ROWS.values()])
-    policies = PolicyService(database, engine=RulesEngine())
+    policies = PolicyService(database, engine=CheckEveryone())
     await policies.install_default_packs()
-    return AlertService(database, compute_measures=policy_measures(database, policies))
+    return alert_service(database, policies)
 
 
 async def staff(database: Database, viewer: Viewer, origin: str) -> dict[str, Any]:

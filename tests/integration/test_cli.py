@@ -115,7 +115,7 @@ def test_production_with_default_secret_refuses_to_start(env: dict[str, str],
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ECOINSPECT_MODE", "production")
     result = runner.invoke(app, ["serve"])
-    assert result.exit_code == 1
+    assert result.exit_code == 78  # a configuration error (README, "Exit codes")
     assert "ECOINSPECT_SECRET_KEY" in result.output
 
 
@@ -147,6 +147,7 @@ def test_plan_cycle_and_verify_draw(env: dict[str, str], tmp_path: Path) -> None
 
 
 def test_scheduler_template_and_run_once(env: dict[str, str]) -> None:
+    assert runner.invoke(app, ["demo", "--enterprises", "20"]).exit_code == 0  # the matter list
     added = runner.invoke(app, ["scheduler", "add-template", "--name", "西安季度抽查", "--jurisdiction", "610100",
                                 "--matter", "STJ-WRY-01", "--cadence", "quarterly"])
     assert added.exit_code == 0, added.output

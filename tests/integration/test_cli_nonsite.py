@@ -32,8 +32,15 @@ def _ok(args: list[str]) -> str:
 def test_alerts_become_leads_and_tasks(demo: None) -> None:
     start = (datetime.now(UTC).date() - timedelta(days=7)).isoformat()
     _ok(["meters", "demo", "--start", start])
-    scanned = json.loads(_ok(["meters", "scan", "--start", start, "--days", "7"]))
+    scanned = json.loads(_ok(["meters", "scan", "--start", start, "--days", "7", "--json"]))
     assert scanned["created"] > 0, scanned
+    assert len(scanned["found"]) == scanned["anomalies"]
+    # Without --json: a table, one row per anomaly, then the totals (a rescan stores nothing new)
+    table = _ok(["meters", "scan", "--start", start, "--days", "7"])
+    for anomaly in scanned["found"]:
+        assert any(anomaly["credit_code"] in line and anomaly["kind"] in line for line in table.splitlines()), table
+    assert table.splitlines()[-1].startswith(f"{scanned['enterprises']} enterprises scanned, "
+                                             f"{scanned['anomalies']} anomalies, 0 new power alerts"), table
     listed = _ok(["alerts", "list"]).splitlines()
     assert len(listed) == scanned["created"] and all(" pushed " in line for line in listed), listed
     alert_id = listed[0].split()[0]

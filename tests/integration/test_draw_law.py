@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
+from conftest import add_matters
 from test_draws import SUPERVISOR, VALUE, XIAN_SUPERVISOR, plan_input, seed, services_for
 
 from api.context import Services
@@ -50,6 +51,7 @@ def codes_of(error: ValidationFailed) -> list[tuple[str, str]]:
 
 
 async def test_a_plan_below_the_minimum_ratio_is_refused_at_create_and_update(database: Database) -> None:
+    await add_matters(database)
     services = services_for(database)
     with pytest.raises(ValidationFailed) as caught:
         await services.plans.create(SUPERVISOR, plan_input(ratios={"key": 0.01}), request_id="r")
@@ -89,11 +91,18 @@ async def test_a_minimum_raised_by_the_policy_refuses_the_freeze(database: Datab
 # --------------------------------------------------------------------------- the yearly visit cap
 
 
+async def submitted(database: Database, plan_id: str) -> None:
+    """As if every staffed task's inspection had been submitted from the field (a result needs one;
+    tests/integration/test_submission_results.py goes through sync)."""
+    await database["tasks"].update_many({"plan_id": plan_id, "status": "assigned"}, {"$set": {"status": "submitted"}})
+
+
 async def _targeted(database: Database, services: Services, code: str, name: str, jurisdiction: str,
-                    team: list[str], *, kind: str = TaskKind.COMPLAINT.value) -> Task:
+                    team: list[str], *, kind: str = TaskKind.COMPLAINT.value,
+                    status: TaskStatus = TaskStatus.ASSIGNED) -> Task:
     task = targeted_task(kind=kind, origin=f"complaint:{uuid.uuid4()}", credit_code=code, name=name,
                          jurisdiction=jurisdiction, target={"test": True}).model_copy(
-        update={"inspectors": team, "drawn_inspectors": team, "lead": team[0], "status": TaskStatus.ASSIGNED,
+        update={"inspectors": team, "drawn_inspectors": team, "lead": team[0], "status": status,
                 "unstaffed_reason": None})
 
     async def store(session: Any) -> None:
@@ -111,6 +120,7 @@ async def test_the_visit_cap_counts_completed_random_inspections_by_inspection_d
     await services.draws.freeze(SUPERVISOR, first.id, request_id="r")
     await services.draws.draw(SUPERVISOR, first.id, public_value=VALUE, request_id="r")
     await services.draws.publish(SUPERVISOR, first.id, request_id="r")
+    await submitted(database, first.id)
     staffed = [t for t in await services.plans.tasks_of(SUPERVISOR, first.id) if t.inspectors]
     assert len(staffed) >= 6
     done, refused = staffed[:3], staffed[3]
@@ -122,7 +132,7 @@ async def test_the_visit_cap_counts_completed_random_inspections_by_inspection_d
     drawn = {t.credit_code for t in await services.plans.tasks_of(SUPERVISOR, first.id)}
     outsider = await database["enterprises"].find_one({"credit_code": {"$nin": sorted(drawn)}})
     complaint = await _targeted(database, services, outsider["credit_code"], outsider["name"],
-                                outsider["jurisdiction"], done[0].inspectors)
+                                outsider["jurisdiction"], done[0].inspectors, status=TaskStatus.SUBMITTED)
     await services.results.record(SUPERVISOR, complaint.id, outcome="violation_found", summary="found",
                                   completed_on=TODAY, request_id="r")
 
@@ -186,6 +196,7 @@ async def test_coverage_report_per_class_with_the_enterprises_not_inspected(data
                                        request_id="r")
     await services.draws.freeze(SUPERVISOR, plan.id, request_id="r")
     await services.draws.draw(SUPERVISOR, plan.id, public_value=VALUE, request_id="r")
+    await submitted(database, plan.id)
     staffed = [t for t in await services.plans.tasks_of(SUPERVISOR, plan.id) if t.inspectors]
     for task in staffed[:4]:
         await services.results.record(SUPERVISOR, task.id, outcome="no_violation", summary="ok", completed_on=TODAY,
@@ -193,7 +204,7 @@ async def test_coverage_report_per_class_with_the_enterprises_not_inspected(data
     await services.results.record(SUPERVISOR, staffed[4].id, outcome="not_inspected", summary="closed",
                                   completed_on=TODAY, request_id="r")
     complaint = await _targeted(database, services, staffed[5].credit_code, staffed[5].enterprise_name,
-                                staffed[5].jurisdiction, staffed[0].inspectors)
+                                staffed[5].jurisdiction, staffed[0].inspectors, status=TaskStatus.SUBMITTED)
     await services.results.record(SUPERVISOR, complaint.id, outcome="no_violation", summary="ok",
                                   completed_on=TODAY, request_id="r")
 

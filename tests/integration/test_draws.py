@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
+from conftest import add_matters
 
 from api.assembly import build_services
 from api.context import Services
@@ -29,6 +30,7 @@ VALUE = "3 1 4 1 5"  # the announced source's result, in its canonical format
 
 
 async def seed(database: Database, enterprises: int = 800) -> None:
+    await add_matters(database, "STJ-FS-02")
     rows = list(generator.generate_enterprises(enterprises, today=TODAY))
     importer = EnterpriseImporter(database, actor="seed")
     report = await importer.run((SourceRow(i, r) for i, r in enumerate(rows, 1)), rescan=None)
@@ -176,6 +178,7 @@ async def test_bad_plan_input(database: Database, data: dict[str, Any], code: st
 
 
 async def test_empty_population_is_refused(database: Database) -> None:
+    await add_matters(database)
     services = services_for(database)
     plan = await services.plans.create(XIAN_SUPERVISOR, plan_input(jurisdiction="610100"), request_id="r")
     with pytest.raises(ValidationFailed) as caught:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import date
 
+from conftest import add_matters
 from test_draws import SUPERVISOR, plan_input, seed, services_for
 
 from core import leases
@@ -29,6 +30,7 @@ async def test_a_lease_has_one_holder(database: Database) -> None:
 
 
 async def test_templates_make_one_plan_per_period_across_replicas(database: Database) -> None:
+    await add_matters(database)
     services = services_for(database)
     jobs = Jobs(database, services.plans, services.results)
     settings = {k: v for k, v in plan_input().items() if k not in ("period_start", "period_end")}
@@ -46,10 +48,12 @@ async def test_templates_make_one_plan_per_period_across_replicas(database: Data
 async def test_notices_for_overdue_results_and_unstaffed_tasks(database: Database) -> None:
     await seed(database, 300)
     services = services_for(database)
-    plan = await services.plans.create(SUPERVISOR, plan_input(), request_id="r")
+    plan = await services.plans.create(SUPERVISOR, plan_input(period_start=date(2026, 1, 1),
+                                                              period_end=date(2026, 12, 31)), request_id="r")
     await services.draws.freeze(SUPERVISOR, plan.id, request_id="r")
     await services.draws.draw(SUPERVISOR, plan.id, public_value="1 2 3 4 5", request_id="r")
-    task = (await services.plans.tasks_of(SUPERVISOR, plan.id))[0]
+    task = next(t for t in await services.plans.tasks_of(SUPERVISOR, plan.id) if t.status.value == "assigned")
+    await database["tasks"].update_one({"_id": task.id}, {"$set": {"status": "submitted"}})  # as if inspected
     await services.results.record(SUPERVISOR, task.id, outcome="no_violation", summary="ok",
                                   completed_on=date(2026, 3, 2), request_id="r")
     unstaffed = await database["tasks"].count_documents({"status": "unstaffed"})

@@ -393,7 +393,7 @@ async def test_rescanning_creates_nothing_new(database: Database, demo_week: dic
     assert sorted([d["_id"] async for d in database["power_alerts"].find({})]) == ids
     # A scan of another jurisdiction sees no meter and finds nothing.
     assert await scanner.scan(scopes=["610300"], start=start, days=7) == {
-        "enterprises": 0, "anomalies": 0, "created": 0}
+        "enterprises": 0, "anomalies": 0, "created": 0, "found": []}
 
 
 async def test_without_the_alert_the_same_week_has_no_halt_violation(database: Database,

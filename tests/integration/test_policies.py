@@ -27,7 +27,7 @@ async def service(database: Database) -> PolicyService:
     service = PolicyService(database, engine=RulesEngine())
     assert await service.install_default_packs() == [f"{kind}:610000:v1" for kind in (
         "supervision_class", "positive_list", "sampling_ratio", "heavy_pollution_measures", "electricity_triggers",
-        "penalty_discretion")]
+        "penalty_discretion", "alert_verification")]
     assert await service.install_default_packs() == []  # once only
     return service
 
@@ -187,10 +187,10 @@ async def test_future_activation_takes_effect_on_its_day(database: Database, ser
     # Facts may move with the date (a permit expiring), but the new version is not yet in force.
     assert all(c["version"] != draft.id for c in await database["decision_changes"].find(
         {"trigger": day_before}).to_list())
-    assert await service.redecide_daily(start - timedelta(days=1)) == {
+    assert await service.redecide_daily(start - timedelta(days=1)) == {"refreshed": [],
         "skipped": f"already re-decided on {(start - timedelta(days=1)).isoformat()}"}
     on_the_day = await service.redecide_daily(start)
-    assert on_the_day["changed"] > 0
-    changed = await database["decision_changes"].find({"trigger": f"daily:{start.isoformat()}"}).to_list()
+    assert on_the_day["refreshed"] == [draft.id]  # the version's refresh ran first, then the daily pass
+    changed = await database["decision_changes"].find({"trigger": f"activation:{draft.id}"}).to_list()
     assert changed and {(c["before"]["class"], c["after"]["class"]) for c in changed} == {("key", "special")}
     assert {c["version"] for c in changed} == {draft.id}

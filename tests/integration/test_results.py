@@ -17,9 +17,14 @@ from core.errors import Conflict, ValidationFailed
 async def drawn(database: Database) -> tuple[Services, str]:
     await seed(database, 300)
     services = services_for(database)
-    plan = await services.plans.create(SUPERVISOR, plan_input(), request_id="r")
+    # The results below are dated in 2026, so the plan covers 2026.
+    plan = await services.plans.create(SUPERVISOR, plan_input(period_start=date(2026, 1, 1),
+                                                              period_end=date(2026, 12, 31)), request_id="r")
     await services.draws.freeze(SUPERVISOR, plan.id, request_id="r")
     await services.draws.draw(SUPERVISOR, plan.id, public_value="1 2 3 4 5", request_id="r")
+    # As if every staffed task's inspection had been submitted from the field (tests/integration/
+    # test_submission_results.py goes through sync): a result needs one.
+    await database["tasks"].update_many({"plan_id": plan.id, "status": "assigned"}, {"$set": {"status": "submitted"}})
     return services, plan.id
 
 
@@ -80,7 +85,7 @@ async def test_publication_and_reports(drawn: tuple[Services, str]) -> None:
 async def test_plan_moves_to_in_progress_then_closed(drawn: tuple[Services, str]) -> None:
     services, plan_id = drawn
     results = services.results
-    tasks = [t for t in await services.plans.tasks_of(SUPERVISOR, plan_id) if t.status.value == "assigned"]
+    tasks = [t for t in await services.plans.tasks_of(SUPERVISOR, plan_id) if t.status.value == "submitted"]
     await results.record(SUPERVISOR, tasks[0].id, outcome="no_violation", summary="ok", completed_on=date(2026, 3, 2),
                          request_id="r")
     assert (await services.plans.get(SUPERVISOR, plan_id)).status.value == "in_progress"

@@ -127,8 +127,11 @@ def test_heavy_pollution_measures_by_grade_and_level() -> None:
     assert content is not None
     compiled = ENGINE.load("hp_cases_v1", content)
     base = {"alert_level": "orange", "guarantee_valid": False, "performance_grade": "C", "performance_leading": False,
-            "sector": "chemical"}
+            "sector": "chemical", "on_positive_list": False}
     assert compiled.evaluate(base).outputs == {"measure": "halt", "reduction_pct": 100}
+    # Positive-list members may take no, or fewer, emergency reduction measures (可不采取或少采取).
+    assert compiled.evaluate({**base, "on_positive_list": True}).outputs == {"measure": "self_determined",
+                                                                             "reduction_pct": 0}
     assert compiled.evaluate({**base, "guarantee_valid": True}).outputs["measure"] == "self_determined"
     assert compiled.evaluate({**base, "performance_grade": "A"}).outputs == {"measure": "self_determined",
                                                                             "reduction_pct": 0}

@@ -24,7 +24,7 @@ def test_the_registries_are_read_from_the_declaration() -> None:
     # The kind strings are stored in policies and decisions: they never change.
     assert [kind.value for kind in PolicyKind] == ["supervision_class", "positive_list", "sampling_ratio",
                                                    "heavy_pollution_measures", "electricity_triggers",
-                                                   "penalty_discretion"]
+                                                   "penalty_discretion", "alert_verification"]
     assert STORED_KINDS == (PolicyKind.SUPERVISION_CLASS, PolicyKind.POSITIVE_LIST)
     assert CASE_KINDS == {PolicyKind.PENALTY_DISCRETION}
     assert {spec.applies for spec in KINDS.values()} == set(Applies)

@@ -20,7 +20,10 @@ class IssueAlertInput:
     source: str
 
 
+def issue_data(input: IssueAlertInput) -> dict[str, object]:
+    return {"level": input.level, "jurisdictions": input.jurisdictions, "starts_at": input.starts_at,
+            "ends_at": input.ends_at, "source": input.source}
+
+
 async def issue_alert(info: Info[Context, None], input: IssueAlertInput) -> AlertPayload:
-    alert = {"level": input.level, "jurisdictions": input.jurisdictions, "starts_at": input.starts_at,
-             "ends_at": input.ends_at, "source": input.source}
-    return await alert_payload(info.context.services.alerts.issue(info.context.viewer, alert))
+    return await alert_payload(info.context.services.alerts.issue(info.context.viewer, issue_data(input)))

@@ -27,6 +27,7 @@ class OpType(Enum):
     RECORD_PARTY = "record_party"
     SUBMIT_TASK = "submit_task"
     CORRECT_TASK = "correct_task"
+    WITHDRAW_EVIDENCE = "withdraw_evidence"
 
 
 @strawberry.input

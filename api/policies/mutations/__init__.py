@@ -5,7 +5,10 @@ from __future__ import annotations
 import strawberry
 
 from api.policies.mutations.golden_case_add import add_golden_case
+from api.policies.mutations.golden_case_delete import delete_golden_case
 from api.policies.mutations.golden_cases_run import run_golden_cases
+from api.policies.mutations.policy_create import create_policy
+from api.policies.mutations.policy_draft_discard import discard_policy_draft
 from api.policies.mutations.policy_draft_update import update_policy_draft
 from api.policies.mutations.policy_rollback import rollback_policy
 from api.policies.mutations.policy_version_activate import activate_policy_version
@@ -18,6 +21,10 @@ from api.policies.mutations.policy_version_validate import validate_policy_versi
 
 @strawberry.type
 class PolicyMutation:
+    create_policy = strawberry.mutation(
+        resolver=create_policy,
+        description="A city's own policy of a kind (a draft copied from the province's); until a version of it is "
+                    "in force, the province's policy decides for the city.")
     create_policy_version = strawberry.mutation(
         resolver=create_policy_version,
         description="A new draft version from a parent (default: the active version).")
@@ -29,6 +36,10 @@ class PolicyMutation:
         description="Schema, vocabulary, gaps, conflicts, dead rules and a trial compilation.")
     add_golden_case = strawberry.mutation(
         resolver=add_golden_case, description="Add a golden case (facts → expected outputs) to a draft.")
+    delete_golden_case = strawberry.mutation(
+        resolver=delete_golden_case, description="Remove a golden case from a draft.")
+    discard_policy_draft = strawberry.mutation(
+        resolver=discard_policy_draft, description="Give a draft up, with a reason (kept as discarded).")
     run_golden_cases = strawberry.mutation(resolver=run_golden_cases, description="Run a version's golden cases.")
     simulate_policy_version = strawberry.mutation(
         resolver=simulate_policy_version,

@@ -1,0 +1,1 @@
+"""GraphQL for positive-list membership: admit, remove, current members, history."""
